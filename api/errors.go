@@ -1,0 +1,42 @@
+package api
+
+import "fmt"
+
+// Error codes, as api.md lists them.
+const (
+	CodeInvalidRequest        = "invalid_request"
+	CodeUnauthenticated       = "unauthenticated"
+	CodeInsufficientFunds     = "insufficient_funds"
+	CodeForbidden             = "forbidden"
+	CodeMFARequired           = "mfa_required"
+	CodeNotFound              = "not_found"
+	CodeAccountExists         = "account_exists"
+	CodeIdempotencyInProgress = "idempotency_in_progress"
+	CodeConflict              = "conflict"
+	CodeTooLarge              = "too_large"
+	CodeIdempotencyKeyReused  = "idempotency_key_reused"
+	CodeRateLimited           = "rate_limited"
+	CodeUnavailable           = "unavailable"
+	CodeUnsupportedCurrency   = "unsupported_currency"
+	CodeMethodNotAllowed      = "method_not_allowed"
+	CodeInternal              = "internal_error"
+)
+
+// Error is every error body on the wire: {"message", "code", "field"}.
+type Error struct {
+	Message string `json:"message"`
+	Code    string `json:"code"`
+	Field   string `json:"field,omitempty"`
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s (%s: %s)", e.Message, e.Code, e.Field)
+	}
+	return fmt.Sprintf("%s (%s)", e.Message, e.Code)
+}
+
+// Invalid is a 400 naming the field at fault.
+func Invalid(field, message string) *Error {
+	return &Error{Message: message, Code: CodeInvalidRequest, Field: field}
+}

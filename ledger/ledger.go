@@ -1,0 +1,316 @@
+// Package ledger is the accounting service's book of accounts: a double-entry ledger in integer
+// micro-units behind one interface, so the embedded SQLite store and a PostgreSQL store are
+// interchangeable. Every movement of money is a transfer between two accounts inside one database
+// transaction that checks the sender's available balance, records the idempotency key and its
+// response, and appends one event per party to the events outbox with a gap-free per-account seq.
+//
+// It knows the wire shapes of package api (it snapshots transactions into events and idempotent
+// responses) but nothing of HTTP, authentication schemes, WebSockets or Bubble Tea. SQL lives only
+// in the implementations (ledger/sqlite), never here.
+package ledger
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/money"
+)
+
+// Ledger is the whole store of the accounting service. Implementations are safe for concurrent
+// use; writes may be committed in groups, but each call returns only after its effects are durable.
+type Ledger interface {
+	// Accounts.
+	CreateAccount(ctx context.Context, a NewAccount) (Account, error)
+	AccountByEmail(ctx context.Context, email string) (Account, error)
+	AccountByID(ctx context.Context, id string) (Account, error)
+	Accounts(ctx context.Context) ([]Account, error)
+	SetPassword(ctx context.Context, accountID, passwordHash string) (Account, error)
+	SetOrganization(ctx context.Context, accountID string, org *string) (Account, error)
+
+	// Money. Each returns ErrInsufficientFunds, ErrUnknownRecipient, ErrSelfPayment, or, with an
+	// idempotency key, a Receipt whose Status and Body are the kept response (see Idempotency).
+	Pay(ctx context.Context, p Payment) (Receipt, error)
+	PayBatch(ctx context.Context, b Batch) (Receipt, error)
+	Hold(ctx context.Context, h Hold) (Receipt, error)
+	Resolve(ctx context.Context, r Resolution) (Transaction, error)
+	Credit(ctx context.Context, c Credit) (Account, Transaction, error)
+
+	// Reads.
+	Transaction(ctx context.Context, id string) (Transaction, error)
+	Transactions(ctx context.Context, accountID string, q Query) (Page, error)
+	Idempotent(ctx context.Context, accountID, key string) (*Kept, error)
+
+	// Events outbox. EventsAfter returns ErrResync when events after `after` were already pruned.
+	EventsAfter(ctx context.Context, accountID string, after int64, limit int) ([]Event, error)
+	LatestSeq(ctx context.Context, accountID string) (int64, error)
+	// AppendEvent adds a non-money event (security.*, session.revoked) for one account.
+	AppendEvent(ctx context.Context, accountID, typ string, data any) (Event, error)
+
+	// Check verifies the ledger's invariants (see Invariants); for tests and operators.
+	Check(ctx context.Context) (Invariants, error)
+	Close() error
+}
+
+// SystemEmail is the default address of the system account, the only account whose balance may
+// go below zero: it is where money created by add-balance comes from.
+const SystemEmail = "system@syftbox.org"
+
+// Account is one account. Held is the sum of its PENDING outgoing transactions; Balance-Held is
+// what it can spend.
+type Account struct {
+	ID           string
+	Email        string
+	PasswordHash string
+	Organization *string
+	Balance      money.Micros
+	Held         money.Micros
+	MFAEnabled   bool
+	System       bool
+	CreatedAt    time.Time
+}
+
+// Available is what the account can spend now.
+func (a Account) Available() money.Micros { return a.Balance - a.Held }
+
+// API is the account as the wire shows it.
+func (a Account) API(currency string) api.User {
+	return api.User{
+		ID: a.ID, Email: a.Email, Balance: a.Balance, Organization: a.Organization,
+		AvailableBalance: a.Available(), Currency: currency, MFAEnabled: a.MFAEnabled,
+		CreatedAt: api.At(a.CreatedAt),
+	}
+}
+
+// NewAccount is what CreateAccount needs. WelcomeCredit, when above zero, is paid from the
+// system account in the same database transaction (the embedded wallet's welcome money).
+type NewAccount struct {
+	Email         string
+	PasswordHash  string
+	Organization  *string
+	WelcomeCredit money.Micros
+}
+
+// Transaction is one transfer as the ledger keeps it.
+type Transaction struct {
+	ID             string
+	SenderID       string
+	RecipientID    string
+	SenderEmail    string
+	RecipientEmail string
+	Amount         money.Micros
+	Status         string // api.StatusPending, StatusCompleted, StatusCancelled
+	CreatedBy      string // api.PartySystem, PartySender, PartyRecipient
+	ResolvedBy     string // "" while pending
+	CreatedAt      time.Time
+	ResolvedAt     time.Time // zero while pending
+	AppName        *string
+	AppEpPath      *string
+	Memo           *string
+	Metadata       map[string]string
+}
+
+// API is the transaction as the wire shows it to viewer (sets direction in/out).
+func (t Transaction) API(viewerID, currency string) api.Transaction {
+	out := api.Transaction{
+		ID: t.ID, SenderEmail: t.SenderEmail, RecipientEmail: t.RecipientEmail, Amount: t.Amount,
+		Status: t.Status, CreatedBy: t.CreatedBy, CreatedAt: api.At(t.CreatedAt),
+		AppName: t.AppName, AppEpPath: t.AppEpPath, Memo: t.Memo, Metadata: t.Metadata,
+		Currency: currency,
+	}
+	if t.ResolvedBy != "" {
+		rb := t.ResolvedBy
+		out.ResolvedBy = &rb
+	}
+	if !t.ResolvedAt.IsZero() {
+		ra := api.At(t.ResolvedAt)
+		out.ResolvedAt = &ra
+	}
+	switch viewerID {
+	case t.SenderID:
+		out.Direction = api.DirectionOut
+	case t.RecipientID:
+		out.Direction = api.DirectionIn
+	}
+	return out
+}
+
+// Idempotency makes a money-moving call safe to repeat. The ledger looks the key up inside the
+// writing transaction: the same fingerprint gets the kept response back (Receipt.Replayed) and
+// moves no money; another fingerprint gets ErrKeyReused. Otherwise the call runs, and Respond
+// renders the response to keep (from the transactions made, or from the business error that
+// stopped it, such as insufficient funds) in the same database transaction.
+type Idempotency struct {
+	Key         string
+	Fingerprint []byte
+	Respond     func(txs []Transaction, err error) (status int, body []byte)
+}
+
+// Kept is a response kept for an idempotency key.
+type Kept struct {
+	Fingerprint []byte
+	Status      int
+	Body        []byte
+	CreatedAt   time.Time
+}
+
+// Receipt is the result of a money-moving call. With an idempotency key, Status and Body are the
+// response to send, and Err the business error it stands for (nil on success).
+type Receipt struct {
+	Transactions []Transaction
+	Replayed     bool
+	Status       int
+	Body         []byte
+	Err          error
+}
+
+// Payment is a transfer completed at once (POST /payments).
+type Payment struct {
+	SenderID       string
+	RecipientEmail string
+	Amount         money.Micros
+	Memo           *string
+	Metadata       map[string]string
+	Idem           *Idempotency
+}
+
+// Batch is up to api.MaxBatch payments from one sender, all applied or none.
+type Batch struct {
+	SenderID string
+	Items    []BatchItem
+	Idem     *Idempotency
+}
+
+// BatchItem is one payment of a Batch.
+type BatchItem struct {
+	RecipientEmail string
+	Amount         money.Micros
+	Memo           *string
+	Metadata       map[string]string
+}
+
+// Hold creates a PENDING transaction and holds its amount from the sender's available balance
+// (POST /transaction/create). Direct: CreatedBy SENDER, the caller is the sender. Delegated:
+// CreatedBy RECIPIENT, the caller is the recipient and TokenID names the single-use token the
+// sender issued (verified by the caller of Hold; the ledger spends it).
+type Hold struct {
+	SenderEmail    string
+	RecipientEmail string
+	Amount         money.Micros
+	CreatedBy      string
+	TokenID        string
+	AppName        *string
+	AppEpPath      *string
+	Idem           *Idempotency
+}
+
+// Resolution confirms (moves the money) or cancels (releases the hold) a PENDING transaction.
+// ActorID must be its sender or recipient.
+type Resolution struct {
+	TransactionID string
+	ActorID       string
+	Confirm       bool
+}
+
+// Credit is the admin's add-balance: a COMPLETED SYSTEM transfer from the system account.
+type Credit struct {
+	RecipientEmail string
+	Amount         money.Micros
+}
+
+// Query selects an account's transactions, newest first.
+type Query struct {
+	Limit        int // 0: all of them
+	Cursor       string
+	Offset       int
+	Direction    string // api.DirectionIn / DirectionOut
+	Status       string // api.Status*
+	Counterparty string
+	Since, Until time.Time
+	MinAmount    money.Micros // 0: no bound
+	MaxAmount    money.Micros // 0: no bound
+	Text         string       // substring of memo, appName or counterparty
+}
+
+// Page is one page of a Query. NextCursor is "" at the end.
+type Page struct {
+	Transactions []Transaction
+	NextCursor   string
+	HasMore      bool
+}
+
+// Event is one row of an account's events outbox.
+type Event struct {
+	AccountID string
+	Seq       int64
+	Type      string
+	At        time.Time
+	Data      json.RawMessage
+}
+
+// API is the event as a frame of GET /events.
+func (e Event) API() api.Event {
+	at := api.At(e.At)
+	return api.Event{Seq: e.Seq, Type: e.Type, At: &at, Data: e.Data}
+}
+
+// Invariants is what Check found.
+type Invariants struct {
+	Accounts      int
+	Transactions  int
+	Total         money.Micros // sum of every balance, the system account's included: always 0
+	Negative      []string     // people's accounts below zero: always none
+	OverHeld      []string     // accounts holding more than their balance: always none
+	Mismatched    []string     // balances that differ from the sum of their completed transfers
+	HeldMismatch  []string     // held amounts that differ from the sum of pending outgoing
+	SeqGaps       []string     // accounts whose event seqs are not 1..n without gaps (after pruning)
+	SystemBalance money.Micros // minus all the money ever created
+}
+
+// OK reports whether every invariant holds.
+func (i Invariants) OK() bool {
+	return i.Total == 0 && len(i.Negative) == 0 && len(i.OverHeld) == 0 && len(i.Mismatched) == 0 &&
+		len(i.HeldMismatch) == 0 && len(i.SeqGaps) == 0
+}
+
+// Errors. Wrap them with %w; callers test with errors.Is / errors.As.
+var (
+	ErrNotFound         = errors.New("ledger: not found")
+	ErrAccountExists    = errors.New("ledger: account exists")
+	ErrUnknownRecipient = errors.New("ledger: unknown recipient")
+	ErrSelfPayment      = errors.New("ledger: payment to self")
+	ErrConflict         = errors.New("ledger: transaction already resolved")
+	ErrTokenUsed        = errors.New("ledger: token already used")
+	ErrKeyReused        = errors.New("ledger: idempotency key reused with another request")
+	ErrResync           = errors.New("ledger: events pruned, resync")
+	ErrClosed           = errors.New("ledger: closed")
+)
+
+// InsufficientFunds is returned (wrapped in ItemError for batches) when the sender's available
+// balance is below what the call needs.
+type InsufficientFunds struct {
+	Available money.Micros
+	Needed    money.Micros
+}
+
+func (e *InsufficientFunds) Error() string {
+	return fmt.Sprintf("ledger: insufficient funds: available %s, needed %s", e.Available, e.Needed)
+}
+
+// ErrInsufficientFunds matches any *InsufficientFunds with errors.Is.
+var ErrInsufficientFunds = errors.New("ledger: insufficient funds")
+
+// Is lets errors.Is(err, ErrInsufficientFunds) match.
+func (e *InsufficientFunds) Is(target error) bool { return target == ErrInsufficientFunds }
+
+// ItemError names the batch item that stopped a batch.
+type ItemError struct {
+	Index int
+	Err   error
+}
+
+func (e *ItemError) Error() string { return fmt.Sprintf("payments[%d]: %v", e.Index, e.Err) }
+func (e *ItemError) Unwrap() error { return e.Err }
