@@ -287,6 +287,7 @@ var (
 	ErrKeyReused        = errors.New("ledger: idempotency key reused with another request")
 	ErrResync           = errors.New("ledger: events pruned, resync")
 	ErrClosed           = errors.New("ledger: closed")
+	ErrBadCursor        = errors.New("ledger: malformed cursor")
 )
 
 // InsufficientFunds is returned (wrapped in ItemError for batches) when the sender's available

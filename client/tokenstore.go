@@ -1,0 +1,367 @@
+package client
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/zalando/go-keyring"
+)
+
+// KeyringService is the service name of every entry syftwallet keeps in the
+// OS keyring.
+const KeyringService = "syftwallet"
+
+// ErrNotFound is returned by a token store that holds no entry for the
+// server and email (or no last account for the server).
+var ErrNotFound = errors.New("client: no stored credentials")
+
+// keyringProbeTimeout bounds the probe in NewTokenStore: a keyring that asks
+// for an unlock nobody can answer (a headless box) must not hang the wallet.
+const keyringProbeTimeout = 5 * time.Second
+
+// Secret is what a session needs to resume without asking the person again:
+// the refresh token, or in legacy (Basic auth) mode the password. It is
+// stored as a small JSON value; String, GoString and LogValue never show it.
+type Secret struct {
+	RefreshToken string `json:"refreshToken,omitempty"`
+	Password     string `json:"password,omitempty"`
+}
+
+// IsZero reports whether s holds nothing.
+func (s Secret) IsZero() bool { return s == Secret{} }
+
+func (s Secret) String() string {
+	return fmt.Sprintf("{RefreshToken:%s Password:%s}", redact(s.RefreshToken), redact(s.Password))
+}
+
+// GoString is like String, for the %#v verb.
+func (s Secret) GoString() string { return "client.Secret" + s.String() }
+
+// LogValue makes slog log only whether each part is present.
+func (s Secret) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("refreshToken", redact(s.RefreshToken)),
+		slog.String("password", redact(s.Password)),
+	)
+}
+
+func redact(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// TokenStore keeps one Secret per server and email. Implementations are safe
+// for concurrent use, never write a secret to a plain file and never put one
+// in an error message.
+type TokenStore interface {
+	// Load returns the stored secret, or ErrNotFound.
+	Load(server, email string) (Secret, error)
+	// Save stores s, replacing what was there.
+	Save(server, email string, s Secret) error
+	// Delete forgets the secret; deleting one that is not there is not an error.
+	Delete(server, email string) error
+	// Persistent reports whether secrets outlive the process.
+	Persistent() bool
+}
+
+// LastAccountStore remembers the last account used on each server, so that
+// the wallet can offer it at sign-in. KeyringStore and MemoryStore implement it.
+type LastAccountStore interface {
+	// LastAccount returns the email last used on server, or ErrNotFound.
+	LastAccount(server string) (string, error)
+	// SetLastAccount records email as the last account used on server.
+	SetLastAccount(server, email string) error
+}
+
+// NewTokenStore returns a KeyringStore when useKeyring is set and the OS
+// keyring answers a probe (one Set and Delete of a probe entry), and a
+// MemoryStore otherwise. When it wanted the keyring and fell back, warning is
+// one sentence the UI can show; otherwise it is empty.
+func NewTokenStore(useKeyring bool) (store TokenStore, warning string) {
+	if !useKeyring {
+		return NewMemoryStore(), ""
+	}
+	ks := NewKeyringStore()
+	if err := ks.probe(keyringProbeTimeout); err != nil {
+		return NewMemoryStore(), "No system keyring found; you will need to sign in again next time."
+	}
+	return ks, ""
+}
+
+// KeyringStore keeps secrets in the OS keyring (Secret Service, macOS
+// Keychain, Windows Credential Manager) under the service KeyringService, one
+// entry per server and email, user "email@server".
+type KeyringStore struct {
+	mu sync.Mutex // serialises keyring calls; not every backend is safe for concurrent use
+}
+
+// NewKeyringStore returns a store backed by the OS keyring. It does not check
+// that the keyring is reachable; NewTokenStore does.
+func NewKeyringStore() *KeyringStore { return &KeyringStore{} }
+
+var (
+	_ TokenStore       = (*KeyringStore)(nil)
+	_ LastAccountStore = (*KeyringStore)(nil)
+	_ TokenStore       = (*MemoryStore)(nil)
+	_ LastAccountStore = (*MemoryStore)(nil)
+)
+
+// Load implements TokenStore.
+func (k *KeyringStore) Load(server, email string) (Secret, error) {
+	user, err := entryName(server, email)
+	if err != nil {
+		return Secret{}, err
+	}
+	v, err := k.get(user)
+	if err != nil {
+		return Secret{}, err
+	}
+	var s Secret
+	if err := json.Unmarshal([]byte(v), &s); err != nil || s.IsZero() {
+		// The JSON error could quote the entry; never pass it on.
+		return Secret{}, fmt.Errorf("client: keyring entry %s is not a syftwallet secret", user)
+	}
+	return s, nil
+}
+
+// Save implements TokenStore.
+func (k *KeyringStore) Save(server, email string, s Secret) error {
+	user, err := entryName(server, email)
+	if err != nil {
+		return err
+	}
+	if s.IsZero() {
+		return errors.New("client: refusing to store an empty secret")
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		return errors.New("client: cannot encode secret")
+	}
+	return k.set(user, string(b))
+}
+
+// Delete implements TokenStore.
+func (k *KeyringStore) Delete(server, email string) error {
+	user, err := entryName(server, email)
+	if err != nil {
+		return err
+	}
+	return k.delete(user)
+}
+
+// Persistent implements TokenStore: keyring entries outlive the process.
+func (k *KeyringStore) Persistent() bool { return true }
+
+// LastAccount implements LastAccountStore, reading the entry "last@server".
+func (k *KeyringStore) LastAccount(server string) (string, error) {
+	user, err := lastEntryName(server)
+	if err != nil {
+		return "", err
+	}
+	return k.get(user)
+}
+
+// SetLastAccount implements LastAccountStore.
+func (k *KeyringStore) SetLastAccount(server, email string) error {
+	user, err := lastEntryName(server)
+	if err != nil {
+		return err
+	}
+	email, err = normalizeEmail(email)
+	if err != nil {
+		return err
+	}
+	return k.set(user, email)
+}
+
+func (k *KeyringStore) get(user string) (string, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	v, err := keyring.Get(KeyringService, user)
+	if errors.Is(err, keyring.ErrNotFound) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("client: read keyring entry %s: %w", user, err)
+	}
+	return v, nil
+}
+
+func (k *KeyringStore) set(user, value string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if err := keyring.Set(KeyringService, user, value); err != nil {
+		return fmt.Errorf("client: write keyring entry %s: %w", user, err)
+	}
+	return nil
+}
+
+func (k *KeyringStore) delete(user string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	err := keyring.Delete(KeyringService, user)
+	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
+		return fmt.Errorf("client: delete keyring entry %s: %w", user, err)
+	}
+	return nil
+}
+
+// probe checks that the keyring can store and delete an entry within timeout.
+func (k *KeyringStore) probe(timeout time.Duration) error {
+	const user = "probe@syftwallet"
+	done := make(chan error, 1)
+	go func() {
+		err := k.set(user, "probe")
+		if err == nil {
+			err = k.delete(user)
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(timeout):
+		return errors.New("client: keyring did not answer")
+	}
+}
+
+// MemoryStore keeps secrets in process memory only: for the SSH host, a
+// headless box, or when the keyring is turned off. The zero value is ready
+// to use.
+type MemoryStore struct {
+	mu      sync.Mutex
+	secrets map[string]Secret
+	last    map[string]string
+}
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore { return &MemoryStore{} }
+
+// Load implements TokenStore.
+func (m *MemoryStore) Load(server, email string) (Secret, error) {
+	key, err := entryName(server, email)
+	if err != nil {
+		return Secret{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.secrets[key]
+	if !ok {
+		return Secret{}, ErrNotFound
+	}
+	return s, nil
+}
+
+// Save implements TokenStore.
+func (m *MemoryStore) Save(server, email string, s Secret) error {
+	key, err := entryName(server, email)
+	if err != nil {
+		return err
+	}
+	if s.IsZero() {
+		return errors.New("client: refusing to store an empty secret")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.secrets == nil {
+		m.secrets = map[string]Secret{}
+	}
+	m.secrets[key] = s
+	return nil
+}
+
+// Delete implements TokenStore.
+func (m *MemoryStore) Delete(server, email string) error {
+	key, err := entryName(server, email)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.secrets, key)
+	return nil
+}
+
+// Persistent implements TokenStore: a MemoryStore forgets everything when the
+// process ends.
+func (m *MemoryStore) Persistent() bool { return false }
+
+// LastAccount implements LastAccountStore.
+func (m *MemoryStore) LastAccount(server string) (string, error) {
+	key, err := lastEntryName(server)
+	if err != nil {
+		return "", err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	email, ok := m.last[key]
+	if !ok {
+		return "", ErrNotFound
+	}
+	return email, nil
+}
+
+// SetLastAccount implements LastAccountStore.
+func (m *MemoryStore) SetLastAccount(server, email string) error {
+	key, err := lastEntryName(server)
+	if err != nil {
+		return err
+	}
+	if email, err = normalizeEmail(email); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.last == nil {
+		m.last = map[string]string{}
+	}
+	m.last[key] = email
+	return nil
+}
+
+// entryName is the keyring user of the secret for email on server:
+// "email@server", with the email trimmed and lower-cased and the server
+// without a trailing slash. Emails always contain "@", so no entry name
+// collides with a "last@server" entry.
+func entryName(server, email string) (string, error) {
+	server, err := normalizeServer(server)
+	if err != nil {
+		return "", err
+	}
+	email, err = normalizeEmail(email)
+	if err != nil {
+		return "", err
+	}
+	return email + "@" + server, nil
+}
+
+func lastEntryName(server string) (string, error) {
+	server, err := normalizeServer(server)
+	if err != nil {
+		return "", err
+	}
+	return "last@" + server, nil
+}
+
+func normalizeServer(server string) (string, error) {
+	server = strings.TrimRight(strings.TrimSpace(server), "/")
+	if server == "" {
+		return "", errors.New("client: token store: no server")
+	}
+	return server, nil
+}
+
+func normalizeEmail(email string) (string, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if !strings.Contains(email, "@") {
+		return "", errors.New("client: token store: want an email address")
+	}
+	return email, nil
+}

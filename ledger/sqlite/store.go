@@ -1,0 +1,180 @@
+// Package sqlite is the ledger on SQLite (modernc.org/sqlite, pure Go, WAL): the embedded default
+// store of the accounting service. Every write runs on one writer connection that commits
+// concurrent calls in small groups (group commit), so durable commits (synchronous=FULL) do not
+// cost one fsync per payment; reads run on a separate pool of read-only connections.
+//
+// It knows SQL and package ledger's domain; it knows nothing of HTTP, authentication or events
+// delivery (it hands committed events to Options.OnCommit and forgets them).
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+
+	"github.com/syftbox/syftwallet/ledger"
+)
+
+// Options configure a Store. Zero values take the defaults.
+type Options struct {
+	Currency    string               // default "USD"
+	SystemEmail string               // default ledger.SystemEmail
+	Now         func() time.Time     // default time.Now
+	OnCommit    func([]ledger.Event) // called by the writer after each commit, in seq order per account
+	MaxGroup    int                  // most calls committed together; 1 = one transaction per call; default 256
+	ReadConns   int                  // read pool size; default 4
+	EventTTL    time.Duration        // events kept at least this long; default 7 days
+	KeyTTL      time.Duration        // idempotency keys kept this long; default 24 h
+	PruneEvery  time.Duration        // how often old events and keys are pruned; default 1 h
+	Synchronous string               // PRAGMA synchronous; default FULL (durable commits)
+}
+
+// Store is the SQLite ledger. Open it with Open; Close it once.
+type Store struct {
+	opts   Options
+	wconn  *sql.Conn
+	wdb    *sql.DB
+	rdb    *sql.DB
+	ops    chan *op
+	stop   chan struct{}
+	done   chan struct{}
+	closed sync.Once
+	mu     sync.RWMutex // guards closing against new submissions
+	isShut bool
+	system int64 // the system account's row number
+	stmts  map[string]*sql.Stmt
+}
+
+var _ ledger.Ledger = (*Store)(nil)
+
+// Open opens (creating if needed) the ledger at path, applies migrations, makes sure the system
+// account exists, and starts the writer.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if opts.Currency == "" {
+		opts.Currency = "USD"
+	}
+	if opts.SystemEmail == "" {
+		opts.SystemEmail = ledger.SystemEmail
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MaxGroup <= 0 {
+		opts.MaxGroup = 256
+	}
+	if opts.ReadConns <= 0 {
+		opts.ReadConns = 4
+	}
+	if opts.EventTTL <= 0 {
+		opts.EventTTL = 7 * 24 * time.Hour
+	}
+	if opts.KeyTTL <= 0 {
+		opts.KeyTTL = 24 * time.Hour
+	}
+	if opts.PruneEvery <= 0 {
+		opts.PruneEvery = time.Hour
+	}
+	if opts.Synchronous == "" {
+		opts.Synchronous = "FULL"
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("ledger directory: %w", err)
+		}
+	}
+	dsn := func(extra string) string {
+		u := url.URL{Scheme: "file", Opaque: path}
+		q := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(" +
+			opts.Synchronous + ")&_txlock=immediate" + extra
+		return u.String() + "?" + q
+	}
+	wdb, err := sql.Open("sqlite", dsn(""))
+	if err != nil {
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
+	wdb.SetMaxOpenConns(1)
+	wconn, err := wdb.Conn(ctx)
+	if err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
+	if err := migrate(ctx, wconn); err != nil {
+		wconn.Close()
+		wdb.Close()
+		return nil, err
+	}
+	// Make the file private: it holds password hashes.
+	_ = os.Chmod(path, 0o600)
+	rdb, err := sql.Open("sqlite", dsn("&_pragma=query_only(1)"))
+	if err != nil {
+		wconn.Close()
+		wdb.Close()
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
+	rdb.SetMaxOpenConns(opts.ReadConns)
+	rdb.SetMaxIdleConns(opts.ReadConns)
+	s := &Store{
+		opts: opts, wconn: wconn, wdb: wdb, rdb: rdb,
+		ops: make(chan *op, 1024), stop: make(chan struct{}), done: make(chan struct{}),
+		stmts: map[string]*sql.Stmt{},
+	}
+	if err := s.ensureSystem(ctx); err != nil {
+		s.closeDBs()
+		return nil, err
+	}
+	go s.writer()
+	return s, nil
+}
+
+// Currency is the deployment's currency.
+func (s *Store) Currency() string { return s.opts.Currency }
+
+func (s *Store) ensureSystem(ctx context.Context) error {
+	now := s.opts.Now().UnixMilli()
+	_, err := s.wconn.ExecContext(ctx, `INSERT INTO accounts (id, email, system, created_at)
+		VALUES (?, ?, 1, ?) ON CONFLICT (email) DO UPDATE SET system = 1`, newID(), s.opts.SystemEmail, now)
+	if err != nil {
+		return fmt.Errorf("system account: %w", err)
+	}
+	return s.wconn.QueryRowContext(ctx, `SELECT n FROM accounts WHERE email = ?`, s.opts.SystemEmail).Scan(&s.system)
+}
+
+// Close stops the writer after the calls already submitted are committed, then closes the database.
+func (s *Store) Close() error {
+	var err error
+	s.closed.Do(func() {
+		s.mu.Lock()
+		s.isShut = true
+		s.mu.Unlock()
+		close(s.stop)
+		<-s.done
+		err = s.closeDBs()
+	})
+	return err
+}
+
+func (s *Store) closeDBs() error {
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	return errors.Join(s.wconn.Close(), s.wdb.Close(), s.rdb.Close())
+}
+
+// newID returns 128 random bits, URL-safe.
+func newID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("crypto/rand failed: " + err.Error()) // never happens on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}

@@ -1,0 +1,210 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/syftbox/syftwallet/ledger"
+)
+
+// op is one call waiting for the writer. fn runs inside a savepoint of the group's transaction;
+// done is closed once the group has committed (or failed).
+type op struct {
+	ctx  context.Context
+	fn   func(w *wtx) (any, error)
+	res  any
+	err  error
+	done chan struct{}
+}
+
+// wtx is what an op sees of the writing transaction.
+type wtx struct {
+	s      *Store
+	now    time.Time
+	events []ledger.Event
+}
+
+// submit hands fn to the writer and waits until its group is durable.
+func (s *Store) submit(ctx context.Context, fn func(w *wtx) (any, error)) (any, error) {
+	o := &op{ctx: ctx, fn: fn, done: make(chan struct{})}
+	s.mu.RLock()
+	if s.isShut {
+		s.mu.RUnlock()
+		return nil, ledger.ErrClosed
+	}
+	select {
+	case s.ops <- o:
+		s.mu.RUnlock()
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return nil, ctx.Err()
+	}
+	// Wait for the outcome even if ctx ends meanwhile: once queued, the call either commits or
+	// not, and the caller must learn which. The writer skips calls whose ctx ended before they ran.
+	<-o.done
+	return o.res, o.err
+}
+
+// writer is the single goroutine that writes. It takes the first waiting call, gathers the others
+// already queued (up to MaxGroup), runs them in one transaction and commits once. It ends when the
+// Store closes, after committing everything submitted before.
+func (s *Store) writer() {
+	defer close(s.done)
+	prune := time.NewTicker(s.opts.PruneEvery)
+	defer prune.Stop()
+	group := make([]*op, 0, s.opts.MaxGroup)
+	for {
+		select {
+		case o := <-s.ops:
+			group = append(group[:0], o)
+		case <-prune.C:
+			s.runGroup([]*op{{ctx: context.Background(), fn: (*wtx).prune, done: make(chan struct{})}})
+			continue
+		case <-s.stop:
+			for {
+				select {
+				case o := <-s.ops:
+					s.runGroup([]*op{o})
+				default:
+					return
+				}
+			}
+		}
+	gather:
+		for len(group) < s.opts.MaxGroup {
+			select {
+			case o := <-s.ops:
+				group = append(group, o)
+			default:
+				break gather
+			}
+		}
+		s.runGroup(group)
+	}
+}
+
+func (s *Store) runGroup(group []*op) {
+	ctx := context.Background()
+	defer func() {
+		for _, o := range group {
+			close(o.done)
+		}
+	}()
+	if _, err := s.wconn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		for _, o := range group {
+			o.err = fmt.Errorf("ledger: begin: %w", err)
+		}
+		return
+	}
+	now := s.opts.Now()
+	var events []ledger.Event
+	var ran []*op
+	for _, o := range group {
+		if err := o.ctx.Err(); err != nil {
+			o.err = err
+			continue
+		}
+		if _, err := s.wconn.ExecContext(ctx, "SAVEPOINT op"); err != nil {
+			o.err = fmt.Errorf("ledger: savepoint: %w", err)
+			continue
+		}
+		w := &wtx{s: s, now: now}
+		o.res, o.err = o.fn(w)
+		if o.err != nil {
+			o.res = nil
+			if _, err := s.wconn.ExecContext(ctx, "ROLLBACK TO op"); err != nil {
+				o.err = errors.Join(o.err, err)
+			}
+		}
+		if _, err := s.wconn.ExecContext(ctx, "RELEASE op"); err != nil && o.err == nil {
+			o.err = fmt.Errorf("ledger: release: %w", err)
+		}
+		if o.err == nil {
+			events = append(events, w.events...)
+			ran = append(ran, o)
+		}
+	}
+	if _, err := s.wconn.ExecContext(ctx, "COMMIT"); err != nil {
+		_, _ = s.wconn.ExecContext(ctx, "ROLLBACK")
+		for _, o := range ran {
+			o.res, o.err = nil, fmt.Errorf("ledger: commit: %w", err)
+		}
+		return
+	}
+	if len(events) > 0 && s.opts.OnCommit != nil {
+		s.opts.OnCommit(events)
+	}
+}
+
+// stmt returns a statement prepared once on the writer's connection. Only the writer calls it.
+func (s *Store) stmt(query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := s.wconn.PrepareContext(context.Background(), query)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: prepare: %w", err)
+	}
+	s.stmts[query] = st
+	return st, nil
+}
+
+func (w *wtx) exec(query string, args ...any) (sql.Result, error) {
+	st, err := w.s.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.Exec(args...)
+}
+
+func (w *wtx) queryRow(query string, args ...any) *sql.Row {
+	st, err := w.s.stmt(query)
+	if err != nil {
+		// Surface the prepare error through Scan.
+		return w.s.wconn.QueryRowContext(context.Background(), query, args...)
+	}
+	return st.QueryRow(args...)
+}
+
+// event appends one event for an account whose seq the caller has just reserved.
+func (w *wtx) event(a *acct, seq int64, typ string, data any) error {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("ledger: event data: %w", err)
+	}
+	if _, err := w.exec(`INSERT INTO events (account, seq, type, at, data) VALUES (?, ?, ?, ?, ?)`,
+		a.n, seq, typ, w.now.UnixMilli(), string(b)); err != nil {
+		return fmt.Errorf("ledger: append event: %w", err)
+	}
+	w.events = append(w.events, ledger.Event{AccountID: a.id, Seq: seq, Type: typ, At: w.now, Data: b})
+	return nil
+}
+
+// prune drops events older than EventTTL (remembering, per account, the last seq dropped so a
+// resume from before it gets ErrResync) and idempotency keys older than KeyTTL.
+func (w *wtx) prune() (any, error) {
+	evCut := w.now.Add(-w.s.opts.EventTTL).UnixMilli()
+	if _, err := w.exec(`UPDATE accounts SET pruned_seq = (SELECT MAX(seq) FROM events e
+		WHERE e.account = accounts.n AND e.at < ?)
+		WHERE n IN (SELECT DISTINCT account FROM events WHERE at < ?)`, evCut, evCut); err != nil {
+		return nil, fmt.Errorf("ledger: prune events: %w", err)
+	}
+	if _, err := w.exec(`DELETE FROM events WHERE at < ?`, evCut); err != nil {
+		return nil, fmt.Errorf("ledger: prune events: %w", err)
+	}
+	keyCut := w.now.Add(-w.s.opts.KeyTTL).UnixMilli()
+	if _, err := w.exec(`DELETE FROM idempotency WHERE created_at < ?`, keyCut); err != nil {
+		return nil, fmt.Errorf("ledger: prune keys: %w", err)
+	}
+	return nil, nil
+}
+
+// Prune runs the pruning now (the writer also runs it every PruneEvery).
+func (s *Store) Prune(ctx context.Context) error {
+	_, err := s.submit(ctx, (*wtx).prune)
+	return err
+}
