@@ -1,0 +1,214 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Params are argon2id cost parameters.
+type Params struct {
+	Memory  uint32 // KiB
+	Time    uint32 // passes
+	Threads uint8
+	SaltLen uint32 // bytes
+	KeyLen  uint32 // bytes
+}
+
+// DefaultParams returns the OWASP minimum for argon2id: m=19456 KiB, t=2, p=1,
+// a 16-byte salt and a 32-byte key.
+func DefaultParams() Params {
+	return Params{Memory: 19456, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
+}
+
+// Limits applied to parameters parsed out of a stored hash, so a corrupt or
+// hostile row cannot make Verify allocate gigabytes or spin for minutes.
+const (
+	maxMemory  = 1 << 20 // KiB (1 GiB)
+	maxTime    = 64
+	minSaltLen = 8
+	maxSaltLen = 64
+	minKeyLen  = 16
+	maxKeyLen  = 64
+)
+
+var (
+	// ErrInvalidHash means a stored hash is not a well-formed argon2id PHC string.
+	ErrInvalidHash = errors.New("auth: malformed password hash")
+	// ErrWeakParams means NewHasher was given parameters below the OWASP minimum.
+	ErrWeakParams = errors.New("auth: argon2id parameters below the OWASP minimum")
+)
+
+var b64 = base64.RawStdEncoding
+
+// Hasher hashes and verifies passwords with argon2id. At most maxConcurrent
+// hashes run at once (each costs Params.Memory KiB); callers beyond that wait,
+// or give up when their context ends. A Hasher is safe for concurrent use.
+type Hasher struct {
+	params Params
+	sem    chan struct{}
+	dummy  string // a hash of a random password, for VerifyAbsent
+}
+
+// NewHasher returns a Hasher that creates hashes with p and runs at most
+// maxConcurrent argon2id computations at a time (at least 1). Parameters
+// weaker than DefaultParams in any respect are refused with ErrWeakParams.
+func NewHasher(p Params, maxConcurrent int) (*Hasher, error) {
+	floor := DefaultParams()
+	if p.Memory < floor.Memory || p.Time < floor.Time || p.Threads < floor.Threads ||
+		p.SaltLen < floor.SaltLen || p.KeyLen < floor.KeyLen ||
+		p.Memory > maxMemory || p.Time > maxTime || p.SaltLen > maxSaltLen || p.KeyLen > maxKeyLen {
+		return nil, ErrWeakParams
+	}
+	if maxConcurrent < 1 {
+		maxConcurrent = 1
+	}
+	h := &Hasher{params: p, sem: make(chan struct{}, maxConcurrent)}
+	filler := make([]byte, 32)
+	rand.Read(filler)
+	h.dummy = h.encode(filler)
+	return h, nil
+}
+
+// Params returns the parameters new hashes are made with.
+func (h *Hasher) Params() Params { return h.params }
+
+// Hash returns the PHC string of password with a fresh random salt:
+// $argon2id$v=19$m=19456,t=2,p=1$<salt>$<key> (raw standard base64).
+// It fails only when ctx ends while waiting for a free slot.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	if err := h.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer h.release()
+	return h.encode([]byte(password)), nil
+}
+
+// Verify reports whether password matches encoded, a PHC string made by Hash
+// (with these or any other sane parameters; they are read from encoded). The
+// comparison is constant-time. A malformed encoded gives ErrInvalidHash.
+func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, error) {
+	p, salt, key, err := decodeHash(encoded)
+	if err != nil {
+		return false, err
+	}
+	if err := h.acquire(ctx); err != nil {
+		return false, err
+	}
+	defer h.release()
+	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	return subtle.ConstantTimeCompare(got, key) == 1, nil
+}
+
+// VerifyAbsent does the work of Verify against a fixed dummy hash and throws
+// the answer away. Call it when the account does not exist, so that an
+// unknown email costs as much time as a wrong password.
+func (h *Hasher) VerifyAbsent(ctx context.Context, password string) error {
+	_, err := h.Verify(ctx, h.dummy, password)
+	return err
+}
+
+// NeedsRehash reports whether encoded was made with parameters other than
+// this Hasher's (or is malformed), so the caller can store a fresh Hash after
+// the next successful Verify.
+func (h *Hasher) NeedsRehash(encoded string) bool {
+	p, _, _, err := decodeHash(encoded)
+	return err != nil || p != h.params
+}
+
+func (h *Hasher) acquire(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case h.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (h *Hasher) release() { <-h.sem }
+
+func (h *Hasher) encode(password []byte) string {
+	p := h.params
+	salt := make([]byte, p.SaltLen)
+	rand.Read(salt)
+	key := argon2.IDKey(password, salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
+}
+
+// decodeHash parses "$argon2id$v=19$m=..,t=..,p=..$salt$key".
+func decodeHash(encoded string) (Params, []byte, []byte, error) {
+	var p Params
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" || parts[2] != "v="+strconv.Itoa(argon2.Version) {
+		return p, nil, nil, ErrInvalidHash
+	}
+	var threads uint32
+	for i, kv := range strings.Split(parts[3], ",") {
+		name, val, ok := strings.Cut(kv, "=")
+		want := [...]string{"m", "t", "p"}
+		if !ok || i >= len(want) || name != want[i] {
+			return p, nil, nil, ErrInvalidHash
+		}
+		n, err := strconv.ParseUint(val, 10, 32)
+		if err != nil {
+			return p, nil, nil, ErrInvalidHash
+		}
+		switch name {
+		case "m":
+			p.Memory = uint32(n)
+		case "t":
+			p.Time = uint32(n)
+		case "p":
+			threads = uint32(n)
+		}
+	}
+	salt, err1 := b64.Strict().DecodeString(parts[4])
+	key, err2 := b64.Strict().DecodeString(parts[5])
+	if err1 != nil || err2 != nil {
+		return p, nil, nil, ErrInvalidHash
+	}
+	p.Threads = uint8(threads)
+	p.SaltLen, p.KeyLen = uint32(len(salt)), uint32(len(key))
+	if p.Time < 1 || p.Time > maxTime || threads < 1 || threads > 255 ||
+		p.Memory < 8*threads || p.Memory > maxMemory ||
+		len(salt) < minSaltLen || len(salt) > maxSaltLen || len(key) < minKeyLen || len(key) > maxKeyLen {
+		return p, nil, nil, ErrInvalidHash
+	}
+	return p, salt, key, nil
+}
+
+// GeneratePassword returns a random password of 140 bits (28 characters of
+// lowercase base32 from crypto/rand) in four dash-separated groups of seven,
+// e.g. "k3v7q2a-mzpx4rt-b6nw5ye-c2hjs7d": easy to copy and to type.
+func GeneratePassword() (string, error) {
+	return randomGroups(4, 7), nil
+}
+
+// base32Alphabet is RFC 4648 base32 in lower case: no 0, 1, 8 or 9 to confuse.
+const base32Alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+
+// randomGroups returns groups*size uniform base32 characters (5 bits each)
+// joined in groups by dashes.
+func randomGroups(groups, size int) string {
+	raw := make([]byte, groups*size)
+	rand.Read(raw)
+	var b strings.Builder
+	for i, c := range raw {
+		if i > 0 && i%size == 0 {
+			b.WriteByte('-')
+		}
+		b.WriteByte(base32Alphabet[c&31]) // 256 is a multiple of 32: uniform
+	}
+	return b.String()
+}
