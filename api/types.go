@@ -152,6 +152,7 @@ type CreateTransactionRequest struct {
 	Token          *string       `json:"token"`
 	AppName        *string       `json:"appName"`
 	AppEpPath      *string       `json:"appEpPath"`
+	IdempotencyKey string        `json:"idempotencyKey,omitempty"`
 }
 
 // TransactionRef names a transaction: POST /transaction/confirm and /transaction/cancel.

@@ -325,6 +325,10 @@ func (s *Store) Hold(ctx context.Context, h ledger.Hold) (ledger.Receipt, error)
 		if err != nil {
 			return nil, err
 		}
+		// Funds first: a refused hold (kept under an idempotency key) must not spend its token.
+		if from.available() < int64(h.Amount) {
+			return nil, &ledger.InsufficientFunds{Available: money.Micros(from.available()), Needed: h.Amount}
+		}
 		if h.CreatedBy == api.PartyRecipient {
 			if h.TokenID == "" {
 				return nil, fmt.Errorf("ledger: delegated hold without a token")
@@ -337,9 +341,6 @@ func (s *Store) Hold(ctx context.Context, h ledger.Hold) (ledger.Receipt, error)
 			if n, _ := res.RowsAffected(); n == 0 {
 				return nil, ledger.ErrTokenUsed
 			}
-		}
-		if from.available() < int64(h.Amount) {
-			return nil, &ledger.InsufficientFunds{Available: money.Micros(from.available()), Needed: h.Amount}
 		}
 		tx, err := w.write(movement{from: from, to: to, amount: int64(h.Amount), status: api.StatusPending,
 			createdBy: h.CreatedBy, appName: h.AppName, appEpPath: h.AppEpPath})

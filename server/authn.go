@@ -1,0 +1,168 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/ledger"
+)
+
+// Principal is the account a request acts for, and how it proved it.
+type Principal struct {
+	Account   ledger.Account // read in this request: balances and flags are current
+	Scheme    string         // "basic" or "bearer"
+	SessionID string         // the sign-in session, for bearer tokens; "" for Basic
+}
+
+// An Authenticator resolves the credentials of one Authorization scheme (the text after
+// "Basic " or "Bearer ") to a principal. It returns a *api.Error for a refusal (401
+// unauthenticated, 403 mfa_required, 429 rate_limited) and any other error for a failure of its
+// own, which becomes a 500 or 503.
+type Authenticator interface {
+	Authenticate(ctx context.Context, credentials string) (*Principal, error)
+}
+
+type userHandler func(w http.ResponseWriter, r *http.Request, p *Principal) error
+
+// requireUser authenticates the request with the authenticator of its scheme, then runs h.
+func (s *Server) requireUser(h userHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.authenticate(r)
+		if err == nil {
+			err = h(w, r, p)
+		}
+		if err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
+func (s *Server) authenticate(r *http.Request) (*Principal, error) {
+	scheme, creds, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	if !ok || creds == "" {
+		return nil, unauthenticated("Sign in: this endpoint needs Basic (email and password) authentication.")
+	}
+	a := s.authenticators[strings.ToLower(scheme)]
+	if a == nil {
+		return nil, unauthenticated("This authorization scheme is not accepted here.")
+	}
+	return a.Authenticate(r.Context(), strings.TrimSpace(creds))
+}
+
+func unauthenticated(msg string) *api.Error {
+	return &api.Error{Code: api.CodeUnauthenticated, Message: msg}
+}
+
+var errBadCredentials = unauthenticated("The email or password is wrong.")
+
+// basicAuth checks "Basic base64(email:password)" against the account's argon2id hash. A
+// successful check is remembered in the credential cache (keyed by an HMAC of email and password
+// and bound to the stored hash), so the slow hash runs once per client session; a wrong password
+// always pays it, and an unknown email pays the same through VerifyAbsent. An account with MFA on
+// is refused with 403 mfa_required, after the password was checked (so the refusal reveals
+// nothing to someone without it).
+type basicAuth struct{ s *Server }
+
+// maxPasswordBytes bounds what is hashed: argon2id is fine with long input, but there is no reason
+// to accept kilobytes.
+const maxPasswordBytes = 1024
+
+func (b basicAuth) Authenticate(ctx context.Context, creds string) (*Principal, error) {
+	s := b.s
+	raw, err := base64.StdEncoding.DecodeString(creds)
+	if err != nil {
+		return nil, unauthenticated("The Basic credentials are not valid base64 of email:password.")
+	}
+	// Python's requests (the SyftBox SDK) encodes Basic credentials as Latin-1, not UTF-8.
+	text := string(raw)
+	if !utf8.Valid(raw) {
+		text = latin1(raw)
+	}
+	user, password, ok := strings.Cut(text, ":")
+	if !ok || password == "" || len(password) > maxPasswordBytes {
+		return nil, errBadCredentials
+	}
+	email, aerr := api.NormalizeEmail("email", user)
+	if aerr != nil {
+		// Not an address we could have issued; pay the hash anyway so timing says nothing.
+		if err := s.hasher.VerifyAbsent(ctx, password); err != nil {
+			return nil, err
+		}
+		return nil, errBadCredentials
+	}
+	acct, err := s.ledger.AccountByEmail(ctx, email)
+	if errors.Is(err, ledger.ErrNotFound) || (err == nil && (acct.System || acct.PasswordHash == "")) {
+		if err := s.hasher.VerifyAbsent(ctx, password); err != nil {
+			return nil, err
+		}
+		return nil, errBadCredentials
+	}
+	if err != nil {
+		return nil, err
+	}
+	if id, hit := s.creds.Get(email, password, acct.PasswordHash); !hit || id != acct.ID {
+		ok, err := s.hasher.Verify(ctx, acct.PasswordHash, password)
+		if err != nil && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if err != nil || !ok {
+			return nil, errBadCredentials
+		}
+		s.creds.Put(email, password, acct.ID, acct.PasswordHash)
+	}
+	if acct.MFAEnabled {
+		return nil, &api.Error{Code: api.CodeMFARequired,
+			Message: "This account has two-factor authentication on: sign in with /auth/login instead of Basic."}
+	}
+	return &Principal{Account: acct, Scheme: "basic"}, nil
+}
+
+// requireAdmin lets through only "Authorization: Bearer <admin key>", compared in constant time
+// (as SHA-256 digests, so the key's length does not leak either). With no admin key configured
+// the admin endpoints do not exist: 404.
+const adminChallenge = `Bearer realm="syftwallet-admin"`
+
+func (s *Server) requireAdmin(h func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.admin == nil {
+			writeError(w, notFound())
+			return
+		}
+		scheme, key, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+		switch {
+		case strings.EqualFold(scheme, "bearer"):
+			sum := sha256.Sum256([]byte(strings.TrimSpace(key)))
+			if subtle.ConstantTimeCompare(sum[:], s.admin) != 1 {
+				w.Header().Set("WWW-Authenticate", adminChallenge)
+				writeError(w, unauthenticated("The admin key is not valid."))
+				return
+			}
+		case strings.EqualFold(scheme, "basic"):
+			writeError(w, &api.Error{Code: api.CodeForbidden, Message: "This endpoint is for the administrator only."})
+			return
+		default:
+			w.Header().Set("WWW-Authenticate", adminChallenge)
+			writeError(w, unauthenticated("This endpoint needs the admin key as a Bearer token."))
+			return
+		}
+		if err := h(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
+// latin1 decodes ISO-8859-1 bytes: each byte is the code point of the same value.
+func latin1(b []byte) string {
+	r := make([]rune, len(b))
+	for i, c := range b {
+		r[i] = rune(c)
+	}
+	return string(r)
+}
