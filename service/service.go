@@ -1,0 +1,118 @@
+// Package service assembles the accounting service from its parts (the SQLite ledger, the signing
+// keys, the HTTP server and its event hub) and runs it: for `syftwallet serve`, and in-process on
+// loopback for the wallet's embedded mode and for tests.
+//
+// It holds wiring and lifetimes only: no HTTP handlers, no SQL, no Bubble Tea.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/syftbox/syftwallet/ledger/sqlite"
+	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/server"
+	"github.com/syftbox/syftwallet/server/auth"
+)
+
+// Options configure a running service. DBPath is required.
+type Options struct {
+	Addr          string // listen address; default 127.0.0.1:8080 ("127.0.0.1:0" picks a free port)
+	DBPath        string // the ledger file
+	KeysPath      string // the signing and encryption keys; default keys.json beside DBPath
+	AdminKey      string
+	Currency      string
+	TokenTTL      time.Duration // delegation tokens; default 24 h
+	AccessTTL     time.Duration // access tokens; default 5 min
+	Logger        *slog.Logger
+	WelcomeCredit money.Micros // embedded mode: credited to each new account
+	Listener      net.Listener // optional: serve on this instead of listening on Addr
+}
+
+// Service is a running accounting service.
+type Service struct {
+	URL    string // http://host:port
+	Ledger *sqlite.Store
+	Server *server.Server
+
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// Start opens the ledger and keys and starts serving. It returns once the listener is open, so URL
+// answers at once. Stop (or ending ctx) shuts it down: in-flight requests finish, then the ledger
+// commits what it was given and closes.
+func Start(ctx context.Context, o Options) (*Service, error) {
+	if o.DBPath == "" {
+		return nil, errors.New("service: no ledger path")
+	}
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:8080"
+	}
+	if o.KeysPath == "" {
+		o.KeysPath = filepath.Join(filepath.Dir(o.DBPath), "keys.json")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(filepath.Dir(o.DBPath), 0o700); err != nil {
+		return nil, fmt.Errorf("service: data directory: %w", err)
+	}
+	keys, err := auth.LoadOrCreateKeyset(o.KeysPath)
+	if err != nil {
+		return nil, fmt.Errorf("service: keys: %w", err)
+	}
+	store, err := sqlite.Open(ctx, o.DBPath, sqlite.Options{Currency: o.Currency})
+	if err != nil {
+		return nil, fmt.Errorf("service: ledger: %w", err)
+	}
+	srv, err := server.New(server.Config{
+		Ledger: store, Currency: o.Currency, AdminKey: o.AdminKey, TokenTTL: o.TokenTTL,
+		Keys: keys, Logger: o.Logger, WelcomeCredit: o.WelcomeCredit,
+	})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	ln := o.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", o.Addr); err != nil {
+			store.Close()
+			return nil, fmt.Errorf("service: listen on %s: %w", o.Addr, err)
+		}
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s := &Service{URL: "http://" + ln.Addr().String(), Ledger: store, Server: srv, cancel: cancel, done: make(chan error, 1)}
+	go func() {
+		err := srv.Serve(runCtx, ln)
+		s.done <- errors.Join(err, store.Close())
+	}()
+	go func() {
+		select {
+		case <-ctx.Done():
+			cancel()
+		case <-runCtx.Done():
+		}
+	}()
+	o.Logger.Info("accounting service listening", "url", s.URL, "ledger", o.DBPath)
+	return s, nil
+}
+
+// Wait blocks until the service has stopped and returns why.
+func (s *Service) Wait() error {
+	err := <-s.done
+	s.done <- err
+	return err
+}
+
+// Stop shuts the service down and waits for it.
+func (s *Service) Stop() error {
+	s.cancel()
+	return s.Wait()
+}
