@@ -1,0 +1,518 @@
+package events_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"go.uber.org/goleak"
+
+	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/events"
+	"github.com/syftbox/syftwallet/ledger/sqlite"
+	"github.com/syftbox/syftwallet/server/hub"
+	"github.com/syftbox/syftwallet/server/hub/hubtest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func fixedToken(tok string) func(context.Context) (string, error) {
+	return func(context.Context) (string, error) { return tok, nil }
+}
+
+// start runs s in a goroutine; t.Cleanup closes it and checks Run's result.
+func start(t *testing.T, s *events.Stream) <-chan error {
+	t.Helper()
+	res := make(chan error, 1)
+	go func() { res <- s.Run(context.Background()) }()
+	t.Cleanup(func() { s.Close() })
+	return res
+}
+
+// nextEvent returns the next event (or resync), skipping state changes.
+func nextEvent(t *testing.T, s *events.Stream, wait time.Duration) events.Item {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	for {
+		it, err := s.Next(ctx)
+		if err != nil {
+			t.Fatalf("next: %v", err)
+		}
+		if it.Kind != events.KindState {
+			return it
+		}
+	}
+}
+
+// nextState returns the next state in phase p, skipping the others and failing on an event.
+func nextState(t *testing.T, s *events.Stream, p events.Phase, wait time.Duration) events.State {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	for {
+		it, err := s.Next(ctx)
+		if err != nil {
+			t.Fatalf("waiting for %v: %v", p, err)
+		}
+		if it.Kind != events.KindState {
+			t.Fatalf("waiting for %v: got %+v", p, it)
+		}
+		if it.State.Phase == p {
+			return it.State
+		}
+	}
+}
+
+// TestChaosExactlyOnceInOrder: 10,000 events for one account while every connection is cut at
+// random 100 times; the stream delivers each exactly once, in order.
+func TestChaosExactlyOnceInOrder(t *testing.T) {
+	env := hubtest.New(t, hubtest.Options{})
+	proxy := hubtest.NewProxy(t, strings.TrimPrefix(env.URL, "http://"))
+	ada := env.Account(t, "ada@example.com", 1_000_000)
+	bob := env.Account(t, "bob@example.com", 0)
+
+	s := events.NewStream(events.Options{
+		URL: proxy.URL(), Token: fixedToken(hubtest.Token(bob.ID, "s")),
+		MinBackoff: 2 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
+	})
+	runErr := start(t, s)
+	nextState(t, s, events.Live, 5*time.Second)
+
+	const payments, total, cuts = 5000, 10_000, 100 // each payment: payment.received + balance.updated
+	cutAt := map[int]bool{}
+	for len(cutAt) < cuts {
+		cutAt[rand.IntN(payments)] = true
+	}
+	payDone := make(chan error, 1)
+	go func() {
+		// Four payers, so commits come in groups as in production.
+		var wg sync.WaitGroup
+		var next atomic.Int64
+		errs := make(chan error, 4)
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= payments {
+						return
+					}
+					if err := env.Pay(ada, bob.Email, int64(i+1)); err != nil {
+						errs <- err
+						return
+					}
+					if cutAt[i] {
+						proxy.Cut()
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		payDone <- <-errs
+	}()
+
+	var last int64
+	seen := 0
+	var reconnects, resyncs int
+	deadline, cancel := context.WithTimeout(context.Background(), 50*time.Second)
+	defer cancel()
+	for seen < total {
+		it, err := s.Next(deadline)
+		if err != nil {
+			t.Fatalf("after %d events (seq %d): %v", seen, last, err)
+		}
+		switch it.Kind {
+		case events.KindState:
+			if it.State.Phase == events.Reconnecting {
+				reconnects++
+			}
+		case events.KindResync:
+			resyncs++
+		case events.KindEvent:
+			if it.Event.Seq != last+1 {
+				t.Fatalf("after seq %d got %d", last, it.Event.Seq)
+			}
+			last = it.Event.Seq
+			seen++
+		}
+	}
+	if err := <-payDone; err != nil {
+		t.Fatal(err)
+	}
+	if resyncs != 0 {
+		t.Fatalf("%d resyncs", resyncs)
+	}
+	latest, _ := env.Ledger.LatestSeq(context.Background(), bob.ID)
+	if latest != total || last != total {
+		t.Fatalf("latest %d, delivered up to %d", latest, last)
+	}
+	// Nothing more comes: no duplicate after the last.
+	ctx, cancel2 := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel2()
+	for {
+		it, err := s.Next(ctx)
+		if err != nil {
+			break
+		}
+		if it.Kind != events.KindState {
+			t.Fatalf("extra item after the last: %+v", it)
+		}
+	}
+	t.Logf("%d cuts, %d reconnecting states seen (coalesced)", proxy.Cuts(), reconnects)
+	s.Close()
+	if err := <-runErr; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+}
+
+func TestResyncNoticeThenLive(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	env := hubtest.New(t, hubtest.Options{Ledger: sqlite.Options{EventTTL: time.Hour, Now: clock}})
+	ada := env.Account(t, "ada@example.com", 1000)
+	bob := env.Account(t, "bob@example.com", 0)
+	for i := 0; i < 3; i++ {
+		if err := env.Pay(ada, bob.Email, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Hour)
+	mu.Unlock()
+	if err := env.Ledger.Prune(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s := events.NewStream(events.Options{URL: env.URL, Token: fixedToken(hubtest.Token(bob.ID, "s")), Since: 2})
+	start(t, s)
+	it := nextEvent(t, s, 5*time.Second)
+	if it.Kind != events.KindResync || it.Event.Seq != 6 {
+		t.Fatalf("want resync at 6: %+v", it)
+	}
+	if err := env.Pay(ada, bob.Email, 1); err != nil {
+		t.Fatal(err)
+	}
+	if it := nextEvent(t, s, 5*time.Second); it.Kind != events.KindEvent || it.Event.Seq != 7 || it.Event.Type != api.EventPaymentReceived {
+		t.Fatalf("after resync: %+v", it)
+	}
+}
+
+func TestRefreshOnceOn401(t *testing.T) {
+	env := hubtest.New(t, hubtest.Options{})
+	bob := env.Account(t, "bob@example.com", 0)
+	var mu sync.Mutex
+	tok := "bad:x"
+	var refreshes atomic.Int32
+	s := events.NewStream(events.Options{
+		URL: env.URL,
+		Token: func(context.Context) (string, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return tok, nil
+		},
+		Refresh: func(context.Context) (string, error) {
+			refreshes.Add(1)
+			mu.Lock()
+			defer mu.Unlock()
+			tok = hubtest.Token(bob.ID, "s")
+			return tok, nil
+		},
+		MinBackoff: time.Hour, // a backoff would fail the test: the refresh must retry at once
+	})
+	start(t, s)
+	nextState(t, s, events.Live, 5*time.Second)
+	if n := refreshes.Load(); n != 1 {
+		t.Fatalf("%d refreshes", n)
+	}
+}
+
+func TestUnauthorizedBacksOffAfterOneRefresh(t *testing.T) {
+	env := hubtest.New(t, hubtest.Options{})
+	var refreshes atomic.Int32
+	s := events.NewStream(events.Options{
+		URL: env.URL, Token: fixedToken("bad:x"),
+		Refresh:    func(context.Context) (string, error) { refreshes.Add(1); return "bad:x", nil },
+		MinBackoff: time.Hour,
+	})
+	start(t, s)
+	st := nextState(t, s, events.Reconnecting, 5*time.Second)
+	if !errors.Is(st.Err, events.ErrUnauthorized) || time.Until(st.NextTry) < 0 {
+		t.Fatalf("state: %+v", st)
+	}
+	if n := refreshes.Load(); n != 1 {
+		t.Fatalf("%d refreshes", n)
+	}
+}
+
+func TestStatesReconnectAndCloseLeavesNoGoroutine(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	env := hubtest.New(t, hubtest.Options{})
+	proxy := hubtest.NewProxy(t, strings.TrimPrefix(env.URL, "http://"))
+	ada := env.Account(t, "ada@example.com", 1000)
+	bob := env.Account(t, "bob@example.com", 0)
+	s := events.NewStream(events.Options{URL: proxy.URL() + "/", Token: fixedToken(hubtest.Token(bob.ID, "s")),
+		MinBackoff: 100 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
+	res := make(chan error, 1)
+	go func() { res <- s.Run(context.Background()) }()
+	if st := nextState(t, s, events.Live, 5*time.Second); st.Seq != 0 {
+		t.Fatalf("live: %+v", st)
+	}
+	proxy.Cut()
+	st := nextState(t, s, events.Reconnecting, 5*time.Second)
+	if st.Err == nil || st.NextTry.IsZero() || st.Attempt != 1 {
+		t.Fatalf("reconnecting: %+v", st)
+	}
+	if err := env.Pay(ada, bob.Email, 1); err != nil { // while offline
+		t.Fatal(err)
+	}
+	nextState(t, s, events.Live, 5*time.Second)
+	if it := nextEvent(t, s, 5*time.Second); it.Event.Seq != 1 {
+		t.Fatalf("missed while offline: %+v", it)
+	}
+	// Close while the stream waits to deliver seq 2 to nobody.
+	s.Close()
+	if err := <-res; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	var lastState events.State
+	for st := range s.States() {
+		lastState = st
+	}
+	if lastState.Phase != events.Offline {
+		t.Fatalf("final state %+v", lastState)
+	}
+	if _, err := s.Next(context.Background()); !errors.Is(err, events.ErrClosed) {
+		t.Fatalf("Next after close: %v", err)
+	}
+	proxy.Close()
+	env.Close()
+}
+
+func TestSessionRevokedEndsRun(t *testing.T) {
+	env := hubtest.New(t, hubtest.Options{})
+	bob := env.Account(t, "bob@example.com", 0)
+	s := events.NewStream(events.Options{URL: env.URL, Token: fixedToken(hubtest.Token(bob.ID, "s"))})
+	res := start(t, s)
+	nextState(t, s, events.Live, 5*time.Second)
+	env.Hub.RevokeSession("s")
+	st := nextState(t, s, events.Offline, 5*time.Second)
+	if !errors.Is(st.Err, events.ErrSessionRevoked) {
+		t.Fatalf("offline: %+v", st)
+	}
+	if err := <-res; !errors.Is(err, events.ErrSessionRevoked) {
+		t.Fatalf("Run: %v", err)
+	}
+}
+
+// fake is a scripted events server: each connection gets the frames script returns for its since.
+type fake struct {
+	mu     sync.Mutex
+	sinces []string
+	script func(conn int, since string) []string
+	hold   bool // keep the connection open and silent after the script
+}
+
+func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	n := len(f.sinces)
+	f.sinces = append(f.sinces, r.URL.Query().Get("since"))
+	f.mu.Unlock()
+	up := websocket.Upgrader{}
+	ws, err := up.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer ws.Close()
+	for _, fr := range f.script(n, r.URL.Query().Get("since")) {
+		if err := ws.WriteMessage(websocket.TextMessage, []byte(fr)); err != nil {
+			return
+		}
+	}
+	if f.hold {
+		for { // read until the client goes (answers nothing, sends no ping)
+			if _, _, err := ws.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}
+}
+
+func (f *fake) connections() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.sinces...)
+}
+
+func frame(seq int64, typ string) string {
+	b, _ := json.Marshal(api.Event{Seq: seq, Type: typ, Data: json.RawMessage(`{}`)})
+	return string(b)
+}
+
+func TestGapReconnectsWithSinceAndDropsDuplicates(t *testing.T) {
+	f := &fake{hold: true, script: func(conn int, since string) []string {
+		switch conn {
+		case 0: // 1, 2, a duplicate 2, then a gap: 4
+			return []string{frame(2, "hello"), frame(1, "payment.sent"), frame(2, "balance.updated"),
+				frame(2, "balance.updated"), frame(4, "payment.sent")}
+		default: // resumed after 2: 3, 4, then live 5
+			return []string{frame(5, "hello"), frame(3, "payment.received"), frame(4, "payment.sent"),
+				frame(5, "balance.updated")}
+		}
+	}}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	s := events.NewStream(events.Options{URL: srv.URL, Token: fixedToken("t"), Since: 0,
+		MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
+	start(t, s)
+	// First connection without since: hello at 2 means "go on from 2": seqs 1 and 2 are duplicates.
+	for want := int64(3); want <= 5; want++ {
+		it := nextEvent(t, s, 5*time.Second)
+		if it.Event.Seq != want {
+			t.Fatalf("want seq %d, got %+v", want, it)
+		}
+	}
+	if c := f.connections(); len(c) != 2 || c[0] != "" || c[1] != "2" {
+		t.Fatalf("connections' since: %q", c)
+	}
+	s.Close()
+}
+
+func TestDeadAfterSilence(t *testing.T) {
+	f := &fake{hold: true, script: func(int, string) []string { return []string{frame(0, "hello")} }}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	s := events.NewStream(events.Options{URL: srv.URL, Token: fixedToken("t"),
+		DeadAfter: 200 * time.Millisecond, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond})
+	start(t, s)
+	nextState(t, s, events.Live, 5*time.Second)
+	began := time.Now()
+	st := nextState(t, s, events.Reconnecting, 5*time.Second)
+	if d := time.Since(began); d < 150*time.Millisecond || !strings.Contains(fmt.Sprint(st.Err), "timeout") {
+		t.Fatalf("declared dead after %v: %v", d, st.Err)
+	}
+	nextState(t, s, events.Live, 5*time.Second)
+	if c := f.connections(); len(c) < 2 || c[0] != "" || c[1] != "0" {
+		t.Fatalf("connections' since: %q, want resumed from 0", c)
+	}
+}
+
+// TestSlowStateReaderNeverBlocks: an owner that never reads States still gets every event.
+func TestSlowStateReaderNeverBlocks(t *testing.T) {
+	env := hubtest.New(t, hubtest.Options{})
+	proxy := hubtest.NewProxy(t, strings.TrimPrefix(env.URL, "http://"))
+	ada := env.Account(t, "ada@example.com", 1000)
+	bob := env.Account(t, "bob@example.com", 0)
+	s := events.NewStream(events.Options{URL: proxy.URL(), Token: fixedToken(hubtest.Token(bob.ID, "s")),
+		MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
+	start(t, s)
+	for i := 0; i < 20; i++ {
+		if err := env.Pay(ada, bob.Email, 1); err != nil {
+			t.Fatal(err)
+		}
+		if i%4 == 0 {
+			proxy.Cut()
+		}
+	}
+	for want := int64(1); want <= 40; want++ {
+		select {
+		case e := <-s.Events():
+			if e.Seq != want && !(want == 1 && e.Seq > 1) {
+				t.Fatalf("want %d got %d", want, e.Seq)
+			}
+			want = e.Seq
+		case <-time.After(5 * time.Second):
+			t.Fatalf("stuck before seq %d", want)
+		}
+	}
+}
+
+// TestTooSlowOwnerLosesNothing: an owner slower than the payments gets its connection closed with
+// 1013 (a tiny send buffer and small sockets here); the stream resumes with since and delivers
+// everything in order.
+func TestTooSlowOwnerLosesNothing(t *testing.T) {
+	var logs syncBuffer
+	env := hubtest.New(t, hubtest.Options{SendBufferBytes: 4096, Hub: hub.Options{SendBuffer: 4,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))}})
+	ada := env.Account(t, "ada@example.com", 1000)
+	bob := env.Account(t, "bob@example.com", 0)
+	d := &websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetReadBuffer(4096)
+		}
+		return c, err
+	}}
+	s := events.NewStream(events.Options{URL: env.URL, Token: fixedToken(hubtest.Token(bob.ID, "s")),
+		Dialer: d, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
+	start(t, s)
+	nextState(t, s, events.Live, 5*time.Second)
+	const payments = 300
+	payErr := make(chan error, 1)
+	go func() {
+		for i := 0; i < payments; i++ {
+			if err := env.Pay(ada, bob.Email, 1); err != nil {
+				payErr <- err
+				return
+			}
+		}
+		payErr <- nil
+	}()
+	last := int64(0)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for last < 2*payments {
+		it, err := s.Next(ctx)
+		if err != nil {
+			t.Fatalf("after %d: %v", last, err)
+		}
+		if it.Kind == events.KindEvent {
+			if it.Event.Seq != last+1 {
+				t.Fatalf("after %d got %d", last, it.Event.Seq)
+			}
+			last = it.Event.Seq
+			if last < 100 {
+				time.Sleep(2 * time.Millisecond)
+			}
+		}
+	}
+	if err := <-payErr; err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(logs.String(), "too slow"); n == 0 {
+		t.Fatal("the slow owner was never cut off with 1013")
+	} else {
+		t.Logf("cut off %d times with 1013, nothing lost", n)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

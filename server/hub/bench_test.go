@@ -1,0 +1,151 @@
+package hub_test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/syftbox/syftwallet/server/hub/hubtest"
+)
+
+// BenchmarkIdleConnectionMemory opens 5,000 idle event connections (100 accounts, 50 sessions
+// each) and reports what they cost the server: heap in use plus goroutine stacks, after GC, per
+// connection. The clients run in a child process (this test binary, re-run as
+// TestHelperIdleClients), so the figures are the server's alone.
+//
+//	go test -run '^$' -bench IdleConnectionMemory -benchtime 1x ./server/hub/
+func BenchmarkIdleConnectionMemory(b *testing.B) {
+	const conns, accounts = 5000, 100
+	raiseFileLimit(b, conns+1000)
+	env := hubtest.New(b, hubtest.Options{})
+	var tokens []string
+	for i := 0; i < accounts; i++ {
+		a := env.Account(b, fmt.Sprintf("u%d@example.com", i), 0)
+		tokens = append(tokens, a.ID)
+	}
+	for i := 0; i < b.N; i++ {
+		before := memory()
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperIdleClients$")
+		cmd.Env = append(os.Environ(), "HUBBENCH_URL="+env.URL, "HUBBENCH_N="+strconv.Itoa(conns),
+			"HUBBENCH_ACCOUNTS="+strings.Join(tokens, ","))
+		stdin, _ := cmd.StdinPipe()
+		stdout, _ := cmd.StdoutPipe()
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		line, err := bufio.NewReader(stdout).ReadString('\n')
+		if err != nil || !strings.HasPrefix(line, "ready") {
+			b.Fatalf("clients: %q %v", line, err)
+		}
+		for env.Hub.Connections() < conns {
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(200 * time.Millisecond) // every writer has sent hello and gone idle
+		after := memory()
+		stdin.Close()
+		if err := cmd.Wait(); err != nil {
+			b.Fatal(err)
+		}
+		per := func(x, y uint64) float64 { return float64(int64(y)-int64(x)) / conns }
+		b.ReportMetric(per(before.heap, after.heap), "heap-B/conn")
+		b.ReportMetric(per(before.stack, after.stack), "stack-B/conn")
+		b.ReportMetric(per(before.heap+before.stack, after.heap+after.stack), "total-B/conn")
+		b.ReportMetric(float64(after.goroutines-before.goroutines)/conns, "goroutines/conn")
+		for env.Hub.Connections() > 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+type mem struct {
+	heap, stack uint64
+	goroutines  int
+}
+
+func memory() mem {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return mem{heap: m.HeapInuse, stack: m.StackInuse, goroutines: runtime.NumGoroutine()}
+}
+
+func raiseFileLimit(tb testing.TB, n uint64) {
+	var l syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
+		tb.Fatal(err)
+	}
+	if l.Cur >= n {
+		return
+	}
+	if l.Max < n {
+		tb.Skipf("open file limit %d is below %d", l.Max, n)
+	}
+	l.Cur = n
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// TestHelperIdleClients is the client side of BenchmarkIdleConnectionMemory, in its own process:
+// it opens HUBBENCH_N connections, reads each hello, says "ready", and holds them until its stdin
+// closes. It does nothing in a normal test run.
+func TestHelperIdleClients(t *testing.T) {
+	url := os.Getenv("HUBBENCH_URL")
+	if url == "" {
+		t.Skip("helper process for BenchmarkIdleConnectionMemory")
+	}
+	n, _ := strconv.Atoi(os.Getenv("HUBBENCH_N"))
+	accounts := strings.Split(os.Getenv("HUBBENCH_ACCOUNTS"), ",")
+	raiseFileLimit(t, uint64(n+1000))
+	d := &websocket.Dialer{HandshakeTimeout: 30 * time.Second, ReadBufferSize: 1024, WriteBufferSize: 256}
+	wsConns := make([]*websocket.Conn, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 32)
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			tok := hubtest.Token(accounts[i%len(accounts)], fmt.Sprint("s", i))
+			ws, _, err := d.Dial(wsURL(url, ""), http.Header{"Authorization": {"Bearer " + tok}})
+			if err != nil {
+				errs <- err
+				return
+			}
+			_ = ws.SetReadDeadline(time.Now().Add(30 * time.Second))
+			if _, _, err := ws.ReadMessage(); err != nil { // hello
+				errs <- err
+				return
+			}
+			wsConns[i] = ws
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		fmt.Fprintln(os.Stderr, "dial:", err)
+		os.Exit(1)
+	}
+	fmt.Println("ready")
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	for _, ws := range wsConns {
+		ws.Close()
+	}
+	os.Exit(0)
+}

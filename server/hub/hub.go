@@ -1,0 +1,331 @@
+// Package hub is the service side of GET /events: it fans committed ledger events out to every
+// WebSocket connection of their account, replays an account's outbox to a connection that resumes
+// with ?since=N, and closes connections when a consumer falls behind (1013), when their session is
+// revoked (4001) or when the service stops (1001).
+//
+// The hub is fed only from committed rows: Publish takes the events the ledger hands to
+// sqlite.Options.OnCommit after its transaction commits, and a resuming connection reads the rest
+// from the outbox (ledger.Ledger.EventsAfter). Nothing reaches a client before it is durable, and
+// the outbox stays the source of truth. With several service instances later, each instance keeps
+// its own hub and feeds it the same way from rows committed anywhere (PostgreSQL LISTEN/NOTIFY or
+// polling the outbox by seq); a connection that sees a gap in the seqs it is fed fills it from the
+// outbox by itself, so a feed may be late or batched but never needs to be exact.
+//
+// It knows package ledger's events and the wire shapes of package api. It knows no authentication
+// scheme (the caller injects an authenticator returning a Subject), nothing of HTTP routing, and
+// nothing of the client or Bubble Tea.
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/ledger"
+)
+
+// Options configure a Hub. Zero values take the defaults.
+type Options struct {
+	Ledger     ledger.Ledger // required: the outbox for hello, replays and resyncs
+	Logger     *slog.Logger  // default slog.Default()
+	SendBuffer int           // frames waiting for one connection before it is closed with 1013; default 256
+	WriteWait  time.Duration // deadline of one write; default 10 s
+	PingEvery  time.Duration // ping period; default 30 s
+	ReadWait   time.Duration // a connection silent this long (no pong, no frame) is dropped; default 60 s
+	ReadLimit  int64         // largest frame a client may send; default 4 KiB
+	// Retention is how long the ledger keeps events (sqlite.Options.EventTTL), for documentation and
+	// logs only: the ledger decides, and says so with ledger.ErrResync. Default 7 days.
+	Retention time.Duration
+	// ReplayPage is how many events one outbox read returns while replaying; default 500.
+	ReplayPage int
+	// CloseGrace bounds how long a connection that must close (revoked, too slow, shutting down)
+	// may take to send its close frame before its socket is cut; default 500 ms.
+	CloseGrace time.Duration
+	// ReadBufferSize of each connection: clients only send pongs and close frames; default 512.
+	ReadBufferSize int
+	// CheckOrigin as in websocket.Upgrader; default: same origin or no Origin header.
+	CheckOrigin func(r *http.Request) bool
+}
+
+// Subject is who an upgrade request authenticated as.
+type Subject struct {
+	AccountID string
+	SessionID string // "" when the credentials carry no session (they cannot be revoked by session)
+}
+
+// Hub is the set of live event connections of one service instance. Create it with New; it is
+// safe for concurrent use.
+type Hub struct {
+	opts     Options
+	log      *slog.Logger
+	upgrader websocket.Upgrader
+
+	mu        sync.RWMutex
+	byAccount map[string]map[*conn]struct{}
+	bySession map[string]map[*conn]struct{}
+	revoked   map[string]time.Time // sessions revoked recently, so a racing upgrade cannot slip in
+	shut      bool
+
+	wg sync.WaitGroup // every connection goroutine
+}
+
+// revokedMemory is how long RevokeSession remembers a session: longer than an access token lives.
+const revokedMemory = time.Hour
+
+// writePool lends write buffers to connections only while they write, so an idle connection holds
+// none.
+var writePool sync.Pool
+
+// New returns a Hub.
+func New(opts Options) *Hub {
+	if opts.Ledger == nil {
+		panic("hub: Options.Ledger is required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.SendBuffer <= 0 {
+		opts.SendBuffer = 256
+	}
+	if opts.WriteWait <= 0 {
+		opts.WriteWait = 10 * time.Second
+	}
+	if opts.PingEvery <= 0 {
+		opts.PingEvery = 30 * time.Second
+	}
+	if opts.ReadWait <= 0 {
+		opts.ReadWait = 60 * time.Second
+	}
+	if opts.ReadLimit <= 0 {
+		opts.ReadLimit = 4 << 10
+	}
+	if opts.Retention <= 0 {
+		opts.Retention = 7 * 24 * time.Hour
+	}
+	if opts.ReplayPage <= 0 {
+		opts.ReplayPage = 500
+	}
+	if opts.CloseGrace <= 0 {
+		opts.CloseGrace = 500 * time.Millisecond
+	}
+	if opts.ReadBufferSize <= 0 {
+		opts.ReadBufferSize = 512
+	}
+	return &Hub{
+		opts: opts,
+		log:  opts.Logger.With("component", "events-hub"),
+		upgrader: websocket.Upgrader{
+			HandshakeTimeout: opts.WriteWait,
+			ReadBufferSize:   opts.ReadBufferSize,
+			WriteBufferSize:  4096,
+			WriteBufferPool:  &writePool,
+			CheckOrigin:      opts.CheckOrigin,
+		},
+		byAccount: map[string]map[*conn]struct{}{},
+		bySession: map[string]map[*conn]struct{}{},
+		revoked:   map[string]time.Time{},
+	}
+}
+
+// Publish fans committed events out to the connections of their accounts. It is what the ledger's
+// OnCommit calls, from the ledger's single writer goroutine, so it never blocks: a connection whose
+// send buffer is full is told to close with 1013 (its client resumes with since and loses nothing).
+// Events must come in seq order per account, as OnCommit hands them.
+func (h *Hub) Publish(events []ledger.Event) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for i := range events {
+		conns := h.byAccount[events[i].AccountID]
+		if len(conns) == 0 {
+			continue
+		}
+		b, err := json.Marshal(events[i].API())
+		if err != nil { // cannot happen: Data is already JSON
+			h.log.Error("encode event", "seq", events[i].Seq, "err", err)
+			continue
+		}
+		f := &frame{seq: events[i].Seq, data: b}
+		for c := range conns {
+			c.enqueue(f)
+		}
+	}
+}
+
+// RevokeSession closes every connection of that session with 4001 within CloseGrace, and refuses
+// the session's upgrades for an hour after (an upgrade racing the revocation cannot slip in).
+// Call it on logout and whenever a session is revoked, after appending the session.revoked event.
+func (h *Hub) RevokeSession(sessionID string) {
+	if sessionID == "" {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	now := time.Now()
+	for s, at := range h.revoked {
+		if now.Sub(at) > revokedMemory {
+			delete(h.revoked, s)
+		}
+	}
+	h.revoked[sessionID] = now
+	for c := range h.bySession[sessionID] {
+		c.close(api.CloseSessionRevoked, "session revoked")
+	}
+}
+
+// Shutdown closes every connection with 1001 (going away), refuses new ones, and waits until every
+// connection goroutine has ended or ctx ends; then it cuts the sockets still open and waits for
+// their goroutines, which end at once.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.shut = true
+	all := make([]*conn, 0)
+	for _, conns := range h.byAccount {
+		for c := range conns {
+			all = append(all, c)
+		}
+	}
+	h.mu.Unlock()
+	for _, c := range all {
+		c.close(websocket.CloseGoingAway, "server shutting down")
+	}
+	done := make(chan struct{})
+	go func() { h.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		for _, c := range all {
+			c.ws.NetConn().Close()
+		}
+		<-done
+		return ctx.Err()
+	}
+}
+
+// Connections is how many connections are open (for metrics and tests).
+func (h *Hub) Connections() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	n := 0
+	for _, conns := range h.byAccount {
+		n += len(conns)
+	}
+	return n
+}
+
+// Handler serves GET /events. auth authenticates the upgrade request (the server's Bearer auth);
+// on error the answer is 401 before any upgrade. A malformed ?since is a 400.
+func (h *Hub) Handler(auth func(r *http.Request) (Subject, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			w.Header().Set("Allow", http.MethodGet)
+			writeError(w, http.StatusMethodNotAllowed, &api.Error{Message: "use GET", Code: api.CodeMethodNotAllowed})
+			return
+		}
+		sub, err := auth(r)
+		if err != nil || sub.AccountID == "" {
+			msg := "authentication required"
+			var ae *api.Error
+			if errors.As(err, &ae) && ae.Message != "" {
+				msg = ae.Message
+			}
+			w.Header().Set("WWW-Authenticate", `Bearer realm="syftwallet"`)
+			writeError(w, http.StatusUnauthorized, &api.Error{Message: msg, Code: api.CodeUnauthenticated})
+			return
+		}
+		since, resume := int64(0), false
+		if q := r.URL.Query(); q.Has("since") {
+			since, err = strconv.ParseInt(q.Get("since"), 10, 64)
+			if err != nil || since < 0 {
+				writeError(w, http.StatusBadRequest, api.Invalid("since", "since must be a non-negative integer"))
+				return
+			}
+			resume = true
+		}
+		if !websocket.IsWebSocketUpgrade(r) {
+			writeError(w, http.StatusBadRequest, api.Invalid("", "expected a WebSocket upgrade"))
+			return
+		}
+		h.mu.RLock()
+		shut := h.shut
+		h.mu.RUnlock()
+		if shut {
+			writeError(w, http.StatusServiceUnavailable, &api.Error{Message: "shutting down", Code: api.CodeUnavailable})
+			return
+		}
+		ws, err := h.upgrader.Upgrade(w, r, nil)
+		if err != nil {
+			return // the upgrader has answered
+		}
+		c := newConn(h, ws, sub)
+		if code, reason := h.register(c); code != 0 {
+			ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason),
+				time.Now().Add(h.opts.CloseGrace))
+			ws.Close()
+			return
+		}
+		go c.readLoop()
+		go c.writeLoop(since, resume)
+	})
+}
+
+// register adds c to the indexes, unless the hub is shut or the session revoked. From here on
+// Publish queues c's events, so the replay that follows overlaps the live feed and misses nothing.
+func (h *Hub) register(c *conn) (code int, reason string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.shut {
+		return websocket.CloseGoingAway, "server shutting down"
+	}
+	if _, ok := h.revoked[c.sub.SessionID]; ok && c.sub.SessionID != "" {
+		return api.CloseSessionRevoked, "session revoked"
+	}
+	add(h.byAccount, c.sub.AccountID, c)
+	if c.sub.SessionID != "" {
+		add(h.bySession, c.sub.SessionID, c)
+	}
+	h.wg.Add(2) // under the lock, so Shutdown never waits before a registered connection counts
+	return 0, ""
+}
+
+func (h *Hub) unregister(c *conn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	remove(h.byAccount, c.sub.AccountID, c)
+	if c.sub.SessionID != "" {
+		remove(h.bySession, c.sub.SessionID, c)
+	}
+}
+
+func add(m map[string]map[*conn]struct{}, k string, c *conn) {
+	s := m[k]
+	if s == nil {
+		s = map[*conn]struct{}{}
+		m[k] = s
+	}
+	s[c] = struct{}{}
+}
+
+func remove(m map[string]map[*conn]struct{}, k string, c *conn) {
+	if s := m[k]; s != nil {
+		delete(s, c)
+		if len(s) == 0 {
+			delete(m, k)
+		}
+	}
+}
+
+func writeError(w http.ResponseWriter, status int, e *api.Error) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(e)
+}

@@ -1,0 +1,535 @@
+package hub_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"go.uber.org/goleak"
+
+	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/ledger/sqlite"
+	"github.com/syftbox/syftwallet/server/hub"
+	"github.com/syftbox/syftwallet/server/hub/hubtest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// client is a raw WebSocket client of GET /events.
+type client struct {
+	t  testing.TB
+	ws *websocket.Conn
+}
+
+func wsURL(base, query string) string {
+	u := "ws" + strings.TrimPrefix(base, "http") + "/events"
+	if query != "" {
+		u += "?" + query
+	}
+	return u
+}
+
+func dialer() *websocket.Dialer {
+	return &websocket.Dialer{HandshakeTimeout: 5 * time.Second}
+}
+
+// smallReadDialer dials with a 4 KiB receive buffer, so a client that stops reading stalls the
+// server's writes soon.
+func smallReadDialer() *websocket.Dialer {
+	d := dialer()
+	d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetReadBuffer(4096)
+		}
+		return c, err
+	}
+	return d
+}
+
+func dial(t testing.TB, base, token, query string) *client {
+	t.Helper()
+	return dialWith(t, dialer(), base, token, query)
+}
+
+func dialWith(t testing.TB, d *websocket.Dialer, base, token, query string) *client {
+	t.Helper()
+	ws, resp, err := d.Dial(wsURL(base, query), http.Header{"Authorization": {"Bearer " + token}})
+	if err != nil {
+		t.Fatalf("dial: %v (%v)", err, resp)
+	}
+	t.Cleanup(func() { ws.Close() })
+	return &client{t: t, ws: ws}
+}
+
+// next reads one frame, failing the test after 5 s.
+func (c *client) next() api.Event {
+	c.t.Helper()
+	e, err := c.read(5 * time.Second)
+	if err != nil {
+		c.t.Fatalf("read: %v", err)
+	}
+	return e
+}
+
+func (c *client) read(wait time.Duration) (api.Event, error) {
+	_ = c.ws.SetReadDeadline(time.Now().Add(wait))
+	_, b, err := c.ws.ReadMessage()
+	if err != nil {
+		return api.Event{}, err
+	}
+	var e api.Event
+	if err := json.Unmarshal(b, &e); err != nil {
+		return api.Event{}, fmt.Errorf("frame %q: %w", b, err)
+	}
+	return e, nil
+}
+
+// closeCode reads until the connection ends and returns its close code (-1 without one).
+func (c *client) closeCode(wait time.Duration) int {
+	c.t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		_ = c.ws.SetReadDeadline(deadline)
+		_, _, err := c.ws.ReadMessage()
+		if err == nil {
+			continue
+		}
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) {
+			return ce.Code
+		}
+		c.t.Logf("ended without close frame: %v", err)
+		return -1
+	}
+}
+
+// seqs reads events until it has seen seq `until`, checking they run on from `after` without gap
+// or duplicate.
+func (c *client) seqs(after, until int64) {
+	c.t.Helper()
+	for after < until {
+		e := c.next()
+		if e.Seq != after+1 {
+			c.t.Fatalf("after seq %d got %d (%s)", after, e.Seq, e.Type)
+		}
+		after = e.Seq
+	}
+}
+
+func TestHelloLiveAndFrameShape(t *testing.T) {
+	env := hubtest.New(t, hubtest.Options{})
+	ada := env.Account(t, "ada@example.com", 100)
+	bob := env.Account(t, "bob@example.com", 0)
+
+	c := dial(t, env.URL, hubtest.Token(bob.ID, "s1"), "")
+	if h := c.next(); h.Type != api.EventHello || h.Seq != 0 {
+		t.Fatalf("hello: %+v", h)
+	}
+	if err := env.Pay(ada, bob.Email, 1_500_000); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, raw, err := c.ws.ReadMessage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m) != 4 || m["seq"] == nil || m["type"] == nil || m["at"] == nil || m["data"] == nil {
+		t.Fatalf("frame keys: %s", raw)
+	}
+	var e api.Event
+	_ = json.Unmarshal(raw, &e)
+	var tx api.Transaction
+	if err := json.Unmarshal(e.Data, &tx); err != nil {
+		t.Fatal(err)
+	}
+	if e.Seq != 1 || e.Type != api.EventPaymentReceived || tx.SenderEmail != ada.Email || tx.Amount != 1_500_000 || tx.Direction != api.DirectionIn {
+		t.Fatalf("event: %+v %+v", e, tx)
+	}
+	if e := c.next(); e.Seq != 2 || e.Type != api.EventBalanceUpdated {
+		t.Fatalf("balance event: %+v", e)
+	}
+
+	// Reconnecting with since=1 replays seq 2, and hello tells the latest.
+	c2 := dial(t, env.URL, hubtest.Token(bob.ID, "s1"), "since=1")
+	if h := c2.next(); h.Type != api.EventHello || h.Seq != 2 {
+		t.Fatalf("hello: %+v", h)
+	}
+	if e := c2.next(); e.Seq != 2 || e.Type != api.EventBalanceUpdated {
+		t.Fatalf("replay: %+v", e)
+	}
+}
+
+func TestRejectsBeforeUpgrade(t *testing.T) {
+	env := hubtest.New(t, hubtest.Options{})
+	bob := env.Account(t, "bob@example.com", 0)
+	for _, tc := range []struct {
+		token, query string
+		status       int
+		code         string
+	}{
+		{"", "", 401, api.CodeUnauthenticated},
+		{"bad:x", "", 401, api.CodeUnauthenticated},
+		{hubtest.Token(bob.ID, "s"), "since=abc", 400, api.CodeInvalidRequest},
+		{hubtest.Token(bob.ID, "s"), "since=-1", 400, api.CodeInvalidRequest},
+	} {
+		h := http.Header{}
+		if tc.token != "" {
+			h.Set("Authorization", "Bearer "+tc.token)
+		}
+		_, resp, err := dialer().Dial(wsURL(env.URL, tc.query), h)
+		if err == nil || resp == nil || resp.StatusCode != tc.status {
+			t.Fatalf("%+v: %v %v", tc, resp, err)
+		}
+		var body api.Error
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.Code != tc.code || body.Message == "" {
+			t.Fatalf("%+v: body %+v %v", tc, body, err)
+		}
+		resp.Body.Close()
+	}
+}
+
+// TestReplayJoinsLiveWithoutGapOrDuplicate resumes connections at random seqs while payments are
+// being committed, so replays and the live feed overlap.
+func TestReplayJoinsLiveWithoutGapOrDuplicate(t *testing.T) {
+	env := hubtest.New(t, hubtest.Options{Hub: hub.Options{ReplayPage: 7}})
+	ada := env.Account(t, "ada@example.com", 1_000_000)
+	bob := env.Account(t, "bob@example.com", 0)
+	const payments = 600 // 1,200 events for bob
+	var committed atomic.Int64
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < payments; i++ {
+			if err := env.Pay(ada, bob.Email, 1); err != nil {
+				t.Error(err)
+				return
+			}
+			committed.Store(int64(2 * (i + 1)))
+		}
+	}()
+	for i := 0; i < 12; i++ {
+		since := rand.Int64N(committed.Load() + 1)
+		c := dial(t, env.URL, hubtest.Token(bob.ID, fmt.Sprint("s", i)), fmt.Sprint("since=", since))
+		if h := c.next(); h.Type != api.EventHello || h.Seq < since {
+			t.Fatalf("hello: %+v (since %d)", h, since)
+		}
+		c.seqs(since, min(since+150, 2*payments))
+		c.ws.Close()
+	}
+	wg.Wait()
+	c := dial(t, env.URL, hubtest.Token(bob.ID, "last"), "since=0")
+	c.next()
+	c.seqs(0, 2*payments)
+}
+
+func TestFanOutPerAccount(t *testing.T) {
+	env := hubtest.New(t, hubtest.Options{})
+	ada := env.Account(t, "ada@example.com", 1000)
+	bob := env.Account(t, "bob@example.com", 0)
+	cy := env.Account(t, "cy@example.com", 0)
+	b1 := dial(t, env.URL, hubtest.Token(bob.ID, "laptop"), "")
+	b2 := dial(t, env.URL, hubtest.Token(bob.ID, "phone"), "")
+	c1 := dial(t, env.URL, hubtest.Token(cy.ID, "c"), "")
+	for _, c := range []*client{b1, b2, c1} {
+		if h := c.next(); h.Type != api.EventHello {
+			t.Fatalf("hello: %+v", h)
+		}
+	}
+	for i := 0; i < 50; i++ {
+		if err := env.Pay(ada, bob.Email, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b1.seqs(0, 100)
+	b2.seqs(0, 100)
+	if e, err := c1.read(200 * time.Millisecond); err == nil {
+		t.Fatalf("another account got %+v", e)
+	}
+	// cy's connection was not disturbed by the timeout above only if we use a fresh one.
+	c2 := dial(t, env.URL, hubtest.Token(cy.ID, "c"), "")
+	c2.next()
+	if err := env.Pay(ada, cy.Email, 1); err != nil {
+		t.Fatal(err)
+	}
+	if e := c2.next(); e.Seq != 1 || e.Type != api.EventPaymentReceived {
+		t.Fatalf("cy: %+v", e)
+	}
+}
+
+// TestSlowConsumerCutFastKeepsUp: a client that stops reading fills its socket, then its send
+// buffer, and is closed with 1013; another connection of the same account gets every event.
+func TestSlowConsumerCutFastKeepsUp(t *testing.T) {
+	env := hubtest.New(t, hubtest.Options{SendBufferBytes: 4096, Hub: hub.Options{SendBuffer: 256}})
+	ada := env.Account(t, "ada@example.com", 1_000_000)
+	bob := env.Account(t, "bob@example.com", 0)
+	slow := dialWith(t, smallReadDialer(), env.URL, hubtest.Token(bob.ID, "slow"), "")
+	fast := dial(t, env.URL, hubtest.Token(bob.ID, "fast"), "")
+	slow.next()
+	fast.next()
+
+	const payments = 1000 // 2,000 events
+	var fastErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for after := int64(0); after < 2*payments; after++ {
+			e, err := fast.read(10 * time.Second)
+			if err != nil || e.Seq != after+1 {
+				fastErr = fmt.Errorf("fast: after %d: %+v %v", after, e, err)
+				return
+			}
+		}
+	}()
+	for i := 0; i < payments; i++ {
+		if err := env.Pay(ada, bob.Email, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-done
+	if fastErr != nil {
+		t.Fatal(fastErr)
+	}
+	// The slow client now reads what got through, then the close frame.
+	if code := slow.closeCode(15 * time.Second); code != api.CloseTryAgainLater {
+		t.Fatalf("slow consumer closed with %d, want 1013", code)
+	}
+}
+
+func TestRevokeSession(t *testing.T) {
+	env := hubtest.New(t, hubtest.Options{})
+	ada := env.Account(t, "ada@example.com", 1000)
+	bob := env.Account(t, "bob@example.com", 0)
+	gone := dial(t, env.URL, hubtest.Token(bob.ID, "stolen"), "")
+	gone2 := dial(t, env.URL, hubtest.Token(bob.ID, "stolen"), "")
+	kept := dial(t, env.URL, hubtest.Token(bob.ID, "mine"), "")
+	for _, c := range []*client{gone, gone2, kept} {
+		c.next()
+	}
+	start := time.Now()
+	env.Hub.RevokeSession("stolen")
+	for _, c := range []*client{gone, gone2} {
+		if code := c.closeCode(time.Second); code != api.CloseSessionRevoked {
+			t.Fatalf("revoked: close code %d", code)
+		}
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("revocation took %v", d)
+	}
+	// The revoked session cannot come back; the other session goes on.
+	again := dial(t, env.URL, hubtest.Token(bob.ID, "stolen"), "")
+	if code := again.closeCode(time.Second); code != api.CloseSessionRevoked {
+		t.Fatalf("revoked session reconnected: %d", code)
+	}
+	if err := env.Pay(ada, bob.Email, 1); err != nil {
+		t.Fatal(err)
+	}
+	kept.seqs(0, 2)
+}
+
+// TestRevokeStuckWriter: revocation takes effect within a second even when the connection's writer
+// is stuck writing to a client that stopped reading.
+func TestRevokeStuckWriter(t *testing.T) {
+	env := hubtest.New(t, hubtest.Options{SendBufferBytes: 4096, Hub: hub.Options{SendBuffer: 100_000}})
+	ada := env.Account(t, "ada@example.com", 1_000_000)
+	bob := env.Account(t, "bob@example.com", 0)
+	c := dialWith(t, smallReadDialer(), env.URL, hubtest.Token(bob.ID, "s"), "")
+	c.next()
+	for i := 0; i < 300; i++ { // far more than the sockets hold
+		if err := env.Pay(ada, bob.Email, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	env.Hub.RevokeSession("s")
+	for env.Hub.Connections() > 0 {
+		if time.Since(start) > time.Second {
+			t.Fatalf("still connected %v after revocation", time.Since(start))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Logf("stuck connection closed %v after revocation", time.Since(start))
+}
+
+func TestResyncWhenOlderThanRetention(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	env := hubtest.New(t, hubtest.Options{Ledger: sqlite.Options{EventTTL: time.Hour, Now: clock}})
+	ada := env.Account(t, "ada@example.com", 1000)
+	bob := env.Account(t, "bob@example.com", 0)
+	for i := 0; i < 3; i++ {
+		if err := env.Pay(ada, bob.Email, 1); err != nil { // seqs 1..6
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Hour)
+	mu.Unlock()
+	if err := env.Pay(ada, bob.Email, 1); err != nil { // seqs 7, 8
+		t.Fatal(err)
+	}
+	if err := env.Ledger.Prune(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, env.URL, hubtest.Token(bob.ID, "s"), "since=2")
+	if h := c.next(); h.Type != api.EventHello || h.Seq != 8 {
+		t.Fatalf("hello: %+v", h)
+	}
+	if r := c.next(); r.Type != api.EventResync || r.Seq != 8 {
+		t.Fatalf("want resync at 8: %+v", r)
+	}
+	if err := env.Pay(ada, bob.Email, 1); err != nil {
+		t.Fatal(err)
+	}
+	c.seqs(8, 10) // live from the latest seq
+
+	// Within retention: a plain replay.
+	c2 := dial(t, env.URL, hubtest.Token(bob.ID, "s"), "since=6")
+	c2.next()
+	c2.seqs(6, 10)
+
+	// A since beyond the latest seq (a restored ledger) is a resync too.
+	c3 := dial(t, env.URL, hubtest.Token(bob.ID, "s"), "since=99")
+	c3.next()
+	if r := c3.next(); r.Type != api.EventResync || r.Seq != 10 {
+		t.Fatalf("since beyond latest: %+v", r)
+	}
+}
+
+// TestGapInFeedFilledFromOutbox: a hub fed late and partially (as by another instance polling the
+// outbox) still sends every event once, in order.
+func TestGapInFeedFilledFromOutbox(t *testing.T) {
+	env := hubtest.New(t, hubtest.Options{NoFeed: true})
+	var mu sync.Mutex
+	var committed []ledger.Event
+	env.OnCommit = func(evs []ledger.Event) { mu.Lock(); committed = append(committed, evs...); mu.Unlock() }
+	ada := env.Account(t, "ada@example.com", 1000)
+	bob := env.Account(t, "bob@example.com", 0)
+	c := dial(t, env.URL, hubtest.Token(bob.ID, "s"), "")
+	c.next()
+	for i := 0; i < 5; i++ {
+		if err := env.Pay(ada, bob.Email, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	var lastOfBob ledger.Event
+	for _, e := range committed {
+		if e.AccountID == bob.ID {
+			lastOfBob = e
+		}
+	}
+	mu.Unlock()
+	env.Hub.Publish([]ledger.Event{lastOfBob}) // seq 10 only
+	c.seqs(0, 10)
+	env.Hub.Publish(committed) // all of it again, late: nothing is repeated
+	if err := env.Pay(ada, bob.Email, 1); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	env.Hub.Publish(committed[len(committed)-2:])
+	mu.Unlock()
+	c.seqs(10, 12)
+}
+
+func TestPingsAndSilentClientDropped(t *testing.T) {
+	env := hubtest.New(t, hubtest.Options{Hub: hub.Options{PingEvery: 50 * time.Millisecond, ReadWait: 300 * time.Millisecond}})
+	bob := env.Account(t, "bob@example.com", 0)
+	// A client that answers pings (gorilla does while reading) stays connected.
+	alive := dial(t, env.URL, hubtest.Token(bob.ID, "a"), "")
+	var pings atomic.Int32
+	alive.ws.SetPingHandler(func(d string) error {
+		pings.Add(1)
+		return alive.ws.WriteControl(websocket.PongMessage, []byte(d), time.Now().Add(time.Second))
+	})
+	alive.next()
+	readErr := make(chan error, 1)
+	go func() {
+		_, err := alive.read(1500 * time.Millisecond)
+		readErr <- err
+	}()
+	// A client that never reads never answers: the server drops it after ReadWait.
+	silent := dial(t, env.URL, hubtest.Token(bob.ID, "b"), "")
+	_ = silent
+	waitFor(t, 2*time.Second, func() bool { return env.Hub.Connections() == 2 })
+	waitFor(t, 2*time.Second, func() bool { return env.Hub.Connections() == 1 })
+	if err := <-readErr; err == nil || !strings.Contains(err.Error(), "timeout") {
+		t.Fatalf("live client: %v", err) // it only ever timed out reading, never got dropped
+	}
+	if pings.Load() < 10 {
+		t.Fatalf("only %d pings in 1.5 s", pings.Load())
+	}
+}
+
+func waitFor(t *testing.T, d time.Duration, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in time")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestReadLimit(t *testing.T) {
+	env := hubtest.New(t, hubtest.Options{Hub: hub.Options{ReadLimit: 64}})
+	bob := env.Account(t, "bob@example.com", 0)
+	c := dial(t, env.URL, hubtest.Token(bob.ID, "a"), "")
+	c.next()
+	if err := c.ws.WriteMessage(websocket.TextMessage, make([]byte, 1000)); err != nil {
+		t.Fatal(err)
+	}
+	if code := c.closeCode(2 * time.Second); code != websocket.CloseMessageTooBig {
+		t.Fatalf("close code %d, want 1009", code)
+	}
+}
+
+func TestShutdownClosesEveryConnectionAndLeavesNoGoroutine(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	env := hubtest.New(t, hubtest.Options{})
+	bob := env.Account(t, "bob@example.com", 0)
+	var cs []*client
+	for i := 0; i < 20; i++ {
+		c := dial(t, env.URL, hubtest.Token(bob.ID, fmt.Sprint(i)), "")
+		c.next()
+		cs = append(cs, c)
+	}
+	if n := env.Hub.Connections(); n != 20 {
+		t.Fatalf("%d connections", n)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := env.Hub.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		if code := c.closeCode(time.Second); code != websocket.CloseGoingAway {
+			t.Fatalf("close code %d, want 1001", code)
+		}
+		c.ws.Close()
+	}
+	// New connections are refused.
+	_, resp, err := dialer().Dial(wsURL(env.URL, ""), http.Header{"Authorization": {"Bearer " + hubtest.Token(bob.ID, "x")}})
+	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("after shutdown: %v %v", resp, err)
+	}
+	env.Close()
+}

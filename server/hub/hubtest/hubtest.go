@@ -1,0 +1,253 @@
+// Package hubtest runs a real events service for tests: a SQLite ledger in a temporary directory
+// whose commits feed a hub, served by an httptest server with a toy bearer authenticator, and a TCP
+// proxy that can cut every connection through it. It is for tests of the hub, of package events
+// and of the end-to-end journeys; production code must not import it.
+package hubtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/ledger/sqlite"
+	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/server/hub"
+)
+
+// Env is a running events service.
+type Env struct {
+	Ledger *sqlite.Store
+	Hub    *hub.Hub
+	Server *httptest.Server
+	URL    string // the server's base URL (http://127.0.0.1:port)
+
+	// OnCommit, when set, sees each committed batch before the hub does (benchmarks time it).
+	OnCommit func([]ledger.Event)
+
+	mu     sync.Mutex
+	closed bool
+}
+
+// Options tune an Env.
+type Options struct {
+	Hub    hub.Options    // Ledger is filled in
+	Ledger sqlite.Options // OnCommit is filled in; Synchronous defaults to OFF (tests need no fsync)
+	// Dir holds the ledger file; default t.TempDir().
+	Dir string
+	// SendBufferBytes, when above zero, sets SO_SNDBUF of every accepted connection, so a client
+	// that stops reading fills the server's socket quickly.
+	SendBufferBytes int
+	// NoFeed leaves the hub unfed by commits: the test publishes (as another instance's feed would).
+	NoFeed bool
+}
+
+// Token is the toy bearer token of an account and session: "account:session".
+func Token(accountID, sessionID string) string { return accountID + ":" + sessionID }
+
+// Auth is the toy authenticator: "Authorization: Bearer account:session".
+func Auth(r *http.Request) (hub.Subject, error) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return hub.Subject{}, errors.New("no bearer token")
+	}
+	acct, sess, ok := strings.Cut(tok, ":")
+	if !ok || acct == "" || acct == "bad" {
+		return hub.Subject{}, errors.New("bad token")
+	}
+	return hub.Subject{AccountID: acct, SessionID: sess}, nil
+}
+
+// New starts an Env; t.Cleanup closes it (Close may be called earlier).
+func New(t testing.TB, opts Options) *Env {
+	t.Helper()
+	e := &Env{}
+	if opts.Dir == "" {
+		opts.Dir = t.TempDir()
+	}
+	if opts.Ledger.Synchronous == "" {
+		opts.Ledger.Synchronous = "OFF"
+	}
+	var h *hub.Hub
+	opts.Ledger.OnCommit = func(evs []ledger.Event) {
+		if e.OnCommit != nil {
+			e.OnCommit(evs)
+		}
+		if !opts.NoFeed {
+			h.Publish(evs)
+		}
+	}
+	l, err := sqlite.Open(context.Background(), filepath.Join(opts.Dir, "ledger.db"), opts.Ledger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Hub.Ledger = l
+	h = hub.New(opts.Hub)
+	mux := http.NewServeMux()
+	mux.Handle("GET /events", h.Handler(Auth))
+	e.Ledger, e.Hub = l, h
+	e.Server = httptest.NewUnstartedServer(mux)
+	if opts.SendBufferBytes > 0 {
+		e.Server.Listener = sndbufListener{e.Server.Listener, opts.SendBufferBytes}
+	}
+	e.Server.Start()
+	e.URL = e.Server.URL
+	t.Cleanup(e.Close)
+	return e
+}
+
+// Close shuts the hub down, then the HTTP server, then the ledger.
+func (e *Env) Close() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return
+	}
+	e.closed = true
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = e.Hub.Shutdown(ctx)
+	e.Server.Close()
+	_ = e.Ledger.Close()
+}
+
+// Account creates an account holding credit whole units.
+func (e *Env) Account(t testing.TB, email string, credit int64) ledger.Account {
+	t.Helper()
+	a, err := e.Ledger.CreateAccount(context.Background(), ledger.NewAccount{Email: email, PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if credit > 0 {
+		if a, _, err = e.Ledger.Credit(context.Background(), ledger.Credit{RecipientEmail: email,
+			Amount: money.Micros(credit * money.Scale)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return a
+}
+
+// Pay pays micros from one account to another's email.
+func (e *Env) Pay(from ledger.Account, to string, micros int64) error {
+	_, err := e.Ledger.Pay(context.Background(), ledger.Payment{SenderID: from.ID, RecipientEmail: to,
+		Amount: money.Micros(micros)})
+	return err
+}
+
+// Proxy is a TCP proxy in front of an address; Cut closes every connection through it.
+type Proxy struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	wg     sync.WaitGroup
+	cuts   int
+	closed bool
+}
+
+// NewProxy listens on loopback and forwards to target (host:port); t.Cleanup closes it.
+func NewProxy(t testing.TB, target string) *Proxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Proxy{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
+	p.wg.Add(1)
+	go p.accept()
+	t.Cleanup(p.Close)
+	return p
+}
+
+// URL is the proxy's base URL.
+func (p *Proxy) URL() string { return "http://" + p.ln.Addr().String() }
+
+func (p *Proxy) accept() {
+	defer p.wg.Done()
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		u, err := net.Dial("tcp", p.target)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			c.Close()
+			u.Close()
+			return
+		}
+		p.conns[c], p.conns[u] = struct{}{}, struct{}{}
+		p.mu.Unlock()
+		p.wg.Add(2)
+		go p.pipe(c, u)
+		go p.pipe(u, c)
+	}
+}
+
+func (p *Proxy) pipe(dst, src net.Conn) {
+	defer p.wg.Done()
+	_, _ = io.Copy(dst, src)
+	dst.Close()
+	src.Close()
+	p.mu.Lock()
+	delete(p.conns, dst)
+	delete(p.conns, src)
+	p.mu.Unlock()
+}
+
+// Cut closes every connection through the proxy, as a network failure would.
+func (p *Proxy) Cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.conns {
+		c.Close()
+	}
+	p.cuts++
+}
+
+// Cuts is how many times Cut ran.
+func (p *Proxy) Cuts() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cuts
+}
+
+// Close stops the proxy and waits for its goroutines.
+func (p *Proxy) Close() {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	p.ln.Close()
+	p.Cut()
+	p.wg.Wait()
+}
+
+// String names the proxy.
+func (p *Proxy) String() string { return fmt.Sprintf("proxy %s -> %s", p.ln.Addr(), p.target) }
+
+type sndbufListener struct {
+	net.Listener
+	bytes int
+}
+
+func (l sndbufListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(l.bytes)
+	}
+	return c, err
+}
