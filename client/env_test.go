@@ -1,0 +1,219 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/zalando/go-keyring"
+
+	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/ledger/sqlite"
+	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/server"
+	"github.com/syftbox/syftwallet/server/auth"
+)
+
+// The tests run the real accounting service in process over loopback, with
+// its SQLite ledger in t.TempDir().
+
+const (
+	testAdminKey = "client-tests-admin-key-0123456789"
+	testPassword = "correct horse battery staple"
+)
+
+// Unit tests use go-keyring's mock, except under SYFTWALLET_REAL_KEYRING=1
+// (.ci/run), where the keyring tests talk to the real Secret Service. The
+// mock cannot be undone, so tests that need it skip in that mode.
+var realKeyring = os.Getenv("SYFTWALLET_REAL_KEYRING") == "1"
+
+func init() {
+	if !realKeyring {
+		keyring.MockInit()
+	}
+}
+
+var (
+	hasherOnce sync.Once
+	testHasher *auth.Hasher
+)
+
+func sharedHasher() *auth.Hasher {
+	hasherOnce.Do(func() {
+		h, err := auth.NewHasher(auth.DefaultParams(), 8)
+		if err != nil {
+			panic(err)
+		}
+		testHasher = h
+	})
+	return testHasher
+}
+
+// svc is a running service.
+type svc struct {
+	t     testing.TB
+	URL   string
+	hs    *httptest.Server
+	store *sqlite.Store
+	srv   *server.Server
+}
+
+// fakeClock is a clock tests move by hand; the service and the client share it.
+type fakeClock struct{ off atomic.Int64 }
+
+func (c *fakeClock) Now() time.Time          { return time.Now().Add(time.Duration(c.off.Load())) }
+func (c *fakeClock) Advance(d time.Duration) { c.off.Add(int64(d)) }
+
+// svcOpts vary the service: a shared clock, or only the compatible layer.
+type svcOpts struct {
+	clock  *fakeClock
+	noAuth bool // no /auth endpoints and no Bearer: a compatible-only service
+}
+
+func startService(t testing.TB) *svc { return startServiceWith(t, svcOpts{}) }
+
+func startServiceWith(t testing.TB, o svcOpts) *svc {
+	t.Helper()
+	now := time.Now
+	if o.clock != nil {
+		now = o.clock.Now
+	}
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ledger.db"), sqlite.Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := server.Config{
+		Ledger:   store,
+		AdminKey: testAdminKey,
+		Hasher:   sharedHasher(),
+		Logger:   slog.New(slog.DiscardHandler),
+		Now:      now,
+	}
+	if !o.noAuth {
+		configureAuth(&cfg, store)
+	}
+	srv, err := server.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &svc{t: t, store: store, srv: srv}
+	s.hs = httptest.NewServer(srv.Handler())
+	s.URL = s.hs.URL
+	t.Cleanup(func() {
+		s.hs.Close()
+		store.Close()
+	})
+	return s
+}
+
+// admin sends an admin request straight to the service.
+func (s *svc) admin(method, path string, body any, out any) {
+	s.t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, s.URL+path, bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+testAdminKey)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	rb, _ := io.ReadAll(res.Body)
+	if res.StatusCode/100 != 2 {
+		s.t.Fatalf("%s %s: %d %s", method, path, res.StatusCode, rb)
+	}
+	if out != nil {
+		if err := json.Unmarshal(rb, out); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+}
+
+// credit adds money to an account (a SYSTEM transfer).
+func (s *svc) credit(email, amount string) {
+	s.t.Helper()
+	m, err := money.Parse(amount)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.admin(http.MethodPost, "/user/add-balance", api.AddBalanceRequest{RecipientEmail: email, Amount: &m}, nil)
+}
+
+// balance reads an account's balance through the admin API.
+func (s *svc) balance(email string) money.Micros {
+	s.t.Helper()
+	var out api.UserBody
+	s.admin(http.MethodGet, "/user/"+email, nil, &out)
+	return out.User.Balance
+}
+
+// count counts the transactions between two accounts, as the ledger has them.
+func (s *svc) count(email string) int {
+	s.t.Helper()
+	acct, err := s.store.AccountByEmail(context.Background(), email)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	page, err := s.store.Transactions(context.Background(), acct.ID, ledgerQueryAll())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return len(page.Transactions)
+}
+
+// testConfig is a config for tests: short backoff, a generous rate limit,
+// everything else as shipped.
+func testConfig(t testing.TB, url string) Config {
+	cfg := DefaultConfig()
+	cfg.ServiceURL = url
+	cfg.DataDir = t.TempDir()
+	cfg.RetryBackoff = 5 * time.Millisecond
+	cfg.RateLimitPerMinute = 600000
+	cfg.Timeout = 10 * time.Second
+	return cfg
+}
+
+// newClient builds a client with a memory token store and a quiet logger.
+func newClient(t testing.TB, cfg Config, opts ...Option) *Client {
+	t.Helper()
+	opts = append([]Option{WithTokenStore(NewMemoryStore()), WithLogger(slog.New(slog.DiscardHandler))}, opts...)
+	c, err := New(cfg, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// signUp registers email with the test password and signs a new client in.
+func signUp(t testing.TB, s *svc, cfg Config, email string, opts ...Option) *Client {
+	t.Helper()
+	c := newClient(t, cfg, opts...)
+	ctx := context.Background()
+	if _, err := c.Register(ctx, email, testPassword, nil); err != nil {
+		t.Fatalf("register %s: %v", email, err)
+	}
+	if _, err := c.Login(ctx, email, testPassword); err != nil {
+		t.Fatalf("login %s: %v", email, err)
+	}
+	return c
+}
+
+func mustMicros(t testing.TB, s string) money.Micros {
+	t.Helper()
+	m, err := money.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}

@@ -1,0 +1,268 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/zalando/go-keyring"
+)
+
+// Pay through faults with the enhanced layer's bearer session: dropped
+// answers and 503s are retried with the same key, and money moves once.
+func TestEnhancedPayThroughFaultsPaysOnce(t *testing.T) {
+	s := startService(t)
+	requireAuth(t, s)
+	signUp(t, s, testConfig(t, s.URL), "bob@example.com")
+	p := newFaultProxy(t, s.URL)
+	cfg := testConfig(t, p.URL())
+	c := signUp(t, s, cfg, "alice@example.com", withNoBudget())
+	s.credit("alice@example.com", "100")
+	ctx := context.Background()
+	faults := []fault{{kind: dropAfter}, {kind: status, code: 503, retryAfter: "0"}, {kind: drop}}
+	p.setRule(func(r *http.Request, n int) fault {
+		if (r.URL.Path == "/payments" || r.URL.Path == "/transactions/batch") && n < len(faults) {
+			return faults[n]
+		}
+		return fault{}
+	})
+	if _, err := c.Pay(ctx, PayRequest{Recipient: "bob@example.com", Amount: mustMicros(t, "10")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.BatchPay(ctx, []BatchPayment{{Recipient: "bob@example.com", Amount: mustMicros(t, "1")},
+		{Recipient: "bob@example.com", Amount: mustMicros(t, "2")}}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if p.count("POST /payments") != 4 || p.count("POST /transactions/batch") != 4 {
+		t.Errorf("attempts: %d payments, %d batches; want 4 each", p.count("POST /payments"), p.count("POST /transactions/batch"))
+	}
+	if got := s.balance("bob@example.com"); got != mustMicros(t, "13") {
+		t.Errorf("bob has %s, want 13", got)
+	}
+	if n := s.count("bob@example.com"); n != 3 {
+		t.Errorf("bob has %d transactions, want 3", n)
+	}
+	lines := readAudit(t, cfg.DataDir)
+	if len(lines) != 2 || lines[0]["action"] != "pay" || lines[0]["outcome"] != "ok" || lines[0]["amount"] != "10.00" ||
+		lines[1]["action"] != "batch" || lines[1]["amount"] != "3.00" || lines[0]["idempotencyKey"] == "" {
+		t.Errorf("audit: %v", lines)
+	}
+}
+
+// lockedLog collects the client's log output.
+type lockedLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// After a login with the (mock) keyring, the refresh token is in the
+// keyring and nowhere under the data dir; logs and errors hold no secret.
+func TestSecretsStayInTheKeyring(t *testing.T) {
+	s := startService(t)
+	requireAuth(t, s)
+	logs := &lockedLog{}
+	cfg := testConfig(t, s.URL)
+	c, err := New(cfg, WithTokenStore(NewKeyringStore()),
+		WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	if _, err := c.Register(ctx, "lee@example.com", testPassword, nil); err != nil {
+		t.Fatal(err)
+	}
+	sess, err := c.Login(ctx, "lee@example.com", testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sess.Persistent || sess.Warning != "" {
+		t.Errorf("session %+v", sess)
+	}
+	t.Cleanup(func() { c.Logout(context.Background()) })
+	raw, err := keyring.Get(KeyringService, "lee@example.com@"+s.URL)
+	if err != nil || !strings.Contains(raw, "refreshToken") {
+		t.Fatalf("keyring entry: %q %v", raw, err)
+	}
+	refresh := c.tokens.refresh
+	access, _ := c.AccessToken(ctx)
+	s.credit("lee@example.com", "5")
+	c.Invalidate()
+	c.Pay(ctx, PayRequest{Recipient: "nobody@example.com", Amount: 1})
+	_, perr := c.Pay(ctx, PayRequest{Recipient: "lee2@example.com", Amount: 1})
+	c.Account(ctx)
+
+	secrets := []string{testPassword, refresh, access}
+	for _, sec := range secrets {
+		if sec == "" {
+			t.Fatal("no secret to look for")
+		}
+		if strings.Contains(logs.String(), sec) {
+			t.Error("the log holds a secret")
+		}
+		if perr != nil && strings.Contains(perr.Error(), sec) {
+			t.Error("an error holds a secret")
+		}
+		if strings.Contains(c.Session().Email+c.Config().String(), sec) {
+			t.Error("session or config shows a secret")
+		}
+	}
+	assertNoSecretUnder(t, cfg.DataDir, secrets)
+}
+
+func assertNoSecretUnder(t *testing.T, dir string, secrets []string) {
+	t.Helper()
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil
+		}
+		for _, s := range secrets {
+			if s != "" && bytes.Contains(b, []byte(s)) {
+				t.Errorf("%s holds a secret", path)
+			}
+		}
+		return nil
+	})
+}
+
+// With no keyring the client keeps the session in memory and says so.
+func TestNoKeyringWarning(t *testing.T) {
+	if realKeyring {
+		t.Skip("needs the keyring mock, which would replace the real keyring for the rest of the run")
+	}
+	s := startService(t)
+	requireAuth(t, s)
+	keyring.MockInitWithError(errors.New("no D-Bus"))
+	defer keyring.MockInit()
+	cfg := testConfig(t, s.URL)
+	c, err := New(cfg, WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Register(context.Background(), "max@example.com", testPassword, nil); err != nil {
+		t.Fatal(err)
+	}
+	sess, err := c.Login(context.Background(), "max@example.com", testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sess.Persistent || !strings.Contains(sess.Warning, "keyring") {
+		t.Errorf("session %+v", sess)
+	}
+}
+
+// TestRealKeyring runs against a real Secret Service (the D-Bus and
+// gnome-keyring recipe of stack.md, which .ci/run sets up):
+//
+//	SYFTWALLET_REAL_KEYRING=1 dbus-run-session -- sh -c \
+//	  'echo -n pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null &&
+//	   go test -run TestRealKeyring ./client/'
+//
+// tokenstore_test.go's tests install go-keyring's mock, which cannot be
+// undone; go test runs files in name order, so this file comes first.
+func TestRealKeyring(t *testing.T) {
+	if os.Getenv("SYFTWALLET_REAL_KEYRING") != "1" {
+		t.Skip("set SYFTWALLET_REAL_KEYRING=1 inside dbus-run-session with gnome-keyring unlocked")
+	}
+	s := startService(t)
+	requireAuth(t, s)
+	cfg := testConfig(t, s.URL)
+	store, warning := NewTokenStore(true)
+	if warning != "" {
+		t.Fatalf("no keyring: %s", warning)
+	}
+	c, err := New(cfg, WithTokenStore(store), WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	email := "real-keyring@example.com"
+	if _, err := c.Register(ctx, email, testPassword, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Login(ctx, email, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Logout(context.Background()) })
+	refresh := c.tokens.refresh
+	out, err := exec.Command("secret-tool", "search", "--all", "--unlock", "service", KeyringService).CombinedOutput()
+	if err != nil {
+		t.Fatalf("secret-tool: %v: %s", err, out)
+	}
+	if !bytes.Contains(out, []byte(refresh)) {
+		t.Errorf("the refresh token is not in the keyring:\n%s", out)
+	}
+	home, _ := os.UserHomeDir()
+	secrets := []string{refresh, testPassword}
+	assertNoSecretUnder(t, cfg.DataDir, secrets)
+	if home != "" {
+		assertNoSecretUnderHome(t, home, secrets)
+	}
+	// A new client resumes from the keyring alone.
+	again, err := New(cfg, WithTokenStore(store), WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if _, err := again.Resume(ctx, ""); err != nil {
+		t.Fatalf("resume from the keyring: %v", err)
+	}
+}
+
+// assertNoSecretUnderHome walks $HOME but skips Go's caches and the
+// keyring's own (encrypted) files, and files too large to be ours.
+func assertNoSecretUnderHome(t *testing.T, home string, secrets []string) {
+	t.Helper()
+	skip := map[string]bool{"go": true, ".cache": true, ".rustup": true, ".cargo": true, ".npm": true}
+	filepath.WalkDir(home, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() {
+			if filepath.Dir(path) == home && skip[d.Name()] {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if info, err := d.Info(); err != nil || info.Size() > 1<<20 || !info.Mode().IsRegular() {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil
+		}
+		for _, s := range secrets {
+			if bytes.Contains(b, []byte(s)) {
+				t.Errorf("%s holds a secret", path)
+			}
+		}
+		return nil
+	})
+}
