@@ -119,6 +119,29 @@ type movement struct {
 
 // write inserts a transfer, its two party rows, and posts it to both accounts with their events.
 func (w *wtx) write(m movement) (ledger.Transaction, error) {
+	tx, err := w.record(m)
+	if err != nil {
+		return tx, err
+	}
+	cur := w.s.opts.Currency
+	out, in := tx.API(m.from.id, cur), tx.API(m.to.id, cur)
+	switch m.status {
+	case api.StatusCompleted:
+		if err := w.post(m.from, -m.amount, 0, evSpec{api.EventPaymentSent, out}); err != nil {
+			return tx, err
+		}
+		return tx, w.post(m.to, m.amount, 0, evSpec{api.EventPaymentReceived, in})
+	case api.StatusPending:
+		if err := w.post(m.from, 0, m.amount, evSpec{api.EventTransactionPending, out}); err != nil {
+			return tx, err
+		}
+		return tx, w.post(m.to, 0, 0, evSpec{api.EventTransactionPending, in})
+	}
+	return tx, fmt.Errorf("ledger: cannot write a %s transfer", m.status)
+}
+
+// record inserts a transfer and its two party rows; posting to the accounts is the caller's.
+func (w *wtx) record(m movement) (ledger.Transaction, error) {
 	tx := ledger.Transaction{
 		ID: newID(), SenderID: m.from.id, RecipientID: m.to.id, SenderEmail: m.from.email,
 		RecipientEmail: m.to.email, Amount: money.Micros(m.amount), Status: m.status,
@@ -152,22 +175,7 @@ func (w *wtx) write(m movement) (ledger.Transaction, error) {
 		m.from.n, txn, m.to.n, m.to.n, txn, m.from.n); err != nil {
 		return tx, fmt.Errorf("ledger: insert parties: %w", err)
 	}
-	cur := w.s.opts.Currency
-	out, in := tx.API(m.from.id, cur), tx.API(m.to.id, cur)
-	switch m.status {
-	case api.StatusCompleted:
-		typOut, typIn := api.EventPaymentSent, api.EventPaymentReceived
-		if err := w.post(m.from, -m.amount, 0, evSpec{typOut, out}); err != nil {
-			return tx, err
-		}
-		return tx, w.post(m.to, m.amount, 0, evSpec{typIn, in})
-	case api.StatusPending:
-		if err := w.post(m.from, 0, m.amount, evSpec{api.EventTransactionPending, out}); err != nil {
-			return tx, err
-		}
-		return tx, w.post(m.to, 0, 0, evSpec{api.EventTransactionPending, in})
-	}
-	return tx, fmt.Errorf("ledger: cannot write a %s transfer", m.status)
+	return tx, nil
 }
 
 // who names the caller of a money-moving call, the owner of its idempotency key.
@@ -276,15 +284,22 @@ func (s *Store) Pay(ctx context.Context, p ledger.Payment) (ledger.Receipt, erro
 	})
 }
 
-// PayBatch implements ledger.Ledger: every item is checked before any is written.
+// PayBatch implements ledger.Ledger: every item is checked before any is written, and each
+// account is posted once for the whole batch (its payment events in item order, then one
+// balance.updated), so a batch costs little more than its rows.
 func (s *Store) PayBatch(ctx context.Context, b ledger.Batch) (ledger.Receipt, error) {
 	return s.moneyOp(ctx, who{id: b.SenderID}, b.Idem, func(w *wtx, from *acct) ([]ledger.Transaction, error) {
 		tos := make([]*acct, len(b.Items))
+		byEmail := map[string]*acct{}
 		var total int64
 		for i, it := range b.Items {
-			to, err := w.recipient(it.RecipientEmail, from)
-			if err != nil {
-				return nil, &ledger.ItemError{Index: i, Err: err}
+			to, ok := byEmail[it.RecipientEmail]
+			if !ok {
+				var err error
+				if to, err = w.recipient(it.RecipientEmail, from); err != nil {
+					return nil, &ledger.ItemError{Index: i, Err: err}
+				}
+				byEmail[it.RecipientEmail] = to
 			}
 			tos[i] = to
 			total += int64(it.Amount)
@@ -293,15 +308,40 @@ func (s *Store) PayBatch(ctx context.Context, b ledger.Batch) (ledger.Receipt, e
 					Available: money.Micros(from.available()), Needed: money.Micros(total)}}
 			}
 		}
+		type credit struct {
+			to     *acct
+			amount int64
+			evs    []evSpec
+		}
+		var credits []*credit
+		byAcct := map[*acct]*credit{}
 		txs := make([]ledger.Transaction, 0, len(b.Items))
+		sent := make([]evSpec, 0, len(b.Items))
+		cur := s.opts.Currency
 		for i, it := range b.Items {
-			// Posting is relative (balance = balance + ?), so a recipient named twice is fine.
-			tx, err := w.write(movement{from: from, to: tos[i], amount: int64(it.Amount), status: api.StatusCompleted,
+			tx, err := w.record(movement{from: from, to: tos[i], amount: int64(it.Amount), status: api.StatusCompleted,
 				createdBy: api.PartySender, resolvedBy: api.PartySender, memo: it.Memo, metadata: it.Metadata})
 			if err != nil {
 				return nil, err
 			}
+			c := byAcct[tos[i]]
+			if c == nil {
+				c = &credit{to: tos[i]}
+				byAcct[tos[i]] = c
+				credits = append(credits, c)
+			}
+			c.amount += int64(it.Amount)
+			c.evs = append(c.evs, evSpec{api.EventPaymentReceived, tx.API(tos[i].id, cur)})
+			sent = append(sent, evSpec{api.EventPaymentSent, tx.API(from.id, cur)})
 			txs = append(txs, tx)
+		}
+		if err := w.post(from, -total, 0, sent...); err != nil {
+			return nil, err
+		}
+		for _, c := range credits {
+			if err := w.post(c.to, c.amount, 0, c.evs...); err != nil {
+				return nil, err
+			}
 		}
 		return txs, nil
 	})

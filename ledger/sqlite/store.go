@@ -94,7 +94,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	dsn := func(extra string) string {
 		u := url.URL{Scheme: "file", Opaque: path}
-		q := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(" +
+		q := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=temp_store(MEMORY)&_pragma=synchronous(" +
 			opts.Synchronous + ")&_txlock=immediate" + extra
 		return u.String() + "?" + q
 	}

@@ -108,7 +108,7 @@ func (s *Store) runGroup(group []*op) {
 			o.err = err
 			continue
 		}
-		if _, err := s.wconn.ExecContext(ctx, "SAVEPOINT op"); err != nil {
+		if err := s.run("SAVEPOINT op"); err != nil {
 			o.err = fmt.Errorf("ledger: savepoint: %w", err)
 			continue
 		}
@@ -116,11 +116,11 @@ func (s *Store) runGroup(group []*op) {
 		o.res, o.err = o.fn(w)
 		if o.err != nil {
 			o.res = nil
-			if _, err := s.wconn.ExecContext(ctx, "ROLLBACK TO op"); err != nil {
+			if err := s.run("ROLLBACK TO op"); err != nil {
 				o.err = errors.Join(o.err, err)
 			}
 		}
-		if _, err := s.wconn.ExecContext(ctx, "RELEASE op"); err != nil && o.err == nil {
+		if err := s.run("RELEASE op"); err != nil && o.err == nil {
 			o.err = fmt.Errorf("ledger: release: %w", err)
 		}
 		if o.err == nil {
@@ -138,6 +138,15 @@ func (s *Store) runGroup(group []*op) {
 	if len(events) > 0 && s.opts.OnCommit != nil {
 		s.opts.OnCommit(events)
 	}
+}
+
+// run executes a prepared statement without arguments (the savepoint statements of each call).
+func (s *Store) run(query string) error {
+	st, err := s.stmt(query)
+	if err == nil {
+		_, err = st.Exec()
+	}
+	return err
 }
 
 // stmt returns a statement prepared once on the writer's connection. Only the writer calls it.
