@@ -31,12 +31,15 @@ type Authenticator interface {
 
 type userHandler func(w http.ResponseWriter, r *http.Request, p *Principal) error
 
-// requireUser authenticates the request with the authenticator of its scheme, then runs h.
+// requireUser authenticates the request with the authenticator of its scheme (Basic, and Bearer
+// when sign-in is configured), then runs h.
 func (s *Server) requireUser(h userHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.authenticate(r)
 		if err == nil {
 			err = h(w, r, p)
+		} else {
+			s.challenge(w, r, err)
 		}
 		if err != nil {
 			s.fail(w, r, err)
@@ -46,14 +49,52 @@ func (s *Server) requireUser(h userHandler) http.Handler {
 
 func (s *Server) authenticate(r *http.Request) (*Principal, error) {
 	scheme, creds, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
-	if !ok || creds == "" {
+	if !ok || strings.TrimSpace(creds) == "" {
+		if s.auth != nil {
+			return nil, unauthenticated("Sign in: this endpoint needs a Bearer access token or Basic (email and password) authentication.")
+		}
 		return nil, unauthenticated("Sign in: this endpoint needs Basic (email and password) authentication.")
 	}
 	a := s.authenticators[strings.ToLower(scheme)]
 	if a == nil {
 		return nil, unauthenticated("This authorization scheme is not accepted here.")
 	}
-	return a.Authenticate(r.Context(), strings.TrimSpace(creds))
+	return a.Authenticate(withClientAddr(r.Context(), s.cfg.ClientAddr(r)), strings.TrimSpace(creds))
+}
+
+// challenge sets WWW-Authenticate on a 401: Bearer for a refused access token, else Basic (and
+// Bearer too when the service accepts it).
+func (s *Server) challenge(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *api.Error
+	if !errors.As(err, &ae) || ae.Code != api.CodeUnauthenticated {
+		return
+	}
+	scheme, _, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	if strings.EqualFold(scheme, "bearer") && s.auth != nil {
+		w.Header().Set("WWW-Authenticate", bearerChallenge+`, error="invalid_token"`)
+		return
+	}
+	w.Header().Set("WWW-Authenticate", basicChallenge)
+	if s.auth != nil {
+		w.Header().Add("WWW-Authenticate", bearerChallenge)
+	}
+}
+
+const (
+	basicChallenge  = `Basic realm="syftwallet", charset="UTF-8"`
+	bearerChallenge = `Bearer realm="syftwallet"`
+)
+
+// clientAddrKey carries the client's address (Config.ClientAddr) to authenticators.
+type clientAddrKey struct{}
+
+func withClientAddr(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, clientAddrKey{}, addr)
+}
+
+func clientAddrFrom(ctx context.Context) string {
+	a, _ := ctx.Value(clientAddrKey{}).(string)
+	return a
 }
 
 func unauthenticated(msg string) *api.Error {
@@ -67,7 +108,9 @@ var errBadCredentials = unauthenticated("The email or password is wrong.")
 // and bound to the stored hash), so the slow hash runs once per client session; a wrong password
 // always pays it, and an unknown email pays the same through VerifyAbsent. An account with MFA on
 // is refused with 403 mfa_required, after the password was checked (so the refusal reveals
-// nothing to someone without it).
+// nothing to someone without it). Wrong passwords count against the sign-in rate limits (see
+// limits.go) like wrong passwords at /auth/login, so Basic is no way around them; a remembered
+// (cached) right password is never limited.
 type basicAuth struct{ s *Server }
 
 // maxPasswordBytes bounds what is hashed: argon2id is fine with long input, but there is no reason
@@ -89,32 +132,47 @@ func (b basicAuth) Authenticate(ctx context.Context, creds string) (*Principal, 
 	if !ok || password == "" || len(password) > maxPasswordBytes {
 		return nil, errBadCredentials
 	}
+	att := &attempt{l: s.limits, kind: kindPassword, address: clientAddrFrom(ctx)}
 	email, aerr := api.NormalizeEmail("email", user)
 	if aerr != nil {
 		// Not an address we could have issued; pay the hash anyway so timing says nothing.
+		if err := att.check(); err != nil {
+			return nil, err
+		}
 		if err := s.hasher.VerifyAbsent(ctx, password); err != nil {
 			return nil, err
 		}
+		att.fail()
 		return nil, errBadCredentials
 	}
+	att.account = email
 	acct, err := s.ledger.AccountByEmail(ctx, email)
 	if errors.Is(err, ledger.ErrNotFound) || (err == nil && (acct.System || acct.PasswordHash == "")) {
+		if err := att.check(); err != nil {
+			return nil, err
+		}
 		if err := s.hasher.VerifyAbsent(ctx, password); err != nil {
 			return nil, err
 		}
+		att.fail()
 		return nil, errBadCredentials
 	}
 	if err != nil {
 		return nil, err
 	}
 	if id, hit := s.creds.Get(email, password, acct.PasswordHash); !hit || id != acct.ID {
+		if err := att.check(); err != nil {
+			return nil, err
+		}
 		ok, err := s.hasher.Verify(ctx, acct.PasswordHash, password)
 		if err != nil && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		if err != nil || !ok {
+			att.fail()
 			return nil, errBadCredentials
 		}
+		att.succeed()
 		s.creds.Put(email, password, acct.ID, acct.PasswordHash)
 	}
 	if acct.MFAEnabled {

@@ -66,6 +66,14 @@ func writeBody(w http.ResponseWriter, status int, body []byte) {
 
 func writeJSON(w http.ResponseWriter, status int, v any) { writeBody(w, status, render(v)) }
 
+// writeNoContent answers 204: no body (so no Content-Type), and nothing to cache.
+func writeNoContent(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusNoContent)
+}
+
 func writeError(w http.ResponseWriter, e *api.Error) {
 	status := statusOf(e.Code)
 	switch status {
@@ -84,6 +92,7 @@ func writeError(w http.ResponseWriter, e *api.Error) {
 // fail sends err as a JSON error. Errors that are not part of the contract are logged (with the
 // request id) and sent as 500 internal_error without their text.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	setRetryAfter(w, err)
 	writeError(w, s.apiError(r.Context(), w.Header().Get(api.HeaderRequestID), err))
 }
 

@@ -1,8 +1,10 @@
 // Package server is the accounting service over HTTP: the SyftBox-compatible layer of
 // shared/api.md (Basic auth, wrapped bodies, PENDING holds, delegation tokens, admin endpoints)
-// and the payments part of the enhanced layer (idempotent payments, batches, paging and filters).
-// It turns requests into calls on a ledger.Ledger and the ledger's answers into the JSON of
-// package api; every response, errors included, is JSON and carries X-Request-Id.
+// and the enhanced layer: idempotent payments, batches, paging and filters, and sign-in (/auth/*:
+// Bearer access tokens with rotating refresh tokens, TOTP MFA with recovery codes, sessions and
+// their revocation, rate limits on failed attempts). It turns requests into calls on a
+// ledger.Ledger (and a ledger.AuthStore for sign-in) and their answers into the JSON of package
+// api; every response, errors included, is JSON and carries X-Request-Id (a 204 has no body).
 //
 // It must not know SQL or which store is behind the ledger interface, and it never imports the
 // wallet's client package. Password hashing, keys and tokens come from server/auth. It never
@@ -11,6 +13,7 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -42,12 +45,35 @@ type Config struct {
 	SystemEmail   string       // the system account's address; default ledger.SystemEmail
 	WelcomeCredit money.Micros // credited to every new account (embedded mode only); default 0
 
+	// Events serves GET /events (the live event stream); it authenticates its own requests with
+	// AuthenticateBearer. Mounted only with Auth. Nil: GET /events answers 404.
+	Events http.Handler
+
 	// ShutdownGrace bounds how long Serve waits for in-flight requests once its context ends;
 	// default 10 s. After it, remaining connections are closed.
 	ShutdownGrace time.Duration
 	// CredentialTTL is how long a successful Basic check is remembered; default (and at most)
 	// auth.MaxCredentialTTL.
 	CredentialTTL time.Duration
+
+	// Auth keeps sessions, refresh tokens and MFA state. With it the service offers /auth/* and
+	// accepts Bearer access tokens; without it (nil) /auth/* answers 404 and only Basic is
+	// accepted, like a server that has only the compatible layer.
+	Auth       ledger.AuthStore
+	AccessTTL  time.Duration // access token lifetime; default 5 min
+	RefreshTTL time.Duration // refresh token lifetime (each rotation starts it again); default 30 days
+	Issuer     string        // iss of access tokens, and the issuer shown by authenticator apps; default "syftwallet"
+	Audience   string        // aud of access tokens; default "syftwallet-api"
+	// OnRevoke is called after sessions are revoked (logout, logout-all, password change, a reused
+	// refresh token), with their ids, so that live connections of those sessions can be closed.
+	// It is called on the request's goroutine and must not block.
+	OnRevoke func(sessionIDs []string)
+	// Limits bounds failed sign-in attempts; zero fields take DefaultLimits.
+	Limits Limits
+	// ClientAddr names the client a request comes from, for rate limits. Default: the host of
+	// r.RemoteAddr (an IPv6 address counts as its /64). Forwarding headers such as
+	// X-Forwarded-For are not trusted unless this function trusts them.
+	ClientAddr func(r *http.Request) string
 }
 
 // Server is the accounting service. Create it with New; it is safe for concurrent use.
@@ -61,6 +87,9 @@ type Server struct {
 	creds    *auth.CredentialCache
 	inflight *inflight
 	admin    []byte // SHA-256 of the admin key; nil when none is configured
+
+	auth   ledger.AuthStore // nil: no /auth endpoints, no Bearer
+	limits *limiters
 
 	// authenticators resolve an Authorization header to a principal, by lower-case scheme.
 	// Basic is registered here; Bearer access tokens plug in the same way.
@@ -100,6 +129,22 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ShutdownGrace <= 0 {
 		cfg.ShutdownGrace = 10 * time.Second
 	}
+	if cfg.AccessTTL <= 0 {
+		cfg.AccessTTL = auth.DefaultAccessTTL
+	}
+	if cfg.RefreshTTL <= 0 {
+		cfg.RefreshTTL = 30 * 24 * time.Hour
+	}
+	if cfg.Issuer == "" {
+		cfg.Issuer = "syftwallet"
+	}
+	if cfg.Audience == "" {
+		cfg.Audience = "syftwallet-api"
+	}
+	if cfg.ClientAddr == nil {
+		cfg.ClientAddr = remoteHost
+	}
+	cfg.Limits = cfg.Limits.withDefaults()
 	if cfg.Keys == nil {
 		ks, err := auth.GenerateKeyset()
 		if err != nil {
@@ -115,20 +160,26 @@ func New(cfg Config) (*Server, error) {
 		cfg.Hasher = h
 	}
 	s := &Server{
-		cfg:      cfg,
-		ledger:   cfg.Ledger,
-		log:      cfg.Logger,
-		now:      cfg.Now,
-		hasher:   cfg.Hasher,
-		issuer:   &auth.Issuer{Keys: cfg.Keys, Now: cfg.Now},
+		cfg:    cfg,
+		ledger: cfg.Ledger,
+		log:    cfg.Logger,
+		now:    cfg.Now,
+		hasher: cfg.Hasher,
+		issuer: &auth.Issuer{Keys: cfg.Keys, Now: cfg.Now,
+			Issuer: cfg.Issuer, Audience: cfg.Audience, TTL: cfg.AccessTTL},
 		creds:    auth.NewCredentialCache(cfg.CredentialTTL, 0, cfg.Now),
 		inflight: newInflight(),
+		auth:     cfg.Auth,
+		limits:   newLimiters(cfg.Limits, cfg.Now),
 	}
 	if cfg.AdminKey != "" {
 		sum := sha256.Sum256([]byte(cfg.AdminKey))
 		s.admin = sum[:]
 	}
 	s.authenticators = map[string]Authenticator{"basic": basicAuth{s}}
+	if s.auth != nil {
+		s.authenticators["bearer"] = bearerAuth{s}
+	}
 	s.routes()
 	s.handler = http.HandlerFunc(s.serveHTTP)
 	return s, nil
@@ -173,41 +224,109 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// routes registers every endpoint. Patterns carry their method (Go 1.22 routing); a path that
-// matches with another method gets 405 with Allow, any other path 404, both as JSON.
+// Who may call a route.
+type access int
+
+const (
+	public     access = iota // anyone
+	userAccess               // a user, by Basic or Bearer
+	bearerOnly               // a user, by Bearer only (the /auth endpoints of a signed-in user)
+	adminOnly                // the admin key
+	stream                   // a WebSocket upgrade that checks its own Bearer token
+)
+
+// route is one endpoint. Every endpoint is in routeTable and registered from it only, so the tests
+// can walk them all.
+type route struct {
+	pattern string
+	access  access
+	h       func(http.ResponseWriter, *http.Request) error // public and admin
+	u       userHandler                                    // user and bearer
+	auth    bool                                           // exists only with Config.Auth
+	raw     http.Handler                                   // stream: served as is (it upgrades)
+}
+
+// routeTable lists every endpoint of the service.
+func (s *Server) routeTable() []route {
+	pub := func(p string, h func(http.ResponseWriter, *http.Request) error) route {
+		return route{pattern: p, access: public, h: h}
+	}
+	usr := func(p string, h userHandler) route { return route{pattern: p, access: userAccess, u: h} }
+	adm := func(p string, h func(http.ResponseWriter, *http.Request) error) route {
+		return route{pattern: p, access: adminOnly, h: h}
+	}
+	authPub := func(p string, h func(http.ResponseWriter, *http.Request) error) route {
+		return route{pattern: p, access: public, h: h, auth: true}
+	}
+	authBearer := func(p string, h userHandler) route {
+		return route{pattern: p, access: bearerOnly, u: h, auth: true}
+	}
+	routes := []route{
+		pub("GET /healthz", s.healthz),
+		pub("POST /user/create", s.createUser),
+
+		usr("GET /user/my-info", s.myInfo),
+		usr("GET /account", s.myInfo),
+		usr("PUT /user/update-password", s.updatePassword),
+		usr("PUT /user/update-organization", s.updateOrganization),
+
+		usr("POST /transaction/create", s.createTransaction),
+		usr("POST /transaction/confirm", s.confirmTransaction),
+		usr("POST /transaction/cancel", s.cancelTransaction),
+		usr("POST /token/create", s.createToken),
+		usr("POST /transactions/token", s.createToken),
+		usr("GET /transactions", s.listTransactions),
+		usr("GET /transaction/history", s.listTransactions), // the SDK's name for it before /transactions
+
+		usr("POST /payments", s.pay),
+		usr("GET /payments/{id}", s.getPayment),
+		usr("POST /transactions/batch", s.payBatch),
+
+		adm("POST /user/add-balance", s.addBalance),
+		adm("GET /user/{email}", s.getUser),
+		adm("GET /users", s.listUsers),
+
+		authPub("POST /auth/register", s.createUser),
+		authPub("POST /auth/login", s.login),
+		authPub("POST /auth/mfa/initiate", s.mfaInitiate),
+		authPub("POST /auth/mfa/verify", s.mfaVerify),
+		authPub("POST /auth/refresh", s.refresh),
+		authPub("GET /auth/jwks", s.jwks),
+		authBearer("POST /auth/logout", s.logout),
+		authBearer("POST /auth/logout-all", s.logoutAll),
+		authBearer("POST /auth/password", s.changePasswordBearer),
+		authBearer("POST /auth/mfa/enroll", s.mfaEnroll),
+		authBearer("POST /auth/mfa/enable", s.mfaEnable),
+		authBearer("POST /auth/mfa/disable", s.mfaDisable),
+	}
+	if s.cfg.Events != nil {
+		routes = append(routes, route{pattern: "GET /events", access: stream, raw: s.cfg.Events, auth: true})
+	}
+	return routes
+}
+
+// routes registers every endpoint of routeTable. Patterns carry their method (Go 1.22 routing);
+// a path that matches with another method gets 405 with Allow, any other path 404, both as JSON.
+// Without Config.Auth the /auth endpoints are not registered: they answer 404.
 func (s *Server) routes() {
 	s.mux = http.NewServeMux()
-	public := func(pattern string, h func(http.ResponseWriter, *http.Request) error) {
-		s.mux.Handle(pattern, s.handle(h))
+	for _, rt := range s.routeTable() {
+		if rt.auth && s.auth == nil {
+			continue
+		}
+		switch rt.access {
+		case public:
+			s.mux.Handle(rt.pattern, s.handle(rt.h))
+		case userAccess:
+			s.mux.Handle(rt.pattern, s.requireUser(rt.u))
+		case bearerOnly:
+			s.mux.Handle(rt.pattern, s.requireBearer(rt.u))
+		case adminOnly:
+			s.mux.Handle(rt.pattern, s.requireAdmin(rt.h))
+		case stream:
+			s.mux.Handle(rt.pattern, rt.raw)
+		}
 	}
-	user := func(pattern string, h userHandler) { s.mux.Handle(pattern, s.requireUser(h)) }
-	admin := func(pattern string, h func(http.ResponseWriter, *http.Request) error) {
-		s.mux.Handle(pattern, s.requireAdmin(h))
-	}
-
-	public("GET /healthz", s.healthz)
-	public("POST /user/create", s.createUser)
-
-	user("GET /user/my-info", s.myInfo)
-	user("GET /account", s.myInfo)
-	user("PUT /user/update-password", s.updatePassword)
-	user("PUT /user/update-organization", s.updateOrganization)
-
-	user("POST /transaction/create", s.createTransaction)
-	user("POST /transaction/confirm", s.confirmTransaction)
-	user("POST /transaction/cancel", s.cancelTransaction)
-	user("POST /token/create", s.createToken)
-	user("POST /transactions/token", s.createToken)
-	user("GET /transactions", s.listTransactions)
-	user("GET /transaction/history", s.listTransactions) // the SDK's name for it before /transactions
-
-	user("POST /payments", s.pay)
-	user("GET /payments/{id}", s.getPayment)
-	user("POST /transactions/batch", s.payBatch)
-
-	admin("POST /user/add-balance", s.addBalance)
-	admin("GET /user/{email}", s.getUser)
-	admin("GET /users", s.listUsers)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
@@ -315,6 +434,16 @@ type statusWriter struct {
 	code  int
 	wrote bool
 	bytes int64
+}
+
+// Hijack lets a WebSocket upgrade take the connection over (the access log then says 101).
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	h, ok := w.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("server: connection cannot be hijacked")
+	}
+	w.code, w.wrote = http.StatusSwitchingProtocols, true
+	return h.Hijack()
 }
 
 func (w *statusWriter) WriteHeader(code int) {

@@ -76,32 +76,10 @@ func (s *Server) myInfo(w http.ResponseWriter, r *http.Request, p *Principal) er
 }
 
 // PUT /user/update-password {oldPassword, newPassword}: 200 {user}. The credential cache forgets
-// the account, so the old password stops working at once. (Revoking the account's other sign-in
-// sessions comes with bearer sessions.)
+// the account, so the old password stops working at once, and every other sign-in session is
+// revoked (every Bearer session, for a Basic caller). See changePassword.
 func (s *Server) updatePassword(w http.ResponseWriter, r *http.Request, p *Principal) error {
-	var req api.PasswordChange
-	if e := decode(r, &req); e != nil {
-		return e
-	}
-	if req.OldPassword == "" {
-		return api.Invalid("oldPassword", "The current password is required.")
-	}
-	if e := api.CheckPassword("newPassword", req.NewPassword); e != nil {
-		return e
-	}
-	ok, err := s.hasher.Verify(r.Context(), p.Account.PasswordHash, req.OldPassword)
-	if err != nil && r.Context().Err() != nil {
-		return r.Context().Err()
-	}
-	if err != nil || !ok {
-		return api.Invalid("oldPassword", "The current password is wrong.")
-	}
-	hash, err := s.hasher.Hash(r.Context(), req.NewPassword)
-	if err != nil {
-		return err
-	}
-	acct, err := s.ledger.SetPassword(r.Context(), p.Account.ID, hash)
-	s.creds.ForgetUser(p.Account.ID)
+	acct, err := s.changePassword(r, p)
 	if err != nil {
 		return err
 	}

@@ -11,14 +11,17 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/ledger/sqlite"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/server"
 	"github.com/syftbox/syftwallet/server/auth"
+	"github.com/syftbox/syftwallet/server/hub"
 )
 
 // Options configure a running service. DBPath is required.
@@ -68,13 +71,30 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("service: keys: %w", err)
 	}
-	store, err := sqlite.Open(ctx, o.DBPath, sqlite.Options{Currency: o.Currency})
+	// The hub is fed from committed rows only: the ledger hands each commit's events to it.
+	var events *hub.Hub
+	store, err := sqlite.Open(ctx, o.DBPath, sqlite.Options{
+		Currency: o.Currency,
+		OnCommit: func(evs []ledger.Event) { events.Publish(evs) },
+	})
 	if err != nil {
 		return nil, fmt.Errorf("service: ledger: %w", err)
 	}
-	srv, err := server.New(server.Config{
-		Ledger: store, Currency: o.Currency, AdminKey: o.AdminKey, TokenTTL: o.TokenTTL,
-		Keys: keys, Logger: o.Logger, WelcomeCredit: o.WelcomeCredit,
+	events = hub.New(hub.Options{Ledger: store, Logger: o.Logger})
+	var srv *server.Server
+	stream := events.Handler(func(r *http.Request) (hub.Subject, error) {
+		account, session, err := srv.AuthenticateBearer(r)
+		return hub.Subject{AccountID: account, SessionID: session}, err
+	})
+	srv, err = server.New(server.Config{
+		Ledger: store, Auth: store, Events: stream, Currency: o.Currency, AdminKey: o.AdminKey,
+		TokenTTL: o.TokenTTL, AccessTTL: o.AccessTTL, Keys: keys, Logger: o.Logger,
+		WelcomeCredit: o.WelcomeCredit,
+		OnRevoke: func(ids []string) {
+			for _, id := range ids {
+				events.RevokeSession(id)
+			}
+		},
 	})
 	if err != nil {
 		store.Close()
@@ -90,8 +110,15 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Service{URL: "http://" + ln.Addr().String(), Ledger: store, Server: srv, cancel: cancel, done: make(chan error, 1)}
 	go func() {
-		err := srv.Serve(runCtx, ln)
-		s.done <- errors.Join(err, store.Close())
+		serveErr := make(chan error, 1)
+		go func() { serveErr <- srv.Serve(runCtx, ln) }()
+		<-runCtx.Done()
+		// WebSockets first (the HTTP server does not track hijacked connections): 1001 to each.
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		herr := events.Shutdown(sctx)
+		cancel()
+		err := <-serveErr
+		s.done <- errors.Join(err, herr, store.Close())
 	}()
 	go func() {
 		select {

@@ -1,0 +1,316 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/server/auth"
+)
+
+// The sign-in endpoints of the enhanced layer (api.md, "Enhanced layer", /auth/*). MFA endpoints
+// are in mfa.go, rate limits in limits.go, Bearer checks in bearer.go.
+
+// challengeTTL is how long an MFA challenge lives (api.md: 5 minutes).
+const challengeTTL = 5 * time.Minute
+
+// POST /auth/login {email, password}: 200 tokens, or 200 {mfaRequired, challengeId, expiresIn}
+// when the account has MFA on. The challenge is only given once the password is right.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	acct, err := s.passwordSignIn(r)
+	if err != nil {
+		return err
+	}
+	if acct.MFAEnabled {
+		ch, err := s.newChallenge(r.Context(), acct)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, api.MFAChallenge{MFARequired: true, ChallengeID: ch.ID, ExpiresIn: int(challengeTTL / time.Second)})
+		return nil
+	}
+	return s.signedIn(w, r, acct, "password")
+}
+
+// POST /auth/mfa/initiate {email, password}: 200 {challengeId, methods, expiresIn}.
+func (s *Server) mfaInitiate(w http.ResponseWriter, r *http.Request) error {
+	acct, err := s.passwordSignIn(r)
+	if err != nil {
+		return err
+	}
+	if !acct.MFAEnabled {
+		return &api.Error{Code: api.CodeConflict,
+			Message: "This account does not use two-factor authentication: sign in with /auth/login."}
+	}
+	ch, err := s.newChallenge(r.Context(), acct)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, api.MFAChallenge{ChallengeID: ch.ID, Methods: []string{"totp", "recovery"},
+		ExpiresIn: int(challengeTTL / time.Second)})
+	return nil
+}
+
+// passwordSignIn checks the {email, password} body of /auth/login and /auth/mfa/initiate. An
+// unknown email pays the same argon2id work as a wrong password and gets the same 401; failures
+// count against the rate limits, which are checked before any hashing.
+func (s *Server) passwordSignIn(r *http.Request) (ledger.Account, error) {
+	var req api.Credentials
+	if e := decode(r, &req); e != nil {
+		return ledger.Account{}, e
+	}
+	if strings.TrimSpace(req.Email) == "" {
+		return ledger.Account{}, api.Invalid("email", "The email address is required.")
+	}
+	if req.Password == "" {
+		return ledger.Account{}, api.Invalid("password", "The password is required.")
+	}
+	email, e := api.NormalizeEmail("email", req.Email)
+	if e != nil {
+		return ledger.Account{}, e
+	}
+	ctx := r.Context()
+	att := s.attempt(r, kindPassword, email)
+	if err := att.check(); err != nil {
+		return ledger.Account{}, err
+	}
+	acct, err := s.ledger.AccountByEmail(ctx, email)
+	if err != nil && !errors.Is(err, ledger.ErrNotFound) {
+		return ledger.Account{}, err
+	}
+	known := err == nil && !acct.System && acct.PasswordHash != ""
+	ok := false
+	if len(req.Password) > maxPasswordBytes {
+		// Too long to be anyone's password; refuse without hashing kilobytes (the length is no secret).
+	} else if !known {
+		if err := s.hasher.VerifyAbsent(ctx, req.Password); err != nil {
+			return ledger.Account{}, err
+		}
+	} else {
+		ok, err = s.hasher.Verify(ctx, acct.PasswordHash, req.Password)
+		if err != nil && ctx.Err() != nil {
+			return ledger.Account{}, ctx.Err()
+		}
+		ok = ok && err == nil
+	}
+	if !ok {
+		att.fail()
+		return ledger.Account{}, errBadCredentials
+	}
+	att.succeed()
+	return acct, nil
+}
+
+// newChallenge opens an MFA challenge, unless the account's MFA is locked (429 with Retry-After).
+func (s *Server) newChallenge(ctx context.Context, acct ledger.Account) (ledger.Challenge, error) {
+	st, err := s.auth.MFA(ctx, acct.ID)
+	if err != nil {
+		return ledger.Challenge{}, err
+	}
+	if err := s.mfaLocked(st); err != nil {
+		return ledger.Challenge{}, err
+	}
+	return s.auth.CreateChallenge(ctx, acct.ID, challengeTTL)
+}
+
+// signedIn starts a session for acct and answers 200 with its tokens. method ("password",
+// "totp", "recovery") is recorded in the security.login event.
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, acct ledger.Account, method string) error {
+	refresh, hash := auth.NewRefreshToken()
+	sess, err := s.auth.CreateSession(r.Context(), ledger.NewSession{
+		AccountID: acct.ID, RefreshHash: hash, RefreshTTL: s.cfg.RefreshTTL,
+		UserAgent: userAgent(r), Method: method,
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeTokens(w, acct, sess.ID, refresh)
+}
+
+func (s *Server) writeTokens(w http.ResponseWriter, acct ledger.Account, sessionID, refresh string) error {
+	access, _, err := s.issuer.IssueAccess(acct.ID, acct.Email, sessionID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, api.Tokens{
+		AccessToken: access, RefreshToken: refresh, TokenType: "Bearer",
+		ExpiresIn: int(s.cfg.AccessTTL / time.Second), User: s.userJSON(acct),
+	})
+	return nil
+}
+
+// userAgent is what the session remembers of the client: at most 200 bytes of printable UTF-8.
+func userAgent(r *http.Request) string {
+	ua := r.UserAgent()
+	if len(ua) > 200 {
+		ua = ua[:200]
+	}
+	ua = strings.ToValidUTF8(ua, "")
+	return strings.Map(func(c rune) rune {
+		if c < 0x20 || c == 0x7f || !utf8.ValidRune(c) {
+			return -1
+		}
+		return c
+	}, ua)
+}
+
+// POST /auth/refresh {refreshToken}: 200 tokens, rotating the refresh token. A spent token
+// revokes its whole session (the ledger does it in the same transaction) and gets 401, as does an
+// unknown, revoked or expired one.
+func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
+	var req api.RefreshRequest
+	if e := decode(r, &req); e != nil {
+		return e
+	}
+	if req.RefreshToken == "" {
+		return api.Invalid("refreshToken", "The refresh token is required.")
+	}
+	ctx := r.Context()
+	att := s.attempt(r, kindRefresh, "")
+	if err := att.check(); err != nil {
+		return err
+	}
+	if len(req.RefreshToken) > maxTokenBytes {
+		att.fail()
+		return errRefreshInvalid
+	}
+	next, hash := auth.NewRefreshToken()
+	sess, err := s.auth.RotateRefresh(ctx, auth.HashSecret(req.RefreshToken), hash, s.cfg.RefreshTTL)
+	if err != nil {
+		var refused error
+		switch {
+		case errors.Is(err, ledger.ErrNotFound):
+			refused = errRefreshInvalid
+		case errors.Is(err, ledger.ErrRefreshReused):
+			s.revoked(sess.ID)
+			refused = unauthenticated("This refresh token was already used, so its session has been signed out: sign in again.")
+		case errors.Is(err, ledger.ErrRevoked):
+			refused = errTokenRevoked
+		case errors.Is(err, ledger.ErrExpired):
+			refused = unauthenticated("The refresh token has expired: sign in again.")
+		default:
+			return err
+		}
+		att.account = sess.AccountID
+		att.fail()
+		if err := att.check(); err != nil {
+			return err
+		}
+		return refused
+	}
+	acct, err := s.ledger.AccountByID(ctx, sess.AccountID)
+	if err != nil {
+		return err
+	}
+	return s.writeTokens(w, acct, sess.ID, next)
+}
+
+var errRefreshInvalid = unauthenticated("The refresh token is not valid: sign in again.")
+
+// POST /auth/logout {refreshToken?} (bearer): 204; the caller's session is revoked, which spends
+// every refresh token of it. The optional refreshToken is accepted and not needed.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	b, e := readBody(r)
+	if e != nil {
+		return e
+	}
+	if len(strings.TrimSpace(string(b))) > 0 {
+		var req api.LogoutRequest
+		if e := decodeJSON(b, &req, "", ""); e != nil {
+			return e
+		}
+	}
+	if _, err := s.auth.RevokeSession(r.Context(), p.SessionID, "logout"); err != nil {
+		return err
+	}
+	s.revoked(p.SessionID)
+	writeNoContent(w)
+	return nil
+}
+
+// POST /auth/logout-all (bearer): 204; every session of the user is revoked, this one included.
+func (s *Server) logoutAll(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	ids, err := s.auth.RevokeSessions(r.Context(), p.Account.ID, "", "logout-all")
+	if err != nil {
+		return err
+	}
+	s.revoked(ids...)
+	writeNoContent(w)
+	return nil
+}
+
+// POST /auth/password {oldPassword, newPassword} (bearer): 204; every other session is revoked.
+func (s *Server) changePasswordBearer(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	if _, err := s.changePassword(r, p); err != nil {
+		return err
+	}
+	writeNoContent(w)
+	return nil
+}
+
+// changePassword checks the old password (a wrong one counts against the rate limits), stores the
+// new one, forgets the remembered Basic checks and revokes every session but the caller's (all of
+// them for a Basic caller). It returns the updated account.
+func (s *Server) changePassword(r *http.Request, p *Principal) (ledger.Account, error) {
+	var req api.PasswordChange
+	if e := decode(r, &req); e != nil {
+		return ledger.Account{}, e
+	}
+	if req.OldPassword == "" {
+		return ledger.Account{}, api.Invalid("oldPassword", "The current password is required.")
+	}
+	if e := api.CheckPassword("newPassword", req.NewPassword); e != nil {
+		return ledger.Account{}, e
+	}
+	ctx := r.Context()
+	att := s.attempt(r, kindPassword, p.Account.Email)
+	if err := att.check(); err != nil {
+		return ledger.Account{}, err
+	}
+	ok := false
+	if len(req.OldPassword) <= maxPasswordBytes {
+		var err error
+		ok, err = s.hasher.Verify(ctx, p.Account.PasswordHash, req.OldPassword)
+		if err != nil && ctx.Err() != nil {
+			return ledger.Account{}, ctx.Err()
+		}
+		ok = ok && err == nil
+	}
+	if !ok {
+		att.fail()
+		return ledger.Account{}, api.Invalid("oldPassword", "The current password is wrong.")
+	}
+	hash, err := s.hasher.Hash(ctx, req.NewPassword)
+	if err != nil {
+		return ledger.Account{}, err
+	}
+	acct, err := s.ledger.SetPassword(ctx, p.Account.ID, hash)
+	s.creds.ForgetUser(p.Account.ID)
+	if err != nil {
+		return ledger.Account{}, err
+	}
+	if s.auth != nil {
+		ids, err := s.auth.RevokeSessions(ctx, p.Account.ID, p.SessionID, "password changed")
+		s.revoked(ids...)
+		if err != nil {
+			return ledger.Account{}, err
+		}
+	}
+	return acct, nil
+}
+
+// GET /auth/jwks: the public key that verifies access tokens.
+func (s *Server) jwks(w http.ResponseWriter, r *http.Request) error {
+	set := s.cfg.Keys.JWKS()
+	out := api.JWKS{Keys: make([]api.JWK, len(set.Keys))}
+	for i, k := range set.Keys {
+		out.Keys[i] = api.JWK{Kty: k.Kty, Crv: k.Crv, X: k.X, Kid: k.Kid, Alg: k.Alg, Use: k.Use}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

@@ -1,0 +1,146 @@
+package server
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/server/auth"
+)
+
+// TestSignInSecretsStayOutOfLogsAndFiles runs a full sign-in flow (register with a generated
+// password, login, refresh, password change, MFA enroll/enable, challenge, TOTP and recovery
+// sign-ins, logout) and then looks for every secret it saw in the service's log and in every file
+// of its data directories. keys.json (the keys) and the database are the only files allowed, and
+// the database must not hold any of them in the clear either (they are stored hashed or sealed).
+func TestSignInSecretsStayOutOfLogsAndFiles(t *testing.T) {
+	keyDir := t.TempDir()
+	keys, err := auth.LoadOrCreateKeyset(filepath.Join(keyDir, "keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(c *Config) { c.Keys = keys })
+	var secrets []string
+	keep := func(s ...string) { secrets = append(secrets, s...) }
+
+	var gen api.CreateUserResponse
+	e.do("POST", "/auth/register", `{"email":"ada@example.com"}`).want(t, 201).decode(t, &gen)
+	ada := &user{e: e, email: "ada@example.com", pw: *gen.Password, id: gen.User.ID}
+	keep(ada.pw)
+	e.newUser("bob@example.com", "")
+	keep(testPassword)
+
+	t1 := ada.login()
+	var t2 api.Tokens
+	e.refresh(t1.RefreshToken).want(t, 200).decode(t, &t2)
+	keep(t1.AccessToken, t1.RefreshToken, t2.AccessToken, t2.RefreshToken)
+	e.refresh(t1.RefreshToken).want(t, 401) // reuse: the session ends
+	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "wrong password, secret"}).want(t, 401)
+	keep("wrong password, secret")
+
+	t3 := ada.login()
+	keep(t3.AccessToken, t3.RefreshToken)
+	e.do("POST", "/auth/password", api.PasswordChange{OldPassword: ada.pw, NewPassword: "new password, secret"},
+		bearer(t3.AccessToken)...).want(t, 204)
+	ada.pw = "new password, secret"
+	keep(ada.pw)
+
+	var en api.MFAEnrollment
+	e.do("POST", "/auth/mfa/enroll", nil, bearer(t3.AccessToken)...).want(t, 200).decode(t, &en)
+	var rc api.RecoveryCodes
+	e.do("POST", "/auth/mfa/enable", api.MFACode{Code: e.code(en.Secret)}, bearer(t3.AccessToken)...).want(t, 200).decode(t, &rc)
+	keep(en.Secret, en.OtpauthURL)
+	keep(rc.RecoveryCodes...)
+	e.tick()
+
+	var t4, t5 api.Tokens
+	e.verify(e.challenge(ada.email, ada.pw), e.code(en.Secret)).want(t, 200).decode(t, &t4)
+	e.verify(e.challenge(ada.email, ada.pw), rc.RecoveryCodes[3]).want(t, 200).decode(t, &t5)
+	e.verify(e.challenge(ada.email, ada.pw), "zzzzzz-zzzzzz-zzzzzz-zzzzzz").want(t, 401)
+	keep(t4.AccessToken, t4.RefreshToken, t5.AccessToken, t5.RefreshToken)
+	var tb api.TokenBody
+	e.do("POST", "/token/create", `{"recipientEmail":"bob@example.com"}`, bearer(t4.AccessToken)...).want(t, 201).decode(t, &tb)
+	keep(tb.Token)
+	e.do("POST", "/auth/logout", `{"refreshToken":"`+t4.RefreshToken+`"}`, bearer(t4.AccessToken)...).want(t, 204)
+	e.do("GET", "/account", nil, bearer(t4.AccessToken)...).want(t, 401)
+	e.do("GET", "/account", nil, bearer(t4.AccessToken[:len(t4.AccessToken)-3]+"abc")...).want(t, 401)
+	e.do("GET", "/account", nil, "Authorization", basic(ada.email, ada.pw)).want(t, 403)
+
+	// The parts of a JWT are secrets too (a log line might hold just the signature).
+	for _, s := range append([]string(nil), secrets...) {
+		if strings.Count(s, ".") == 2 {
+			keep(s[strings.LastIndexByte(s, '.')+1:])
+		}
+	}
+
+	logs := e.logs.String()
+	if !strings.Contains(logs, `"route":"POST /auth/mfa/verify"`) {
+		t.Fatalf("the log did not capture the flow:\n%s", logs)
+	}
+	for _, s := range secrets {
+		if strings.Contains(logs, s) {
+			t.Errorf("the log holds a secret (%d chars, starting %.4q)", len(s), s)
+		}
+	}
+	for _, s := range []string{"Bearer ", "Basic ", "refreshToken", "accessToken"} {
+		if strings.Contains(logs, s) {
+			t.Errorf("the log holds %q", s)
+		}
+	}
+
+	if err := e.store.Close(); err != nil { // flush everything to the files
+		t.Fatal(err)
+	}
+	for _, dir := range []string{e.dir, keyDir} {
+		for _, leak := range scanForSecrets(t, dir, secrets) {
+			t.Error(leak)
+		}
+	}
+
+	// The scan can fail: a secret planted in another file is found.
+	if err := os.WriteFile(filepath.Join(keyDir, "debug.txt"), []byte("x "+t5.RefreshToken+" y"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := scanForSecrets(t, keyDir, secrets); len(got) != 1 || !strings.Contains(got[0], "debug.txt") {
+		t.Fatalf("planted secret not found: %v", got)
+	}
+}
+
+// scanForSecrets reports each file under dir holding one of secrets. keys.json is the keyset
+// (allowed, it holds keys only); the database files (ledger.db and its -wal, -shm, -journal) are
+// scanned too: what the service stores is hashed or sealed, never the secret itself.
+func scanForSecrets(t *testing.T, dir string, secrets []string) []string {
+	t.Helper()
+	var leaks []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		name := d.Name()
+		if name == "keys.json" {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, s := range secrets {
+			if bytes.Contains(b, []byte(s)) {
+				where := "a file other than the database"
+				if strings.HasPrefix(name, "ledger.db") {
+					where = "the database, in the clear"
+				}
+				leaks = append(leaks, filepath.Base(path)+" ("+where+") holds a secret starting "+s[:4])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return leaks
+}

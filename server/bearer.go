@@ -1,0 +1,141 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/server/auth"
+)
+
+// Bearer access tokens (api.md, "Authentication"): an EdDSA JWT from /auth/login, /auth/mfa/verify
+// or /auth/refresh. A token is accepted when
+//   - its signature verifies with this service's key (alg pinned to EdDSA, kid and typ checked:
+//     "none" and every other algorithm are refused), exp is required and not passed, iss and aud
+//     are this service's;
+//   - its session (sid) exists, belongs to its subject and is not revoked, so logout, logout-all,
+//     a password change or a reused refresh token end it at once, not when it expires;
+//   - its subject is still an account of a person.
+//
+// The account is read afresh, so balances and flags are current. Every refusal is 401
+// unauthenticated with WWW-Authenticate: Bearer error="invalid_token"; the token never reaches a
+// log or a response.
+
+// maxTokenBytes bounds what is parsed; our access tokens are about 400 bytes.
+const maxTokenBytes = 4096
+
+var (
+	errTokenInvalid = unauthenticated("The access token is not valid: sign in again.")
+	errTokenExpired = unauthenticated("The access token has expired: refresh it or sign in again.")
+	errTokenRevoked = unauthenticated("This session was signed out: sign in again.")
+)
+
+type bearerAuth struct{ s *Server }
+
+func (b bearerAuth) Authenticate(ctx context.Context, token string) (*Principal, error) {
+	acct, sid, err := b.s.verifyBearer(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	return &Principal{Account: acct, Scheme: "bearer", SessionID: sid}, nil
+}
+
+func (s *Server) verifyBearer(ctx context.Context, token string) (ledger.Account, string, error) {
+	if s.auth == nil {
+		return ledger.Account{}, "", unauthenticated("This authorization scheme is not accepted here.")
+	}
+	if len(token) > maxTokenBytes {
+		return ledger.Account{}, "", errTokenInvalid
+	}
+	c, err := s.issuer.VerifyAccess(token)
+	if errors.Is(err, auth.ErrTokenExpired) {
+		return ledger.Account{}, "", errTokenExpired
+	}
+	if err != nil {
+		return ledger.Account{}, "", errTokenInvalid
+	}
+	sess, err := s.auth.Session(ctx, c.SessionID)
+	if errors.Is(err, ledger.ErrNotFound) {
+		return ledger.Account{}, "", errTokenInvalid
+	}
+	if err != nil {
+		return ledger.Account{}, "", err
+	}
+	if sess.AccountID != c.UserID {
+		return ledger.Account{}, "", errTokenInvalid
+	}
+	if !sess.Live() {
+		return ledger.Account{}, "", errTokenRevoked
+	}
+	acct, err := s.ledger.AccountByID(ctx, c.UserID)
+	if errors.Is(err, ledger.ErrNotFound) || (err == nil && acct.System) {
+		return ledger.Account{}, "", errTokenInvalid
+	}
+	if err != nil {
+		return ledger.Account{}, "", err
+	}
+	return acct, sess.ID, nil
+}
+
+// AuthenticateBearer checks the request's "Authorization: Bearer <access token>" exactly as every
+// user endpoint does (signature, algorithm, exp, iss, aud, live session, existing account) and
+// returns whose it is. Basic and every other scheme are refused. A refusal is an *api.Error
+// (401 unauthenticated) whose message may be shown; any other error is the service's own failure.
+// The event hub's GET /events uses it.
+func (s *Server) AuthenticateBearer(r *http.Request) (accountID, sessionID string, err error) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	token = strings.TrimSpace(token)
+	if !ok || token == "" || !strings.EqualFold(scheme, "bearer") {
+		return "", "", errNeedBearer
+	}
+	acct, sid, err := s.verifyBearer(r.Context(), token)
+	if err != nil {
+		return "", "", err
+	}
+	return acct.ID, sid, nil
+}
+
+var errNeedBearer = unauthenticated("This endpoint needs a Bearer access token: sign in with /auth/login.")
+
+// requireBearer is requireUser for the endpoints of a signed-in session (/auth/logout,
+// /auth/password, /auth/mfa/*): only a Bearer access token is accepted.
+func (s *Server) requireBearer(h userHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p *Principal
+		scheme, token, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+		token = strings.TrimSpace(token)
+		err := error(errNeedBearer)
+		if strings.EqualFold(scheme, "bearer") && token != "" {
+			var acct ledger.Account
+			var sid string
+			if acct, sid, err = s.verifyBearer(r.Context(), token); err == nil {
+				p = &Principal{Account: acct, Scheme: "bearer", SessionID: sid}
+			}
+		}
+		if err == nil {
+			err = h(w, r, p)
+		} else if err == errNeedBearer {
+			w.Header().Set("WWW-Authenticate", bearerChallenge)
+		} else if isUnauthenticated(err) {
+			w.Header().Set("WWW-Authenticate", bearerChallenge+`, error="invalid_token"`)
+		}
+		if err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
+func isUnauthenticated(err error) bool {
+	var ae *api.Error
+	return errors.As(err, &ae) && ae.Code == api.CodeUnauthenticated
+}
+
+// revoked tells Config.OnRevoke about revoked sessions.
+func (s *Server) revoked(ids ...string) {
+	if len(ids) > 0 && s.cfg.OnRevoke != nil {
+		s.cfg.OnRevoke(ids)
+	}
+}

@@ -1,0 +1,121 @@
+package server
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/syftbox/syftwallet/api"
+)
+
+func TestWrongPasswordsAreRateLimited(t *testing.T) {
+	e := newEnv(t)
+	ada := e.newUser("ada@example.com", "")
+	e.newUser("bob@example.com", "")
+
+	// 30 wrong passwords for one account within a minute: the first ones are 401, then 429.
+	start := time.Now()
+	var limited resp
+	n401, n429 := 0, 0
+	for i := range 30 {
+		r := e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: fmt.Sprintf("guess number %d", i)})
+		switch r.status {
+		case 401:
+			n401++
+		case 429:
+			n429++
+			limited = r
+		default:
+			t.Fatalf("status %d: %s", r.status, r.body)
+		}
+	}
+	if time.Since(start) > time.Minute {
+		t.Skip("too slow to test a per-minute limit")
+	}
+	if n401 != DefaultLimits.Account.Burst || n429 != 30-n401 {
+		t.Fatalf("%d refused as wrong, %d limited", n401, n429)
+	}
+	limited.want(t, 429, api.CodeRateLimited)
+	ra, err := strconv.Atoi(limited.header.Get(api.HeaderRetryAfter))
+	if err != nil || ra < 1 || ra > 60 {
+		t.Fatalf("Retry-After %q", limited.header.Get(api.HeaderRetryAfter))
+	}
+	// While limited, even the right password waits (it is not checked), by every way in.
+	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}).want(t, 429, api.CodeRateLimited)
+	e.do("POST", "/auth/mfa/initiate", api.Credentials{Email: ada.email, Password: testPassword}).want(t, 429)
+	e.do("GET", "/account", nil, "Authorization", basic(ada.email, "another guess")).want(t, 429)
+	// Another account from the same address is not held up.
+	e.login("bob@example.com", testPassword)
+	// Once Retry-After has passed, the right password works (and clears the account's count).
+	e.skew.Add(int64(time.Duration(ra) * time.Second))
+	e.login(ada.email, testPassword)
+	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "one more guess"}).want(t, 401)
+
+	// Wrong Basic passwords count the same way.
+	for range DefaultLimits.Account.Burst {
+		e.do("GET", "/account", nil, "Authorization", basic("bob@example.com", "basic guess")).want(t, 401)
+	}
+	e.do("GET", "/account", nil, "Authorization", basic("bob@example.com", "basic guess")).want(t, 429)
+}
+
+func TestRightLoginsAreNeverLimited(t *testing.T) {
+	e := newEnv(t)
+	ada := e.newUser("ada@example.com", "")
+	var last string
+	for range 30 {
+		tk := ada.login()
+		if tk.AccessToken == last {
+			t.Fatal("same token twice")
+		}
+		last = tk.AccessToken
+	}
+	// A person who mistypes now and then, between right logins, is never held up either.
+	for range 15 {
+		e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "typo typo"}).want(t, 401)
+		ada.login()
+	}
+	// And refreshing is free.
+	tk := ada.login()
+	for range 30 {
+		var next api.Tokens
+		e.refresh(tk.RefreshToken).want(t, 200).decode(t, &next)
+		tk = next
+	}
+}
+
+func TestAddressLimit(t *testing.T) {
+	e := newEnv(t)
+	// Many accounts guessed from one address: the address runs out too.
+	got429 := false
+	for i := range DefaultLimits.Address.Burst + 5 {
+		r := e.do("POST", "/auth/login", api.Credentials{Email: fmt.Sprintf("user%d@example.com", i), Password: "guess guess"})
+		if r.status == 429 {
+			got429 = true
+			if i < DefaultLimits.Address.Burst {
+				t.Fatalf("limited after %d", i)
+			}
+		}
+	}
+	if !got429 {
+		t.Fatal("address never limited")
+	}
+	e.do("POST", "/auth/refresh", `{"refreshToken":"guess"}`).want(t, 401) // another kind of failure, its own budget
+}
+
+func TestRemoteHost(t *testing.T) {
+	for addr, want := range map[string]string{
+		"192.0.2.7:1234":             "192.0.2.7",
+		"[2001:db8:1:2:3:4:5:6]:443": "2001:db8:1:2::/64",
+		"[::ffff:192.0.2.7]:80":      "192.0.2.7",
+		"garbage":                    "garbage",
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = addr
+		r.Header.Set("X-Forwarded-For", "203.0.113.9")
+		if got := remoteHost(r); got != want {
+			t.Errorf("%s: %s, want %s", addr, got, want)
+		}
+	}
+}

@@ -1,0 +1,306 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/server/auth"
+)
+
+// Two-factor authentication (TOTP, RFC 6238: SHA-1, 6 digits, 30 s) and its recovery codes.
+//
+//   - A code works at most once: the account's last used time step is raised atomically
+//     (AuthStore.UseTOTPStep), so the same code sent twice at once succeeds once. A recovery code
+//     is spent atomically too (UseRecoveryCode).
+//   - A challenge lives 5 minutes and dies after 5 wrong codes; 10 consecutive wrong codes across
+//     challenges lock the account's MFA for 15 minutes (the store records security.mfa_changed).
+//     While locked, login, initiate, verify and disable answer 429 with Retry-After.
+//   - Secrets are sealed with the keyset's data key, bound to the account id, before they reach
+//     the store; recovery codes are stored hashed.
+//   - Wherever a TOTP code is accepted (verify, disable), a recovery code is accepted in its place.
+
+// challengePolicy is api.md's: 5 wrong codes per challenge; 10 in a row lock MFA for 15 minutes.
+var challengePolicy = ledger.ChallengePolicy{MaxWrong: 5, LockAfter: 10, LockFor: 15 * time.Minute}
+
+// recoveryCodeCount is how many recovery codes enabling MFA returns.
+const recoveryCodeCount = 10
+
+// maxCodeBytes bounds a submitted code (a recovery code with separators is under 30).
+const maxCodeBytes = 64
+
+var errChallengeInvalid = unauthenticated("This sign-in is no longer valid (expired, finished or unknown): sign in again.")
+
+// mfaLocked is 429 with Retry-After while the account's MFA is locked.
+func (s *Server) mfaLocked(st ledger.MFAState) error {
+	if wait := st.LockedUntil.Sub(s.now()); wait > 0 {
+		return rateLimited(wait, "Too many wrong codes: two-factor sign-in is locked for "+humanWait(wait)+".")
+	}
+	return nil
+}
+
+// POST /auth/mfa/verify {challengeId, code}: 200 tokens.
+func (s *Server) mfaVerify(w http.ResponseWriter, r *http.Request) error {
+	var req api.MFAVerifyRequest
+	if e := decode(r, &req); e != nil {
+		return e
+	}
+	if req.ChallengeID == "" {
+		return api.Invalid("challengeId", "The challengeId from /auth/login is required.")
+	}
+	if strings.TrimSpace(req.Code) == "" {
+		return api.Invalid("code", "The code is required.")
+	}
+	ctx := r.Context()
+	att := s.attempt(r, kindMFA, "")
+	if err := att.check(); err != nil {
+		return err
+	}
+	ch, err := s.auth.Challenge(ctx, req.ChallengeID)
+	if err != nil && !errors.Is(err, ledger.ErrNotFound) {
+		return err
+	}
+	if err != nil || ch.Done || !s.now().Before(ch.ExpiresAt) {
+		att.fail()
+		return errChallengeInvalid
+	}
+	att.account = ch.AccountID
+	if err := att.check(); err != nil {
+		return err
+	}
+	st, err := s.auth.MFA(ctx, ch.AccountID)
+	if err != nil {
+		return err
+	}
+	if err := s.mfaLocked(st); err != nil {
+		return err
+	}
+	if !st.Enabled {
+		return errChallengeInvalid
+	}
+	method, _, ok, err := s.secondFactor(ctx, ch.AccountID, st.Secret, st.LastStep, req.Code, true)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		att.fail()
+		ch, st, err := s.auth.FailChallenge(ctx, ch.ID, challengePolicy)
+		if err != nil {
+			return err
+		}
+		if err := s.mfaLocked(st); err != nil {
+			return err
+		}
+		if ch.Done {
+			return unauthenticated("The code is wrong, and this sign-in has had too many wrong codes: sign in again.")
+		}
+		return unauthenticated(fmt.Sprintf("The code is wrong: %d more tries for this sign-in.", challengePolicy.MaxWrong-ch.Wrong))
+	}
+	// The code is spent; now the challenge, once (a concurrent verify of it may have won).
+	if err := s.auth.PassChallenge(ctx, ch.ID); err != nil {
+		if errors.Is(err, ledger.ErrNotFound) {
+			return errChallengeInvalid
+		}
+		return err
+	}
+	att.succeed()
+	acct, err := s.ledger.AccountByID(ctx, ch.AccountID)
+	if err != nil {
+		return err
+	}
+	return s.signedIn(w, r, acct, method)
+}
+
+// secondFactor checks code against the sealed secret (a TOTP code, spent at once if right) or,
+// when recovery is true and it has their form, the account's recovery codes (spent if right).
+// It returns the method that matched and the TOTP step (0 for a recovery code).
+func (s *Server) secondFactor(ctx context.Context, accountID string, sealed []byte, lastStep int64, code string,
+	recovery bool) (method string, step int64, ok bool, err error) {
+	if len(code) > maxCodeBytes {
+		return "", 0, false, nil
+	}
+	if digits := strings.ReplaceAll(strings.TrimSpace(code), " ", ""); isDigits(digits) {
+		secret, err := s.openSecret(sealed, accountID)
+		if err != nil {
+			return "", 0, false, err
+		}
+		step, ok := auth.CheckTOTP(secret, digits, s.now(), lastStep)
+		if !ok {
+			return "totp", 0, false, nil
+		}
+		used, err := s.auth.UseTOTPStep(ctx, accountID, step)
+		return "totp", step, used, err
+	}
+	if !recovery {
+		return "", 0, false, nil
+	}
+	rc, ok := auth.NormalizeRecoveryCode(code)
+	if !ok {
+		return "", 0, false, nil
+	}
+	used, err := s.auth.UseRecoveryCode(ctx, accountID, auth.HashSecret(rc))
+	return "recovery", 0, used, err
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Server) openSecret(sealed []byte, accountID string) (string, error) {
+	if len(sealed) == 0 {
+		return "", errors.New("server: account has no TOTP secret")
+	}
+	b, err := s.cfg.Keys.Open(sealed, []byte(accountID))
+	if err != nil {
+		return "", errors.New("server: a TOTP secret cannot be opened with this keyset")
+	}
+	return string(b), nil
+}
+
+// POST /auth/mfa/enroll (bearer): 200 {secret, otpauthUrl}. The secret is kept sealed as pending
+// until /auth/mfa/enable confirms a code from it; enrolling again replaces a pending one. 409
+// conflict when MFA is already on.
+func (s *Server) mfaEnroll(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	ctx := r.Context()
+	st, err := s.auth.MFA(ctx, p.Account.ID)
+	if err != nil {
+		return err
+	}
+	if st.Enabled {
+		return &api.Error{Code: api.CodeConflict, Message: "Two-factor authentication is already on: disable it first."}
+	}
+	secret, url, err := auth.NewTOTP(s.cfg.Issuer, p.Account.Email)
+	if err != nil {
+		return err
+	}
+	sealed, err := s.cfg.Keys.Seal([]byte(secret), []byte(p.Account.ID))
+	if err != nil {
+		return err
+	}
+	if err := s.auth.SetPendingMFA(ctx, p.Account.ID, sealed); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, api.MFAEnrollment{Secret: secret, OtpauthURL: url})
+	return nil
+}
+
+// POST /auth/mfa/enable {code} (bearer): 200 {recoveryCodes}. The code must come from the pending
+// secret (a recovery code cannot enable); a wrong one is 400 on field code and counts against the
+// rate limits. 409 conflict when MFA is on already or nothing was enrolled.
+func (s *Server) mfaEnable(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	code, e := mfaCode(r)
+	if e != nil {
+		return e
+	}
+	ctx := r.Context()
+	att := s.attempt(r, kindMFA, p.Account.ID)
+	if err := att.check(); err != nil {
+		return err
+	}
+	st, err := s.auth.MFA(ctx, p.Account.ID)
+	if err != nil {
+		return err
+	}
+	if st.Enabled {
+		return &api.Error{Code: api.CodeConflict, Message: "Two-factor authentication is already on."}
+	}
+	if len(st.Pending) == 0 {
+		return errNotEnrolled
+	}
+	secret, err := s.openSecret(st.Pending, p.Account.ID)
+	if err != nil {
+		return err
+	}
+	// The pending secret is new: no code of it was ever used, whatever step an old secret reached.
+	step, ok := auth.CheckTOTP(secret, code, s.now(), 0)
+	if !ok {
+		att.fail()
+		return errWrongCode
+	}
+	codes, hashes := auth.NewRecoveryCodes(recoveryCodeCount)
+	if err := s.auth.EnableMFA(ctx, p.Account.ID, step, hashes); err != nil {
+		if errors.Is(err, ledger.ErrNotFound) { // a concurrent enable took the pending secret
+			return errNotEnrolled
+		}
+		return err
+	}
+	att.succeed()
+	s.creds.ForgetUser(p.Account.ID)
+	writeJSON(w, http.StatusOK, api.RecoveryCodes{RecoveryCodes: codes})
+	return nil
+}
+
+// POST /auth/mfa/disable {code} (bearer): 204. The code is a current TOTP code or an unused
+// recovery code (someone who lost their authenticator can still turn MFA off); either is spent.
+// A wrong one is 400 on field code and counts against the rate limits; while MFA is locked, 429.
+// 409 conflict when MFA is off.
+func (s *Server) mfaDisable(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	code, e := mfaCode(r)
+	if e != nil {
+		return e
+	}
+	ctx := r.Context()
+	att := s.attempt(r, kindMFA, p.Account.ID)
+	if err := att.check(); err != nil {
+		return err
+	}
+	st, err := s.auth.MFA(ctx, p.Account.ID)
+	if err != nil {
+		return err
+	}
+	if !st.Enabled {
+		return &api.Error{Code: api.CodeConflict, Message: "Two-factor authentication is not on."}
+	}
+	if err := s.mfaLocked(st); err != nil {
+		return err
+	}
+	_, step, ok, err := s.secondFactor(ctx, p.Account.ID, st.Secret, st.LastStep, code, true)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		att.fail()
+		return errWrongCode
+	}
+	if err := s.auth.DisableMFA(ctx, p.Account.ID, step); err != nil {
+		return err
+	}
+	att.succeed()
+	s.creds.ForgetUser(p.Account.ID)
+	writeNoContent(w)
+	return nil
+}
+
+var (
+	errWrongCode   = api.Invalid("code", "The code is wrong or was already used: enter the current code from your authenticator app.")
+	errNotEnrolled = &api.Error{Code: api.CodeConflict, Message: "There is no enrollment to confirm: call /auth/mfa/enroll first."}
+)
+
+// mfaCode reads {code} of enable and disable.
+func mfaCode(r *http.Request) (string, *api.Error) {
+	var req api.MFACode
+	if e := decode(r, &req); e != nil {
+		return "", e
+	}
+	code := strings.TrimSpace(req.Code)
+	if code == "" {
+		return "", api.Invalid("code", "The code is required.")
+	}
+	if len(code) > maxCodeBytes {
+		return "", errWrongCode
+	}
+	return code, nil
+}
