@@ -72,7 +72,16 @@ func (c *Client) legacyPay(ctx context.Context, me string, p PayRequest, key str
 	if created.Transaction.Status == api.StatusCompleted {
 		return created.Transaction, nil // a replay of a hold that was confirmed already
 	}
-	return c.resolve(ctx, created.Transaction.ID, true)
+	tx, err := c.resolve(ctx, created.Transaction.ID, true)
+	var conflict *ConflictError
+	if errors.As(err, &conflict) {
+		// A replayed create answers with the hold as it was kept (PENDING) even when an earlier
+		// attempt already confirmed it: that is the payment done, not a conflict.
+		if done, lerr := c.legacyPayment(ctx, created.Transaction.ID); lerr == nil && done.Status == api.StatusCompleted {
+			return done, nil
+		}
+	}
+	return tx, err
 }
 
 // legacyTransactions reads every transaction of the caller.

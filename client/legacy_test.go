@@ -127,6 +127,20 @@ func TestLegacyEndToEnd(t *testing.T) {
 		t.Errorf("bob has %s", got)
 	}
 
+	// Paying again with a key already used replays the payment instead of failing on its
+	// (already confirmed) hold, and moves no money.
+	first, err := alice.Pay(ctx, PayRequest{Recipient: "bob@example.com", Amount: mustMicros(t, "0.5"), IdempotencyKey: "legacy-k1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := alice.Pay(ctx, PayRequest{Recipient: "bob@example.com", Amount: mustMicros(t, "0.5"), IdempotencyKey: "legacy-k1"})
+	if err != nil || again.ID != first.ID || again.Status != api.StatusCompleted {
+		t.Fatalf("legacy replay: %+v %v", again, err)
+	}
+	if got := s.balance("bob@example.com"); got != mustMicros(t, "22") {
+		t.Errorf("bob has %s after a replay", got)
+	}
+
 	// The audit log: one line per money call, outcome ok or the code.
 	lines := readAudit(t, cfg.DataDir)
 	outcomes := map[string]int{}
@@ -138,7 +152,7 @@ func TestLegacyEndToEnd(t *testing.T) {
 			}
 		}
 	}
-	want := map[string]int{"pay:ok": 4, "pay:invalid_request": 1, "pay:insufficient_funds": 1,
+	want := map[string]int{"pay:ok": 6, "pay:invalid_request": 1, "pay:insufficient_funds": 1,
 		"pay:unknown_recipient": 1, "batch:unsupported": 1, "token:ok": 1, "confirm:ok": 1}
 	for k, n := range want {
 		if outcomes[k] != n {
