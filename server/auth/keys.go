@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"time"
+
+	"github.com/syftbox/syftwallet/api"
 )
 
 // ErrDecrypt means Keyset.Open was given a ciphertext that is truncated,
@@ -213,24 +215,9 @@ func (k *Keyset) Open(sealed, associatedData []byte) ([]byte, error) {
 	return plain, nil
 }
 
-// JWKSet is the body of GET /auth/jwks.
-type JWKSet struct {
-	Keys []JWK `json:"keys"`
-}
-
-// JWK is one public key in JSON Web Key form (RFC 8037 for Ed25519).
-type JWK struct {
-	Kty string `json:"kty"`
-	Crv string `json:"crv"`
-	X   string `json:"x"`
-	Kid string `json:"kid"`
-	Alg string `json:"alg"`
-	Use string `json:"use"`
-}
-
 // JWKS returns the public signing key as a JWK set.
-func (k *Keyset) JWKS() JWKSet {
-	return JWKSet{Keys: []JWK{{
+func (k *Keyset) JWKS() api.JWKS {
+	return api.JWKS{Keys: []api.JWK{{
 		Kty: "OKP",
 		Crv: "Ed25519",
 		X:   base64.RawURLEncoding.EncodeToString(k.pub),
