@@ -1,0 +1,312 @@
+// Package app starts the wallet: it connects to the configured accounting service or starts one
+// embedded in this process (with its ledger in the data directory, a welcome credit for new
+// accounts and two demo accounts), builds the client and the root model, runs the program, and
+// takes everything down again in order when it ends. With --demo it has ada@example.com pay the
+// signed-in person a little every 20 seconds.
+//
+// It holds wiring and lifetimes: no screens (package views), no routing (package ui), no HTTP
+// handlers (package server). Logs never reach the terminal: they go to a file in the data
+// directory with --debug, and nowhere otherwise.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/service"
+	"github.com/syftbox/syftwallet/theme"
+	"github.com/syftbox/syftwallet/ui"
+)
+
+// Embedded mode's money: what a new account starts with, what each demo account starts with.
+const (
+	WelcomeCredit = 100 * money.Scale
+	DemoCredit    = 1_000 * money.Scale
+	// DemoEvery is how often --demo has ada pay the signed-in person.
+	DemoEvery = 20 * time.Second
+)
+
+// DemoAccounts exist in every embedded ledger, to have someone to pay. They have no password:
+// nobody can sign in as them (the service refuses an account without a password hash).
+var DemoAccounts = []string{"ada@example.com", "grace@example.com"}
+
+// Options configure a wallet.
+type Options struct {
+	Config client.Config
+	// Demo makes ada pay the signed-in person every DemoEvery (embedded mode only).
+	Demo bool
+	// DemoEvery overrides DemoEvery (tests).
+	DemoEvery time.Duration
+	// Debug writes a debug log to syftwallet.log in the data directory.
+	Debug bool
+	// Getenv reads the environment (NO_COLOR); nil means os.LookupEnv.
+	Getenv func(string) (string, bool)
+	// TokenStore replaces the keyring (tests, the SSH host).
+	TokenStore client.TokenStore
+	// ProgramOptions are passed to tea.NewProgram (tests: input, output, size).
+	ProgramOptions []tea.ProgramOption
+}
+
+// App is a started wallet: its service (when embedded), client and log.
+type App struct {
+	opts     Options
+	cfg      client.Config
+	log      *slog.Logger
+	logFile  *os.File
+	svc      *service.Service
+	client   *client.Client
+	server   string
+	embedded bool
+
+	demoStop context.CancelFunc
+	demoWG   sync.WaitGroup
+}
+
+// Run starts the wallet, runs it until the person quits or ctx ends, and stops everything.
+func Run(ctx context.Context, o Options) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	a, err := Start(ctx, o)
+	if err != nil {
+		return err
+	}
+	m := a.Model(ctx)
+	opts := append([]tea.ProgramOption{tea.WithContext(ctx)}, o.ProgramOptions...)
+	_, runErr := tea.NewProgram(m, opts...).Run()
+	m.Shutdown()
+	cancel()
+	closeErr := a.Close()
+	if errors.Is(runErr, tea.ErrProgramKilled) && ctx.Err() != nil {
+		runErr = nil // interrupted (SIGINT/SIGTERM): a normal way out
+	}
+	return errors.Join(runErr, closeErr)
+}
+
+// Start opens the log, starts the embedded service when no server is configured (and the demo
+// accounts), and builds the client. It does not sign in.
+func Start(ctx context.Context, o Options) (*App, error) {
+	if o.Getenv == nil {
+		o.Getenv = os.LookupEnv
+	}
+	if o.DemoEvery <= 0 {
+		o.DemoEvery = DemoEvery
+	}
+	a := &App{opts: o, cfg: o.Config}
+	if err := a.openLog(); err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			_ = a.Close()
+		}
+	}()
+	idOpt := []client.Option{client.WithLogger(a.log)}
+	if a.cfg.ServiceURL == "" {
+		if err := a.startEmbedded(ctx); err != nil {
+			return nil, err
+		}
+		// The loopback port changes at every start: file the session under the data directory.
+		idOpt = append(idOpt, client.WithServerIdentity("embedded:"+a.cfg.DataDir))
+	} else {
+		a.server = hostOf(a.cfg.ServiceURL)
+	}
+	if o.TokenStore != nil {
+		idOpt = append(idOpt, client.WithTokenStore(o.TokenStore))
+	}
+	c, err := client.New(a.cfg, idOpt...)
+	if err != nil {
+		return nil, err
+	}
+	a.client = c
+	if o.Demo {
+		if !a.embedded {
+			a.log.Warn("--demo needs the embedded service; ignored", "server", a.server)
+		} else {
+			a.startDemo(ctx)
+		}
+	}
+	ok = true
+	return a, nil
+}
+
+// Client is the wallet's client.
+func (a *App) Client() *client.Client { return a.client }
+
+// Service is the embedded service, or nil.
+func (a *App) Service() *service.Service { return a.svc }
+
+// Model builds the root model for this wallet.
+func (a *App) Model(ctx context.Context) *ui.Model {
+	threshold, err := money.Parse(a.cfg.PayConfirmThreshold)
+	if err != nil || threshold <= 0 {
+		threshold = 1_000 * money.Scale
+	}
+	hint := ""
+	var suggest []string
+	if a.embedded {
+		suggest = DemoAccounts
+		hint = fmt.Sprintf("The service runs on this machine; new accounts start with %s, and %s and %s are there to pay.",
+			money.Micros(WelcomeCredit).Grouped(), DemoAccounts[0], DemoAccounts[1])
+	}
+	return ui.New(ui.Options{
+		Ctx: ctx, Client: a.client, Theme: theme.Resolve(a.cfg.Theme, a.opts.Getenv), Keys: a.cfg.Keys,
+		Server: a.server, Embedded: a.embedded, ExportDir: filepath.Join(a.cfg.DataDir, "exports"),
+		PayThreshold: threshold, Resume: true, Email: a.cfg.Email, RegisterHint: hint, Suggest: suggest,
+		Logger: a.log, Dark: true,
+	})
+}
+
+// Close stops the demo, the client and the embedded service, and closes the log. Safe to call
+// more than once.
+func (a *App) Close() error {
+	if a.demoStop != nil {
+		a.demoStop()
+		a.demoWG.Wait()
+		a.demoStop = nil
+	}
+	var errs []error
+	if a.client != nil {
+		errs = append(errs, a.client.Close())
+		a.client = nil
+	}
+	if a.svc != nil {
+		if err := a.svc.Stop(); err != nil && !errors.Is(err, context.Canceled) {
+			errs = append(errs, err)
+		}
+		a.svc = nil
+	}
+	if a.logFile != nil {
+		errs = append(errs, a.logFile.Close())
+		a.logFile = nil
+	}
+	return errors.Join(errs...)
+}
+
+// openLog sends every log line to the debug file, or nowhere: never to the terminal, which
+// belongs to the TUI.
+func (a *App) openLog() error {
+	var w io.Writer = io.Discard
+	level := slog.LevelInfo
+	if a.opts.Debug {
+		if err := os.MkdirAll(a.cfg.DataDir, 0o700); err != nil {
+			return fmt.Errorf("data directory: %w", err)
+		}
+		f, err := os.OpenFile(filepath.Join(a.cfg.DataDir, "syftwallet.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return fmt.Errorf("debug log: %w", err)
+		}
+		a.logFile, w, level = f, f, slog.LevelDebug
+	}
+	a.log = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(a.log)
+	log.SetOutput(w)
+	return nil
+}
+
+func (a *App) startEmbedded(ctx context.Context) error {
+	svc, err := service.Start(ctx, service.Options{
+		Addr: "127.0.0.1:0", DBPath: filepath.Join(a.cfg.DataDir, "ledger.db"),
+		WelcomeCredit: WelcomeCredit, Logger: a.log,
+	})
+	if err != nil {
+		return fmt.Errorf("embedded service: %w", err)
+	}
+	a.svc, a.embedded, a.server = svc, true, "embedded"
+	a.cfg.ServiceURL = svc.URL
+	if err := EnsureDemoAccounts(ctx, svc.Ledger); err != nil {
+		return fmt.Errorf("demo accounts: %w", err)
+	}
+	return nil
+}
+
+// EnsureDemoAccounts creates the demo accounts that are missing, each with DemoCredit and no
+// password.
+func EnsureDemoAccounts(ctx context.Context, l ledger.Ledger) error {
+	for _, email := range DemoAccounts {
+		_, err := l.AccountByEmail(ctx, email)
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, ledger.ErrNotFound) {
+			return err
+		}
+		_, err = l.CreateAccount(ctx, ledger.NewAccount{Email: email, WelcomeCredit: DemoCredit})
+		if err != nil && !errors.Is(err, ledger.ErrAccountExists) {
+			return err
+		}
+	}
+	return nil
+}
+
+// demoMemos are what ada's payments are for.
+var demoMemos = []string{"coffee ☕", "lunch split", "thanks for the review", "book club", "taxi home",
+	"concert tickets 🎵", "groceries", "team gift"}
+
+// startDemo has ada pay the signed-in person a small amount every DemoEvery, in a goroutine that
+// Close ends.
+func (a *App) startDemo(ctx context.Context) {
+	ctx, cancel := context.WithCancel(ctx)
+	a.demoStop = cancel
+	a.demoWG.Add(1)
+	go func() {
+		defer a.demoWG.Done()
+		t := time.NewTicker(a.opts.DemoEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				a.demoPay(ctx)
+			}
+		}
+	}()
+}
+
+// DemoPay makes ada pay whoever is signed in; nothing when nobody is (exported for tests).
+func (a *App) demoPay(ctx context.Context) {
+	c := a.client
+	if c == nil || a.svc == nil {
+		return
+	}
+	to := c.Session().Email
+	if to == "" || to == DemoAccounts[0] {
+		return
+	}
+	ada, err := a.svc.Ledger.AccountByEmail(ctx, DemoAccounts[0])
+	if err != nil {
+		a.log.Warn("demo: no ada", "err", err)
+		return
+	}
+	amount := money.Micros((10 + rand.IntN(240)) * money.Scale / 100) // 0.10 to 2.49
+	memo := demoMemos[rand.IntN(len(demoMemos))]
+	if _, err := a.svc.Ledger.Pay(ctx, ledger.Payment{SenderID: ada.ID, RecipientEmail: to, Amount: amount, Memo: &memo}); err != nil {
+		a.log.Warn("demo: payment failed", "err", err)
+		return
+	}
+	a.log.Debug("demo: ada paid", "to", to, "amount", amount.String())
+}
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	return u.Host
+}

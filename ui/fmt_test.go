@@ -1,0 +1,5 @@
+package ui
+
+import "fmt"
+
+func fmtType(v any) string { return fmt.Sprintf("%T", v) }

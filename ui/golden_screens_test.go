@@ -1,0 +1,103 @@
+package ui
+
+import (
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/views/viewstest"
+)
+
+// signedIn signs in and waits for the dashboard.
+func signedIn(t *testing.T, tm *teatest.TestModel) {
+	signInKeys(t, tm)
+	waitText(t, tm, "Recent transactions")
+}
+
+func payForm(t *testing.T, tm *teatest.TestModel, amount string) {
+	signedIn(t, tm)
+	keys(tm, "2")
+	waitText(t, tm, "Pay someone")
+	typeInto(tm, "ada@example.com")
+	keys(tm, "tab")
+	typeInto(tm, amount)
+	keys(tm, "tab")
+	typeInto(tm, "book club 📚")
+}
+
+// screenScenes are the golden frames of the signed-in screens beyond the dashboard.
+func screenScenes() []scene {
+	return []scene{
+		{name: "pay-form", drive: func(t *testing.T, tm *teatest.TestModel) { payForm(t, tm, "12.50") }, ready: "📚"},
+		{name: "pay-review", drive: func(t *testing.T, tm *teatest.TestModel) {
+			payForm(t, tm, "12.50")
+			keys(tm, "enter")
+		}, ready: "Review payment"},
+		{name: "pay-review-large", setup: func(fc *viewstest.Client) {
+			fc.AddTx("ada@example.com", "me@example.com", 2000*money.Scale, api.StatusCompleted, "invoice 42",
+				viewstest.Epoch.Add(-40*24*time.Hour))
+		}, drive: func(t *testing.T, tm *teatest.TestModel) {
+			payForm(t, tm, "1,000")
+			keys(tm, "enter")
+		}, ready: "type the amount again"},
+		{name: "pay-error", drive: func(t *testing.T, tm *teatest.TestModel) {
+			payForm(t, tm, "500")
+			keys(tm, "enter")
+		}, ready: "is available"},
+		{name: "pay-done", drive: func(t *testing.T, tm *teatest.TestModel) {
+			payForm(t, tm, "12.50")
+			keys(tm, "enter")
+			waitText(t, tm, "Review payment")
+			keys(tm, "y")
+		}, ready: "new payment"},
+		{name: "tokens", drive: func(t *testing.T, tm *teatest.TestModel) {
+			signedIn(t, tm)
+			keys(tm, "4")
+		}, ready: "Transaction tokens"},
+		{name: "tokens-created", drive: func(t *testing.T, tm *teatest.TestModel) {
+			signedIn(t, tm)
+			keys(tm, "4")
+			waitText(t, tm, "Transaction tokens")
+			typeInto(tm, "grace@example.com")
+			keys(tm, "enter")
+		}, ready: "another token"},
+		// History and Security.
+		{name: "history", drive: func(t *testing.T, tm *teatest.TestModel) {
+			signedIn(t, tm)
+			keys(tm, "3")
+		}, ready: "row 1 of 6"},
+		{name: "history-detail", drive: func(t *testing.T, tm *teatest.TestModel) {
+			signedIn(t, tm)
+			keys(tm, "3")
+			waitText(t, tm, "row 1 of 6")
+			keys(tm, "j", "j", "enter")
+		}, ready: "esc closes"},
+		{name: "history-confirm", drive: func(t *testing.T, tm *teatest.TestModel) {
+			signedIn(t, tm)
+			keys(tm, "3")
+			waitText(t, tm, "row 1 of 6")
+			keys(tm, "j", "j", "x")
+		}, ready: "keep it as it is"},
+		{name: "history-filter-error", drive: func(t *testing.T, tm *teatest.TestModel) {
+			signedIn(t, tm)
+			keys(tm, "3")
+			waitText(t, tm, "row 1 of 6")
+			keys(tm, "/")
+			typeInto(tm, "in status:sideways")
+			keys(tm, "enter")
+		}, ready: "sideways: the status"},
+		{name: "security", drive: func(t *testing.T, tm *teatest.TestModel) {
+			signedIn(t, tm)
+			keys(tm, "5")
+		}, ready: "✗ off"},
+		{name: "security-enroll", drive: func(t *testing.T, tm *teatest.TestModel) {
+			signedIn(t, tm)
+			keys(tm, "5")
+			waitText(t, tm, "✗ off")
+			keys(tm, "m")
+		}, ready: "6 digits · 30 s"},
+	}
+}

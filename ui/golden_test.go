@@ -1,0 +1,155 @@
+package ui
+
+import (
+	"bytes"
+	"image/color"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/views/viewstest"
+)
+
+// Golden frames: every screen at 100×30, dark and light, in the 256-colour profile. Rewrite them
+// on purpose with go test ./ui -run Golden -update.
+
+const goldenW, goldenH = 100, 30
+
+// frame is the model's view as a 256-colour terminal would receive it.
+func frame(m *Model) []byte {
+	var buf bytes.Buffer
+	w := &colorprofile.Writer{Forward: &buf, Profile: colorprofile.ANSI256}
+	_, _ = w.WriteString(m.View().Content)
+	return buf.Bytes()
+}
+
+func seed(fc *viewstest.Client) {
+	at := viewstest.Epoch
+	fc.AddTx("ada@example.com", "me@example.com", 12_500_000, api.StatusCompleted, "coffee ☕", at.Add(-26*24*time.Hour))
+	fc.AddTx("me@example.com", "grace@example.com", 40*money.Scale, api.StatusCompleted, "rent share", at.Add(-12*24*time.Hour))
+	fc.AddTx("grace@example.com", "me@example.com", 5*money.Scale, api.StatusCompleted, "", at.Add(-3*24*time.Hour))
+	fc.AddTx("me@example.com", "ada@example.com", 7*money.Scale, api.StatusPending, "book club", at.Add(-2*time.Hour))
+	fc.AddTx("ada@example.com", "me@example.com", 1_750_000, api.StatusCompleted, "taxi home", at.Add(-10*time.Minute))
+	fc.AddTx("grace@example.com", "me@example.com", 2*money.Scale, api.StatusCompleted, "lunch split", at.Add(-2*time.Minute))
+}
+
+// scene is one golden frame: how to get there, and a text that says the screen is ready.
+type scene struct {
+	name  string
+	setup func(fc *viewstest.Client)
+	drive func(t *testing.T, tm *teatest.TestModel)
+	ready string
+}
+
+func typeInto(tm *teatest.TestModel, s string) {
+	for _, r := range s {
+		tm.Send(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+}
+
+func keys(tm *teatest.TestModel, ks ...string) {
+	for _, k := range ks {
+		tm.Send(keyMsg(k))
+	}
+}
+
+func signInKeys(t *testing.T, tm *teatest.TestModel) {
+	typeInto(tm, "me@example.com")
+	keys(tm, "tab")
+	typeInto(tm, "password123")
+	keys(tm, "enter")
+}
+
+// waitText waits until the program has drawn text.
+func waitText(t *testing.T, tm *teatest.TestModel, text string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(text)) },
+		teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+}
+
+func runScene(t *testing.T, sc scene, dark bool) {
+	fc := newFake()
+	seed(fc)
+	if sc.setup != nil {
+		sc.setup(fc)
+	}
+	m := newModel(t, fc)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(goldenW, goldenH),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ANSI256)))
+	bg := color.Color(color.White)
+	if dark {
+		bg = color.Black
+	}
+	tm.Send(tea.BackgroundColorMsg{Color: bg})
+	if sc.drive != nil {
+		sc.drive(t, tm)
+	}
+	waitText(t, tm, sc.ready)
+	// Let the last answers land and render.
+	time.Sleep(150 * time.Millisecond)
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
+	out := frame(fm)
+	if n := strings.Count(string(out), "\n") + 1; n != goldenH {
+		t.Fatalf("frame has %d lines, want %d", n, goldenH)
+	}
+	golden.RequireEqual(t, out)
+}
+
+func foundationScenes() []scene {
+	return []scene{
+		{name: "login", ready: "create an account"},
+		{name: "login-error", drive: func(t *testing.T, tm *teatest.TestModel) {
+			typeInto(tm, "me@example.com")
+			keys(tm, "tab")
+			typeInto(tm, "nope-nope")
+			keys(tm, "enter")
+		}, ready: "wrong"},
+		{name: "register", drive: func(t *testing.T, tm *teatest.TestModel) { keys(tm, "ctrl+r") }, ready: "back to sign in"},
+		{name: "register-generated", drive: func(t *testing.T, tm *teatest.TestModel) {
+			keys(tm, "ctrl+r")
+			typeInto(tm, "new@example.com")
+			keys(tm, "enter")
+		}, ready: "shown only"},
+		{name: "mfa", setup: func(fc *viewstest.Client) { fc.SetMFA("me@example.com", true) },
+			drive: signInKeys, ready: "attempts left"},
+		{name: "dashboard", drive: signInKeys, ready: "low"},
+		{name: "help", drive: func(t *testing.T, tm *teatest.TestModel) {
+			signInKeys(t, tm)
+			waitText(t, tm, "Recent transactions")
+			keys(tm, "?")
+		}, ready: "rebind"},
+		{name: "privacy", drive: func(t *testing.T, tm *teatest.TestModel) {
+			signInKeys(t, tm)
+			waitText(t, tm, "Recent transactions")
+			keys(tm, "h")
+		}, ready: "amounts hidden"},
+	}
+}
+
+func TestGolden(t *testing.T) {
+	for _, sc := range append(foundationScenes(), screenScenes()...) {
+		for _, dark := range []bool{true, false} {
+			bg := "light"
+			if dark {
+				bg = "dark"
+			}
+			t.Run(sc.name+"/"+bg, func(t *testing.T) { runScene(t, sc, dark) })
+		}
+	}
+}
+
+func TestGoldenTooSmall(t *testing.T) {
+	m := newModel(t, newFake())
+	m.Update(tea.WindowSizeMsg{Width: 70, Height: 20})
+	golden.RequireEqual(t, frame(m))
+}

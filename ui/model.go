@@ -1,0 +1,697 @@
+// Package ui is the wallet's root Bubble Tea model. It routes between the screens of package
+// views, holds the session state they share (views.Common: client, theme, keys, privacy), handles
+// the global keys before any screen sees them, draws the header, the status bar (account, server,
+// live feed, circuit breaker), the help line and the toasts, and adapts the live events stream
+// (package events) and, for services without events, polling into messages.
+//
+// It knows views, theme, client, events and api. It does no HTTP of its own: every call goes
+// through the client in a tea.Cmd, and Update never blocks.
+package ui
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/theme"
+	"github.com/syftbox/syftwallet/views"
+)
+
+// MinWidth and MinHeight are the smallest window the wallet lays out in.
+const (
+	MinWidth  = 80
+	MinHeight = 24
+)
+
+// Options configure the root model.
+type Options struct {
+	// Ctx ends when the wallet quits; every command's context derives from it.
+	Ctx    context.Context
+	Client views.Client
+	// Theme is the configured theme name (theme.Resolve already applied NO_COLOR).
+	Theme string
+	// Keys are the config file's key overrides, applied once here.
+	Keys map[string][]string
+	// Server names the service in the status bar: "embedded" or its host.
+	Server string
+	// Embedded is set when the service runs in this process.
+	Embedded bool
+	// ExportDir is where history exports go.
+	ExportDir string
+	// PayThreshold: paying this much or more asks for the amount twice.
+	PayThreshold money.Micros
+	// Resume tries to restore the last session from the keyring at start.
+	Resume bool
+	// Email prefills the sign-in form.
+	Email string
+	// RegisterHint is shown under the create-account form (the embedded welcome credit).
+	RegisterHint string
+	// Suggest are recipients to offer before there are recent ones (the demo accounts).
+	Suggest []string
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// PollEvery is how often a service without live events is polled; default 10 s.
+	PollEvery time.Duration
+	// NewStream makes the live events stream; default events.NewStream.
+	NewStream StreamFactory
+	// Logger receives the root's debug lines; default discards.
+	Logger *slog.Logger
+	// Dark is the background assumed until the terminal answers; tests pin it.
+	Dark bool
+}
+
+// Model is the root model.
+type Model struct {
+	opts   Options
+	common *views.Common
+	keys   views.KeyMap
+	keyErr string
+	log    *slog.Logger
+
+	themeName string
+	dark      bool
+	monoForce bool
+
+	screens map[views.ID]views.Screen
+	active  views.ID
+	session client.Session
+
+	width, height int
+	help          help.Model
+	showHelp      bool
+	confirmQuit   bool
+	quitting      bool
+
+	toasts   []toast
+	toastSeq int
+	ticking  bool // the toast and status tick is running
+
+	feed feedState
+	live *liveConn
+	// closing are streams being closed; Shutdown waits for them.
+	closing []LiveStream
+	poll    *poller
+	gen     int // live/poll generation: answers of an older one are dropped
+
+	resumeReq int
+	reqSeq    int
+
+	// Frame caches: line widths of the last frame, and the chrome lines with what they show.
+	widths  map[string]int
+	hdrKey  headerKey
+	hdr     string
+	statKey statusKey
+	stat    string
+	helpKey string
+	helpStr string
+}
+
+// New builds the root model. It does no I/O.
+func New(o Options) *Model {
+	if o.Ctx == nil {
+		o.Ctx = context.Background()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.PollEvery <= 0 {
+		o.PollEvery = 10 * time.Second
+	}
+	if o.NewStream == nil {
+		o.NewStream = defaultStream
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Server == "" {
+		o.Server = "service"
+	}
+	m := &Model{opts: o, log: o.Logger.With("component", "ui"), themeName: o.Theme, dark: o.Dark}
+	m.keys = views.DefaultKeyMap()
+	if err := m.keys.Apply(o.Keys); err != nil {
+		m.keyErr = err.Error()
+	}
+	m.common = &views.Common{
+		Ctx: o.Ctx, Client: o.Client, Keys: &m.keys, PayThreshold: o.PayThreshold,
+		ExportDir: o.ExportDir, Now: o.Now, Suggest: o.Suggest,
+	}
+	m.help = help.New()
+	m.applyTheme()
+	m.screens = map[views.ID]views.Screen{}
+	notice := ""
+	if m.keyErr != "" {
+		notice = m.keyErr
+	}
+	m.showLogin(o.Email, notice)
+	return m
+}
+
+// Common exposes the shared state (tests).
+func (m *Model) Common() *views.Common { return m.common }
+
+// Active is the screen on show.
+func (m *Model) Active() views.ID { return m.active }
+
+// Screen returns a screen if it exists (tests).
+func (m *Model) Screen(id views.ID) views.Screen { return m.screens[id] }
+
+func (m *Model) applyTheme() {
+	name := m.themeName
+	if m.monoForce {
+		name = theme.Mono
+	}
+	m.common.Theme = theme.New(name, m.dark)
+	m.help.Styles = views.HelpStyles(m.common.Theme)
+}
+
+func (m *Model) showLogin(email, notice string) {
+	l := views.NewLogin(m.common, email, notice)
+	l.RegisterHint = m.opts.RegisterHint
+	m.screens = map[views.ID]views.Screen{views.LoginScreen: l}
+	m.active = views.LoginScreen
+	m.layout()
+}
+
+// Init asks for the background colour and, if asked to, restores the last session.
+func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{tea.RequestBackgroundColor}
+	if m.opts.Resume {
+		cmds = append(cmds, m.resume())
+		if l, ok := m.screens[views.LoginScreen].(*views.Login); ok {
+			cmds = append(cmds, l.SetBusy("Restoring your last session…"))
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// resumedMsg is the answer to restoring a session from the keyring.
+type resumedMsg struct {
+	reqID int
+	sess  client.Session
+	err   error
+}
+
+func (m *Model) resume() tea.Cmd {
+	m.reqSeq++
+	id := m.reqSeq
+	m.resumeReq = id
+	c, ctx := m.opts.Client, m.opts.Ctx
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		s, err := c.Resume(ctx, "")
+		return resumedMsg{reqID: id, sess: s, err: err}
+	}
+}
+
+// signedOutDoneMsg is the answer to signing out.
+type signedOutDoneMsg struct{ err error }
+
+func (m *Model) signOut() tea.Cmd {
+	c, ctx := m.opts.Client, m.opts.Ctx
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		return signedOutDoneMsg{err: c.Logout(ctx)}
+	}
+}
+
+// Update routes a message: the root's own first, keys and pastes to the active screen only, and
+// every other message (answers, ticks, live changes) to every screen.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.layout()
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.dark = msg.IsDark()
+		m.applyTheme()
+		return m, m.broadcast(views.StyleMsg{})
+	case tea.KeyPressMsg:
+		return m, m.key(msg)
+	case tea.PasteMsg:
+		return m, m.toActive(msg)
+	case resumedMsg:
+		return m, m.resumed(msg)
+	case signedOutDoneMsg:
+		return m, m.endSession("You are signed out.")
+	case views.SignedInMsg:
+		return m, m.signedIn(msg)
+	case views.MFANeededMsg:
+		s := views.NewMFA(m.common, msg.Challenge)
+		m.screens[views.MFAScreen] = s
+		m.active = views.MFAScreen
+		m.layout()
+		return m, s.Init()
+	case views.SignedOutMsg:
+		if !m.session.SignedIn {
+			// From the MFA screen: back to the sign-in form.
+			m.showLogin("", msg.Reason)
+			return m, nil
+		}
+		return m, m.endSession(msg.Reason)
+	case views.SwitchMsg:
+		return m, m.switchTo(msg)
+	case views.ToastMsg:
+		return m, m.addToast(msg.Kind, msg.Text)
+	case views.ThemeToggleMsg:
+		m.monoForce = msg.Mono
+		m.applyTheme()
+		return m, m.broadcast(views.StyleMsg{})
+	case tickMsg:
+		return m, m.tick()
+	case liveItemMsg:
+		return m, m.liveItem(msg)
+	case liveEndedMsg:
+		return m, m.liveEnded(msg)
+	case pollTickMsg:
+		return m, m.pollTick(msg)
+	case pollResultMsg:
+		return m, m.pollResult(msg)
+	}
+	// Everything else is an answer to some screen's command (or a spinner's tick): every screen
+	// sees it, and the one that asked (by type and request id) takes it. A screen that is not on
+	// show still gets the answers to the loads it started.
+	return m, m.broadcast(msg)
+}
+
+// key handles the global keys, then gives the key to the active screen.
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	g := m.keys.Global
+	if key.Matches(msg, g.ForceQuit) {
+		return m.quit()
+	}
+	if m.confirmQuit {
+		switch {
+		case key.Matches(msg, m.keys.Confirm.Yes):
+			return m.quit()
+		case key.Matches(msg, m.keys.Confirm.No):
+			m.confirmQuit = false
+		}
+		return nil
+	}
+	if m.showHelp {
+		if key.Matches(msg, g.Help, g.LeaveField, g.Quit) {
+			m.showHelp = false
+		}
+		return nil
+	}
+	signedIn := m.session.SignedIn
+	if signedIn && key.Matches(msg, g.SignOut) {
+		return m.signOut()
+	}
+	if m.inputFocused() {
+		return m.toActive(msg)
+	}
+	switch {
+	case key.Matches(msg, g.Quit):
+		if m.busy() {
+			m.confirmQuit = true
+			return nil
+		}
+		return m.quit()
+	case key.Matches(msg, g.Help):
+		m.showHelp = true
+		return nil
+	}
+	if signedIn {
+		switch {
+		case key.Matches(msg, g.NextScreen):
+			return m.cycle(1)
+		case key.Matches(msg, g.PrevScreen):
+			return m.cycle(-1)
+		case key.Matches(msg, g.Privacy):
+			m.common.Privacy = !m.common.Privacy
+			return m.broadcast(views.StyleMsg{})
+		}
+		for i, b := range []key.Binding{g.Dashboard, g.Pay, g.History, g.Tokens, g.Security} {
+			if key.Matches(msg, b) {
+				return m.switchTo(views.SwitchMsg{To: views.SignedIn[i]})
+			}
+		}
+	}
+	return m.toActive(msg)
+}
+
+func (m *Model) quit() tea.Cmd {
+	m.quitting = true
+	m.stopFeed()
+	return tea.Quit
+}
+
+// Shutdown ends the live feed and waits for its goroutine; the app calls it after the program
+// returned (tea.Quit may come before the feed's own close command ran).
+func (m *Model) Shutdown() {
+	if m.live != nil {
+		m.live.close()
+		m.live = nil
+	}
+	for _, s := range m.closing {
+		_ = s.Close()
+	}
+	m.closing = nil
+}
+
+func (m *Model) inputFocused() bool {
+	f, ok := m.screens[m.active].(views.Focuser)
+	return ok && f.InputFocused()
+}
+
+func (m *Model) busy() bool {
+	for _, s := range m.screens {
+		if b, ok := s.(views.Busy); ok && b.Busy() {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Model) cycle(step int) tea.Cmd {
+	ids := views.SignedIn
+	i := 0
+	for j, id := range ids {
+		if id == m.active {
+			i = j
+		}
+	}
+	i = (i + step + len(ids)) % len(ids)
+	return m.switchTo(views.SwitchMsg{To: ids[i], Cycle: true})
+}
+
+func (m *Model) switchTo(msg views.SwitchMsg) tea.Cmd {
+	s, ok := m.screens[msg.To]
+	if !ok || !m.session.SignedIn {
+		return nil
+	}
+	m.active = msg.To
+	if a, ok := s.(views.Activator); ok {
+		return a.Activate(msg)
+	}
+	return nil
+}
+
+func (m *Model) toActive(msg tea.Msg) tea.Cmd {
+	s, ok := m.screens[m.active]
+	if !ok {
+		return nil
+	}
+	ns, cmd := s.Update(msg)
+	m.screens[m.active] = ns
+	return cmd
+}
+
+// broadcast gives a session-wide message to every screen.
+func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
+	var cmds []tea.Cmd
+	for id, s := range m.screens {
+		ns, cmd := s.Update(msg)
+		m.screens[id] = ns
+		cmds = append(cmds, cmd)
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) resumed(msg resumedMsg) tea.Cmd {
+	if msg.reqID != m.resumeReq || m.session.SignedIn {
+		return nil
+	}
+	m.resumeReq = 0
+	l, _ := m.screens[views.LoginScreen].(*views.Login)
+	if l != nil {
+		l.SetBusy("")
+	}
+	if msg.err == nil {
+		return m.signedIn(views.SignedInMsg{Session: msg.sess})
+	}
+	m.log.Debug("no session restored", "err", msg.err)
+	var unauth *client.UnauthenticatedError
+	if !errorsAs(msg.err, &unauth) && l != nil {
+		// The keyring had a session but the service could not be asked: say so, keep the form.
+		m.showLogin(m.opts.Email, "Could not restore your session: "+views.Message(msg.err))
+	}
+	return nil
+}
+
+func (m *Model) signedIn(msg views.SignedInMsg) tea.Cmd {
+	m.session = msg.Session
+	m.common.Email = msg.Session.Email
+	if msg.Session.User.Currency != "" {
+		m.common.Currency = msg.Session.User.Currency
+	}
+	m.screens = map[views.ID]views.Screen{}
+	cmds := []tea.Cmd{}
+	for _, id := range views.SignedIn {
+		s := views.New(id, m.common)
+		m.screens[id] = s
+		cmds = append(cmds, s.Init())
+	}
+	if d, ok := m.screens[views.DashboardScreen].(*views.Dashboard); ok {
+		notice := msg.Notice
+		if notice == "" {
+			notice = msg.Session.Warning
+		}
+		d.SetNotice(notice)
+	}
+	m.active = views.DashboardScreen
+	m.layout()
+	cmds = append(cmds, m.stopFeed(), m.startFeed())
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) endSession(reason string) tea.Cmd {
+	stop := m.stopFeed()
+	m.session = client.Session{}
+	m.common.Email = ""
+	m.common.Privacy = false
+	m.confirmQuit, m.showHelp = false, false
+	m.showLogin("", reason)
+	return stop
+}
+
+// layout gives every screen the content area.
+func (m *Model) layout() {
+	w, h := m.contentSize()
+	m.help.SetWidth(max(m.width-2, 0))
+	for _, s := range m.screens {
+		s.SetSize(w, h)
+	}
+}
+
+// contentSize is the area between the header and the status bar, inside the side margins.
+func (m *Model) contentSize() (int, int) {
+	return max(m.width-2, 0), max(m.height-3, 0)
+}
+
+// View draws the header, the active screen, the toasts, the status bar and the help line.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeNone
+	v.WindowTitle = "syftwallet"
+	return v
+}
+
+func (m *Model) render() string {
+	if m.quitting {
+		return ""
+	}
+	t := m.common.Theme
+	if m.width == 0 || m.height == 0 {
+		return ""
+	}
+	if m.width < MinWidth || m.height < MinHeight {
+		msg := t.Warning.Render("The window is too small.") + "\n" +
+			t.Muted.Render(views.Trunc("syftwallet needs at least 80 × 24;", m.width)) + "\n" +
+			t.Muted.Render(views.Trunc("this one is "+itoa(m.width)+" × "+itoa(m.height)+".", m.width))
+		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, msg)
+	}
+	w, h := m.contentSize()
+	var body string
+	switch {
+	case m.showHelp:
+		body = m.fullHelp(w, h)
+	case m.confirmQuit:
+		body = m.quitPrompt(w, h)
+	default:
+		if s, ok := m.screens[m.active]; ok {
+			body = s.View()
+		}
+	}
+	if len(m.toasts) > 0 {
+		body = m.overlayToasts(strings.Join(m.clampLines(body, w, h), "\n"), w, h)
+	}
+	lines := m.clampLines(body, w, h)
+	var b strings.Builder
+	b.Grow(len(body) + 4*m.width)
+	b.WriteString(m.header())
+	for _, l := range lines {
+		b.WriteString("\n ") // the left margin
+		b.WriteString(l)
+	}
+	b.WriteString("\n")
+	b.WriteString(m.statusBar())
+	b.WriteString("\n ")
+	b.WriteString(m.helpLine())
+	return b.String()
+}
+
+// clampLines cuts or pads s to exactly h lines of at most w cells, so that no screen can push
+// the status bar away or break a border. Widths are remembered from the frame before: scrolling
+// changes two lines, and measuring the others again is most of a frame's cost.
+func (m *Model) clampLines(s string, w, h int) []string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	prev := m.widths
+	next := make(map[string]int, len(lines))
+	for i, l := range lines {
+		if len(l) <= w {
+			continue // never wider than its bytes
+		}
+		wd, ok := prev[l]
+		if !ok {
+			wd = lipgloss.Width(l)
+		}
+		next[l] = wd
+		if wd > w {
+			lines[i] = views.Trunc(l, w)
+		}
+	}
+	m.widths = next
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return lines
+}
+
+// headerKey is what the header shows; it is drawn again only when this changes.
+type headerKey struct {
+	signedIn, privacy bool
+	active            views.ID
+	width             int
+	theme             *theme.Theme
+}
+
+func (m *Model) header() string {
+	k := headerKey{m.session.SignedIn, m.common.Privacy, m.active, m.width, m.common.Theme}
+	if k == m.hdrKey && m.hdr != "" {
+		return m.hdr
+	}
+	m.hdrKey, m.hdr = k, m.drawHeader()
+	return m.hdr
+}
+
+func (m *Model) drawHeader() string {
+	t := m.common.Theme
+	brand := t.Brand.Render(" ◆ syftwallet ")
+	var tabs []string
+	if m.session.SignedIn {
+		g := m.keys.Global
+		nums := []key.Binding{g.Dashboard, g.Pay, g.History, g.Tokens, g.Security}
+		for i, id := range views.SignedIn {
+			label := nums[i].Help().Key + " " + id.Title()
+			if id == m.active {
+				tabs = append(tabs, t.TabActive.Render(label))
+			} else {
+				tabs = append(tabs, t.TabInactive.Render(label))
+			}
+		}
+	} else {
+		tabs = append(tabs, t.TabActive.Render(m.active.Title()))
+	}
+	left := brand + " " + strings.Join(tabs, "")
+	right := ""
+	if m.common.Privacy {
+		right = t.Warning.Render("amounts hidden ")
+	}
+	gap := m.width - lipgloss.Width(left) - lipgloss.Width(right)
+	if gap < 1 {
+		return views.Trunc(left, m.width)
+	}
+	return left + strings.Repeat(" ", gap) + right
+}
+
+// helpLine is the active screen's short help and the global keys that work right now; it is
+// drawn again only when the bindings or their help change.
+func (m *Model) helpLine() string {
+	g := m.keys.Global
+	var bs []key.Binding
+	switch {
+	case m.confirmQuit:
+		bs = []key.Binding{withDesc(m.keys.Confirm.Yes, "quit"), withDesc(m.keys.Confirm.No, "stay")}
+	case m.showHelp:
+		bs = []key.Binding{withDesc(g.Help, "close help")}
+	default:
+		if s, ok := m.screens[m.active]; ok {
+			bs = append(bs, s.ShortHelp()...)
+		}
+		if m.inputFocused() {
+			bs = append(bs, g.LeaveField, g.ForceQuit)
+		} else {
+			if m.session.SignedIn {
+				bs = append(bs, withDesc(g.NextScreen, "screens"))
+			}
+			bs = append(bs, g.Help, g.Quit)
+		}
+	}
+	var kb strings.Builder
+	fmt.Fprintf(&kb, "%d %p", m.width, m.common.Theme)
+	for _, b := range bs {
+		if b.Enabled() {
+			kb.WriteString("\x00" + b.Help().Key + "\x01" + b.Help().Desc)
+		}
+	}
+	if k := kb.String(); k != m.helpKey || m.helpStr == "" {
+		m.helpKey, m.helpStr = k, m.help.ShortHelpView(bs)
+	}
+	return m.helpStr
+}
+
+func (m *Model) fullHelp(w, h int) string {
+	t := m.common.Theme
+	g := m.keys.Global
+	var groups [][]key.Binding
+	if s, ok := m.screens[m.active]; ok {
+		groups = append(groups, s.FullHelp()...)
+	}
+	if m.session.SignedIn {
+		groups = append(groups,
+			[]key.Binding{g.Dashboard, g.Pay, g.History, g.Tokens, g.Security},
+			[]key.Binding{g.NextScreen, g.PrevScreen, g.Privacy, g.SignOut},
+		)
+	}
+	groups = append(groups, []key.Binding{g.LeaveField, g.Help, g.Quit, g.ForceQuit})
+	hm := m.help
+	hm.ShowAll = true
+	hm.SetWidth(w - 6)
+	body := t.Title.Render("Keys") + "  " + t.Faint.Render("rebind them under keys: in the config file") +
+		"\n\n" + hm.FullHelpView(groups)
+	box := t.PanelFocused.Render(body)
+	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, box)
+}
+
+func (m *Model) quitPrompt(w, h int) string {
+	t := m.common.Theme
+	body := t.Warning.Render("A payment is being sent.") + "\n\n" +
+		t.Text.Render("If you quit now it may or may not go through;") + "\n" +
+		t.Text.Render("check History next time to be sure.") + "\n\n" +
+		t.Key.Render(m.keys.Confirm.Yes.Help().Key) + t.Muted.Render(" quit anyway   ") +
+		t.Key.Render(m.keys.Confirm.No.Help().Key) + t.Muted.Render(" stay")
+	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, t.PanelDanger.Render(body))
+}
+
+func withDesc(b key.Binding, desc string) key.Binding {
+	b.SetHelp(b.Help().Key, desc)
+	return b
+}

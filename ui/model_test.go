@@ -1,0 +1,359 @@
+package ui
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"go.uber.org/goleak"
+
+	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/events"
+	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/views"
+	"github.com/syftbox/syftwallet/views/viewstest"
+)
+
+func isQuit(msgs []tea.Msg) bool {
+	for _, m := range msgs {
+		if _, ok := m.(tea.QuitMsg); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func TestSignInThenNumbersSwitchScreens(t *testing.T) {
+	fc := newFake()
+	m := newModel(t, fc)
+	typeText(m, "me@example.com")
+	press(m, "tab")
+	typeText(m, "password123")
+	press(m, "enter")
+	if m.Active() != views.DashboardScreen {
+		t.Fatalf("after signing in the active screen is %v", m.Active())
+	}
+	for _, c := range []struct {
+		key  string
+		want views.ID
+	}{{"3", views.HistoryScreen}, {"tab", views.TokensScreen}, {"shift+tab", views.HistoryScreen},
+		{"5", views.SecurityScreen}, {"tab", views.DashboardScreen}, {"1", views.DashboardScreen}} {
+		press(m, c.key)
+		if m.Active() != c.want {
+			t.Fatalf("after %q the active screen is %v, want %v", c.key, m.Active(), c.want)
+		}
+	}
+	if !strings.Contains(screen(m), "me@example.com") {
+		t.Fatal("the status bar does not show the account")
+	}
+}
+
+func TestKeysGoToTheFocusedField(t *testing.T) {
+	m := newModel(t, newFake())
+	out := press(m, "q")
+	if isQuit(out) {
+		t.Fatal("q quit while typing an email")
+	}
+	typeText(m, "1?h")
+	if !strings.Contains(screen(m), "q1?h") {
+		t.Fatalf("the field did not get the keys:\n%s", screen(m))
+	}
+	if m.showHelp {
+		t.Fatal("? opened help while typing")
+	}
+	press(m, "esc")
+	press(m, "?")
+	if !m.showHelp || !strings.Contains(screen(m), "Keys") {
+		t.Fatalf("? with no field focused did not open help:\n%s", screen(m))
+	}
+	press(m, "?")
+	if m.showHelp {
+		t.Fatal("? did not close help")
+	}
+	if !isQuit(press(m, "q")) {
+		t.Fatal("q with no field focused did not quit")
+	}
+}
+
+func TestCtrlCAlwaysQuits(t *testing.T) {
+	m := newModel(t, newFake())
+	if !isQuit(press(m, "ctrl+c")) {
+		t.Fatal("ctrl+c did not quit from a focused field")
+	}
+}
+
+func TestTooSmallAndResize(t *testing.T) {
+	fc := newFake()
+	m := newModel(t, fc)
+	signIn(t, m, fc)
+	for _, size := range [][2]int{{79, 24}, {80, 23}, {40, 10}} {
+		m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		if !strings.Contains(screen(m), "too small") {
+			t.Fatalf("%dx%d: no too-small message:\n%s", size[0], size[1], screen(m))
+		}
+	}
+	for _, size := range [][2]int{{80, 24}, {100, 30}, {132, 43}} {
+		m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		out := m.View().Content
+		if strings.Contains(out, "too small") {
+			t.Fatalf("%dx%d says too small", size[0], size[1])
+		}
+		lines := strings.Split(out, "\n")
+		if len(lines) != size[1] {
+			t.Fatalf("%dx%d: %d lines", size[0], size[1], len(lines))
+		}
+		for i, l := range lines {
+			if w := ansi.StringWidth(l); w > size[0] {
+				t.Fatalf("%dx%d: line %d is %d wide: %q", size[0], size[1], i, w, ansi.Strip(l))
+			}
+		}
+	}
+}
+
+func TestLongEmailNeverBreaksTheLayout(t *testing.T) {
+	long := strings.Repeat("a", 60) + "@" + strings.Repeat("b", 50) + ".example.com"
+	fc := viewstest.New(map[string]money.Micros{long: 5 * money.Scale, "ada@example.com": 1000 * money.Scale})
+	fc.AddTx("ada@example.com", long, money.Scale, api.StatusCompleted, "漢字のメモ 🎉 wide memo", viewstest.Epoch)
+	m := newModel(t, fc)
+	fc.SignIn(long)
+	settle(m, func() tea.Msg { return views.SignedInMsg{Session: fc.Session()} })
+	for _, id := range views.SignedIn {
+		m.switchTo(views.SwitchMsg{To: id})
+		for i, l := range strings.Split(m.View().Content, "\n") {
+			if w := ansi.StringWidth(l); w > 100 {
+				t.Fatalf("%v: line %d is %d wide", id, i, w)
+			}
+		}
+	}
+}
+
+func TestPrivacyAndSignOut(t *testing.T) {
+	fc := newFake()
+	m := newModel(t, fc)
+	signIn(t, m, fc)
+	press(m, "h")
+	if !m.Common().Privacy || !strings.Contains(screen(m), "amounts hidden") {
+		t.Fatal("h did not hide amounts")
+	}
+	if strings.Contains(screen(m), "250.00") {
+		t.Fatal("privacy mode shows the balance")
+	}
+	press(m, "ctrl+l")
+	if m.Active() != views.LoginScreen || m.session.SignedIn {
+		t.Fatal("ctrl+l did not sign out")
+	}
+	if m.Common().Privacy {
+		t.Fatal("privacy mode outlived the session")
+	}
+	if !strings.Contains(screen(m), "signed out") {
+		t.Fatalf("no signed-out notice:\n%s", screen(m))
+	}
+}
+
+func TestResumeOpensSignedInAndDropsStaleAnswers(t *testing.T) {
+	fc := newFake()
+	fc.Stored = "me@example.com"
+	m := newModel(t, fc, func(o *Options) { o.Resume = true })
+	// A stale answer (another request id) is dropped.
+	m.Update(resumedMsg{reqID: 999, sess: client.Session{SignedIn: true, Email: "ada@example.com"}})
+	if m.session.SignedIn {
+		t.Fatal("a stale resume answer signed in")
+	}
+	settle(m, m.Init())
+	if !m.session.SignedIn || m.Active() != views.DashboardScreen {
+		t.Fatal("the stored session was not resumed")
+	}
+}
+
+func TestKeyOverrides(t *testing.T) {
+	fc := newFake()
+	m := newModel(t, fc, func(o *Options) { o.Keys = map[string][]string{"quit": {"x"}, "history": {"H"}} })
+	signIn(t, m, fc)
+	press(m, "H")
+	if m.Active() != views.HistoryScreen {
+		t.Fatal("the rebound history key did not work")
+	}
+	if !strings.Contains(screen(m), "x quit") {
+		t.Fatalf("the help line does not follow the binding:\n%s", screen(m))
+	}
+	if isQuit(press(m, "q")) {
+		t.Fatal("q still quits after rebinding")
+	}
+	if !isQuit(press(m, "x")) {
+		t.Fatal("x does not quit")
+	}
+	bad := newModel(t, fc, func(o *Options) { o.Keys = map[string][]string{"qiut": {"x"}} })
+	if !strings.Contains(screen(bad), "unknown action qiut") {
+		t.Fatalf("an unknown action is not reported:\n%s", screen(bad))
+	}
+}
+
+func TestBreakerShown(t *testing.T) {
+	fc := newFake()
+	m := newModel(t, fc)
+	fc.Breaker = client.BreakerOpen
+	if !strings.Contains(screen(m), "breaker open") {
+		t.Fatal("an open breaker is not shown")
+	}
+	fc.Breaker = client.BreakerClosed
+	if strings.Contains(screen(m), "breaker") {
+		t.Fatal("a closed breaker is shown")
+	}
+}
+
+func liveModel(t *testing.T) (*Model, *viewstest.Client, *fakeStream) {
+	fc := newFake()
+	fc.Events = true
+	var fs *fakeStream
+	m := newModel(t, fc, func(o *Options) {
+		o.NewStream = func(events.Options) LiveStream { fs = newFakeStream(); return fs }
+	})
+	signIn(t, m, fc)
+	if fs == nil {
+		t.Fatal("no stream started")
+	}
+	return m, fc, fs
+}
+
+// feed hands the model one stream item through the adapter, as the program would.
+func feed(m *Model, it events.Item) {
+	settle(m, func() tea.Msg { return liveItemMsg{gen: m.live.gen, item: it} })
+}
+
+func TestLivePaymentShowsToastFeedAndBalance(t *testing.T) {
+	m, fc, _ := liveModel(t)
+	feed(m, events.Item{Kind: events.KindState, State: events.State{Phase: events.Live}})
+	if !strings.Contains(screen(m), "● live") {
+		t.Fatalf("status does not say live:\n%s", screen(m))
+	}
+	calls := len(fc.Calls())
+	tx := api.Transaction{ID: "tx-live", SenderEmail: "ada@example.com", RecipientEmail: "me@example.com",
+		Amount: 1_250_000, Status: api.StatusCompleted, CreatedAt: api.At(viewstest.Epoch)}
+	data, _ := json.Marshal(tx)
+	at := api.At(viewstest.Epoch)
+	feed(m, events.Item{Kind: events.KindEvent, Event: api.Event{Seq: 1, Type: api.EventPaymentReceived, At: &at, Data: data}})
+	bal, _ := json.Marshal(api.Balance{Balance: 251_250_000, AvailableBalance: 251_250_000})
+	feed(m, events.Item{Kind: events.KindEvent, Event: api.Event{Seq: 2, Type: api.EventBalanceUpdated, At: &at, Data: bal}})
+	s := screen(m)
+	if !strings.Contains(s, "↓ +1.25 from ada@example.com") {
+		t.Fatalf("no toast:\n%s", s)
+	}
+	if !strings.Contains(s, "Available 251.25") {
+		t.Fatalf("balance not updated:\n%s", s)
+	}
+	if got := len(fc.Calls()); got != calls {
+		t.Fatalf("live events caused %d calls: %v", got-calls, fc.Calls()[calls:])
+	}
+	// The toast fades and goes.
+	later := viewstest.Epoch.Add(toastLife + time.Second)
+	m.opts.Now = func() time.Time { return later }
+	m.Update(tickMsg{})
+	if strings.Contains(screen(m), "↓ +1.25") {
+		t.Fatal("the toast did not go")
+	}
+}
+
+func TestLiveReconnectingStatus(t *testing.T) {
+	m, _, _ := liveModel(t)
+	feed(m, events.Item{Kind: events.KindState, State: events.State{Phase: events.Reconnecting,
+		NextTry: viewstest.Epoch.Add(4 * time.Second), Attempt: 2}})
+	if !strings.Contains(screen(m), "reconnecting in 4s (attempt 2)") {
+		t.Fatalf("no reconnecting state:\n%s", screen(m))
+	}
+}
+
+func TestLiveResyncReloads(t *testing.T) {
+	m, fc, _ := liveModel(t)
+	before := fc.CountCalls("Account")
+	feed(m, events.Item{Kind: events.KindResync})
+	if fc.CountCalls("Account") <= before {
+		t.Fatal("a resync did not reload the account")
+	}
+}
+
+func TestLiveRevokedSignsOut(t *testing.T) {
+	m, _, _ := liveModel(t)
+	settle(m, func() tea.Msg { return liveEndedMsg{gen: m.live.gen, err: events.ErrSessionRevoked} })
+	if m.session.SignedIn || !strings.Contains(screen(m), "session was ended") {
+		t.Fatalf("a revoked session stays signed in:\n%s", screen(m))
+	}
+}
+
+func TestLiveStreamLeavesNoGoroutine(t *testing.T) {
+	// Timers the screens started (the dashboard's 30 s redraw) are not the stream's.
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(), goleak.IgnoreAnyFunction("charm.land/bubbletea/v2.Tick.func1"),
+		goleak.IgnoreAnyFunction("github.com/syftbox/syftwallet/ui.exec.func2"))
+	fc := newFake()
+	fc.Events = true
+	var fs *fakeStream
+	m := newModel(t, fc, func(o *Options) {
+		o.NewStream = func(events.Options) LiveStream { fs = newFakeStream(); return fs }
+	})
+	// Run the adapter's commands for real, in goroutines, as the program does.
+	fc.SignIn("me@example.com")
+	_, cmd := m.Update(views.SignedInMsg{Session: fc.Session()})
+	done := make(chan struct{})
+	go func() { exec(cmd); close(done) }()
+	fs.items <- events.Item{Kind: events.KindState, State: events.State{Phase: events.Live}}
+	time.Sleep(50 * time.Millisecond)
+	_, stop := m.Update(views.SignedOutMsg{Reason: "bye"})
+	exec(stop)
+	m.Shutdown()
+	<-done
+}
+
+func TestPollingTurnsChangesIntoToasts(t *testing.T) {
+	fc := newFake()
+	m := newModel(t, fc)
+	signIn(t, m, fc) // the first poll primes
+	if !strings.Contains(screen(m), "polling") {
+		t.Fatalf("no polling state:\n%s", screen(m))
+	}
+	fc.AddTx("grace@example.com", "me@example.com", 4*money.Scale, api.StatusCompleted, "tea", viewstest.Epoch)
+	_, cmd := m.Update(pollTickMsg{gen: m.gen})
+	settle(m, cmd)
+	s := screen(m)
+	if !strings.Contains(s, "↓ +4.00 from grace@example.com") {
+		t.Fatalf("no toast from polling:\n%s", s)
+	}
+	if !strings.Contains(s, "Available 254.00") {
+		t.Fatalf("balance not updated from polling:\n%s", s)
+	}
+}
+
+func TestQuitAsksWhileAPaymentIsInFlight(t *testing.T) {
+	fc := newFake()
+	m := newModel(t, fc)
+	signIn(t, m, fc)
+	press(m, "2")
+	typeText(m, "ada@example.com")
+	press(m, "tab")
+	typeText(m, "5")
+	press(m, "enter")
+	if !strings.Contains(screen(m), "Review payment") {
+		t.Fatalf("no review:\n%s", screen(m))
+	}
+	block := make(chan struct{})
+	fc.Block["Pay"] = block
+	defer close(block)
+	_, sendCmd := m.Update(keyMsg("y"))
+	_ = sendCmd // left running: the payment is in flight
+	if isQuit(press(m, "q")) {
+		t.Fatal("q quit at once while a payment was in flight")
+	}
+	if !strings.Contains(screen(m), "A payment is being sent") {
+		t.Fatalf("no question:\n%s", screen(m))
+	}
+	press(m, "n")
+	if m.confirmQuit {
+		t.Fatal("n did not dismiss the question")
+	}
+	press(m, "q")
+	if !isQuit(press(m, "y")) {
+		t.Fatal("y did not quit")
+	}
+}

@@ -1,0 +1,105 @@
+package ui
+
+import (
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/syftbox/syftwallet/theme"
+	"github.com/syftbox/syftwallet/views"
+)
+
+// Toasts live toastLife; they fade through the theme's steps in the second half of it.
+const (
+	toastLife  = 6 * time.Second
+	toastMax   = 3
+	tickEvery  = 250 * time.Millisecond
+	toastWidth = 46
+)
+
+type toast struct {
+	id   int
+	kind views.ToastKind
+	text string
+	born time.Time
+}
+
+// tickMsg drives the toasts' fading and the reconnect countdown.
+type tickMsg struct{}
+
+func (m *Model) addToast(kind views.ToastKind, text string) tea.Cmd {
+	m.toastSeq++
+	m.toasts = append(m.toasts, toast{id: m.toastSeq, kind: kind, text: text, born: m.opts.Now()})
+	if len(m.toasts) > toastMax {
+		m.toasts = m.toasts[len(m.toasts)-toastMax:]
+	}
+	return m.ensureTick()
+}
+
+// ensureTick starts the tick if something needs it and it is not running.
+func (m *Model) ensureTick() tea.Cmd {
+	if m.ticking || !m.needsTick() {
+		return nil
+	}
+	m.ticking = true
+	return tea.Tick(tickEvery, func(time.Time) tea.Msg { return tickMsg{} })
+}
+
+func (m *Model) needsTick() bool { return len(m.toasts) > 0 || m.feed.mode == feedReconnecting }
+
+func (m *Model) tick() tea.Cmd {
+	m.ticking = false
+	now := m.opts.Now()
+	kept := m.toasts[:0]
+	for _, t := range m.toasts {
+		if now.Sub(t.born) < toastLife {
+			kept = append(kept, t)
+		}
+	}
+	m.toasts = kept
+	return m.ensureTick()
+}
+
+// toastStep is how faded a toast is: 0 (bright) for the first half of its life, then up.
+func toastStep(age time.Duration) int {
+	half := toastLife / 2
+	if age < half {
+		return 0
+	}
+	step := 1 + int((age-half)*time.Duration(theme.ToastSteps-1)/half)
+	return min(step, theme.ToastSteps-1)
+}
+
+func (m *Model) renderToast(t toast, now time.Time) string {
+	th := m.common.Theme
+	icon := "•"
+	switch t.kind {
+	case views.ToastIncoming:
+		icon = "↓"
+	case views.ToastOutgoing:
+		icon = "↑"
+	case views.ToastError:
+		icon = "✗"
+	}
+	st := th.Toast[toastStep(now.Sub(t.born))]
+	return st.Render(views.Trunc(icon+" "+views.OneLine(t.text), toastWidth-4))
+}
+
+// overlayToasts draws the toasts over the bottom right corner of the body, newest lowest.
+func (m *Model) overlayToasts(body string, w, h int) string {
+	now := m.opts.Now()
+	layers := []*lipgloss.Layer{lipgloss.NewLayer(body)}
+	// Bottom right, newest at the bottom, above the status bar.
+	y := h
+	for i := len(m.toasts) - 1; i >= 0; i-- {
+		box := m.renderToast(m.toasts[i], now)
+		bh := lipgloss.Height(box)
+		if y-bh < 0 {
+			break
+		}
+		y -= bh
+		layers = append(layers, lipgloss.NewLayer(box).X(max(w-lipgloss.Width(box), 0)).Y(y).Z(1))
+	}
+	return lipgloss.NewCompositor(layers...).Render()
+}

@@ -1,0 +1,119 @@
+package views
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/views/viewstest"
+)
+
+func seedHistory(fc *viewstest.Client) {
+	at := viewstest.Epoch
+	fc.AddTx("ada@example.com", "me@example.com", 12_500_000, api.StatusCompleted, "coffee ☕", at.Add(-26*24*time.Hour))
+	fc.AddTx("me@example.com", "grace@example.com", 40*money.Scale, api.StatusCompleted, "rent share", at.Add(-12*24*time.Hour))
+	fc.AddTx("grace@example.com", "me@example.com", 5*money.Scale, api.StatusCompleted, "", at.Add(-3*24*time.Hour))
+	fc.AddTx("me@example.com", "ada@example.com", 7*money.Scale, api.StatusPending, "book club", at.Add(-2*time.Hour))
+	fc.AddTx("ada@example.com", "me@example.com", 1_750_000, api.StatusCompleted, "taxi home", at.Add(-10*time.Minute))
+	fc.AddTx("grace@example.com", "me@example.com", 2*money.Scale, api.StatusCompleted, "lunch split", at.Add(-2*time.Minute))
+}
+
+func newDashboardScreen(t *testing.T) (*Dashboard, *viewstest.Client) {
+	fc := newFake()
+	seedHistory(fc)
+	fc.SignIn("me@example.com")
+	d := NewDashboard(newCommon(t, fc))
+	d.SetSize(98, 26)
+	return d, fc
+}
+
+func TestDashboardLoads(t *testing.T) {
+	d, _ := newDashboardScreen(t)
+	s, _ := settle(d, d.Init())
+	v := plain(s)
+	for _, want := range []string{"Balance", "Available 224.25", "Held 7.00", "Recent transactions",
+		"grace@example.com", "Last 30 days", "Live"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("dashboard lacks %q:\n%s", want, v)
+		}
+	}
+	if n := strings.Count(v, " ago "); n != 5 {
+		t.Errorf("want five recent transactions, see %d addresses:\n%s", n, v)
+	}
+	dd := s.(*Dashboard)
+	vals, known := dd.series()
+	if vals[SparkDays-1] != int64(231_250_000) || !known[0] {
+		t.Errorf("sparkline ends at %d (known from day 0: %v), want the balance 231.25", vals[SparkDays-1], known[0])
+	}
+	// 30 days ago the balance was 250 (the fake's start), before the first payment.
+	if vals[0] != int64(250*money.Scale) {
+		t.Errorf("sparkline starts at %d, want 250", vals[0])
+	}
+}
+
+func TestDashboardLiveUpdatesWithoutRefetch(t *testing.T) {
+	d, fc := newDashboardScreen(t)
+	s, _ := settle(d, d.Init())
+	before := fc.CountCalls("Account") + fc.CountCalls("History")
+	tx := api.Transaction{ID: "live1", SenderEmail: "ada@example.com", RecipientEmail: "me@example.com",
+		Amount: 3 * money.Scale, Status: api.StatusCompleted, Direction: api.DirectionIn, CreatedAt: api.At(viewstest.Epoch)}
+	s, cmd := s.Update(LiveMsg{Type: api.EventPaymentReceived, Tx: &tx, At: api.At(viewstest.Epoch)})
+	s, _ = settle(s, cmd)
+	s, cmd = s.Update(LiveMsg{Type: api.EventBalanceUpdated, Balance: &api.Balance{Balance: 234_250_000, AvailableBalance: 227_250_000}})
+	s, _ = settle(s, cmd)
+	if after := fc.CountCalls("Account") + fc.CountCalls("History"); after != before {
+		t.Fatalf("a live event made %d calls", after-before)
+	}
+	v := plain(s)
+	if !strings.Contains(v, "Available 227.25") || !strings.Contains(v, "+3.00 from ada@example.com") {
+		t.Fatalf("live payment not shown:\n%s", v)
+	}
+	vals, _ := s.(*Dashboard).series()
+	if vals[SparkDays-2] != vals[SparkDays-1]-int64(3*money.Scale)-int64(3_750_000) {
+		t.Fatalf("yesterday moved with today's payment: %v", vals[SparkDays-3:])
+	}
+}
+
+func TestDashboardPrivacyHidesAmounts(t *testing.T) {
+	d, _ := newDashboardScreen(t)
+	s, _ := settle(d, d.Init())
+	d.c.Privacy = true
+	v := plain(s)
+	for _, amount := range []string{"224.25", "7.00", "2.00", "1.75"} {
+		if strings.Contains(v, amount) {
+			t.Errorf("privacy mode shows %s:\n%s", amount, v)
+		}
+	}
+	if !strings.Contains(v, Hidden) {
+		t.Errorf("privacy mode shows no mask:\n%s", v)
+	}
+}
+
+func TestDashboardKeys(t *testing.T) {
+	d, fc := newDashboardScreen(t)
+	s, _ := settle(d, d.Init())
+	_, out := press(s, "p")
+	if sw, ok := hasMsg[SwitchMsg](out); !ok || sw.To != PayScreen {
+		t.Fatalf("p did not open Pay: %#v", out)
+	}
+	before := fc.CountCalls("Account")
+	press(s, "r")
+	if fc.CountCalls("Account") != before+1 {
+		t.Fatal("r did not refresh")
+	}
+}
+
+func TestDashboardFitsWidths(t *testing.T) {
+	d, _ := newDashboardScreen(t)
+	s, _ := settle(d, d.Init())
+	for _, w := range []int{78, 98, 140} {
+		s.SetSize(w, 21)
+		for i, line := range strings.Split(s.View(), "\n") {
+			if got := Width(line); got > w {
+				t.Errorf("width %d: line %d is %d wide", w, i, got)
+			}
+		}
+	}
+}

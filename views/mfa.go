@@ -1,0 +1,241 @@
+package views
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/syftbox/syftwallet/client"
+)
+
+// MFAAttempts is how many wrong codes a challenge allows (the service's rule).
+const MFAAttempts = 5
+
+// MFA asks for the second factor: a 6-digit code from the authenticator app, or a recovery code.
+type MFA struct {
+	c        *Common
+	ch       *client.MFAChallenge
+	form     *Form
+	spin     spinner.Model
+	reqs     reqs
+	waiting  int
+	left     int // attempts left
+	banner   string
+	now      time.Time
+	width    int
+	height   int
+	finished bool // the challenge is dead: expired or out of attempts
+}
+
+// NewMFA returns the two-factor screen for a challenge.
+func NewMFA(c *Common, ch *client.MFAChallenge) *MFA {
+	code := NewField(c, "Code", "123456 or a recovery code")
+	code.Input.CharLimit = 40
+	return &MFA{c: c, ch: ch, form: NewForm(code), spin: NewSpinner(c.Theme), left: MFAAttempts, now: c.now()}
+}
+
+// mfaTickMsg moves the countdown.
+type mfaTickMsg struct{ at time.Time }
+
+func mfaTick() tea.Cmd {
+	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return mfaTickMsg{at: t} })
+}
+
+// Init starts the countdown.
+func (m *MFA) Init() tea.Cmd { return mfaTick() }
+
+// SetSize lays the screen out.
+func (m *MFA) SetSize(w, h int) {
+	m.width, m.height = w, h
+	m.form.SetWidth(m.panelWidth() - 4 - 11 - 3)
+}
+
+func (m *MFA) panelWidth() int { return min(max(m.width-4, 40), 64) }
+
+// InputFocused reports whether the code field has the focus.
+func (m *MFA) InputFocused() bool { return m.form.Focused() }
+
+// mfaDoneMsg is the answer to a code.
+type mfaDoneMsg struct {
+	reqID int
+	sess  client.Session
+	err   error
+}
+
+func (m *MFA) verify(code string) tea.Cmd {
+	id := m.reqs.next()
+	m.waiting = id
+	c, ch := m.c, m.ch
+	return tea.Batch(m.spin.Tick, func() tea.Msg {
+		ctx, cancel := c.call()
+		defer cancel()
+		s, err := c.Client.VerifyMFA(ctx, ch, code)
+		return mfaDoneMsg{reqID: id, sess: s, err: err}
+	})
+}
+
+func (m *MFA) remaining() time.Duration { return m.ch.ExpiresAt.Sub(m.now) }
+
+// Update handles keys, the countdown and answers.
+func (m *MFA) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	k := m.c.Keys
+	switch msg := msg.(type) {
+	case StyleMsg:
+		m.form.Restyle(m.c)
+		m.spin.Style = m.c.Theme.Accent
+	case mfaTickMsg:
+		m.now = m.c.now()
+		if m.remaining() <= 0 && !m.finished {
+			m.finished = true
+			m.form.Blur()
+			m.banner = "The code request expired. Press esc to sign in again."
+		}
+		if m.finished {
+			return m, nil
+		}
+		return m, mfaTick()
+	case spinner.TickMsg:
+		if m.waiting == 0 {
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return m, cmd
+	case mfaDoneMsg:
+		if msg.reqID != m.waiting {
+			return m, nil
+		}
+		m.waiting = 0
+		if msg.err == nil {
+			return m, func() tea.Msg { return SignedInMsg{Session: msg.sess} }
+		}
+		return m, m.failed(msg.err)
+	case tea.PasteMsg:
+		return m, m.form.Update(msg)
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, k.Global.LeaveField):
+			if m.form.Focused() {
+				m.form.Blur()
+				return m, nil
+			}
+			return m, func() tea.Msg { return SignedOutMsg{} }
+		case m.finished || m.waiting != 0:
+			return m, nil
+		case key.Matches(msg, k.Form.Submit):
+			return m, m.submit()
+		}
+		if !m.form.Focused() {
+			if key.Matches(msg, k.Form.Next) {
+				return m, m.form.FocusOn(0)
+			}
+			return m, nil
+		}
+		cmd := m.form.Update(msg)
+		if v := strings.TrimSpace(m.form.Fields[0].Value()); len(v) == 6 && allDigits(v) {
+			return m, tea.Batch(cmd, m.submit()) // six digits: no need to press enter
+		}
+		return m, cmd
+	}
+	return m, nil
+}
+
+func (m *MFA) submit() tea.Cmd {
+	f := m.form.Fields[0]
+	f.Err, m.banner = "", ""
+	code := strings.ReplaceAll(strings.TrimSpace(f.Value()), " ", "")
+	if code == "" {
+		f.Err = "Enter the code from your authenticator app."
+		return nil
+	}
+	return m.verify(code)
+}
+
+func (m *MFA) failed(err error) tea.Cmd {
+	f := m.form.Fields[0]
+	var val *client.ValidationError
+	if errors.As(err, &val) && val.Field == "code" {
+		m.left--
+		f.Input.SetValue("")
+		if m.left <= 0 {
+			m.finished = true
+			m.form.Blur()
+			m.banner = "Too many wrong codes. Press esc to sign in again."
+			return nil
+		}
+		f.Err = fmt.Sprintf("That code is not valid; %d %s left.", m.left, plural(m.left, "attempt", "attempts"))
+		return m.form.FocusOn(0)
+	}
+	var unauth *client.UnauthenticatedError
+	if errors.As(err, &unauth) {
+		m.finished = true
+		m.form.Blur()
+		m.banner = "This code request is no longer valid. Press esc to sign in again."
+		return nil
+	}
+	m.banner = Message(err)
+	return nil
+}
+
+// View renders the code form.
+func (m *MFA) View() string {
+	t := m.c.Theme
+	pw := m.panelWidth()
+	inner := pw - 4
+	var b strings.Builder
+	b.WriteString(t.Title.Render("Two-factor authentication") + "\n")
+	b.WriteString(t.Muted.Render(Trunc("for "+m.ch.Email, inner)) + "\n\n")
+	b.WriteString(t.Text.Render(wrap("Enter the 6-digit code from your authenticator app, or one of your recovery codes.", inner)) + "\n\n")
+	b.WriteString(m.form.View(m.c, 10) + "\n\n")
+	left := m.remaining()
+	timeStyle := t.Muted
+	if left < time.Minute {
+		timeStyle = t.Warning
+	}
+	status := t.Muted.Render(fmt.Sprintf("%d of %d attempts left", m.left, MFAAttempts)) + t.Faint.Render(" · ") +
+		timeStyle.Render("expires in "+Countdown(left))
+	b.WriteString(status)
+	if m.waiting != 0 {
+		b.WriteString("\n\n" + m.spin.View() + " " + t.Muted.Render("Checking…"))
+	}
+	if m.banner != "" {
+		b.WriteString("\n\n" + t.Error.Render(wrap("✗ "+m.banner, inner)))
+	}
+	panel := t.PanelFocused.Width(pw).Render(b.String())
+	return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, panel)
+}
+
+// ShortHelp is the screen's keys.
+func (m *MFA) ShortHelp() []key.Binding {
+	k := m.c.Keys
+	back := withDesc(k.Global.LeaveField, "back to sign in")
+	if m.form.Focused() {
+		back = k.Global.LeaveField
+	}
+	return []key.Binding{withDesc(k.Form.Submit, "verify"), back}
+}
+
+// FullHelp is every key of the screen.
+func (m *MFA) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,103 @@
+package views
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/views/viewstest"
+)
+
+func newMFAScreen(t *testing.T) (*MFA, *viewstest.Client) {
+	fc := newFake()
+	fc.SetMFA("me@example.com", true)
+	c := newCommon(t, fc)
+	m := NewMFA(c, &client.MFAChallenge{ID: "ch-1", Email: "me@example.com", ExpiresAt: viewstest.Epoch.Add(5 * time.Minute)})
+	m.SetSize(98, 26)
+	return m, fc
+}
+
+func TestMFASixDigitsSubmit(t *testing.T) {
+	m, fc := newMFAScreen(t)
+	var s Screen = m
+	if !strings.Contains(plain(s), "5 of 5 attempts left") || !strings.Contains(plain(s), "expires in 5:00") {
+		t.Fatalf("attempts or time missing:\n%s", plain(s))
+	}
+	s = typeText(s, "12345")
+	if fc.CountCalls("VerifyMFA") != 0 {
+		t.Fatal("sent before six digits")
+	}
+	var out []any
+	s = typeText(s, "6")
+	_ = out
+	if fc.CountCalls("VerifyMFA") != 1 {
+		t.Fatalf("six digits did not submit: %v", fc.Calls())
+	}
+}
+
+func TestMFAWrongCodeCountsDown(t *testing.T) {
+	m, fc := newMFAScreen(t)
+	var s Screen = m
+	for i := 1; i <= MFAAttempts; i++ {
+		s = typeText(s, "000000")
+		if fc.CountCalls("VerifyMFA") != i {
+			t.Fatalf("attempt %d not sent", i)
+		}
+	}
+	v := plain(s)
+	if !strings.Contains(v, "Too many wrong codes") || !strings.Contains(v, "0 of 5 attempts left") {
+		t.Fatalf("no lock-out after %d wrong codes:\n%s", MFAAttempts, v)
+	}
+	s = typeText(s, "123456")
+	if fc.CountCalls("VerifyMFA") != MFAAttempts {
+		t.Fatal("a dead challenge still sends codes")
+	}
+	_, out := press(s, "esc")
+	if _, ok := hasMsg[SignedOutMsg](out); !ok {
+		t.Fatal("esc on a dead challenge does not go back to sign in")
+	}
+}
+
+func TestMFARecoveryCodeWithEnter(t *testing.T) {
+	m, fc := newMFAScreen(t)
+	var s Screen = m
+	s = typeText(s, "abcdef-ghijkl")
+	s, _ = press(s, "enter")
+	if fc.CountCalls("VerifyMFA") != 1 {
+		t.Fatal("enter did not send the recovery code")
+	}
+	if !strings.Contains(plain(s), "4 attempts left") {
+		t.Fatalf("wrong recovery code not counted:\n%s", plain(s))
+	}
+}
+
+func TestMFAExpires(t *testing.T) {
+	m, fc := newMFAScreen(t)
+	now := viewstest.Epoch.Add(5*time.Minute + time.Second)
+	m.c.Now = func() time.Time { return now }
+	var s Screen = m
+	s, _ = s.Update(mfaTickMsg{at: now})
+	if !strings.Contains(plain(s), "expired") {
+		t.Fatalf("no expiry:\n%s", plain(s))
+	}
+	s = typeText(s, "123456")
+	if fc.CountCalls("VerifyMFA") != 0 {
+		t.Fatal("an expired challenge sent a code")
+	}
+}
+
+func TestMFASuccess(t *testing.T) {
+	m, _ := newMFAScreen(t)
+	var s Screen = m
+	for _, r := range "12345" {
+		s = typeText(s, string(r))
+	}
+	var cmd = func() {}
+	_ = cmd
+	s2, c := s.Update(keyMsg("6"))
+	_, out := settle(s2, c)
+	if in, ok := hasMsg[SignedInMsg](out); !ok || in.Session.Email != "me@example.com" {
+		t.Fatalf("no sign-in after the right code: %#v", out)
+	}
+}

@@ -1,0 +1,643 @@
+package views
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/money"
+)
+
+type payState int
+
+const (
+	payForm payState = iota
+	payReview
+	paySending
+	payDone
+)
+
+// recentLimit is how many recent counterparties the recipient field offers.
+const recentLimit = 6
+
+// Pay is the payment screen: a form (recipient, amount, memo), then a review where only y sends,
+// then the result.
+type Pay struct {
+	c     *Common
+	state payState
+	form  *Form
+	// confirm is the amount typed again on the review, for amounts at or above the threshold.
+	confirm *Field
+	spin    spinner.Model
+	reqs    reqs
+
+	acctReq, recentReq, sendReq int
+	user                        api.User
+	haveUser                    bool
+	recents                     []string
+
+	// The review being shown, and its idempotency key: trying the same review again (after a
+	// timeout) reuses the key, so the payment is made at most once.
+	req    client.PayRequest
+	key    string
+	keySig string
+	banner string // an error on the review, e.g. offline
+	note   string // a hint on the review ("enter does not send")
+
+	tx    api.Transaction // the payment made
+	width int
+	hight int
+}
+
+// NewPay returns the payment screen.
+func NewPay(c *Common) *Pay {
+	rcpt := NewField(c, "Recipient", "name@example.com")
+	rcpt.Input.CharLimit = api.MaxEmailLen
+	rcpt.Input.ShowSuggestions = true
+	rcpt.Input.KeyMap.AcceptSuggestion = c.Keys.Pay.Accept
+	amount := NewField(c, "Amount", "0.00")
+	amount.Input.CharLimit = 24
+	memo := NewField(c, "Memo", "optional, up to 280 characters")
+	memo.Input.CharLimit = api.MaxMemoRunes
+	confirm := NewField(c, "Again", "type the amount again")
+	confirm.Input.CharLimit = 24
+	p := &Pay{c: c, form: NewForm(rcpt, amount, memo), confirm: confirm, spin: NewSpinner(c.Theme)}
+	p.form.Blur()
+	p.suggest()
+	return p
+}
+
+func (p *Pay) recipient() *Field { return p.form.Fields[0] }
+func (p *Pay) amount() *Field    { return p.form.Fields[1] }
+func (p *Pay) memo() *Field      { return p.form.Fields[2] }
+
+// Init loads the balance and the recent counterparties.
+func (p *Pay) Init() tea.Cmd { return tea.Batch(p.loadAccount(), p.loadRecents()) }
+
+// Activate focuses the form (and takes a recipient, when one is given) whenever Pay is shown.
+func (p *Pay) Activate(msg SwitchMsg) tea.Cmd {
+	cmds := []tea.Cmd{p.loadAccount()}
+	if p.state == payDone {
+		p.reset()
+	}
+	if p.state == payForm {
+		if msg.Recipient != "" {
+			p.recipient().Input.SetValue(msg.Recipient)
+			cmds = append(cmds, p.form.FocusOn(1))
+		} else if !p.form.Focused() && !msg.Cycle {
+			i := 0
+			if p.recipient().Value() != "" {
+				i = 1
+			}
+			cmds = append(cmds, p.form.FocusOn(i))
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// SetSize lays the screen out.
+func (p *Pay) SetSize(w, h int) {
+	p.width, p.hight = w, h
+	iw := p.panelWidth() - 4 - 12 - 3
+	p.form.SetWidth(iw)
+	p.confirm.Input.SetWidth(min(iw, 24))
+	p.confirm.TextWidth = iw
+}
+
+func (p *Pay) panelWidth() int { return min(max(p.width-2, 50), 76) }
+
+// InputFocused reports whether typing goes into a field (the form's, or the review's amount).
+func (p *Pay) InputFocused() bool {
+	switch p.state {
+	case payForm:
+		return p.form.Focused()
+	case payReview:
+		return p.needsConfirm()
+	}
+	return false
+}
+
+// Busy is true while a payment is on its way.
+func (p *Pay) Busy() bool { return p.state == paySending }
+
+func (p *Pay) needsConfirm() bool { return p.c.PayThreshold > 0 && p.req.Amount >= p.c.PayThreshold }
+
+// payAccountMsg is the answer to loading the balance.
+type payAccountMsg struct {
+	reqID int
+	user  api.User
+	err   error
+}
+
+func (p *Pay) loadAccount() tea.Cmd {
+	id := p.reqs.next()
+	p.acctReq = id
+	c := p.c
+	return func() tea.Msg {
+		ctx, cancel := c.call()
+		defer cancel()
+		u, err := c.Client.Account(ctx)
+		return payAccountMsg{reqID: id, user: u, err: err}
+	}
+}
+
+// recentsMsg is the answer to reading who was paid or paid lately.
+type recentsMsg struct {
+	reqID int
+	who   []string
+	err   error
+}
+
+func (p *Pay) loadRecents() tea.Cmd {
+	id := p.reqs.next()
+	p.recentReq = id
+	c := p.c
+	return func() tea.Msg {
+		ctx, cancel := c.call()
+		defer cancel()
+		page, err := c.Client.History(ctx, client.HistoryQuery{Limit: 50})
+		if err != nil {
+			return recentsMsg{reqID: id, err: err}
+		}
+		var who []string
+		for _, tx := range page.Transactions {
+			if tx.CreatedBy == api.PartySystem {
+				continue
+			}
+			who = addRecent(who, tx.Counterparty(), c.Email)
+		}
+		return recentsMsg{reqID: id, who: who}
+	}
+}
+
+// addRecent appends email unless it is there already, is the caller, or the list is full.
+func addRecent(list []string, email, me string) []string {
+	if email == "" || email == me || slices.Contains(list, email) || len(list) >= recentLimit {
+		return list
+	}
+	return append(list, email)
+}
+
+// offers is who the recipient field offers: recent counterparties, then the suggested addresses.
+func (p *Pay) offers() []string {
+	out := slices.Clone(p.recents)
+	for _, s := range p.c.Suggest {
+		if s != p.c.Email && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (p *Pay) suggest() { p.recipient().Input.SetSuggestions(p.offers()) }
+
+// bumpRecent moves email to the front of the list.
+func bumpRecent(list []string, email string) []string {
+	list = slices.DeleteFunc(slices.Clone(list), func(s string) bool { return s == email })
+	list = append([]string{email}, list...)
+	if len(list) > recentLimit {
+		list = list[:recentLimit]
+	}
+	return list
+}
+
+// paySentMsg is the answer to sending the payment.
+type paySentMsg struct {
+	reqID int
+	tx    api.Transaction
+	err   error
+}
+
+func (p *Pay) send() tea.Cmd {
+	id := p.reqs.next()
+	p.sendReq = id
+	p.state = paySending
+	p.banner, p.note = "", ""
+	c, req := p.c, p.req
+	return tea.Batch(p.spin.Tick, func() tea.Msg {
+		ctx, cancel := c.call()
+		defer cancel()
+		tx, err := c.Client.Pay(ctx, req)
+		return paySentMsg{reqID: id, tx: tx, err: err}
+	})
+}
+
+// Update handles keys and answers.
+func (p *Pay) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case StyleMsg:
+		p.form.Restyle(p.c)
+		p.confirm.Input.SetStyles(InputStyles(p.c.Theme))
+		p.spin.Style = p.c.Theme.Accent
+	case spinner.TickMsg:
+		if p.state == paySending {
+			var cmd tea.Cmd
+			p.spin, cmd = p.spin.Update(msg)
+			return p, cmd
+		}
+	case payAccountMsg:
+		if msg.reqID == p.acctReq && msg.err == nil {
+			p.user, p.haveUser = msg.user, true
+		}
+	case recentsMsg:
+		if msg.reqID == p.recentReq && msg.err == nil {
+			p.recents = msg.who
+			p.suggest()
+		}
+	case paySentMsg:
+		if msg.reqID != p.sendReq {
+			return p, nil
+		}
+		return p, p.sent(msg)
+	case LiveMsg:
+		if msg.Balance != nil {
+			p.user.Balance, p.user.AvailableBalance = msg.Balance.Balance, msg.Balance.AvailableBalance
+		}
+		if msg.Tx != nil && msg.Tx.CreatedBy != api.PartySystem {
+			p.recents = bumpRecent(p.recents, msg.Tx.Counterparty())
+			p.suggest()
+		}
+	case ReloadMsg:
+		return p, p.loadAccount()
+	case tea.PasteMsg:
+		if p.state == payForm {
+			return p, p.form.Update(msg)
+		}
+	case tea.KeyPressMsg:
+		switch p.state {
+		case payForm:
+			return p, p.formKey(msg)
+		case payReview:
+			return p, p.reviewKey(msg)
+		case payDone:
+			return p, p.doneKey(msg)
+		}
+	}
+	return p, nil
+}
+
+func (p *Pay) formKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := p.c.Keys
+	switch {
+	case key.Matches(msg, k.Pay.Review) && !p.form.Focused():
+		// Nothing focused (tabbed in): enter starts typing where the form is empty.
+		for i, f := range p.form.Fields {
+			if f.Value() == "" {
+				return p.form.FocusOn(i)
+			}
+		}
+		return p.review()
+	case key.Matches(msg, k.Pay.Review):
+		return p.review()
+	case key.Matches(msg, k.Global.LeaveField):
+		p.form.Blur()
+		return nil
+	case key.Matches(msg, k.Form.Next):
+		return p.form.Next()
+	case key.Matches(msg, k.Form.Prev):
+		return p.form.Prev()
+	}
+	if !p.form.Focused() {
+		return nil
+	}
+	f := p.form.Current()
+	f.Err = ""
+	return p.form.Update(msg)
+}
+
+// review checks the form and, when it is fine, shows the review.
+func (p *Pay) review() tea.Cmd {
+	p.form.ClearErrors()
+	req, field := p.check()
+	if field != nil {
+		return p.form.FocusOn(slices.Index(p.form.Fields, field))
+	}
+	sig := fmt.Sprintf("%s\x00%d\x00%s", req.Recipient, req.Amount, req.Memo)
+	if sig != p.keySig || p.key == "" {
+		p.key, p.keySig = client.NewIdempotencyKey(), sig
+	}
+	req.IdempotencyKey = p.key
+	p.req = req
+	p.state = payReview
+	p.banner, p.note = "", ""
+	p.form.Blur()
+	p.confirm.Input.SetValue("")
+	p.confirm.Err = ""
+	if p.needsConfirm() {
+		return p.confirm.Input.Focus()
+	}
+	return nil
+}
+
+// check validates the form; it returns the request, or the field that is wrong (with its error).
+func (p *Pay) check() (client.PayRequest, *Field) {
+	rf, af, mf := p.recipient(), p.amount(), p.memo()
+	email, e := api.NormalizeEmail("recipient", rf.Value())
+	if e != nil {
+		rf.Err = e.Message
+		return client.PayRequest{}, rf
+	}
+	if email == p.c.Email {
+		rf.Err = "You cannot pay yourself."
+		return client.PayRequest{}, rf
+	}
+	amount, err := ParseAmount(af.Value())
+	if err != nil {
+		af.Err = err.Error()
+		return client.PayRequest{}, af
+	}
+	if p.haveUser && amount > p.user.AvailableBalance {
+		af.Err = fmt.Sprintf("Only %s is available.", p.c.Amount(p.user.AvailableBalance))
+		return client.PayRequest{}, af
+	}
+	memo := strings.TrimSpace(OneLine(mf.Value()))
+	if utf8.RuneCountInString(memo) > api.MaxMemoRunes {
+		mf.Err = fmt.Sprintf("At most %d characters.", api.MaxMemoRunes)
+		return client.PayRequest{}, mf
+	}
+	return client.PayRequest{Recipient: email, Amount: amount, Memo: memo}, nil
+}
+
+// ParseAmount reads an amount as a person types it: "12", "12.50", "1,250.00".
+func ParseAmount(s string) (money.Micros, error) {
+	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
+	if s == "" {
+		return 0, errors.New("Enter an amount.")
+	}
+	m, err := money.Parse(s)
+	switch {
+	case errors.Is(err, money.ErrPrecision):
+		return 0, errors.New("At most 6 decimal places.")
+	case err != nil || strings.ContainsAny(s, "eE"):
+		return 0, errors.New("Enter an amount like 12.50.")
+	case m <= 0:
+		return 0, errors.New("The amount must be more than zero.")
+	case m > money.MaxAmount:
+		return 0, errors.New("That amount is too large.")
+	}
+	return m, nil
+}
+
+func (p *Pay) reviewKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := p.c.Keys
+	switch {
+	case key.Matches(msg, k.Pay.Send):
+		if p.needsConfirm() {
+			again, err := ParseAmount(p.confirm.Value())
+			if err != nil || again != p.req.Amount {
+				p.confirm.Err = "Type the same amount again to send it."
+				return nil
+			}
+		}
+		return p.send()
+	case key.Matches(msg, k.Pay.Back):
+		p.state = payForm
+		p.confirm.Input.Blur()
+		return p.form.FocusOn(1)
+	case key.Matches(msg, k.Pay.Review):
+		p.note = "enter does not send: press " + k.Pay.Send.Help().Key + " to send."
+		return nil
+	}
+	if p.needsConfirm() && amountKey(msg) {
+		p.confirm.Err = ""
+		var cmd tea.Cmd
+		p.confirm.Input, cmd = p.confirm.Input.Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+// amountKey lets through what typing an amount needs, and nothing that could be a command.
+func amountKey(msg tea.KeyPressMsg) bool {
+	switch msg.String() {
+	case "backspace", "delete", "left", "right", "home", "end", "ctrl+a", "ctrl+e", "ctrl+u", "ctrl+w":
+		return true
+	}
+	return len(msg.Text) == 1 && strings.ContainsAny(msg.Text, "0123456789.,")
+}
+
+func (p *Pay) sent(msg paySentMsg) tea.Cmd {
+	if msg.err == nil {
+		p.tx = msg.tx
+		p.state = payDone
+		p.key, p.keySig = "", "" // a new payment, even with the same details, is a new payment
+		p.recents = bumpRecent(p.recents, p.req.Recipient)
+		p.suggest()
+		// The balance comes from the service (or its live event), never from arithmetic here:
+		// the event may already have arrived.
+		return tea.Batch(Toast(ToastOutgoing, fmt.Sprintf("Paid %s to %s", p.c.Amount(p.req.Amount), p.req.Recipient)),
+			p.loadAccount())
+	}
+	if Retryable(msg.err) {
+		// The payment may or may not have been made: stay on the review, keep the key.
+		p.state = payReview
+		p.banner = Message(msg.err) + " Press " + p.c.Keys.Pay.Send.Help().Key +
+			" to try again: the same payment, never paid twice."
+		return nil
+	}
+	// Refused: a new attempt is a new request.
+	p.key, p.keySig = "", ""
+	field, text := ErrorField(msg.err)
+	var unauth *client.UnauthenticatedError
+	if errors.As(msg.err, &unauth) {
+		return func() tea.Msg { return SignedOutMsg{Reason: "Your session has ended; sign in again."} }
+	}
+	var funds *client.InsufficientFundsError
+	if errors.As(msg.err, &funds) && funds.Available >= 0 {
+		p.user.AvailableBalance = funds.Available
+	}
+	switch field {
+	case "recipient":
+		p.state = payForm
+		p.recipient().Err = text
+		return p.form.FocusOn(0)
+	case "amount":
+		p.state = payForm
+		p.amount().Err = text
+		return p.form.FocusOn(1)
+	case "memo":
+		p.state = payForm
+		p.memo().Err = text
+		return p.form.FocusOn(2)
+	}
+	p.state = payReview
+	p.banner = text
+	return nil
+}
+
+func (p *Pay) doneKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := p.c.Keys
+	if key.Matches(msg, k.Pay.NewPayment) {
+		p.reset()
+		return tea.Batch(p.form.FocusOn(0), p.loadAccount())
+	}
+	return nil
+}
+
+func (p *Pay) reset() {
+	for _, f := range p.form.Fields {
+		f.Input.SetValue("")
+		f.Err = ""
+	}
+	p.state = payForm
+	p.tx = api.Transaction{}
+	p.req = client.PayRequest{}
+	p.banner, p.note = "", ""
+}
+
+// View renders the form, the review, or the result.
+func (p *Pay) View() string {
+	var body string
+	switch p.state {
+	case payForm:
+		body = p.formView()
+	case payReview, paySending:
+		body = p.reviewView()
+	case payDone:
+		body = p.doneView()
+	}
+	return lipgloss.Place(p.width, p.hight, lipgloss.Center, lipgloss.Center, body)
+}
+
+func (p *Pay) formView() string {
+	t := p.c.Theme
+	pw := p.panelWidth()
+	inner := pw - 4
+	var b strings.Builder
+	b.WriteString(t.Title.Render("Pay someone") + "\n")
+	avail := "…"
+	if p.haveUser {
+		avail = p.c.Money(p.user.AvailableBalance)
+	}
+	b.WriteString(t.Muted.Render("Available ") + t.Text.Render(avail) + "\n\n")
+	b.WriteString(p.form.View(p.c, 11))
+	if offers := p.offers(); len(offers) > 0 {
+		label := "Recent  "
+		if len(p.recents) == 0 {
+			label = "Try     "
+		}
+		line := t.Faint.Render(label)
+		used := 8
+		for i, r := range offers {
+			item := r
+			if i > 0 {
+				item = "  " + item
+			}
+			if used+Width(item) > inner {
+				break
+			}
+			used += Width(item)
+			line += t.Muted.Render(item)
+		}
+		b.WriteString("\n\n" + line)
+		if p.recipient().Input.Focused() {
+			b.WriteString("\n" + t.Faint.Render(Trunc("→ completes the address; ↑/↓ choose among matches", inner)))
+		}
+	}
+	k := p.c.Keys
+	if !p.form.Focused() {
+		b.WriteString("\n\n" + t.Key.Render(k.Pay.Review.Help().Key) + t.Muted.Render(" start typing"))
+	} else {
+		b.WriteString("\n\n" + t.Key.Render(k.Pay.Review.Help().Key) + t.Muted.Render(" review") +
+			t.Faint.Render("  ·  nothing is sent before you confirm on the next screen"))
+	}
+	return t.PanelFocused.Width(pw).Render(b.String())
+}
+
+func (p *Pay) reviewView() string {
+	t := p.c.Theme
+	pw := p.panelWidth()
+	inner := pw - 4
+	row := func(label, value string) string {
+		return t.Muted.Render(Fit(label, 12)) + value + "\n"
+	}
+	var b strings.Builder
+	b.WriteString(t.Title.Render("Review payment") + "\n\n")
+	b.WriteString(row("To", t.Bold.Render(Trunc(p.req.Recipient, inner-12))))
+	b.WriteString(row("Amount", t.Negative.Render(p.c.Money(p.req.Amount))))
+	memo := t.Faint.Render("(none)")
+	if p.req.Memo != "" {
+		memo = t.Text.Render(Trunc(p.req.Memo, inner-12))
+	}
+	b.WriteString(row("Memo", memo))
+	if p.haveUser {
+		after := p.user.AvailableBalance - p.req.Amount
+		b.WriteString(row("Available", t.Text.Render(p.c.Amount(p.user.AvailableBalance))+
+			t.Faint.Render(" → ")+t.Bold.Render(p.c.Amount(after))+t.Muted.Render(" after")))
+	}
+	if p.needsConfirm() {
+		b.WriteString("\n" + t.Warning.Render(Trunc(fmt.Sprintf("This is %s or more: type the amount again.",
+			p.c.Amount(p.c.PayThreshold)), inner)) + "\n")
+		b.WriteString(p.confirm.View(p.c, 11) + "\n")
+	}
+	b.WriteString("\n")
+	switch {
+	case p.state == paySending:
+		b.WriteString(p.spin.View() + " " + t.Muted.Render("Sending…"))
+	default:
+		k := p.c.Keys
+		b.WriteString(t.Key.Render(k.Pay.Send.Help().Key) + t.Text.Render(" send") + t.Faint.Render("   ") +
+			t.Key.Render(k.Pay.Back.Help().Key) + t.Muted.Render(" back to the form"))
+	}
+	if p.note != "" {
+		b.WriteString("\n" + t.Warning.Render(Trunc(p.note, inner)))
+	}
+	if p.banner != "" {
+		b.WriteString("\n\n" + t.Error.Render(wrap("✗ "+p.banner, inner)))
+	}
+	return t.PanelDanger.Width(pw).Render(b.String())
+}
+
+func (p *Pay) doneView() string {
+	t := p.c.Theme
+	pw := p.panelWidth()
+	inner := pw - 4
+	var b strings.Builder
+	b.WriteString(t.Positive.Render("✓ Paid") + "\n\n")
+	b.WriteString(t.Muted.Render(Fit("To", 12)) + t.Bold.Render(Trunc(p.tx.RecipientEmail, inner-12)) + "\n")
+	b.WriteString(t.Muted.Render(Fit("Amount", 12)) + t.Text.Render(p.c.Money(p.tx.Amount)) + "\n")
+	b.WriteString(t.Muted.Render(Fit("Transaction", 12)) + t.Code.Render(Trunc(p.tx.ID, inner-12)) + "\n")
+	if p.haveUser {
+		b.WriteString(t.Muted.Render(Fit("Available", 12)) + t.Text.Render(p.c.Amount(p.user.AvailableBalance)) + "\n")
+	}
+	k := p.c.Keys
+	b.WriteString("\n" + t.Key.Render(k.Pay.NewPayment.Help().Key) + t.Muted.Render(" new payment") +
+		t.Faint.Render("  ·  ") + t.Key.Render(k.Global.History.Help().Key) + t.Muted.Render(" history"))
+	return t.PanelFocused.Width(pw).Render(b.String())
+}
+
+// ShortHelp is the screen's keys for its state.
+func (p *Pay) ShortHelp() []key.Binding {
+	k := p.c.Keys
+	switch p.state {
+	case payReview:
+		return []key.Binding{k.Pay.Send, withDesc(k.Pay.Back, "edit")}
+	case paySending:
+		return nil
+	case payDone:
+		return []key.Binding{k.Pay.NewPayment}
+	}
+	if !p.form.Focused() {
+		return []key.Binding{withDesc(k.Pay.Review, "start typing")}
+	}
+	bs := []key.Binding{k.Pay.Review, k.Form.Next}
+	if p.recipient().Input.Focused() && len(p.offers()) > 0 {
+		bs = append(bs, k.Pay.Accept)
+	}
+	return bs
+}
+
+// FullHelp is every key of the screen.
+func (p *Pay) FullHelp() [][]key.Binding {
+	k := p.c.Keys
+	return [][]key.Binding{{k.Pay.Review, k.Form.Next, k.Form.Prev, k.Pay.Accept}, {k.Pay.Send, k.Pay.Back, k.Pay.NewPayment}}
+}

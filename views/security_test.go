@@ -1,0 +1,245 @@
+package views
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/boombuler/barcode/qr"
+
+	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/views/viewstest"
+)
+
+func newSecurity(t testing.TB, fc *viewstest.Client) *Security {
+	t.Helper()
+	fc.SignIn("me@example.com")
+	s := NewSecurity(newCommon(t, fc))
+	s.SetSize(98, 27)
+	sc, _ := settle(s, s.Init())
+	return sc.(*Security)
+}
+
+// realURL is as long as the service's otpauth URL for a long address (32-character secret).
+const realURL = "otpauth://totp/syftwallet:someone.with.a.long.name@example.com?algorithm=SHA1&digits=6&issuer=syftwallet&period=30&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+func clipboardText(msgs []tea.Msg) (string, bool) {
+	for _, m := range msgs {
+		if strings.Contains(fmt.Sprintf("%T", m), "Clipboard") {
+			return fmt.Sprint(m), true
+		}
+	}
+	return "", false
+}
+
+func TestSecurityEnableMFA(t *testing.T) {
+	fc := newFake()
+	fc.Enrollment.OtpauthURL = realURL
+	fc.Enrollment.Secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+	s := newSecurity(t, fc)
+	if !strings.Contains(plain(s), "✗ off") {
+		t.Fatalf("MFA status not shown:\n%s", plain(s))
+	}
+	var sc Screen = s
+	sc, _ = press(sc, "m")
+	if s.State() != "enroll" || fc.CountCalls("EnrollMFA") != 1 {
+		t.Fatalf("state %s", s.State())
+	}
+	out := plain(sc)
+	if !strings.Contains(out, "JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP") || !strings.Contains(out, "▀") {
+		t.Fatalf("want the QR code and the secret:\n%s", out)
+	}
+	for i, l := range strings.Split(sc.View(), "\n") {
+		if w := Width(l); w > 98 {
+			t.Errorf("line %d is %d wide", i, w)
+		}
+	}
+	if n := strings.Count(sc.View(), "\n") + 1; n > 27 {
+		t.Errorf("enrol view is %d lines, more than 27", n)
+	}
+	if !s.InputFocused() {
+		t.Fatal("the code field should have the focus")
+	}
+	sc = typeText(sc, "12a")
+	sc, _ = press(sc, "enter")
+	if s.code.Fields[0].Err != "The code is 6 digits." {
+		t.Fatalf("err %q", s.code.Fields[0].Err)
+	}
+	for range 3 {
+		sc, _ = press(sc, "backspace")
+	}
+	sc = typeText(sc, "654321") // wrong, sent at the sixth digit
+	if fc.CountCalls("EnableMFA") != 1 || !strings.Contains(s.code.Fields[0].Err, "not valid") {
+		t.Fatalf("wrong code: calls %v, err %q", fc.Calls(), s.code.Fields[0].Err)
+	}
+	sc = typeText(sc, "123456")
+	if s.State() != "codes" || len(s.codes) != 10 {
+		t.Fatalf("state %s, %d codes", s.State(), len(s.codes))
+	}
+	out = plain(sc)
+	if !strings.Contains(out, "Store these recovery codes now") || !strings.Contains(out, "abcdef-ghijk9-mnopqr-stuvw9") {
+		t.Fatalf("codes view:\n%s", out)
+	}
+	var msgs []tea.Msg
+	cmd := func() tea.Cmd { var c tea.Cmd; sc, c = sc.Update(keyMsg("c")); return c }()
+	msgs = exec(cmd)
+	txt, ok := clipboardText(msgs)
+	if !ok || !strings.Contains(txt, "abcdef-ghijk0-mnopqr-stuvw0") {
+		t.Fatalf("c should copy the codes: %v", msgs)
+	}
+	sc, _ = press(sc, "enter")
+	if s.State() != "menu" || !s.mfaOn || s.codes != nil || !strings.Contains(plain(sc), "✓ on") {
+		t.Fatalf("after the codes: state %s on=%v\n%s", s.State(), s.mfaOn, plain(sc))
+	}
+}
+
+func TestSecurityQRFitsOrSaysSo(t *testing.T) {
+	fc := newFake()
+	fc.Enrollment.OtpauthURL = realURL
+	s := newSecurity(t, fc)
+	sc, _ := press(s, "m")
+	if !strings.Contains(plain(sc), "█") {
+		t.Fatal("no QR at 98×27")
+	}
+	s.SetSize(78, 21) // 80×24 less the chrome
+	if out := plain(s); !strings.Contains(out, "enlarge the window") || strings.Contains(out, "▀") {
+		t.Fatalf("a QR that cannot fit should not be drawn:\n%s", out)
+	}
+	// The drawn code decodes to the same modules: every module is one cell wide, two a row.
+	code, err := qr.Encode(realURL, qr.L, qr.Auto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, size := QRLines(code, 2, false)
+	if size != code.Bounds().Dx()+4 || len(lines) != (size+1)/2 {
+		t.Fatalf("size %d, %d lines for a %d-module code", size, len(lines), code.Bounds().Dx())
+	}
+	for y := 0; y < code.Bounds().Dy(); y++ {
+		for x := 0; x < code.Bounds().Dx(); x++ {
+			r := []rune(lines[(y+2)/2])[x+2]
+			top := (y+2)%2 == 0
+			ink := r == '█' || (top && r == '▀') || (!top && r == '▄')
+			if dark := luminance(code.At(x, y)) < 0x8000; dark != ink {
+				t.Fatalf("module %d,%d: dark=%v drawn=%q", x, y, dark, r)
+			}
+		}
+	}
+}
+
+func TestSecurityDisableMFA(t *testing.T) {
+	fc := newFake()
+	fc.SetMFA("me@example.com", true)
+	s := newSecurity(t, fc)
+	var sc Screen = s
+	sc, _ = press(sc, "m")
+	if s.State() != "disable" {
+		t.Fatalf("state %s", s.State())
+	}
+	sc, _ = press(sc, "enter")
+	if s.code.Fields[0].Err == "" {
+		t.Fatal("an empty code should be refused")
+	}
+	sc = typeText(sc, "000000")
+	sc, _ = press(sc, "enter")
+	if !strings.Contains(s.code.Fields[0].Err, "not valid") || s.State() != "disable" {
+		t.Fatalf("wrong code: %q", s.code.Fields[0].Err)
+	}
+	sc = typeText(sc, "123456")
+	sc, _ = press(sc, "enter")
+	if s.State() != "menu" || s.mfaOn || !strings.Contains(plain(sc), "✗ off") {
+		t.Fatalf("after disable: %s %v\n%s", s.State(), s.mfaOn, plain(sc))
+	}
+}
+
+func TestSecurityChangePassword(t *testing.T) {
+	fc := newFake()
+	s := newSecurity(t, fc)
+	var sc Screen = s
+	sc, _ = press(sc, "p")
+	if s.State() != "password" || !s.InputFocused() {
+		t.Fatal("p should open the password form")
+	}
+	cur, nw, again := s.pass.Fields[0], s.pass.Fields[1], s.pass.Fields[2]
+	sc, _ = press(sc, "enter")
+	if cur.Err == "" {
+		t.Fatal("empty current password accepted")
+	}
+	sc = typeText(sc, "password123")
+	sc, _ = press(sc, "tab")
+	sc = typeText(sc, "short")
+	sc, _ = press(sc, "enter")
+	if nw.Err == "" {
+		t.Fatal("a short new password accepted")
+	}
+	for range 5 {
+		sc, _ = press(sc, "backspace")
+	}
+	sc = typeText(sc, "brand-new-pass")
+	sc, _ = press(sc, "tab")
+	sc = typeText(sc, "brand-new-typo")
+	sc, _ = press(sc, "enter")
+	if again.Err == "" || fc.CountCalls("ChangePassword") != 0 {
+		t.Fatal("a different repeat accepted")
+	}
+	sc = typeText(sc, "brand-new-pass")
+	// The service says the current one is wrong.
+	cur.Input.SetValue("not-my-password")
+	sc, _ = press(sc, "enter")
+	if cur.Err != "The current password is wrong." || s.State() != "password" {
+		t.Fatalf("wrong current password: %q", cur.Err)
+	}
+	if !strings.Contains(plain(sc), "✗ The current password is wrong.") {
+		t.Errorf("inline error not shown:\n%s", plain(sc))
+	}
+	sc = typeText(sc, "password123")
+	sc, _ = press(sc, "enter")
+	if s.State() != "menu" || !strings.Contains(plain(sc), "other sessions were signed out") {
+		t.Fatalf("after change: %s\n%s", s.State(), plain(sc))
+	}
+	if _, err := fc.Login(t.Context(), "me@example.com", "brand-new-pass"); err != nil {
+		t.Fatalf("the new password does not work: %v", err)
+	}
+}
+
+func TestSecurityLogoutAll(t *testing.T) {
+	fc := newFake()
+	s := newSecurity(t, fc)
+	var sc Screen = s
+	sc, _ = press(sc, "o")
+	if s.State() != "logout" || !strings.Contains(plain(sc), "Sign out everywhere?") {
+		t.Fatalf("o should ask first:\n%s", plain(sc))
+	}
+	sc, _ = press(sc, "enter", "n")
+	if s.State() != "menu" || fc.CountCalls("LogoutAll") != 0 {
+		t.Fatal("only y signs out everywhere")
+	}
+	fc.Err["LogoutAll"] = &client.UnavailableError{}
+	sc, out := press(sc, "o", "y")
+	if _, ok := hasMsg[SignedOutMsg](out); ok || s.banner == "" {
+		t.Fatal("a failed sign-out should stay and say so")
+	}
+	delete(fc.Err, "LogoutAll")
+	_, out = press(sc, "y")
+	so, ok := hasMsg[SignedOutMsg](out)
+	if !ok || !strings.Contains(so.Reason, "everywhere") || fc.CountCalls("LogoutAll") != 2 {
+		t.Fatalf("want SignedOutMsg after LogoutAll: %v", out)
+	}
+}
+
+func TestSecurityColourToggle(t *testing.T) {
+	fc := newFake()
+	s := newSecurity(t, fc)
+	_, out := press(s, "t")
+	tm, ok := hasMsg[ThemeToggleMsg](out)
+	if !ok || !tm.Mono {
+		t.Fatalf("t should ask for no colours: %v", out)
+	}
+	// The menu is walkable too.
+	s = newSecurity(t, fc)
+	sc, out := press(s, "j", "j", "j", "enter")
+	if _, ok := hasMsg[ThemeToggleMsg](out); !ok {
+		t.Fatalf("enter on Colours should toggle: %v", out)
+	}
+	_ = sc
+}
