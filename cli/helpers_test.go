@@ -1,0 +1,380 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/zalando/go-keyring"
+
+	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/cli"
+	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/ledger/sqlite"
+	"github.com/syftbox/syftwallet/server"
+	"github.com/syftbox/syftwallet/server/hub"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+const (
+	adminKey = "admin-key-for-cli-tests"
+	password = "correct horse battery staple"
+)
+
+func TestMain(m *testing.M) {
+	keyring.MockInit() // the mock keyring is one map without a lock: these tests never run in parallel
+	os.Exit(m.Run())
+}
+
+// env is one accounting service on a temporary ledger and the environment the commands see.
+type env struct {
+	t    *testing.T
+	base string // the service's own URL
+	stop func()
+	vars map[string]string
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	base, stop := startService(t)
+	e := &env{t: t, base: base, stop: stop, vars: baseVars(t)}
+	e.vars["SYFTBOX_ACCOUNTING_URL"] = base
+	return e
+}
+
+// startService runs the whole service in process on loopback: the SQLite ledger, the server
+// with sign-in (sessions, MFA) and the live events hub fed by the ledger's commits. (This is the
+// assembly service.Start is to have; while it has not got the sign-in store and the hub yet,
+// the tests assemble it here so that every command runs against the enhanced layer.)
+func startService(t *testing.T) (url string, stop func()) {
+	t.Helper()
+	ctx := context.Background()
+	var h *hub.Hub
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ledger.db"), sqlite.Options{
+		Synchronous: "OFF",
+		OnCommit:    func(evs []ledger.Event) { h.Publish(evs) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h = hub.New(hub.Options{Ledger: store, Logger: slog.New(slog.DiscardHandler)})
+	srv, err := server.New(server.Config{
+		Ledger: store, Auth: store, AdminKey: adminKey, Logger: slog.New(slog.DiscardHandler),
+		OnRevoke: func(ids []string) {
+			for _, id := range ids {
+				h.RevokeSession(id)
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", srv.Handler())
+	mux.Handle("GET /events", h.Handler(func(r *http.Request) (hub.Subject, error) {
+		acct, sid, err := srv.AuthenticateBearer(r)
+		return hub.Subject{AccountID: acct, SessionID: sid}, err
+	}))
+	hs := httptest.NewServer(mux)
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			_ = h.Shutdown(sctx)
+			hs.CloseClientConnections()
+			hs.Close()
+			_ = store.Close()
+		})
+	}
+	t.Cleanup(stop)
+	return hs.URL, stop
+}
+
+// baseVars isolates a command from the machine: its own config and data directories.
+func baseVars(t *testing.T) map[string]string {
+	return map[string]string{
+		"XDG_CONFIG_HOME": t.TempDir(),
+		"XDG_DATA_HOME":   t.TempDir(),
+		"HOME":            t.TempDir(),
+		"SYFTBOX_TIMEOUT": "10",
+	}
+}
+
+func (e *env) getenv(vars map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := vars[k]
+		return v, ok
+	}
+}
+
+// result is what one command did.
+type result struct {
+	stdout, stderr string
+	code           int
+	err            error
+}
+
+// call is one command invocation.
+type call struct {
+	args     []string
+	stdin    string
+	terminal bool
+	vars     map[string]string // added to the env's
+	ctx      context.Context
+	stdout   io.Writer // default: a buffer in result
+	stderr   io.Writer
+}
+
+// root builds the command tree as main does.
+func root(opts ...cli.Option) *cobra.Command {
+	r := &cobra.Command{Use: "syftwallet", SilenceUsage: true, SilenceErrors: true}
+	r.AddCommand(cli.Commands(opts...)...)
+	return r
+}
+
+func (e *env) do(c call) result {
+	e.t.Helper()
+	vars := map[string]string{}
+	for k, v := range e.vars {
+		vars[k] = v
+	}
+	for k, v := range c.vars {
+		vars[k] = v
+	}
+	var out, errb bytes.Buffer
+	stdout, stderr := io.Writer(&out), io.Writer(&errb)
+	if c.stdout != nil {
+		stdout = c.stdout
+	}
+	if c.stderr != nil {
+		stderr = c.stderr
+	}
+	r := root(cli.WithGetenv(e.getenv(vars)), cli.WithTerminal(c.terminal))
+	r.SetArgs(c.args)
+	r.SetIn(strings.NewReader(c.stdin))
+	r.SetOut(stdout)
+	r.SetErr(stderr)
+	ctx := c.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	err := r.ExecuteContext(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "syftwallet:", err) // as main prints it
+	}
+	return result{stdout: out.String(), stderr: errb.String(), code: cli.ExitCode(err), err: err}
+}
+
+// run runs a command with no stdin, not on a terminal.
+func (e *env) run(args ...string) result {
+	e.t.Helper()
+	return e.do(call{args: args})
+}
+
+// must runs a command that has to succeed.
+func (e *env) must(c call) result {
+	e.t.Helper()
+	r := e.do(c)
+	if r.code != 0 {
+		e.t.Fatalf("%v: exit %d\nstdout: %s\nstderr: %s", c.args, r.code, r.stdout, r.stderr)
+	}
+	return r
+}
+
+// account creates an account over HTTP (not through the commands) and gives it money.
+func (e *env) account(email string, balance string) {
+	e.t.Helper()
+	e.http("POST", "/user/create", "", map[string]any{"email": email, "password": password}, 201)
+	if balance != "" {
+		e.http("POST", "/user/add-balance", "Bearer "+adminKey,
+			map[string]any{"recipientEmail": email, "amount": balance}, 200)
+	}
+}
+
+// signIn signs email in through the login command.
+func (e *env) signIn(email string) {
+	e.t.Helper()
+	e.must(call{args: []string{"login", "--email", email, "--password-stdin"}, stdin: password + "\n"})
+}
+
+// payDirect pays over HTTP with Basic auth (not through the commands).
+func (e *env) payDirect(from, to, amount, memo string) {
+	e.t.Helper()
+	req, _ := http.NewRequest("GET", "/", nil)
+	req.SetBasicAuth(from, password)
+	e.http("POST", "/payments", req.Header.Get("Authorization"),
+		map[string]any{"recipientEmail": to, "amount": amount, "memo": memo}, 201)
+}
+
+func (e *env) http(method, path, authz string, body any, want int) []byte {
+	e.t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, e.base+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	if authz != "" {
+		req.Header.Set("Authorization", authz)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		e.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, out)
+	}
+	return out
+}
+
+var (
+	timeRE = regexp.MustCompile(`"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"`)
+	idRE   = regexp.MustCompile(`"id":"[^"]*"`)
+)
+
+// normalize replaces what changes from run to run: ids, times, and the given strings.
+func normalize(s string, replace ...string) string {
+	s = timeRE.ReplaceAllString(s, `"<time>"`)
+	s = idRE.ReplaceAllString(s, `"id":"<id>"`)
+	return strings.NewReplacer(replace...).Replace(s)
+}
+
+// golden compares got with testdata/name (rewritten with -update).
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs (go test -update rewrites it)\n got: %s\nwant: %s", name, got, want)
+	}
+}
+
+// decode parses one JSON document, failing the test when stdout is not exactly one.
+func decode(t *testing.T, s string, v any) {
+	t.Helper()
+	if strings.Count(strings.TrimSpace(s), "\n") != 0 {
+		t.Fatalf("want one JSON line, got:\n%s", s)
+	}
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		t.Fatalf("%v: %s", err, s)
+	}
+}
+
+// syncBuffer is a buffer that a running command writes while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitFor waits until f holds.
+func waitFor(t *testing.T, what string, f func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !f() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// proxy forwards TCP connections to a backend and can cut them all (a network drop).
+type proxy struct {
+	ln      net.Listener
+	backend string
+	mu      sync.Mutex
+	conns   []net.Conn
+}
+
+func newProxy(t *testing.T, backendURL string) *proxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{ln: ln, backend: strings.TrimPrefix(backendURL, "http://")}
+	go p.serve()
+	t.Cleanup(func() { ln.Close(); p.cut() })
+	return p
+}
+
+func (p *proxy) URL() string { return "http://" + p.ln.Addr().String() }
+
+func (p *proxy) serve() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		b, err := net.Dial("tcp", p.backend)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		p.mu.Lock()
+		p.conns = append(p.conns, c, b)
+		p.mu.Unlock()
+		go func() { io.Copy(b, c); b.Close() }()
+		go func() { io.Copy(c, b); c.Close() }()
+	}
+}
+
+func (p *proxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// txJSON is the part of a transaction document the tests look at.
+type txJSON struct {
+	ID           string `json:"id"`
+	Direction    string `json:"direction"`
+	Counterparty string `json:"counterparty"`
+	Amount       string `json:"amount"`
+	Status       string `json:"status"`
+	Memo         *string
+}
+
+var _ = api.TimeLayout

@@ -1,0 +1,347 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
+
+	"github.com/syftbox/syftwallet/app"
+	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/service"
+)
+
+// run is one invocation of a command: its configuration, I/O and (once connected) its client.
+type run struct {
+	o      *options
+	cmd    *cobra.Command
+	ctx    context.Context
+	cfg    client.Config
+	json   bool
+	stdout io.Writer
+	stderr io.Writer
+
+	in    *bufio.Reader
+	store client.TokenStore
+	warn  string // the token store's warning, if any
+	c     *client.Client
+	svc   *service.Service
+	where string // the service, as messages name it
+}
+
+// commonFlags are on every command.
+type commonFlags struct {
+	json bool
+}
+
+// command finishes a command: the configuration flags (as the TUI has them), --json, and a RunE
+// that sets up a run, calls fn, and reports a failure (as JSON too with --json).
+func command(o *options, c *cobra.Command, fn func(r *run, args []string) error) *cobra.Command {
+	var common commonFlags
+	client.RegisterFlags(c.Flags())
+	_ = c.Flags().MarkHidden("theme") // the TUI's; meaningless here
+	c.Flags().BoolVar(&common.json, "json", false, "print one JSON document (see the README for its schema)")
+	c.Args = wrapArgs(c.Args)
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		r := &run{o: o, cmd: cmd, ctx: cmd.Context(), json: common.json,
+			stdout: cmd.OutOrStdout(), stderr: cmd.ErrOrStderr()}
+		if r.ctx == nil {
+			r.ctx = context.Background()
+		}
+		err := r.loadConfig()
+		if err == nil {
+			err = fn(r, args)
+		}
+		if cerr := r.close(); err == nil && cerr != nil {
+			err = &serviceFailure{err: cerr}
+		}
+		if err == nil {
+			return nil
+		}
+		err = classify(err)
+		if r.json {
+			var doc errorJSON
+			doc.Error.Code, doc.Error.Message, doc.Error.ExitCode = errorCode(err), err.Error(), ExitCode(err)
+			_ = writeJSON(r.stdout, doc)
+		}
+		return err
+	}
+	return c
+}
+
+// wrapArgs makes a cobra argument check's refusal a usage error.
+func wrapArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	if check == nil {
+		check = cobra.NoArgs
+	}
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return &usageError{msg: err.Error()}
+		}
+		return nil
+	}
+}
+
+// classify keeps errors whose kind decides the exit code and marks any other as a failure of
+// the work (exit 5), not of the usage.
+func classify(err error) error {
+	var (
+		usage *usageError
+		cfg   *client.ConfigError
+		val   *client.ValidationError
+		rcpt  *client.UnknownRecipientError
+	)
+	if errors.As(err, &usage) || errors.As(err, &cfg) || errors.As(err, &val) || errors.As(err, &rcpt) {
+		return err
+	}
+	if ExitCode(err) == exitUnclassified {
+		return &serviceFailure{err: err}
+	}
+	return err
+}
+
+// errorCode is the code in a --json error document: the client's wire code, or "usage".
+func errorCode(err error) string {
+	var usage *usageError
+	var cfg *client.ConfigError
+	switch {
+	case errors.As(err, &usage), errors.As(err, &cfg):
+		return "usage"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	}
+	switch ExitCode(err) {
+	case ExitAuth:
+		if c := client.Code(err); c != "error" && c != "invalid_request" {
+			return c
+		}
+		return "unauthenticated"
+	case ExitUnreachable:
+		return "unavailable"
+	}
+	return client.Code(err)
+}
+
+func (r *run) loadConfig() error {
+	cfg, err := client.LoadConfig(client.LoadOptions{Getenv: r.o.getenv, Flags: r.cmd.Flags()})
+	if err != nil {
+		var ce *client.ConfigError
+		if errors.As(err, &ce) {
+			return err
+		}
+		return &usageError{msg: err.Error()}
+	}
+	r.cfg = cfg
+	return nil
+}
+
+// terminal reports whether a person is at stdin.
+func (r *run) terminal() bool { return r.o.terminal(r.cmd.InOrStdin()) }
+
+// connect makes the client: for the configured service, or with none configured for the service
+// embedded in this process on loopback, with the data dir's ledger, for as long as the command
+// runs. Sessions are kept in the token store as the TUI keeps them (the embedded service is
+// filed under "embedded:" and the data dir, since its port changes at every start).
+func (r *run) connect() error {
+	if r.c != nil {
+		return nil
+	}
+	discard := slog.New(slog.DiscardHandler)
+	r.store, r.warn = client.NewTokenStore(r.cfg.Keyring)
+	opts := []client.Option{client.WithTokenStore(r.store), client.WithLogger(discard)}
+	cfg := r.cfg
+	r.where = cfg.ServiceURL
+	if cfg.ServiceURL == "" {
+		svc, err := startEmbedded(r.ctx, cfg.DataDir, discard)
+		if err != nil {
+			return err
+		}
+		r.svc = svc
+		cfg.ServiceURL = svc.URL
+		opts = append(opts, client.WithServerIdentity(EmbeddedIdentity(cfg.DataDir)))
+		r.where = "the embedded service (ledger in " + cfg.DataDir + ")"
+	}
+	c, err := client.New(cfg, opts...)
+	if err != nil {
+		return &serviceFailure{err: err}
+	}
+	r.c = c
+	return nil
+}
+
+// EmbeddedIdentity is the name the token store files the embedded service of dataDir under.
+func EmbeddedIdentity(dataDir string) string { return "embedded:" + dataDir }
+
+// startEmbedded starts the accounting service in process on a free loopback port, with its ledger
+// (ledger.db) and keys in dataDir, exactly as the wallet TUI does (package app): the same welcome
+// credit and the same demo accounts. (app.Start also builds the TUI's log and client, and sets the
+// process's default logger, so only its parts are reused here.)
+func startEmbedded(ctx context.Context, dataDir string, logger *slog.Logger) (*service.Service, error) {
+	fail := func(err error) error {
+		return &sentence{
+			msg: fmt.Sprintf("Could not start the embedded accounting service with the ledger in %s (%v).", dataDir, err),
+			err: &client.UnavailableError{Reason: client.ReasonUnavailable},
+		}
+	}
+	svc, err := service.Start(ctx, service.Options{
+		Addr: "127.0.0.1:0", DBPath: filepath.Join(dataDir, "ledger.db"),
+		WelcomeCredit: app.WelcomeCredit, Logger: logger,
+	})
+	if err != nil {
+		return nil, fail(err)
+	}
+	if err := app.EnsureDemoAccounts(ctx, svc.Ledger); err != nil {
+		_ = svc.Stop()
+		return nil, fail(err)
+	}
+	return svc, nil
+}
+
+func (r *run) close() error {
+	var err error
+	if r.c != nil {
+		err = r.c.Close()
+	}
+	if r.svc != nil {
+		if serr := r.svc.Stop(); serr != nil && !errors.Is(serr, context.Canceled) {
+			err = errors.Join(err, serr)
+		}
+	}
+	return err
+}
+
+// signedIn connects and resumes the session kept in the token store: the account given by
+// --email (or SYFTBOX_ACCOUNTING_EMAIL), else the last one used on this service. With nothing
+// stored but an email and SYFTBOX_ACCOUNTING_PASSWORD in the environment, it signs in with them.
+func (r *run) signedIn() (client.Session, error) {
+	if err := r.connect(); err != nil {
+		return client.Session{}, err
+	}
+	s, err := r.c.Resume(r.ctx, r.cfg.Email)
+	if err == nil {
+		return s, nil
+	}
+	var unauth *client.UnauthenticatedError
+	if errors.As(err, &unauth) && r.cfg.Email != "" && r.cfg.Password != "" {
+		s, err = r.c.Login(r.ctx, r.cfg.Email, r.cfg.Password)
+		var mfa *client.MFARequiredError
+		if errors.As(err, &mfa) {
+			return s, &sentence{msg: "This account has two-factor authentication on: sign in with `syftwallet login --mfa-code CODE` first.", err: err}
+		}
+		return s, err
+	}
+	if errors.As(err, &unauth) && !unauth.BadCredentials {
+		return s, &sentence{msg: "You are not signed in: run `syftwallet login` first.", err: err}
+	}
+	return s, err
+}
+
+// input is stdin, buffered once for the whole run.
+func (r *run) input() *bufio.Reader {
+	if r.in == nil {
+		r.in = bufio.NewReader(r.cmd.InOrStdin())
+	}
+	return r.in
+}
+
+// prompt asks a question on stderr and reads one line of answer.
+func (r *run) prompt(question string) (string, error) {
+	fmt.Fprint(r.stderr, question)
+	line, err := r.input().ReadString('\n')
+	if err != nil && (line == "" || !errors.Is(err, io.EOF)) {
+		if errors.Is(err, io.EOF) {
+			fmt.Fprintln(r.stderr)
+			return "", &usageError{msg: "No answer: stdin ended."}
+		}
+		return "", &serviceFailure{err: err}
+	}
+	return strings.TrimSpace(line), nil
+}
+
+// promptSecret asks for a secret without echoing it when stdin is a real terminal.
+func (r *run) promptSecret(question string) (string, error) {
+	if f, ok := r.cmd.InOrStdin().(*os.File); ok && term.IsTerminal(f.Fd()) {
+		fmt.Fprint(r.stderr, question)
+		b, err := term.ReadPassword(f.Fd())
+		fmt.Fprintln(r.stderr)
+		if err != nil {
+			return "", &serviceFailure{err: err}
+		}
+		return string(b), nil
+	}
+	return r.prompt(question)
+}
+
+// password is the password from --password-stdin (all of stdin, without the final line break)
+// or SYFTBOX_ACCOUNTING_PASSWORD; else, on a terminal and when ask is set, typed at a prompt;
+// else "".
+func (r *run) password(fromStdin, ask bool) (string, error) {
+	if fromStdin {
+		b, err := io.ReadAll(r.input())
+		if err != nil {
+			return "", &serviceFailure{err: err}
+		}
+		pw := strings.TrimRight(string(b), "\r\n")
+		if pw == "" {
+			return "", usagef("--password-stdin: stdin holds no password.")
+		}
+		return pw, nil
+	}
+	if r.cfg.Password != "" {
+		return r.cfg.Password, nil
+	}
+	if ask && r.terminal() {
+		return r.promptSecret("Password: ")
+	}
+	return "", nil
+}
+
+// email is the account named by --email or SYFTBOX_ACCOUNTING_EMAIL; else, on a terminal, typed
+// at a prompt.
+func (r *run) email() (string, error) {
+	if r.cfg.Email != "" {
+		return r.cfg.Email, nil
+	}
+	if r.terminal() {
+		e, err := r.prompt("Email: ")
+		if err != nil {
+			return "", err
+		}
+		if e != "" {
+			return e, nil
+		}
+	}
+	return "", usagef("No email address: pass --email or set SYFTBOX_ACCOUNTING_EMAIL.")
+}
+
+// mfaCode is the code from --mfa-code, or typed at a prompt on a terminal.
+func (r *run) mfaCode(flag, why string) (string, error) {
+	if flag != "" {
+		return strings.TrimSpace(flag), nil
+	}
+	if !r.terminal() {
+		return "", usagef("%s: pass --mfa-code CODE (stdin is not a terminal, so there is no one to ask).", why)
+	}
+	code, err := r.prompt("Code from your authenticator app (or a recovery code): ")
+	if err != nil {
+		return "", err
+	}
+	if code == "" {
+		return "", usagef("No code entered.")
+	}
+	return code, nil
+}
+
+// note writes a status line to stderr.
+func (r *run) note(format string, a ...any) { fmt.Fprintf(r.stderr, format+"\n", a...) }
+
+// emit prints the --json document.
+func (r *run) emit(v any) error { return writeJSON(r.stdout, v) }
