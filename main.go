@@ -16,8 +16,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/syftbox/syftwallet/app"
+	"github.com/syftbox/syftwallet/cli"
 	"github.com/syftbox/syftwallet/client"
 	"github.com/syftbox/syftwallet/service"
+	"github.com/syftbox/syftwallet/sshhost"
 )
 
 func main() {
@@ -26,7 +29,7 @@ func main() {
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "syftwallet:", err)
-		os.Exit(1)
+		os.Exit(cli.ExitCode(err))
 	}
 }
 
@@ -36,11 +39,26 @@ func rootCmd() *cobra.Command {
 		Short:         "A terminal wallet for the SyftBox accounting service",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Long: `Open the wallet in the terminal. With no server configured (--server,
+SYFTBOX_ACCOUNTING_URL or the config file) it runs the accounting service in this process,
+with its ledger in the data directory, so it works on its own.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return cmd.Help()
+			cfg, err := client.LoadConfig(client.LoadOptions{Flags: cmd.Flags()})
+			if err != nil {
+				return err
+			}
+			demo, _ := cmd.Flags().GetBool("demo")
+			debug, _ := cmd.Flags().GetBool("debug")
+			return app.Run(cmd.Context(), app.Options{Config: cfg, Demo: demo, Debug: debug})
 		},
 	}
+	client.RegisterFlags(root.Flags())
+	root.Flags().Bool("demo", false, "embedded service only: ada@example.com pays you a little every 20 seconds")
+	root.Flags().Bool("debug", false, "write a debug log to syftwallet.log in the data directory")
 	root.AddCommand(serveCmd())
+	root.AddCommand(sshCmd())
+	root.AddCommand(cli.Commands()...)
 	return root
 }
 
@@ -97,6 +115,55 @@ The admin endpoints are enabled by --admin-key or SYFTWALLET_ADMIN_KEY.`,
 	f.StringVar(&currency, "currency", "USD", "the deployment's currency")
 	f.DurationVar(&tokenTTL, "token-ttl", 24*time.Hour, "lifetime of transaction (delegation) tokens")
 	f.DurationVar(&accessTTL, "access-ttl", 5*time.Minute, "lifetime of access tokens")
+	f.BoolVar(&debug, "debug", false, "log at debug level")
+	return cmd
+}
+
+func sshCmd() *cobra.Command {
+	var (
+		o     sshhost.Options
+		debug bool
+	)
+	cmd := &cobra.Command{
+		Use:   "ssh",
+		Short: "Host the wallet over SSH: every SSH session is its own wallet",
+		Long: `Serve the wallet TUI over SSH. Every SSH session gets its own wallet and signs in inside
+it (with MFA); its tokens live in memory only, never in this host's keyring. With no server
+configured (--server, SYFTBOX_ACCOUNTING_URL or the config file) the accounting service runs
+embedded in this process, ledger in the data directory, shared by all sessions.
+
+Only public-key authentication is offered: --authorized-keys limits who may connect; without it
+any key is accepted. The host key (ed25519) is created in the data directory on first start.
+SSH does not forward NO_COLOR: --theme mono makes every session mono, and each person can turn
+colour off on the Security screen. Logs go to stderr.
+
+  syftwallet ssh --addr 127.0.0.1:23234
+  ssh -p 23234 localhost`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := client.LoadConfig(client.LoadOptions{Flags: cmd.Flags()})
+			if err != nil {
+				return err
+			}
+			level := slog.LevelInfo
+			if debug {
+				level = slog.LevelDebug
+			}
+			o.Config = cfg
+			o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+			return sshhost.Run(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	client.RegisterFlags(f)
+	_ = f.MarkHidden("email")      // each person signs in inside their session
+	_ = f.MarkHidden("no-keyring") // sessions never use the keyring
+	f.StringVar(&o.Addr, "addr", sshhost.DefaultAddr, "address to listen on")
+	f.StringVar(&o.HostKeyPath, "host-key", "", "ed25519 host key (default "+sshhost.HostKeyFile+" in the data directory, created on first start)")
+	f.StringVar(&o.AuthorizedKeysPath, "authorized-keys", "", "authorized_keys file: only these keys may connect (default: any key)")
+	f.IntVar(&o.MaxSessions, "max-sessions", sshhost.DefaultMaxSessions, "most sessions open at once")
+	f.DurationVar(&o.IdleTimeout, "idle-timeout", sshhost.DefaultIdleTimeout, "close a session after this long without a keypress")
+	f.IntVar(&o.RatePerMinute, "rate-limit", sshhost.DefaultRatePerMinute, "new sessions per minute per client address (after a burst of 10)")
 	f.BoolVar(&debug, "debug", false, "log at debug level")
 	return cmd
 }
