@@ -173,7 +173,7 @@ func TestEndToEndPayAndSeeItLive(t *testing.T) {
 	// Alice signs in and pays Bob 12.50 through the Pay screen: review, then y.
 	wa := openWallet(t, alice)
 	wa.signIn(t, "alice@example.com", "alice-password")
-	wa.typeText("2")
+	wa.typeText("p") // p on the dashboard opens Pay with the recipient focused
 	wa.waitFor(t, "pay form", "Pay someone")
 	wa.typeText("bob@example.com")
 	wa.key(tea.KeyTab, 0)
@@ -245,7 +245,7 @@ func TestEndToEndPayErrorsStayByTheirField(t *testing.T) {
 	register(t, dave, "dave@example.com", "dave-password")
 	w := openWallet(t, dave)
 	w.signIn(t, "dave@example.com", "dave-password")
-	w.typeText("2")
+	w.typeText("p")
 	w.waitFor(t, "pay form", "Pay someone")
 	w.typeText("nobody@example.com")
 	w.key(tea.KeyTab, 0)

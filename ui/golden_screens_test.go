@@ -21,6 +21,7 @@ func payForm(t *testing.T, tm *teatest.TestModel, amount string) {
 	signedIn(t, tm)
 	keys(tm, "2")
 	waitText(t, tm, "Pay someone")
+	keys(tm, "enter") // the number keys browse; enter starts typing
 	typeInto(tm, "ada@example.com")
 	keys(tm, "tab")
 	typeInto(tm, amount)
@@ -61,6 +62,7 @@ func screenScenes() []scene {
 			signedIn(t, tm)
 			keys(tm, "4")
 			waitText(t, tm, "Transaction tokens")
+			keys(tm, "enter")
 			typeInto(tm, "grace@example.com")
 			keys(tm, "enter")
 		}, ready: "another token"},

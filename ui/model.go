@@ -336,7 +336,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		for i, b := range []key.Binding{g.Dashboard, g.Pay, g.History, g.Tokens, g.Security} {
 			if key.Matches(msg, b) {
-				return m.switchTo(views.SwitchMsg{To: views.SignedIn[i]})
+				// Moving with the number keys browses, like tab: the next number still switches.
+				return m.switchTo(views.SwitchMsg{To: views.SignedIn[i], Cycle: true})
 			}
 		}
 	}

@@ -329,7 +329,7 @@ func TestQuitAsksWhileAPaymentIsInFlight(t *testing.T) {
 	fc := newFake()
 	m := newModel(t, fc)
 	signIn(t, m, fc)
-	press(m, "2")
+	press(m, "p")
 	typeText(m, "ada@example.com")
 	press(m, "tab")
 	typeText(m, "5")

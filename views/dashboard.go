@@ -497,7 +497,7 @@ func (d *Dashboard) feedPanel(w, h int) string {
 	inner := w - 4
 	var lines []string
 	if len(d.feed) == 0 {
-		lines = append(lines, t.Muted.Render(Trunc("Payments to and from you appear here as they happen.", inner)))
+		lines = append(lines, strings.Split(t.Muted.Width(inner).Render("Payments to and from you appear here as they happen."), "\n")...)
 	}
 	for _, f := range d.feed {
 		lines = append(lines, feedLine(d.c, f, inner))

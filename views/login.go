@@ -347,7 +347,7 @@ func (l *Login) View() string {
 		b.WriteString(t.Text.Render("Your generated password, shown only this once:") + "\n\n")
 		b.WriteString("  " + t.Code.Render(Trunc(l.generated, inner-2)) + "\n\n")
 		b.WriteString(t.Warning.Render(Trunc("Keep it in a password manager now; nobody can show it again.", inner)) + "\n")
-		b.WriteString(t.Faint.Render(Trunc("It is on screen; clear your terminal's scrollback if others can see it.", inner)))
+		b.WriteString(t.Faint.Width(inner).Render("Anyone who can see your screen can read it now."))
 	}
 	if l.banner != "" {
 		b.WriteString("\n\n" + t.Error.Render(wrap("✗ "+l.banner, inner)))

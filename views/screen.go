@@ -82,8 +82,9 @@ type SwitchMsg struct {
 	To ID
 	// Recipient, for PayScreen: start a payment to this address.
 	Recipient string
-	// Cycle is set when the person is tabbing through the screens: a screen then does not take
-	// the focus into a field, so the next tab goes on to the next screen.
+	// Cycle is set when the person moves between screens (tab, shift+tab, the number keys): a
+	// screen then does not take the focus into a field, so the next key still switches. Only an
+	// explicit action (p on the dashboard, a payment to someone) takes the focus.
 	Cycle bool
 }
 
