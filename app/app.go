@@ -68,7 +68,8 @@ type App struct {
 	cfg      client.Config
 	log      *slog.Logger
 	logFile  *os.File
-	svc      *service.Service
+	emb      *Embedded        // the data directory's service, when no server is configured
+	svc      *service.Service // emb's service when this process runs it; nil otherwise
 	client   *client.Client
 	server   string
 	embedded bool
@@ -122,7 +123,7 @@ func Start(ctx context.Context, o Options) (*App, error) {
 			return nil, err
 		}
 		// The loopback port changes at every start: file the session under the data directory.
-		idOpt = append(idOpt, client.WithServerIdentity("embedded:"+a.cfg.DataDir))
+		idOpt = append(idOpt, client.WithServerIdentity(a.emb.Identity()))
 	} else {
 		a.server = hostOf(a.cfg.ServiceURL)
 	}
@@ -135,8 +136,8 @@ func Start(ctx context.Context, o Options) (*App, error) {
 	}
 	a.client = c
 	if o.Demo {
-		if !a.embedded {
-			a.log.Warn("--demo needs the embedded service; ignored", "server", a.server)
+		if a.svc == nil {
+			a.log.Warn("--demo needs the embedded service running in this process; ignored", "server", a.server)
 		} else {
 			a.startDemo(ctx)
 		}
@@ -185,11 +186,9 @@ func (a *App) Close() error {
 		errs = append(errs, a.client.Close())
 		a.client = nil
 	}
-	if a.svc != nil {
-		if err := a.svc.Stop(); err != nil && !errors.Is(err, context.Canceled) {
-			errs = append(errs, err)
-		}
-		a.svc = nil
+	if a.emb != nil {
+		errs = append(errs, a.emb.Close())
+		a.emb, a.svc = nil, nil
 	}
 	if a.logFile != nil {
 		errs = append(errs, a.logFile.Close())
@@ -220,18 +219,12 @@ func (a *App) openLog() error {
 }
 
 func (a *App) startEmbedded(ctx context.Context) error {
-	svc, err := service.Start(ctx, service.Options{
-		Addr: "127.0.0.1:0", DBPath: filepath.Join(a.cfg.DataDir, "ledger.db"),
-		WelcomeCredit: WelcomeCredit, Logger: a.log,
-	})
+	emb, err := StartEmbedded(ctx, a.cfg.DataDir, a.log)
 	if err != nil {
 		return fmt.Errorf("embedded service: %w", err)
 	}
-	a.svc, a.embedded, a.server = svc, true, "embedded"
-	a.cfg.ServiceURL = svc.URL
-	if err := EnsureDemoAccounts(ctx, svc.Ledger); err != nil {
-		return fmt.Errorf("demo accounts: %w", err)
-	}
+	a.emb, a.svc, a.embedded, a.server = emb, emb.Service, true, "embedded"
+	a.cfg.ServiceURL = emb.URL
 	return nil
 }
 

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/charmbracelet/x/term"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/syftbox/syftwallet/app"
 	"github.com/syftbox/syftwallet/client"
-	"github.com/syftbox/syftwallet/service"
 )
 
 // run is one invocation of a command: its configuration, I/O and (once connected) its client.
@@ -33,7 +31,7 @@ type run struct {
 	store client.TokenStore
 	warn  string // the token store's warning, if any
 	c     *client.Client
-	svc   *service.Service
+	emb   *app.Embedded
 	where string // the service, as messages name it
 }
 
@@ -160,13 +158,13 @@ func (r *run) connect() error {
 	cfg := r.cfg
 	r.where = cfg.ServiceURL
 	if cfg.ServiceURL == "" {
-		svc, err := startEmbedded(r.ctx, cfg.DataDir, discard)
+		emb, err := startEmbedded(r.ctx, cfg.DataDir, discard)
 		if err != nil {
 			return err
 		}
-		r.svc = svc
-		cfg.ServiceURL = svc.URL
-		opts = append(opts, client.WithServerIdentity(EmbeddedIdentity(cfg.DataDir)))
+		r.emb = emb
+		cfg.ServiceURL = emb.URL
+		opts = append(opts, client.WithServerIdentity(emb.Identity()))
 		r.where = "the embedded service (ledger in " + cfg.DataDir + ")"
 	}
 	c, err := client.New(cfg, opts...)
@@ -178,31 +176,20 @@ func (r *run) connect() error {
 }
 
 // EmbeddedIdentity is the name the token store files the embedded service of dataDir under.
-func EmbeddedIdentity(dataDir string) string { return "embedded:" + dataDir }
+func EmbeddedIdentity(dataDir string) string { return app.EmbeddedIdentity(dataDir) }
 
-// startEmbedded starts the accounting service in process on a free loopback port, with its ledger
-// (ledger.db) and keys in dataDir, exactly as the wallet TUI does (package app): the same welcome
-// credit and the same demo accounts. (app.Start also builds the TUI's log and client, and sets the
-// process's default logger, so only its parts are reused here.)
-func startEmbedded(ctx context.Context, dataDir string, logger *slog.Logger) (*service.Service, error) {
-	fail := func(err error) error {
-		return &sentence{
+// startEmbedded runs the data directory's service for the length of the command, or uses the one
+// a running wallet already runs there (app.StartEmbedded), so a command and an open wallet share
+// one ledger writer and the wallet sees the command's payments live.
+func startEmbedded(ctx context.Context, dataDir string, logger *slog.Logger) (*app.Embedded, error) {
+	emb, err := app.StartEmbedded(ctx, dataDir, logger)
+	if err != nil {
+		return nil, &sentence{
 			msg: fmt.Sprintf("Could not start the embedded accounting service with the ledger in %s (%v).", dataDir, err),
 			err: &client.UnavailableError{Reason: client.ReasonUnavailable},
 		}
 	}
-	svc, err := service.Start(ctx, service.Options{
-		Addr: "127.0.0.1:0", DBPath: filepath.Join(dataDir, "ledger.db"),
-		WelcomeCredit: app.WelcomeCredit, Logger: logger,
-	})
-	if err != nil {
-		return nil, fail(err)
-	}
-	if err := app.EnsureDemoAccounts(ctx, svc.Ledger); err != nil {
-		_ = svc.Stop()
-		return nil, fail(err)
-	}
-	return svc, nil
+	return emb, nil
 }
 
 func (r *run) close() error {
@@ -210,10 +197,8 @@ func (r *run) close() error {
 	if r.c != nil {
 		err = r.c.Close()
 	}
-	if r.svc != nil {
-		if serr := r.svc.Stop(); serr != nil && !errors.Is(serr, context.Canceled) {
-			err = errors.Join(err, serr)
-		}
+	if r.emb != nil {
+		err = errors.Join(err, r.emb.Close())
 	}
 	return err
 }

@@ -90,7 +90,8 @@ type Host struct {
 	log      *slog.Logger
 	srv      *ssh.Server
 	ln       net.Listener
-	svc      *service.Service // the embedded service, or nil
+	emb      *app.Embedded    // the data directory's service, when no server is configured
+	svc      *service.Service // emb's service when this process runs it, or nil
 	cfg      client.Config    // what each session's client gets
 	clientID []client.Option  // the server identity, for embedded mode
 	server   string           // the status bar's name of the service
@@ -286,32 +287,24 @@ func (h *Host) startService(ctx context.Context) error {
 	if h.cfg.DataDir == "" {
 		return errors.New("ssh: no data directory for the embedded ledger; pass --data-dir or --server")
 	}
-	svc, err := service.Start(context.WithoutCancel(ctx), service.Options{
-		Addr: "127.0.0.1:0", DBPath: filepath.Join(h.cfg.DataDir, "ledger.db"),
-		WelcomeCredit: app.WelcomeCredit, Logger: slog.New(atLeast{h.log.Handler(), slog.LevelWarn}).With("component", "service"),
-	})
+	logger := slog.New(atLeast{h.log.Handler(), slog.LevelWarn}).With("component", "service")
+	emb, err := app.StartEmbedded(context.WithoutCancel(ctx), h.cfg.DataDir, logger)
 	if err != nil {
 		return fmt.Errorf("embedded service: %w", err)
 	}
-	h.svc, h.embedded, h.server = svc, true, "embedded"
-	h.cfg.ServiceURL = svc.URL
-	h.clientID = []client.Option{client.WithServerIdentity("embedded:" + h.cfg.DataDir)}
+	h.emb, h.svc, h.embedded, h.server = emb, emb.Service, true, "embedded"
+	h.cfg.ServiceURL = emb.URL
+	h.clientID = []client.Option{client.WithServerIdentity(emb.Identity())}
 	h.hint = fmt.Sprintf("New accounts here start with %s to try things with.", money.Micros(app.WelcomeCredit).Grouped())
-	if err := app.EnsureDemoAccounts(ctx, svc.Ledger); err != nil {
-		return fmt.Errorf("demo accounts: %w", err)
-	}
 	return nil
 }
 
 func (h *Host) stopService() error {
-	if h.svc == nil {
+	if h.emb == nil {
 		return nil
 	}
-	err := h.svc.Stop()
-	h.svc = nil
-	if errors.Is(err, context.Canceled) {
-		err = nil
-	}
+	err := h.emb.Close()
+	h.emb, h.svc = nil, nil
 	return err
 }
 
