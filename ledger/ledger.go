@@ -288,6 +288,9 @@ var (
 	ErrResync           = errors.New("ledger: events pruned, resync")
 	ErrClosed           = errors.New("ledger: closed")
 	ErrBadCursor        = errors.New("ledger: malformed cursor")
+	// ErrBalanceLimit: the movement would take a balance past what an int64 of micro-units holds
+	// (about 9.2 trillion units), for the account or for the system account that creates money.
+	ErrBalanceLimit = errors.New("ledger: balance limit")
 )
 
 // InsufficientFunds is returned (wrapped in ItemError for batches) when the sender's available

@@ -136,6 +136,8 @@ func (s *Server) apiError(ctx context.Context, requestID string, err error) *api
 		return &api.Error{Code: api.CodeConflict, Message: "This token was already used: a token pays once."}
 	case errors.Is(err, ledger.ErrKeyReused):
 		return errKeyReused()
+	case errors.Is(err, ledger.ErrBalanceLimit):
+		return api.Invalid("amount", "This amount would take a balance past the most this ledger can hold.")
 	case errors.Is(err, ledger.ErrBadCursor):
 		return api.Invalid("cursor", "The cursor is not valid: use the nextCursor of a previous page.")
 	case errors.Is(err, ledger.ErrClosed), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):

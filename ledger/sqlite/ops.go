@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/syftbox/syftwallet/api"
@@ -74,6 +75,9 @@ func (w *wtx) post(a *acct, dBalance, dHeld int64, evs ...evSpec) error {
 		count = 0
 	} else if dBalance != 0 || dHeld != 0 {
 		count++
+	}
+	if dBalance > 0 && a.balance > math.MaxInt64-dBalance || dBalance < 0 && a.balance < math.MinInt64-dBalance {
+		return ledger.ErrBalanceLimit // SQLite would turn the sum into a float
 	}
 	var last int64
 	err := w.queryRow(`UPDATE accounts SET balance = balance + ?, held = held + ?, last_seq = last_seq + ?
@@ -302,11 +306,12 @@ func (s *Store) PayBatch(ctx context.Context, b ledger.Batch) (ledger.Receipt, e
 				byEmail[it.RecipientEmail] = to
 			}
 			tos[i] = to
-			total += int64(it.Amount)
-			if total > from.available() {
+			// Compare before adding: 100 items of the largest amount add up past int64.
+			if int64(it.Amount) > from.available()-total {
 				return nil, &ledger.ItemError{Index: i, Err: &ledger.InsufficientFunds{
-					Available: money.Micros(from.available()), Needed: money.Micros(total)}}
+					Available: money.Micros(from.available()), Needed: needed(total, int64(it.Amount))}}
 			}
+			total += int64(it.Amount)
 		}
 		type credit struct {
 			to     *acct
@@ -345,6 +350,14 @@ func (s *Store) PayBatch(ctx context.Context, b ledger.Batch) (ledger.Receipt, e
 		}
 		return txs, nil
 	})
+}
+
+// needed is total+amount (both at least zero), saturating at the largest int64.
+func needed(total, amount int64) money.Micros {
+	if total > math.MaxInt64-amount {
+		return math.MaxInt64
+	}
+	return money.Micros(total + amount)
 }
 
 // Hold implements ledger.Ledger.

@@ -92,6 +92,16 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("ledger directory: %w", err)
 		}
 	}
+	// The ledger holds password hashes: create it private, so that SQLite gives its -wal and
+	// -shm files the same mode, and tighten files an older version left open.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600); err == nil {
+		f.Close()
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("ledger file mode: %w", err)
+		}
+	}
 	dsn := func(extra string) string {
 		u := url.URL{Scheme: "file", Opaque: path}
 		q := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=temp_store(MEMORY)&_pragma=synchronous(" +
@@ -113,8 +123,6 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		wdb.Close()
 		return nil, err
 	}
-	// Make the file private: it holds password hashes.
-	_ = os.Chmod(path, 0o600)
 	rdb, err := sql.Open("sqlite", dsn("&_pragma=query_only(1)"))
 	if err != nil {
 		wconn.Close()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -451,6 +452,73 @@ func TestConcurrentTransfers(t *testing.T) {
 				t.Fatalf("sender %s key %s paid twice: %s and %s", sender, k, prev, id)
 			}
 			perKey[k] = id
+		}
+	}
+}
+
+// TestBatchTotalCannotOverflow: 20 items of the largest amount add up past int64; the running
+// total must not wrap around and let a batch pay out far more than the sender has.
+func TestBatchTotalCannotOverflow(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, Options{})
+	a := mkAccount(t, s, "ada@example.com", 0)
+	for i := 0; i < 9; i++ { // 9 × 1e12 units: just below the int64 limit of the system account
+		if _, _, err := s.Credit(ctx, ledger.Credit{RecipientEmail: a.Email, Amount: money.MaxAmount}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	items := make([]ledger.BatchItem, 20)
+	for i := range items {
+		email := fmt.Sprintf("r%d@example.com", i)
+		mkAccount(t, s, email, 0)
+		items[i] = ledger.BatchItem{RecipientEmail: email, Amount: money.MaxAmount}
+	}
+	_, err := s.PayBatch(ctx, ledger.Batch{SenderID: a.ID, Items: items})
+	var ie *ledger.ItemError
+	if !errors.As(err, &ie) || ie.Index != 9 || !errors.Is(err, ledger.ErrInsufficientFunds) {
+		t.Fatalf("batch past int64: got %v, want insufficient funds at item 9", err)
+	}
+	mustCheck(t, s)
+}
+
+// TestBalanceLimit: money the system account cannot represent is refused with ErrBalanceLimit,
+// not a float from SQLite and a 500, and nothing moves.
+func TestBalanceLimit(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, Options{})
+	a := mkAccount(t, s, "ada@example.com", 0)
+	for i := 0; i < 9; i++ {
+		if _, _, err := s.Credit(ctx, ledger.Credit{RecipientEmail: a.Email, Amount: money.MaxAmount}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := s.Credit(ctx, ledger.Credit{RecipientEmail: a.Email, Amount: money.MaxAmount}); !errors.Is(err, ledger.ErrBalanceLimit) {
+		t.Fatalf("a credit past int64: %v", err)
+	}
+	if got, _ := s.AccountByID(ctx, a.ID); got.Balance != 9*money.MaxAmount {
+		t.Fatalf("balance %v after a refused credit", got.Balance)
+	}
+	mustCheck(t, s)
+}
+
+// TestLedgerFilesArePrivate: the database and its WAL and shared-memory files hold password
+// hashes and are readable by the owner only.
+func TestLedgerFilesArePrivate(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ledger.db")
+	s, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	mkAccount(t, s, "ada@example.com", 1)
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v", filepath.Base(p), st.Mode().Perm())
 		}
 	}
 }

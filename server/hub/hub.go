@@ -231,10 +231,17 @@ func (h *Hub) Handler(auth func(r *http.Request) (Subject, error)) http.Handler 
 			return
 		}
 		sub, err := auth(r)
+		var ae *api.Error
+		if err != nil && !errors.As(err, &ae) {
+			// The service failed to check the token (its store, say): not the caller's sign-in.
+			h.log.Warn("events: cannot authenticate", "err", err)
+			writeError(w, http.StatusServiceUnavailable, &api.Error{
+				Message: "The event stream is unavailable for a moment; try again.", Code: api.CodeUnavailable})
+			return
+		}
 		if err != nil || sub.AccountID == "" {
 			msg := "authentication required"
-			var ae *api.Error
-			if errors.As(err, &ae) && ae.Message != "" {
+			if ae != nil && ae.Message != "" {
 				msg = ae.Message
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="syftwallet"`)
@@ -326,6 +333,9 @@ func remove(m map[string]map[*conn]struct{}, k string, c *conn) {
 func writeError(w http.ResponseWriter, status int, e *api.Error) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set(api.HeaderRetryAfter, "1") // api.md: 503 always says when to come back
+	}
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(e)
 }

@@ -187,6 +187,7 @@ func TestRejectsBeforeUpgrade(t *testing.T) {
 		{"bad:x", "", 401, api.CodeUnauthenticated},
 		{hubtest.Token(bob.ID, "s"), "since=abc", 400, api.CodeInvalidRequest},
 		{hubtest.Token(bob.ID, "s"), "since=-1", 400, api.CodeInvalidRequest},
+		{"fail", "", 503, api.CodeUnavailable}, // the service failed, not the caller's sign-in
 	} {
 		h := http.Header{}
 		if tc.token != "" {
@@ -530,6 +531,10 @@ func TestShutdownClosesEveryConnectionAndLeavesNoGoroutine(t *testing.T) {
 	_, resp, err := dialer().Dial(wsURL(env.URL, ""), http.Header{"Authorization": {"Bearer " + hubtest.Token(bob.ID, "x")}})
 	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("after shutdown: %v %v", resp, err)
+	}
+	// api.md: 503 unavailable comes with Retry-After.
+	if resp.Header.Get(api.HeaderRetryAfter) == "" {
+		t.Fatalf("503 without Retry-After: %v", resp.Header)
 	}
 	env.Close()
 }

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/ledger/sqlite"
 	"github.com/syftbox/syftwallet/money"
@@ -58,11 +59,14 @@ func Token(accountID, sessionID string) string { return accountID + ":" + sessio
 func Auth(r *http.Request) (hub.Subject, error) {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok {
-		return hub.Subject{}, errors.New("no bearer token")
+		return hub.Subject{}, &api.Error{Code: api.CodeUnauthenticated, Message: "no bearer token"}
+	}
+	if tok == "fail" { // the service cannot check tokens (its store is down, say)
+		return hub.Subject{}, errors.New("store unavailable")
 	}
 	acct, sess, ok := strings.Cut(tok, ":")
 	if !ok || acct == "" || acct == "bad" {
-		return hub.Subject{}, errors.New("bad token")
+		return hub.Subject{}, &api.Error{Code: api.CodeUnauthenticated, Message: "bad token"}
 	}
 	return hub.Subject{AccountID: acct, SessionID: sess}, nil
 }
