@@ -554,3 +554,23 @@ func TestBinary(t *testing.T) {
 		}
 	}
 }
+
+// An amount is typed as a decimal: "1e5" is a slip that would pay 100,000.00 with --yes, so pay
+// refuses exponents (as the wallet's pay screen does) and moves no money.
+func TestPayRefusesExponentAmounts(t *testing.T) {
+	e := newEnv(t)
+	e.account("ada@example.com", "100")
+	e.account("grace@example.com", "")
+	e.signIn("ada@example.com")
+	for _, amt := range []string{"1e1", "5E0", "1e-2"} {
+		r := e.run("pay", "--yes", "--to", "grace@example.com", "--amount", amt)
+		if r.code != cli.ExitUsage {
+			t.Errorf("pay --amount %s: exit %d, want %d (usage) %q", amt, r.code, cli.ExitUsage, r.stderr)
+		}
+	}
+	var bal struct{ Balance string }
+	decode(t, e.must(call{args: []string{"balance", "--json"}}).stdout, &bal)
+	if bal.Balance != "100.00" {
+		t.Errorf("balance %s after refused payments, want 100.00", bal.Balance)
+	}
+}

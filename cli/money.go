@@ -82,7 +82,7 @@ printed to stderr before anything is sent. Running the same payment again with t
 			return usagef("Give the amount with --amount, e.g. --amount 12.50.")
 		}
 		m, err := money.Parse(amt)
-		if err != nil || m <= 0 {
+		if err != nil || m <= 0 || strings.ContainsAny(amt, "eE") { // 1e5 is a slip, not 100000
 			return usagef("The amount must be a positive decimal with at most 6 decimals, such as 12.50.")
 		}
 		if !yes && !r.terminal() {

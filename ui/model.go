@@ -332,6 +332,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			return m.cycle(-1)
 		case key.Matches(msg, g.Privacy):
 			m.common.Privacy = !m.common.Privacy
+			if m.common.Privacy {
+				// A toast's text was written with the amounts of its moment: hiding means it goes.
+				m.toasts = nil
+			}
 			return m.broadcast(views.StyleMsg{})
 		}
 		for i, b := range []key.Binding{g.Dashboard, g.Pay, g.History, g.Tokens, g.Security} {

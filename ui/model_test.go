@@ -357,3 +357,39 @@ func TestQuitAsksWhileAPaymentIsInFlight(t *testing.T) {
 		t.Fatal("y did not quit")
 	}
 }
+
+// Privacy mode hides every amount at once: a toast shown before h was pressed must not keep
+// showing its amount for the rest of its life.
+func TestPrivacyHidesAmountsInToastsAlreadyShown(t *testing.T) {
+	m, _, _ := liveModel(t)
+	tx := api.Transaction{ID: "tx-live", SenderEmail: "ada@example.com", RecipientEmail: "me@example.com",
+		Amount: 1_250_000, Status: api.StatusCompleted, CreatedAt: api.At(viewstest.Epoch)}
+	data, _ := json.Marshal(tx)
+	at := api.At(viewstest.Epoch)
+	feed(m, events.Item{Kind: events.KindEvent, Event: api.Event{Seq: 1, Type: api.EventPaymentReceived, At: &at, Data: data}})
+	if !strings.Contains(screen(m), "+1.25 from ada@example.com") {
+		t.Fatalf("no toast:\n%s", screen(m))
+	}
+	press(m, "h")
+	if s := screen(m); strings.Contains(s, "1.25") {
+		t.Fatalf("privacy mode still shows an amount in a toast:\n%s", s)
+	}
+}
+
+// The help line names each key once: on the two-factor screen with the code field focused, esc
+// is the root's "leave field", not also the screen's.
+func TestMFAHelpLineNamesEscOnce(t *testing.T) {
+	m := newModel(t, newFake())
+	settle(m, func() tea.Msg {
+		return views.MFANeededMsg{Challenge: &client.MFAChallenge{ID: "ch-1", Email: "me@example.com",
+			ExpiresAt: viewstest.Epoch.Add(5 * time.Minute)}}
+	})
+	if m.Active() != views.MFAScreen {
+		t.Fatalf("active screen %v", m.Active())
+	}
+	lines := strings.Split(screen(m), "\n")
+	help := lines[len(lines)-1]
+	if n := strings.Count(help, "esc"); n != 1 {
+		t.Fatalf("the help line names esc %d times: %q", n, help)
+	}
+}

@@ -2,6 +2,7 @@ package views
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/syftbox/syftwallet/money"
@@ -56,6 +57,11 @@ func (c *Common) now() time.Time {
 }
 
 // reqs hands out request ids; a screen remembers the one it waits for and drops other answers.
-type reqs struct{ n int }
+// The ids come from one counter for every screen of the process: answers are broadcast, and a
+// screen made for a new session must never take the answer to an earlier screen's request (the
+// previous account's balance) because both counted from 1.
+type reqs struct{}
 
-func (r *reqs) next() int { r.n++; return r.n }
+var reqSeq atomic.Int64
+
+func (reqs) next() int { return int(reqSeq.Add(1)) }

@@ -43,6 +43,7 @@ type Dashboard struct {
 	reqs reqs
 
 	acctReq, recentReq, sparkReq int
+	tickID                       int // the "ago" tick chain this dashboard runs
 	user                         api.User
 	haveUser                     bool
 	acctErr                      string
@@ -74,13 +75,17 @@ func NewDashboard(c *Common) *Dashboard {
 func (d *Dashboard) SetNotice(s string) { d.notice = s }
 
 // Init loads the account, the recent transactions and the sparkline.
-func (d *Dashboard) Init() tea.Cmd { return tea.Batch(d.reload(false), agoTick()) }
+func (d *Dashboard) Init() tea.Cmd {
+	d.tickID = d.reqs.next()
+	return tea.Batch(d.reload(false), agoTick(d.tickID))
+}
 
-// agoTickMsg redraws the dashboard so that "2m ago" stays true; it needs no call.
-type agoTickMsg struct{}
+// agoTickMsg redraws the dashboard so that "2m ago" stays true; it needs no call. id names the
+// dashboard's one chain of ticks: a tick of another (an earlier session's dashboard) ends there.
+type agoTickMsg struct{ id int }
 
-func agoTick() tea.Cmd {
-	return tea.Tick(30*time.Second, func(time.Time) tea.Msg { return agoTickMsg{} })
+func agoTick(id int) tea.Cmd {
+	return tea.Tick(30*time.Second, func(time.Time) tea.Msg { return agoTickMsg{id: id} })
 }
 
 // SetSize lays the dashboard out.
@@ -272,7 +277,10 @@ func (d *Dashboard) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			d.applied[id] = true
 		}
 	case agoTickMsg:
-		return d, agoTick()
+		if msg.id != d.tickID {
+			return d, nil
+		}
+		return d, agoTick(d.tickID)
 	case LiveMsg:
 		d.live(msg)
 	case ReloadMsg:

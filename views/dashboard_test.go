@@ -117,3 +117,43 @@ func TestDashboardFitsWidths(t *testing.T) {
 		}
 	}
 }
+
+// Signing out and in again makes new screens while the old ones' loads may still be on their way.
+// The new dashboard must not take the old one's answers (another session's balance and
+// transactions), though they are the same kind of message: request ids are unique across
+// screens, not counted from 1 by each.
+func TestDashboardDropsAnswersOfAnEarlierDashboard(t *testing.T) {
+	fcA := newFake()
+	seedHistory(fcA)
+	fcA.SignIn("me@example.com")
+	old := NewDashboard(newCommon(t, fcA))
+	old.SetSize(98, 26)
+	oldAnswers := exec(old.reload(false))
+
+	fcB := viewstest.New(map[string]money.Micros{"other@example.com": 3 * money.Scale, "ada@example.com": 0})
+	fcB.SignIn("other@example.com")
+	d := NewDashboard(newCommon(t, fcB))
+	d.SetSize(98, 26)
+	_ = d.reload(false) // the new session's loads are on their way
+	for _, m := range oldAnswers {
+		d.Update(m)
+	}
+	if d.haveUser || d.haveRecnt || d.haveSpark {
+		t.Fatalf("the new dashboard took the earlier dashboard's answers (user %q, balance %s)",
+			d.user.Email, d.user.Balance.Grouped())
+	}
+}
+
+// The "2m ago" tick is one chain per dashboard: a tick from an earlier dashboard's chain (still
+// pending when the session was replaced) is not renewed, so chains do not pile up.
+func TestDashboardAgoTickDoesNotRenewAnEarlierChain(t *testing.T) {
+	d, _ := newDashboardScreen(t)
+	d.Init()
+	stale := agoTickMsg{id: d.tickID - 1}
+	if _, cmd := d.Update(stale); cmd != nil {
+		t.Fatal("a tick of another chain was renewed")
+	}
+	if _, cmd := d.Update(agoTickMsg{id: d.tickID}); cmd == nil {
+		t.Fatal("the dashboard's own tick was not renewed")
+	}
+}

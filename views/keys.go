@@ -1,6 +1,7 @@
 package views
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -260,7 +261,7 @@ func (k *KeyMap) Actions() []string {
 // ctrl+c always keeps quitting, whatever force_quit is bound to.
 func (k *KeyMap) Apply(overrides map[string][]string) error {
 	acts := k.actions()
-	var unknown []string
+	var unknown, refused []string
 	for name, keys := range overrides {
 		b, ok := acts[name]
 		if !ok {
@@ -268,6 +269,11 @@ func (k *KeyMap) Apply(overrides map[string][]string) error {
 			continue
 		}
 		keys = slices.DeleteFunc(slices.Clone(keys), func(s string) bool { return strings.TrimSpace(s) == "" })
+		if yesActions[name] && slices.Contains(keys, "enter") {
+			// enter alone never sends money or answers yes: it is what people press by habit.
+			refused = append(refused, name)
+			keys = slices.DeleteFunc(keys, func(s string) bool { return s == "enter" })
+		}
 		if len(keys) == 0 {
 			continue
 		}
@@ -277,10 +283,18 @@ func (k *KeyMap) Apply(overrides map[string][]string) error {
 		b.SetKeys(keys...)
 		b.SetHelp(helpKeys(keys), b.Help().Desc)
 	}
+	var errs []error
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return fmt.Errorf("keys: unknown action %s (known: %s)", strings.Join(unknown, ", "),
-			strings.Join(k.Actions(), ", "))
+		errs = append(errs, fmt.Errorf("keys: unknown action %s (known: %s)", strings.Join(unknown, ", "),
+			strings.Join(k.Actions(), ", ")))
 	}
-	return nil
+	if len(refused) > 0 {
+		sort.Strings(refused)
+		errs = append(errs, fmt.Errorf("keys: %s cannot be enter (enter never sends)", strings.Join(refused, ", ")))
+	}
+	return errors.Join(errs...)
 }
+
+// yesActions are the keys that send money or say yes to a question: never enter.
+var yesActions = map[string]bool{"pay.send": true, "confirm.yes": true}

@@ -214,11 +214,10 @@ func (m *MFA) View() string {
 // ShortHelp is the screen's keys.
 func (m *MFA) ShortHelp() []key.Binding {
 	k := m.c.Keys
-	back := withDesc(k.Global.LeaveField, "back to sign in")
 	if m.form.Focused() {
-		back = k.Global.LeaveField
+		return []key.Binding{withDesc(k.Form.Submit, "verify")} // the root adds esc, leave field
 	}
-	return []key.Binding{withDesc(k.Form.Submit, "verify"), back}
+	return []key.Binding{withDesc(k.Form.Submit, "verify"), withDesc(k.Global.LeaveField, "back to sign in")}
 }
 
 // FullHelp is every key of the screen.

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/syftbox/syftwallet/api"
@@ -233,5 +234,27 @@ func TestPayRecipientCompletes(t *testing.T) {
 	s, _ = s.Update(LiveMsg{Type: api.EventPaymentReceived, Tx: &tx})
 	if s.(*Pay).recents[0] != "zed@example.com" {
 		t.Fatal("a live payment did not become a recent counterparty")
+	}
+}
+
+// Keys are rebindable, but not into "enter sends": the review's rule (and the quit and
+// confirm/cancel questions') holds whatever the config file says. The rest of the file applies.
+func TestKeysCannotBindEnterToSend(t *testing.T) {
+	km := DefaultKeyMap()
+	err := km.Apply(map[string][]string{"pay.send": {"enter", "s"}, "confirm.yes": {"enter"}, "pay": {"2", "P"}})
+	if err == nil || !strings.Contains(err.Error(), "pay.send") || !strings.Contains(err.Error(), "confirm.yes") {
+		t.Fatalf("binding enter to send was not reported: %v", err)
+	}
+	enter := keyMsg("enter")
+	for name, b := range map[string]key.Binding{"pay.send": km.Pay.Send, "confirm.yes": km.Confirm.Yes} {
+		if key.Matches(enter, b) {
+			t.Errorf("%s matches enter: %v", name, b.Keys())
+		}
+	}
+	if !key.Matches(keyMsg("s"), km.Pay.Send) || !key.Matches(keyMsg("P"), km.Global.Pay) {
+		t.Errorf("the other overrides were not applied: send %v, pay %v", km.Pay.Send.Keys(), km.Global.Pay.Keys())
+	}
+	if !key.Matches(keyMsg("y"), km.Confirm.Yes) {
+		t.Errorf("confirm.yes lost y when its only override was refused: %v", km.Confirm.Yes.Keys())
 	}
 }
