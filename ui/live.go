@@ -203,6 +203,10 @@ func (m *Model) event(ev api.Event) tea.Cmd {
 		}
 		return m.txEvent(ev.Type, tx, at)
 	case ev.Type == api.EventSecurityMFAChanged:
+		if m.expected(ev.Type) {
+			// The person's own change in this wallet: the screen that made it said so already.
+			return m.broadcast(views.LiveMsg{Type: ev.Type, At: at})
+		}
 		return tea.Batch(m.addToast(views.ToastInfo, "Two-factor authentication was changed on your account."),
 			m.broadcast(views.LiveMsg{Type: ev.Type, At: at}))
 	}

@@ -331,7 +331,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, g.PrevScreen):
 			return m.cycle(-1)
 		case key.Matches(msg, g.Privacy):
-			m.common.Privacy = !m.common.Privacy
+			m.setPrivacy(!m.common.Privacy)
 			if m.common.Privacy {
 				// A toast's text was written with the amounts of its moment: hiding means it goes.
 				m.toasts = nil
@@ -346,6 +346,17 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	}
 	return m.toActive(msg)
+}
+
+// setPrivacy hides or shows the amounts; the privacy key's help says what it does next.
+func (m *Model) setPrivacy(on bool) {
+	m.common.Privacy = on
+	desc := "hide amounts"
+	if on {
+		desc = "show amounts"
+	}
+	p := &m.keys.Global.Privacy
+	p.SetHelp(p.Help().Key, desc)
 }
 
 func (m *Model) quit() tea.Cmd {
@@ -375,6 +386,16 @@ func (m *Model) inputFocused() bool {
 func (m *Model) busy() bool {
 	for _, s := range m.screens {
 		if b, ok := s.(views.Busy); ok && b.Busy() {
+			return true
+		}
+	}
+	return false
+}
+
+// expected reports whether a screen expects an event as the outcome of the person's own action.
+func (m *Model) expected(eventType string) bool {
+	for _, s := range m.screens {
+		if e, ok := s.(views.Expecter); ok && e.Expects(eventType) {
 			return true
 		}
 	}
@@ -477,7 +498,7 @@ func (m *Model) endSession(reason string) tea.Cmd {
 	stop := m.stopFeed()
 	m.session = client.Session{}
 	m.common.Email = ""
-	m.common.Privacy = false
+	m.setPrivacy(false)
 	m.confirmQuit, m.showHelp = false, false
 	m.showLogin("", reason)
 	return stop
@@ -600,25 +621,34 @@ func (m *Model) header() string {
 func (m *Model) drawHeader() string {
 	t := m.common.Theme
 	brand := t.Brand.Render(" ◆ syftwallet ")
-	var tabs []string
-	if m.session.SignedIn {
-		g := m.keys.Global
-		nums := []key.Binding{g.Dashboard, g.Pay, g.History, g.Tokens, g.Security}
-		for i, id := range views.SignedIn {
-			label := nums[i].Help().Key + " " + id.Title()
-			if id == m.active {
-				tabs = append(tabs, t.TabActive.Render(label))
-			} else {
-				tabs = append(tabs, t.TabInactive.Render(label))
-			}
-		}
-	} else {
-		tabs = append(tabs, t.TabActive.Render(m.active.Title()))
-	}
-	left := brand + " " + strings.Join(tabs, "")
 	right := ""
 	if m.common.Privacy {
 		right = t.Warning.Render("amounts hidden ")
+	}
+	tabs := func(short bool) string {
+		if !m.session.SignedIn {
+			return t.TabActive.Render(m.active.Title())
+		}
+		g := m.keys.Global
+		nums := []key.Binding{g.Dashboard, g.Pay, g.History, g.Tokens, g.Security}
+		var b strings.Builder
+		for i, id := range views.SignedIn {
+			label := nums[i].Help().Key + " " + id.Title()
+			switch {
+			case id == m.active:
+				b.WriteString(t.TabActive.Render(label))
+			case short:
+				b.WriteString(t.TabInactive.Render(nums[i].Help().Key))
+			default:
+				b.WriteString(t.TabInactive.Render(label))
+			}
+		}
+		return b.String()
+	}
+	left := brand + " " + tabs(false)
+	if lipgloss.Width(left)+lipgloss.Width(right) >= m.width {
+		// Short of room (the privacy marker at 80 columns): the other tabs show only their number.
+		left = brand + " " + tabs(true)
 	}
 	gap := m.width - lipgloss.Width(left) - lipgloss.Width(right)
 	if gap < 1 {
@@ -679,9 +709,19 @@ func (m *Model) fullHelp(w, h int) string {
 	groups = append(groups, []key.Binding{g.LeaveField, g.Help, g.Quit, g.ForceQuit})
 	hm := m.help
 	hm.ShowAll = true
-	hm.SetWidth(w - 6)
+	hm.SetWidth(0) // never cut to "…": the groups that do not fit side by side go on a row below
+	var rows []string
+	var row [][]key.Binding
+	for _, grp := range groups {
+		if len(row) > 0 && lipgloss.Width(hm.FullHelpView(append(row[:len(row):len(row)], grp))) > w-6 {
+			rows = append(rows, hm.FullHelpView(row))
+			row = nil
+		}
+		row = append(row, grp)
+	}
+	rows = append(rows, hm.FullHelpView(row))
 	body := t.Title.Render("Keys") + "  " + t.Faint.Render("rebind them under keys: in the config file") +
-		"\n\n" + hm.FullHelpView(groups)
+		"\n\n" + strings.Join(rows, "\n\n")
 	box := t.PanelFocused.Render(body)
 	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, box)
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"go.uber.org/goleak"
@@ -391,5 +392,102 @@ func TestMFAHelpLineNamesEscOnce(t *testing.T) {
 	help := lines[len(lines)-1]
 	if n := strings.Count(help, "esc"); n != 1 {
 		t.Fatalf("the help line names esc %d times: %q", n, help)
+	}
+}
+
+// resize gives the model a new window size.
+func resize(m *Model, w, h int) { m.Update(tea.WindowSizeMsg{Width: w, Height: h}) }
+
+// body is the frame between the header and the status bar.
+func body(m *Model) []string {
+	lines := strings.Split(screen(m), "\n")
+	return lines[1 : len(lines)-2]
+}
+
+// The full help shows every key of every screen at the smallest size: groups that do not fit
+// side by side go on rows of their own, never cut to "…".
+func TestFullHelpShowsEveryKeyAt80(t *testing.T) {
+	fc := newFake()
+	m := newModel(t, fc)
+	signIn(t, m, fc)
+	resize(m, 80, 24)
+	for _, id := range views.SignedIn {
+		m.switchTo(views.SwitchMsg{To: id, Cycle: true})
+		press(m, "?")
+		if !m.showHelp {
+			t.Fatalf("%v: ? did not open the help", id)
+		}
+		b := strings.Join(body(m), "\n")
+		if strings.Contains(b, "…") || !strings.Contains(b, "ctrl+c") || !strings.Contains(b, "╰") {
+			t.Fatalf("%v: the help is cut:\n%s", id, b)
+		}
+		g := m.keys.Global
+		groups := append(m.screens[id].FullHelp(), []key.Binding{g.Dashboard, g.Security, g.PrevScreen,
+			g.SignOut, g.LeaveField, g.ForceQuit})
+		for _, grp := range groups {
+			for _, k := range grp {
+				if k.Enabled() && !strings.Contains(b, k.Help().Desc) {
+					t.Errorf("%v: the help lacks %q (%s):\n%s", id, k.Help().Desc, k.Help().Key, b)
+				}
+			}
+		}
+		press(m, "?")
+	}
+}
+
+// At 80 columns the header keeps the "amounts hidden" marker (the tabs get shorter), and the help
+// line offers to show the amounts while they are hidden.
+func TestPrivacyMarkerAndHelpAt80(t *testing.T) {
+	fc := newFake()
+	m := newModel(t, fc)
+	signIn(t, m, fc)
+	for _, w := range []int{80, 100} {
+		resize(m, w, 24)
+		press(m, "h")
+		lines := strings.Split(screen(m), "\n")
+		head, help := lines[0], lines[len(lines)-1]
+		if !strings.Contains(head, "amounts hidden") || !strings.Contains(head, "Dashboard") {
+			t.Fatalf("%d: the header lacks the marker or the active tab: %q", w, head)
+		}
+		if !strings.Contains(help, "h show amounts") {
+			t.Fatalf("%d: the help line says %q while amounts are hidden", w, help)
+		}
+		press(m, "h")
+		lines = strings.Split(screen(m), "\n")
+		head, help = lines[0], lines[len(lines)-1]
+		if strings.Contains(head, "amounts hidden") || !strings.Contains(head, "5 Security") ||
+			!strings.Contains(help, "h hide amounts") {
+			t.Fatalf("%d: after showing the amounts again: %q, %q", w, head, help)
+		}
+	}
+	press(m, "h", "ctrl+l")
+	if d := m.keys.Global.Privacy.Help().Desc; d != "hide amounts" {
+		t.Fatalf("after signing out the privacy key says %q", d)
+	}
+}
+
+// Turning two-factor on from the Security screen reports it there; the event it causes does
+// not also raise a toast. A change made elsewhere still does.
+func TestOwnMFAChangeRaisesNoToast(t *testing.T) {
+	m, _, _ := liveModel(t)
+	at := api.At(viewstest.Epoch)
+	mfa := func(seq int64) {
+		feed(m, events.Item{Kind: events.KindEvent, Event: api.Event{Seq: seq, Type: api.EventSecurityMFAChanged,
+			At: &at, Data: json.RawMessage(`{"enabled":true}`)}})
+	}
+	const toastText = "Two-factor authentication was changed"
+	mfa(1)
+	if !strings.Contains(screen(m), toastText) {
+		t.Fatalf("a change made elsewhere raised no toast:\n%s", screen(m))
+	}
+	m.toasts = nil
+	press(m, "5", "m")
+	typeText(m, "123456")
+	if !strings.Contains(screen(m), "recovery codes") && !strings.Contains(screen(m), "Recovery codes") {
+		t.Fatalf("two-factor not turned on:\n%s", screen(m))
+	}
+	mfa(2)
+	if s := screen(m); strings.Contains(s, toastText) {
+		t.Fatalf("the person's own change raised a toast:\n%s", s)
 	}
 }

@@ -431,6 +431,10 @@ func (d *Dashboard) sparkPanel(w, h int) string {
 		first := SparkDays - days
 		top, bottom := Sparkline(vals[first:], known[first:], per)
 		lines = append(lines, "", t.Spark.Render(top), t.Spark.Render(bottom))
+		if d.c.Privacy {
+			// The line's shape would tell the balance's story: a neutral placeholder instead.
+			lines[1], lines[2] = t.Muted.Render(lipgloss.PlaceHorizontal(per*days, lipgloss.Center, "hidden")), t.Faint.Render(strings.Repeat("┄", per*days))
+		}
 		lo, hi := money.Micros(vals[SparkDays-1]), money.Micros(vals[SparkDays-1])
 		for i := first; i < SparkDays; i++ {
 			if known[i] {

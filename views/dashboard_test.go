@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/views/viewstest"
@@ -155,5 +157,21 @@ func TestDashboardAgoTickDoesNotRenewAnEarlierChain(t *testing.T) {
 	}
 	if _, cmd := d.Update(agoTickMsg{id: d.tickID}); cmd == nil {
 		t.Fatal("the dashboard's own tick was not renewed")
+	}
+}
+
+// In privacy mode the sparkline is hidden too: its shape would tell the balance's story.
+func TestDashboardPrivacyHidesSparkline(t *testing.T) {
+	d, _ := newDashboardScreen(t)
+	s, _ := settle(d, d.Init())
+	dd := s.(*Dashboard)
+	dd.c.Privacy = true
+	p := ansi.Strip(dd.sparkPanel(40, 9))
+	if strings.ContainsAny(p, "▁▂▃▄▅▆▇█") || !strings.Contains(p, "hidden") {
+		t.Fatalf("privacy mode shows the sparkline:\n%s", p)
+	}
+	dd.c.Privacy = false
+	if p := ansi.Strip(dd.sparkPanel(40, 9)); !strings.ContainsAny(p, "▁▂▃▄▅▆▇█") {
+		t.Fatalf("no sparkline:\n%s", p)
 	}
 }

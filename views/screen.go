@@ -39,6 +39,12 @@ type Busy interface {
 	Busy() bool
 }
 
+// Expecter is implemented by screens whose own action causes a live event they report themselves
+// (turning two-factor on or off): the root raises no toast for an event a screen expects.
+type Expecter interface {
+	Expects(eventType string) bool
+}
+
 // ID names a screen.
 type ID int
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"image/color"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
@@ -51,6 +52,10 @@ type Security struct {
 
 	mfaOn    bool
 	haveUser bool
+	// mfaReq is the request turning two-factor on or off (0 when none) and mfaDone when the last
+	// one succeeded: the live event that change causes is this screen's to report (Expects).
+	mfaReq  int
+	mfaDone time.Time
 
 	enroll api.MFAEnrollment
 	qr     barcode.Barcode // nil when the URL could not be encoded
@@ -111,6 +116,20 @@ func (s *Security) InputFocused() bool {
 	return false
 }
 
+// ownEventWindow is how long after its own change to two-factor succeeded the screen still
+// expects the event it causes (the live feed may bring it after the answer).
+const ownEventWindow = 15 * time.Second
+
+// Expects reports whether an event is the outcome of the person's own change to two-factor on
+// this screen, which the screen reports itself.
+func (s *Security) Expects(eventType string) bool {
+	if eventType != api.EventSecurityMFAChanged {
+		return false
+	}
+	return (s.mfaReq != 0 && s.mfaReq == s.waiting) ||
+		(!s.mfaDone.IsZero() && s.c.now().Sub(s.mfaDone) < ownEventWindow)
+}
+
 // State names what the screen shows, for tests: menu, enroll, codes, disable, password, logout.
 func (s *Security) State() string {
 	return [...]string{"menu", "enroll", "codes", "disable", "password", "logout"}[s.state]
@@ -167,6 +186,7 @@ type secEnabledMsg struct {
 
 func (s *Security) enable(code string) tea.Cmd {
 	id := s.wait()
+	s.mfaReq = id
 	c := s.c
 	return tea.Batch(s.spin.Tick, func() tea.Msg {
 		ctx, cancel := c.call()
@@ -184,6 +204,7 @@ type secDisabledMsg struct {
 
 func (s *Security) disable(code string) tea.Cmd {
 	id := s.wait()
+	s.mfaReq = id
 	c := s.c
 	return tea.Batch(s.spin.Tick, func() tea.Msg {
 		ctx, cancel := c.call()
@@ -285,10 +306,11 @@ func (s *Security) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		if msg.reqID != s.waiting {
 			return s, nil
 		}
-		s.waiting = 0
+		s.waiting, s.mfaReq = 0, 0
 		if msg.err != nil {
 			return s, s.codeFailed(msg.err)
 		}
+		s.mfaDone = s.c.now()
 		s.mfaOn, s.codes, s.copied = true, msg.codes, false
 		s.enroll, s.qr = api.MFAEnrollment{}, nil
 		s.state = secCodes
@@ -297,10 +319,11 @@ func (s *Security) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		if msg.reqID != s.waiting {
 			return s, nil
 		}
-		s.waiting = 0
+		s.waiting, s.mfaReq = 0, 0
 		if msg.err != nil {
 			return s, s.codeFailed(msg.err)
 		}
+		s.mfaDone = s.c.now()
 		s.mfaOn = false
 		s.toMenu("✓ Two-factor authentication is off. Signing in now needs only your password.", false)
 		return s, nil

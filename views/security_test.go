@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/boombuler/barcode/qr"
 
+	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/client"
 	"github.com/syftbox/syftwallet/views/viewstest"
 )
@@ -242,4 +244,33 @@ func TestSecurityColourToggle(t *testing.T) {
 		t.Fatalf("enter on Colours should toggle: %v", out)
 	}
 	_ = sc
+}
+
+// The event that turning two-factor on causes is the screen's to report while the request is out
+// and shortly after it succeeded; a refused code expects nothing.
+func TestSecurityExpectsItsOwnMFAEvent(t *testing.T) {
+	fc := newFake()
+	s := newSecurity(t, fc)
+	var sc Screen = s
+	sc, _ = press(sc, "m")
+	if s.Expects(api.EventSecurityMFAChanged) {
+		t.Fatal("expects an event before asking for anything")
+	}
+	sc = typeText(sc, "654321") // refused
+	if s.Expects(api.EventSecurityMFAChanged) {
+		t.Fatal("a refused code still expects the event")
+	}
+	sc = typeText(sc, "12345")
+	_, cmd := sc.Update(keyMsg("6"))
+	if !s.Expects(api.EventSecurityMFAChanged) || s.Expects(api.EventPaymentReceived) {
+		t.Fatal("the change in flight does not expect its event (or expects others)")
+	}
+	settle(sc, cmd)
+	if s.State() != "codes" || !s.Expects(api.EventSecurityMFAChanged) {
+		t.Fatalf("state %s: the event after the answer is not expected", s.State())
+	}
+	s.c.Now = func() time.Time { return viewstest.Epoch.Add(time.Minute) }
+	if s.Expects(api.EventSecurityMFAChanged) {
+		t.Fatal("a change a minute old still expects its event")
+	}
 }

@@ -165,18 +165,23 @@ func (t *Tokens) submit() tea.Cmd {
 	return t.create(email)
 }
 
+// tokenLines is how many lines a token takes on screen at most: a longer one is shown with its
+// middle cut out (c still copies all of it).
+const tokenLines = 3
+
 // View renders the form or the token.
 func (t *Tokens) View() string {
 	th := t.c.Theme
 	pw := t.panelWidth()
 	inner := pw - 4
+	head := th.Title.Render("Transaction tokens") + "\n"
+	intro := th.Muted.Render(wrap("A token lets one person draw on your account once, the way SyftBox apps charge for a call.", inner)) + "\n\n"
 	var b strings.Builder
-	b.WriteString(th.Title.Render("Transaction tokens") + "\n")
-	b.WriteString(th.Muted.Render(wrap("A token lets one person draw on your account once, the way SyftBox apps charge for a call.", inner)) + "\n\n")
 	switch {
 	case t.token != "":
 		b.WriteString(th.Positive.Render("✓ Token for ") + th.Bold.Render(Trunc(t.forWhom, inner-12)) + "\n\n")
-		for _, line := range strings.Split(ansi.Hardwrap(t.token, inner-2, false), "\n") {
+		shown := middle(t.token, tokenLines*(inner-2))
+		for _, line := range strings.Split(ansi.Hardwrap(shown, inner-2, false), "\n") {
 			b.WriteString("  " + th.Code.Render(line) + "\n")
 		}
 		b.WriteString("\n" + th.Warning.Render(wrap(allows(t.forWhom, tokenExpiry(t.token)), inner)) + "\n")
@@ -199,14 +204,43 @@ func (t *Tokens) View() string {
 	if t.banner != "" {
 		b.WriteString("\n\n" + th.Error.Render(wrap("✗ "+t.banner, inner)))
 	}
-	if len(t.made) > 0 {
+	// The panel fits the content area whole (two lines are its border): with a token on screen
+	// the introduction goes first, then the oldest of the tokens made this session.
+	content := b.String()
+	fits := func(intro string, made int) bool {
+		n := strings.Count(head+intro+content, "\n") + 1
+		if made > 0 {
+			n += 2 + made
+		}
+		return n <= t.height-2
+	}
+	made := len(t.made)
+	if t.token != "" && !fits(intro, made) {
+		intro = "\n"
+	}
+	for made > 0 && !fits(intro, made) {
+		made--
+	}
+	b.Reset()
+	b.WriteString(head + intro + content)
+	if made > 0 {
 		b.WriteString("\n\n" + th.Muted.Render("Made this session"))
-		for _, m := range t.made {
+		for _, m := range t.made[:made] {
 			b.WriteString("\n" + th.Faint.Render(m.at.In(time.Local).Format("15:04")+"  ") + th.Text.Render(Trunc(m.recipient, inner-7)))
 		}
 	}
 	panel := th.PanelFocused.Width(pw).Render(b.String())
 	return lipgloss.Place(t.width, t.height, lipgloss.Center, lipgloss.Center, panel)
+}
+
+// middle cuts s to w cells by taking out its middle, "…" in its place.
+func middle(s string, w int) string {
+	sw := ansi.StringWidth(s)
+	if sw <= w || w < 3 {
+		return s
+	}
+	tail := (w - 1) / 2
+	return ansi.Truncate(s, w-1-tail, "") + "…" + ansi.TruncateLeft(s, sw-tail, "")
 }
 
 // allows says, in one sentence, what a token lets its recipient do.

@@ -64,3 +64,46 @@ func TestTokenExpiry(t *testing.T) {
 		t.Fatal("garbage has an expiry")
 	}
 }
+
+// A created token and what it allows fit the content area with the whole panel on screen, at
+// 80×24 and 100×30: a long token is shown on a few lines with its middle cut, and c still copies
+// all of it.
+func TestTokenResultFitsTheWindow(t *testing.T) {
+	long := "eyJhbGciOiJFZERTQSIsImtpZCI6ImZqbFBTZ0RpY0c4IiwidHlwIjoidHhuK2p3dCJ9." +
+		strings.Repeat("eyJpZCI6ImR3N3pLa0t6XzhZX2pCZ2lja09HdXciLCJzZW5kZXJFbWFpbCI6", 5) + ".CdXvH3GFoNzvIpNoe4HbsT2Afd"
+	for _, size := range [][2]int{{78, 21}, {98, 27}} {
+		fc := newFake()
+		fc.SignIn("me@example.com")
+		tk := NewTokens(newCommon(t, fc))
+		tk.SetSize(size[0], size[1])
+		var s Screen = tk
+		for range 5 { // a full "Made this session" list
+			s, _ = press(s, "n")
+			s = typeText(s, "ada@example.com")
+			s, _ = press(s, "enter")
+		}
+		s, _ = press(s, "n")
+		s = typeText(s, "grace@example.com")
+		s, _ = s.Update(keyMsg("enter"))
+		s, _ = s.Update(tokenMadeMsg{reqID: tk.waiting, recipient: "grace@example.com", token: long})
+		v := plain(s)
+		lines := strings.Split(v, "\n")
+		if len(lines) != size[1] || !strings.Contains(v, "╭") || !strings.Contains(v, "╰") {
+			t.Fatalf("%v: the panel is not whole in %d lines (%d):\n%s", size, size[1], len(lines), v)
+		}
+		code := 0
+		for _, l := range lines {
+			if strings.Contains(l, "eyJ") || strings.Contains(l, "Afd") || strings.Contains(l, "…") {
+				code++
+			}
+		}
+		if code > 3 || !strings.Contains(v, long[:40]) || !strings.Contains(v, long[len(long)-20:]) ||
+			!strings.Contains(v, "create one pending payment") {
+			t.Fatalf("%v: want the token's ends on at most 3 lines and what it allows:\n%s", size, v)
+		}
+		_, cmd := s.Update(keyMsg("c"))
+		if got, ok := clipboardText(exec(cmd)); !ok || got != long {
+			t.Fatalf("%v: c copied %q", size, got)
+		}
+	}
+}
