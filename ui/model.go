@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/syftbox/syftwallet/client"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/theme"
@@ -661,25 +663,26 @@ func (m *Model) drawHeader() string {
 // drawn again only when the bindings or their help change.
 func (m *Model) helpLine() string {
 	g := m.keys.Global
-	var bs []key.Binding
+	var screen, global []key.Binding
 	switch {
 	case m.confirmQuit:
-		bs = []key.Binding{withDesc(m.keys.Confirm.Yes, "quit"), withDesc(m.keys.Confirm.No, "stay")}
+		global = []key.Binding{withDesc(m.keys.Confirm.Yes, "quit"), withDesc(m.keys.Confirm.No, "stay")}
 	case m.showHelp:
-		bs = []key.Binding{withDesc(g.Help, "close help")}
+		global = []key.Binding{withDesc(g.Help, "close help")}
 	default:
 		if s, ok := m.screens[m.active]; ok {
-			bs = append(bs, s.ShortHelp()...)
+			screen = s.ShortHelp()
 		}
 		if m.inputFocused() {
-			bs = append(bs, g.LeaveField, g.ForceQuit)
+			global = append(global, g.LeaveField, g.ForceQuit)
 		} else {
 			if m.session.SignedIn {
-				bs = append(bs, withDesc(g.NextScreen, "screens"))
+				global = append(global, withDesc(g.NextScreen, "screens"))
 			}
-			bs = append(bs, g.Help, g.Quit)
+			global = append(global, g.Help, g.Quit)
 		}
 	}
+	bs := append(slices.Clip(screen), global...)
 	var kb strings.Builder
 	fmt.Fprintf(&kb, "%d %p", m.width, m.common.Theme)
 	for _, b := range bs {
@@ -688,9 +691,27 @@ func (m *Model) helpLine() string {
 		}
 	}
 	if k := kb.String(); k != m.helpKey || m.helpStr == "" {
-		m.helpKey, m.helpStr = k, m.help.ShortHelpView(bs)
+		m.helpKey, m.helpStr = k, m.shortHelp(screen, global)
 	}
 	return m.helpStr
+}
+
+// shortHelp fits the help line to the width by leaving out the screen's last keys first, so the
+// global ones (? help above all, which shows everything) are always there.
+func (m *Model) shortHelp(screen, global []key.Binding) string {
+	limit := m.help.Width()
+	m.help.SetWidth(0) // measure without the help model's own cut
+	defer m.help.SetWidth(limit)
+	for n := len(screen); ; n-- {
+		line := m.help.ShortHelpView(append(slices.Clip(screen[:n]), global...))
+		if limit <= 0 || n == 0 || ansi.StringWidth(line) <= limit {
+			if n == 0 && limit > 0 {
+				m.help.SetWidth(limit)
+				return m.help.ShortHelpView(global)
+			}
+			return line
+		}
+	}
 }
 
 func (m *Model) fullHelp(w, h int) string {

@@ -491,3 +491,25 @@ func TestOwnMFAChangeRaisesNoToast(t *testing.T) {
 		t.Fatalf("the person's own change raised a toast:\n%s", s)
 	}
 }
+
+// At 80 columns the help line leaves out the screen's last keys rather than the global ones:
+// "? help" (which shows everything) and the way out are always on it, and nothing is cut.
+func TestHelpLineKeepsTheGlobalKeysAt80(t *testing.T) {
+	fc := newFake()
+	m := newModel(t, fc)
+	resize(m, 80, 24)
+	lines := strings.Split(screen(m), "\n")
+	if help := lines[len(lines)-1]; strings.Contains(help, "…") || !strings.Contains(help, "ctrl+c quit") ||
+		!strings.Contains(help, "enter sign in") {
+		t.Fatalf("sign-in help line at 80: %q", help)
+	}
+	signIn(t, m, fc)
+	for _, k := range []string{"3", "5"} {
+		press(m, k)
+		lines := strings.Split(screen(m), "\n")
+		help := lines[len(lines)-1]
+		if strings.Contains(help, "…") || !strings.Contains(help, "? help") || !strings.Contains(help, "q quit") {
+			t.Fatalf("screen %s help line at 80: %q", k, help)
+		}
+	}
+}
