@@ -23,8 +23,6 @@ import (
 	"sync"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
-
 	"github.com/syftbox/syftwallet/client"
 	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/money"
@@ -58,8 +56,8 @@ type Options struct {
 	Getenv func(string) (string, bool)
 	// TokenStore replaces the keyring (tests, the SSH host).
 	TokenStore client.TokenStore
-	// ProgramOptions are passed to tea.NewProgram (tests: input, output, size).
-	ProgramOptions []tea.ProgramOption
+	// ProgramOptions are passed to the terminal program (tests: input, output, size).
+	ProgramOptions []ui.ProgramOption
 }
 
 // App is a started wallet: its service (when embedded), client and log.
@@ -86,16 +84,9 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	m := a.Model(ctx)
-	opts := append([]tea.ProgramOption{tea.WithContext(ctx)}, o.ProgramOptions...)
-	_, runErr := tea.NewProgram(m, opts...).Run()
-	m.Shutdown()
+	runErr := ui.Run(ctx, a.Model(ctx), o.ProgramOptions...)
 	cancel()
-	closeErr := a.Close()
-	if errors.Is(runErr, tea.ErrProgramKilled) && ctx.Err() != nil {
-		runErr = nil // interrupted (SIGINT/SIGTERM): a normal way out
-	}
-	return errors.Join(runErr, closeErr)
+	return errors.Join(runErr, a.Close())
 }
 
 // Start opens the log, starts the embedded service when no server is configured (and the demo
