@@ -31,7 +31,7 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request, p *Principal) error
 	if e != nil {
 		return e
 	}
-	item, err := s.checkPayment(r, p, "", req.RecipientEmail, req.Amount, req.Memo, req.Metadata)
+	item, err := s.checkPayment(r, p, "", req.RecipientEmail, req.Amount, req.Memo, req.Metadata, nil)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request, p *Principal) error
 
 // checkPayment validates one payment (prefix names its place in a batch, "payments[3].").
 func (s *Server) checkPayment(r *http.Request, p *Principal, prefix, recipient string, amount *money.Micros,
-	memo *string, md map[string]string) (ledger.BatchItem, error) {
+	memo *string, md map[string]string, known map[string]bool) (ledger.BatchItem, error) {
 	if _, e := api.NormalizeEmail(prefix+"recipientEmail", recipient); e != nil {
 		return ledger.BatchItem{}, e
 	}
@@ -74,9 +74,15 @@ func (s *Server) checkPayment(r *http.Request, p *Principal, prefix, recipient s
 	if len(md) == 0 {
 		md = nil
 	}
+	if email, _ := api.NormalizeEmail("", recipient); known[email] {
+		return ledger.BatchItem{RecipientEmail: email, Amount: amt, Memo: memo, Metadata: md}, nil
+	}
 	to, err := s.counterparty(r.Context(), prefix+"recipientEmail", recipient, &p.Account)
 	if err != nil {
 		return ledger.BatchItem{}, err
+	}
+	if known != nil {
+		known[to.Email] = true
 	}
 	return ledger.BatchItem{RecipientEmail: to.Email, Amount: amt, Memo: memo, Metadata: md}, nil
 }
@@ -139,6 +145,7 @@ func (s *Server) payBatch(w http.ResponseWriter, r *http.Request, p *Principal) 
 		return api.Invalid("payments", fmt.Sprintf("A batch holds 1 to %d payments.", api.MaxBatch))
 	}
 	items := make([]ledger.BatchItem, len(req.Payments))
+	known := map[string]bool{} // recipients already found in this batch: look each up once
 	canon := make([]canonicalPayment, len(req.Payments))
 	for i, raw := range req.Payments {
 		prefix := fmt.Sprintf("payments[%d].", i)
@@ -146,7 +153,7 @@ func (s *Server) payBatch(w http.ResponseWriter, r *http.Request, p *Principal) 
 		if e := decodeJSON(raw, &bi, prefix, "amount"); e != nil {
 			return e
 		}
-		item, err := s.checkPayment(r, p, prefix, bi.RecipientEmail, bi.Amount, bi.Memo, bi.Metadata)
+		item, err := s.checkPayment(r, p, prefix, bi.RecipientEmail, bi.Amount, bi.Memo, bi.Metadata, known)
 		if err != nil {
 			return err
 		}
