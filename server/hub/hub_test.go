@@ -277,7 +277,13 @@ func TestFanOutPerAccount(t *testing.T) {
 // TestSlowConsumerCutFastKeepsUp: a client that stops reading fills its socket, then its send
 // buffer, and is closed with 1013; another connection of the same account gets every event.
 func TestSlowConsumerCutFastKeepsUp(t *testing.T) {
-	env := hubtest.New(t, hubtest.Options{SendBufferBytes: 4096, Hub: hub.Options{SendBuffer: 256}})
+	// The slow client reads nothing until every payment is in, so the hub's writes to it (and
+	// then the close frame) wait in a full socket until it drains. On a loaded machine making the
+	// payments can outlast the 10 s write deadline, which would cut the socket (1006) before the
+	// 1013 frame gets through: give the writes longer here (TestRevokeStuckWriter and
+	// TestPingsAndSilentClientDropped cover the deadlines).
+	env := hubtest.New(t, hubtest.Options{SendBufferBytes: 4096,
+		Hub: hub.Options{SendBuffer: 256, WriteWait: time.Minute, CloseGrace: time.Minute}})
 	ada := env.Account(t, "ada@example.com", 1_000_000)
 	bob := env.Account(t, "bob@example.com", 0)
 	slow := dialWith(t, smallReadDialer(), env.URL, hubtest.Token(bob.ID, "slow"), "")
@@ -303,12 +309,13 @@ func TestSlowConsumerCutFastKeepsUp(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The slow client now reads what got through, then the close frame.
+	code := slow.closeCode(time.Minute)
 	<-done
 	if fastErr != nil {
 		t.Fatal(fastErr)
 	}
-	// The slow client now reads what got through, then the close frame.
-	if code := slow.closeCode(15 * time.Second); code != api.CloseTryAgainLater {
+	if code != api.CloseTryAgainLater {
 		t.Fatalf("slow consumer closed with %d, want 1013", code)
 	}
 }
