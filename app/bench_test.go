@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -19,58 +18,13 @@ import (
 	"github.com/syftbox/syftwallet/service"
 	"github.com/syftbox/syftwallet/ui"
 	"github.com/syftbox/syftwallet/views"
+	"github.com/syftbox/syftwallet/views/viewstest"
 )
 
 // Benchmarks (figures in BENCHMARKS.md):
 //
 //	go test ./app -run '^$' -bench BenchmarkHistoryKeypress -benchtime 5000x
 //	go test ./app -run '^$' -bench BenchmarkStartup -benchtime 20x
-
-// run executes a command's functions and returns their messages, without timer ticks (spinners):
-// what the program would deliver, minus the animation.
-func run(cmd tea.Cmd) []tea.Msg {
-	if cmd == nil {
-		return nil
-	}
-	var (
-		mu   sync.Mutex
-		out  []tea.Msg
-		wg   sync.WaitGroup
-		walk func(tea.Cmd)
-	)
-	walk = func(c tea.Cmd) {
-		if c == nil {
-			return
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			msg := c()
-			if b, ok := msg.(tea.BatchMsg); ok {
-				for _, sub := range b {
-					walk(sub)
-				}
-				return
-			}
-			if msg == nil || strings.Contains(strings.ToLower(fmt.Sprintf("%T", msg)), "tick") {
-				return
-			}
-			mu.Lock()
-			out = append(out, msg)
-			mu.Unlock()
-		}()
-	}
-	walk(cmd)
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(2 * time.Second):
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	return out
-}
 
 // frame is one Update and one View: what a message costs before it is on screen.
 func frame(m *ui.Model, msg tea.Msg) (time.Duration, tea.Cmd) {
@@ -99,18 +53,6 @@ func settleAll(m *ui.Model, cmd tea.Cmd, frames *[]time.Duration) {
 			}
 		}
 	}
-}
-
-func press(k string) tea.KeyPressMsg {
-	switch k {
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "up":
-		return tea.KeyPressMsg{Code: tea.KeyUp}
-	case "pgdown":
-		return tea.KeyPressMsg{Code: tea.KeyPgDown}
-	}
-	return tea.KeyPressMsg{Code: []rune(k)[0], Text: k}
 }
 
 func percentile(ds []time.Duration, p float64) time.Duration {
@@ -289,3 +231,7 @@ func benchConfig(dir string) client.Config {
 	cfg.DataDir = dir
 	return cfg
 }
+
+func run(cmd tea.Cmd) []tea.Msg { return viewstest.Exec(cmd, 2*time.Second) }
+
+func press(k string) tea.KeyPressMsg { return viewstest.Key(k) }

@@ -3,12 +3,10 @@ package ui
 import (
 	"context"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -45,88 +43,6 @@ func newModel(t testing.TB, fc *viewstest.Client, mod ...func(*Options)) *Model 
 	m := New(o)
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	return m
-}
-
-func keyMsg(s string) tea.KeyPressMsg {
-	var k tea.KeyPressMsg
-	parts := strings.Split(s, "+")
-	name := parts[len(parts)-1]
-	for _, mod := range parts[:len(parts)-1] {
-		switch mod {
-		case "ctrl":
-			k.Mod |= tea.ModCtrl
-		case "shift":
-			k.Mod |= tea.ModShift
-		}
-	}
-	codes := map[string]rune{"enter": tea.KeyEnter, "esc": tea.KeyEscape, "tab": tea.KeyTab,
-		"up": tea.KeyUp, "down": tea.KeyDown, "backspace": tea.KeyBackspace}
-	if c, ok := codes[name]; ok {
-		k.Code = c
-		return k
-	}
-	k.Code = []rune(name)[0]
-	if k.Mod == 0 {
-		k.Text = name
-	}
-	return k
-}
-
-// exec runs a command and returns the messages that arrive within a short while (no ticks).
-func exec(cmd tea.Cmd) []tea.Msg {
-	if cmd == nil {
-		return nil
-	}
-	var (
-		mu   sync.Mutex
-		out  []tea.Msg
-		wg   sync.WaitGroup
-		walk func(tea.Cmd)
-	)
-	walk = func(c tea.Cmd) {
-		if c == nil {
-			return
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			msg := c()
-			if b, ok := msg.(tea.BatchMsg); ok {
-				for _, sub := range b {
-					walk(sub)
-				}
-				return
-			}
-			mu.Lock()
-			out = append(out, msg)
-			mu.Unlock()
-		}()
-	}
-	walk(cmd)
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(300 * time.Millisecond):
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	var kept []tea.Msg
-	for _, m := range out {
-		switch m.(type) {
-		case nil, spinner.TickMsg, tickMsg, pollTickMsg:
-			continue
-		}
-		if strings.HasSuffix(typeName(m), "TickMsg") || strings.HasSuffix(typeName(m), "tickMsg") {
-			continue
-		}
-		kept = append(kept, m)
-	}
-	return kept
-}
-
-func typeName(m tea.Msg) string {
-	return strings.TrimPrefix(strings.TrimPrefix(sprintType(m), "views."), "ui.")
 }
 
 // settle feeds the model the messages its commands produce until it goes quiet; live items are
@@ -181,17 +97,21 @@ func signIn(t testing.TB, m *Model, fc *viewstest.Client) {
 type fakeStream struct {
 	items   chan events.Item
 	done    chan struct{}
+	ended   chan struct{} // closed when Run returns
 	once    sync.Once
-	running sync.WaitGroup
+	mu      sync.Mutex
+	started bool
 }
 
 func newFakeStream() *fakeStream {
-	return &fakeStream{items: make(chan events.Item, 16), done: make(chan struct{})}
+	return &fakeStream{items: make(chan events.Item, 16), done: make(chan struct{}), ended: make(chan struct{})}
 }
 
 func (s *fakeStream) Run(ctx context.Context) error {
-	s.running.Add(1)
-	defer s.running.Done()
+	s.mu.Lock()
+	s.started = true
+	s.mu.Unlock()
+	defer close(s.ended)
 	select {
 	case <-ctx.Done():
 	case <-s.done:
@@ -210,10 +130,19 @@ func (s *fakeStream) Next(ctx context.Context) (events.Item, error) {
 	}
 }
 
+// Close ends the stream and, like events.Stream, waits for Run when it was started. (A
+// WaitGroup here raced: Run's Add could meet Close's Wait at zero.)
 func (s *fakeStream) Close() error {
 	s.once.Do(func() { close(s.done) })
-	s.running.Wait()
+	s.mu.Lock()
+	started := s.started
+	s.mu.Unlock()
+	if started {
+		<-s.ended
+	}
 	return nil
 }
 
-func sprintType(m tea.Msg) string { return fmtType(m) }
+func keyMsg(s string) tea.KeyPressMsg { return viewstest.Key(s) }
+
+func exec(cmd tea.Cmd) []tea.Msg { return viewstest.Exec(cmd, 300*time.Millisecond) }

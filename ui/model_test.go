@@ -287,7 +287,7 @@ func TestLiveRevokedSignsOut(t *testing.T) {
 func TestLiveStreamLeavesNoGoroutine(t *testing.T) {
 	// Timers the screens started (the dashboard's 30 s redraw) are not the stream's.
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(), goleak.IgnoreAnyFunction("charm.land/bubbletea/v2.Tick.func1"),
-		goleak.IgnoreAnyFunction("github.com/syftbox/syftwallet/ui.exec.func2"))
+		goleak.IgnoreAnyFunction("github.com/syftbox/syftwallet/views/viewstest.Exec.func2"))
 	fc := newFake()
 	fc.Events = true
 	var fs *fakeStream

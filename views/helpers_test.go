@@ -3,12 +3,9 @@ package views
 import (
 	"context"
 	"os"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -39,92 +36,6 @@ func newCommon(t testing.TB, fc *viewstest.Client) *Common {
 		Currency: "USD", PayThreshold: 1000 * money.Scale, ExportDir: t.TempDir(), Now: fc.Now,
 		Email: "me@example.com",
 	}
-}
-
-// keyMsg builds the key press that String() spells as s.
-func keyMsg(s string) tea.KeyPressMsg {
-	var k tea.KeyPressMsg
-	parts := strings.Split(s, "+")
-	name := parts[len(parts)-1]
-	for _, mod := range parts[:len(parts)-1] {
-		switch mod {
-		case "ctrl":
-			k.Mod |= tea.ModCtrl
-		case "shift":
-			k.Mod |= tea.ModShift
-		case "alt":
-			k.Mod |= tea.ModAlt
-		}
-	}
-	codes := map[string]rune{
-		"enter": tea.KeyEnter, "esc": tea.KeyEscape, "tab": tea.KeyTab, "up": tea.KeyUp, "down": tea.KeyDown,
-		"left": tea.KeyLeft, "right": tea.KeyRight, "pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown,
-		"home": tea.KeyHome, "end": tea.KeyEnd, "backspace": tea.KeyBackspace, "space": tea.KeySpace,
-	}
-	if c, ok := codes[name]; ok {
-		k.Code = c
-		if name == "space" {
-			k.Text = " "
-		}
-		return k
-	}
-	r := []rune(name)[0]
-	k.Code = r
-	if k.Mod == 0 || k.Mod == tea.ModShift {
-		k.Text = name
-	}
-	return k
-}
-
-// exec runs a command's functions concurrently and returns the messages that arrive within a
-// short while, without timer ticks (spinners, countdowns).
-func exec(cmd tea.Cmd) []tea.Msg {
-	if cmd == nil {
-		return nil
-	}
-	var (
-		mu   sync.Mutex
-		out  []tea.Msg
-		wg   sync.WaitGroup
-		walk func(tea.Cmd)
-	)
-	walk = func(c tea.Cmd) {
-		if c == nil {
-			return
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			msg := c()
-			if b, ok := msg.(tea.BatchMsg); ok {
-				for _, sub := range b {
-					walk(sub)
-				}
-				return
-			}
-			mu.Lock()
-			out = append(out, msg)
-			mu.Unlock()
-		}()
-	}
-	walk(cmd)
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(300 * time.Millisecond):
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	kept := out[:0:0]
-	for _, m := range out {
-		switch m.(type) {
-		case nil, spinner.TickMsg, mfaTickMsg:
-			continue
-		}
-		kept = append(kept, m)
-	}
-	return kept
 }
 
 // settle feeds a screen the messages its commands produce until it goes quiet, and returns the
@@ -195,3 +106,7 @@ func TestKeyMsgSpelling(t *testing.T) {
 		}
 	}
 }
+
+func keyMsg(s string) tea.KeyPressMsg { return viewstest.Key(s) }
+
+func exec(cmd tea.Cmd) []tea.Msg { return viewstest.Exec(cmd, 300*time.Millisecond) }
