@@ -2,6 +2,7 @@ package views
 
 import (
 	"errors"
+	"fmt"
 	"image/color"
 	"strings"
 	"time"
@@ -819,10 +820,10 @@ func (s *Security) codesView() string {
 	half := (len(s.codes) + 1) / 2
 	colW := (inner - 4) / 2
 	for i := 0; i < half; i++ {
-		left := Fit(itoa2(i+1)+". "+s.codes[i], colW)
+		left := Fit(fmt.Sprintf("%2d. %s", i+1, s.codes[i]), colW)
 		right := ""
 		if j := i + half; j < len(s.codes) {
-			right = itoa2(j+1) + ". " + s.codes[j]
+			right = fmt.Sprintf("%2d. %s", j+1, s.codes[j])
 		}
 		b.WriteString("  " + t.Code.Render(left) + "  " + t.Code.Render(Trunc(right, colW)) + "\n")
 	}
@@ -836,36 +837,26 @@ func (s *Security) codesView() string {
 	return lipgloss.Place(s.width, s.height, lipgloss.Center, lipgloss.Center, box)
 }
 
-func itoa2(n int) string {
-	if n < 10 {
-		return " " + string(rune('0'+n))
-	}
-	return string(rune('0'+n/10)) + string(rune('0'+n%10))
-}
-
 func (s *Security) disableBody() string {
-	t := s.c.Theme
-	inner := s.panelWidth() - 4
-	var b strings.Builder
-	b.WriteString(t.Text.Render(wrap("Enter a code from your authenticator app (or a recovery code) to turn two-factor authentication off.", inner)) + "\n\n")
-	b.WriteString(s.code.View(s.c, 5))
-	if s.waiting != 0 {
-		b.WriteString("\n\n" + s.spin.View() + " " + t.Muted.Render("Turning it off…"))
-	}
-	if s.banner != "" {
-		b.WriteString("\n\n" + t.Error.Render(wrap("✗ "+s.banner, inner)))
-	}
-	return b.String()
+	return s.formBody(s.c.Theme.Text, "Enter a code from your authenticator app (or a recovery code) to turn two-factor authentication off.",
+		s.code, 5, "Turning it off…")
 }
 
 func (s *Security) passwordBody() string {
+	return s.formBody(s.c.Theme.Muted, "Changing it signs out your other sessions; this one stays signed in.",
+		s.pass, 8, "Changing your password…")
+}
+
+// formBody is a short form of the screen: a sentence, the fields, then the spinner while the
+// request runs and the refusal when it came back.
+func (s *Security) formBody(introStyle lipgloss.Style, intro string, form *Form, labelW int, working string) string {
 	t := s.c.Theme
 	inner := s.panelWidth() - 4
 	var b strings.Builder
-	b.WriteString(t.Muted.Render(wrap("Changing it signs out your other sessions; this one stays signed in.", inner)) + "\n\n")
-	b.WriteString(s.pass.View(s.c, 8))
+	b.WriteString(introStyle.Render(wrap(intro, inner)) + "\n\n")
+	b.WriteString(form.View(s.c, labelW))
 	if s.waiting != 0 {
-		b.WriteString("\n\n" + s.spin.View() + " " + t.Muted.Render("Changing your password…"))
+		b.WriteString("\n\n" + s.spin.View() + " " + t.Muted.Render(working))
 	}
 	if s.banner != "" {
 		b.WriteString("\n\n" + t.Error.Render(wrap("✗ "+s.banner, inner)))
