@@ -50,12 +50,14 @@ with its ledger in the data directory, so it works on its own.`,
 			}
 			demo, _ := cmd.Flags().GetBool("demo")
 			debug, _ := cmd.Flags().GetBool("debug")
-			return app.Run(cmd.Context(), app.Options{Config: cfg, Demo: demo, Debug: debug})
+			newKeys, _ := cmd.Flags().GetBool("new-keys")
+			return app.Run(cmd.Context(), app.Options{Config: cfg, Demo: demo, Debug: debug, NewKeys: newKeys})
 		},
 	}
 	client.RegisterFlags(root.Flags())
 	root.Flags().Bool("demo", false, "embedded service only: ada@example.com pays you a little every 20 seconds")
 	root.Flags().Bool("debug", false, "write a debug log to syftwallet.log in the data directory")
+	root.Flags().Bool("new-keys", false, "embedded service only: make new keys when keys.json is missing, another keyset or damaged (see `syftwallet serve --help`)")
 	root.AddCommand(serveCmd())
 	root.AddCommand(sshCmd())
 	root.AddCommand(cli.Commands()...)
@@ -66,7 +68,7 @@ func serveCmd() *cobra.Command {
 	var (
 		addr, db, adminKey, currency string
 		tokenTTL, accessTTL          time.Duration
-		debug                        bool
+		debug, newKeys               bool
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -74,7 +76,12 @@ func serveCmd() *cobra.Command {
 		Long: `Run the accounting service: the SyftBox-compatible API and the enhanced API
 (bearer tokens, MFA, idempotent payments, live events) on one ledger.
 
-The admin endpoints are enabled by --admin-key or SYFTWALLET_ADMIN_KEY.`,
+The admin endpoints are enabled by --admin-key or SYFTWALLET_ADMIN_KEY.
+
+The signing and encryption keys live in keys.json beside the ledger: back it up with it. When it
+is missing, another keyset or damaged while the ledger depends on it, the service refuses to
+start and says how to restore it; --new-keys makes new keys instead (every session ends, and
+accounts with two-factor sign-in use a recovery code and enroll again).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if db == "" {
@@ -95,6 +102,7 @@ The admin endpoints are enabled by --admin-key or SYFTWALLET_ADMIN_KEY.`,
 			svc, err := service.Start(cmd.Context(), service.Options{
 				Addr: addr, DBPath: db, AdminKey: adminKey, Currency: currency,
 				TokenTTL: tokenTTL, AccessTTL: accessTTL, Logger: logger,
+				NewKeys: newKeys, NewKeysCommand: "syftwallet serve --new-keys",
 			})
 			if err != nil {
 				return err
@@ -116,6 +124,7 @@ The admin endpoints are enabled by --admin-key or SYFTWALLET_ADMIN_KEY.`,
 	f.DurationVar(&tokenTTL, "token-ttl", 24*time.Hour, "lifetime of transaction (delegation) tokens")
 	f.DurationVar(&accessTTL, "access-ttl", 5*time.Minute, "lifetime of access tokens")
 	f.BoolVar(&debug, "debug", false, "log at debug level")
+	f.BoolVar(&newKeys, "new-keys", false, "make new keys when keys.json is missing, another keyset or damaged: sessions end, two-factor accounts use a recovery code")
 	return cmd
 }
 

@@ -52,6 +52,8 @@ type Options struct {
 	DemoEvery time.Duration
 	// Debug writes a debug log to syftwallet.log in the data directory.
 	Debug bool
+	// NewKeys lets the embedded service make new keys where the ledger's are lost (service.Options).
+	NewKeys bool
 	// Getenv reads the environment (NO_COLOR); nil means os.LookupEnv.
 	Getenv func(string) (string, bool)
 	// TokenStore replaces the keyring (tests, the SSH host).
@@ -210,7 +212,11 @@ func (a *App) openLog() error {
 }
 
 func (a *App) startEmbedded(ctx context.Context) error {
-	emb, err := StartEmbedded(ctx, a.cfg.DataDir, a.log)
+	emb, err := StartEmbeddedWith(ctx, a.cfg.DataDir, a.log, EmbeddedOptions{NewKeys: a.opts.NewKeys})
+	var keysErr *service.KeysError
+	if errors.As(err, &keysErr) {
+		return keysErr // its own sentences: what is wrong with the keys and how to fix it
+	}
 	if err != nil {
 		return fmt.Errorf("embedded service: %w", err)
 	}

@@ -41,9 +41,22 @@ const (
 	urlFile  = "service.url"
 )
 
+// EmbeddedOptions tune StartEmbeddedWith.
+type EmbeddedOptions struct {
+	// NewKeys makes new keys when the data directory's keys.json is missing, another keyset or
+	// damaged while the ledger depends on it (service.Options.NewKeys). Without it such keys are
+	// refused with a *service.KeysError, whose message says how to fix it.
+	NewKeys bool
+}
+
 // StartEmbedded runs the data directory's service in this process, with the welcome credit and
 // the demo accounts, or, when another process runs it already, connects to that one.
 func StartEmbedded(ctx context.Context, dataDir string, logger *slog.Logger) (*Embedded, error) {
+	return StartEmbeddedWith(ctx, dataDir, logger, EmbeddedOptions{})
+}
+
+// StartEmbeddedWith is StartEmbedded with options.
+func StartEmbeddedWith(ctx context.Context, dataDir string, logger *slog.Logger, o EmbeddedOptions) (*Embedded, error) {
 	if dataDir == "" {
 		return nil, errors.New("no data directory for the embedded ledger")
 	}
@@ -57,7 +70,7 @@ func StartEmbedded(ctx context.Context, dataDir string, logger *slog.Logger) (*E
 			return nil, fmt.Errorf("lock the data directory: %w", err)
 		}
 		if lock != nil {
-			return own(ctx, dataDir, lock, logger)
+			return own(ctx, dataDir, lock, logger, o)
 		}
 		// Another process owns the service; it may still be starting.
 		if url, ok := reachable(ctx, filepath.Join(dataDir, urlFile)); ok {
@@ -74,9 +87,10 @@ func StartEmbedded(ctx context.Context, dataDir string, logger *slog.Logger) (*E
 	}
 }
 
-func own(ctx context.Context, dataDir string, lock *os.File, logger *slog.Logger) (*Embedded, error) {
+func own(ctx context.Context, dataDir string, lock *os.File, logger *slog.Logger, o EmbeddedOptions) (*Embedded, error) {
 	svc, err := service.Start(ctx, service.Options{
 		Addr: "127.0.0.1:0", DBPath: filepath.Join(dataDir, "ledger.db"), WelcomeCredit: WelcomeCredit, Logger: logger,
+		NewKeys: o.NewKeys, NewKeysCommand: "syftwallet --new-keys",
 	})
 	if err != nil {
 		lock.Close()

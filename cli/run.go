@@ -15,6 +15,7 @@ import (
 
 	"github.com/syftbox/syftwallet/app"
 	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/service"
 )
 
 // run is one invocation of a command: its configuration, I/O and (once connected) its client.
@@ -183,6 +184,10 @@ func EmbeddedIdentity(dataDir string) string { return app.EmbeddedIdentity(dataD
 // one ledger writer and the wallet sees the command's payments live.
 func startEmbedded(ctx context.Context, dataDir string, logger *slog.Logger) (*app.Embedded, error) {
 	emb, err := app.StartEmbedded(ctx, dataDir, logger)
+	var keysErr *service.KeysError
+	if errors.As(err, &keysErr) {
+		return nil, &sentence{msg: keysErr.Error(), err: &client.UnavailableError{Reason: client.ReasonUnavailable}}
+	}
 	if err != nil {
 		return nil, &sentence{
 			msg: fmt.Sprintf("Could not start the embedded accounting service with the ledger in %s (%v).", dataDir, err),

@@ -22,7 +22,8 @@ type AuthStore interface {
 	RevokeSessions(ctx context.Context, accountID, except, reason string) ([]string, error)
 
 	MFA(ctx context.Context, accountID string) (MFAState, error)
-	SetPendingMFA(ctx context.Context, accountID string, sealed []byte) error
+	// SetPendingMFA stores an enrolled secret, sealed by the data key named keyID.
+	SetPendingMFA(ctx context.Context, accountID string, sealed []byte, keyID string) error
 	EnableMFA(ctx context.Context, accountID string, step int64, recoveryHashes [][]byte) error
 	DisableMFA(ctx context.Context, accountID string, step int64) error
 	// UseTOTPStep records step as used if it is above the last used one; false when it is not
@@ -30,6 +31,9 @@ type AuthStore interface {
 	UseTOTPStep(ctx context.Context, accountID string, step int64) (bool, error)
 	UseRecoveryCode(ctx context.Context, accountID string, hash []byte) (bool, error)
 
+	// Challenge ids are bearer secrets until the challenge ends: a store keeps only a hash of
+	// each (and looks it up by hash), so the id exists in the clear in CreateChallenge's answer
+	// and in the requests that name it, never at rest.
 	CreateChallenge(ctx context.Context, accountID string, ttl time.Duration) (Challenge, error)
 	Challenge(ctx context.Context, id string) (Challenge, error)
 	// FailChallenge counts a wrong code against the challenge and the account. The challenge
@@ -64,7 +68,9 @@ func (s Session) Live() bool { return s.RevokedAt.IsZero() }
 type MFAState struct {
 	Enabled     bool
 	Secret      []byte // sealed TOTP secret, when enabled
+	SecretKey   string // id of the data key that sealed Secret (KeyStore; UnknownKey, or "" before key ids)
 	Pending     []byte // sealed secret enrolled but not yet enabled
+	PendingKey  string // id of the data key that sealed Pending
 	LastStep    int64
 	Failures    int
 	LockedUntil time.Time

@@ -24,6 +24,10 @@ import (
 //   - Secrets are sealed with the keyset's data key, bound to the account id, before they reach
 //     the store; recovery codes are stored hashed.
 //   - Wherever a TOTP code is accepted (verify, disable), a recovery code is accepted in its place.
+//   - A secret sealed by a data key the service no longer has (its keys were replaced with
+//     --new-keys: docs/api-decisions.md, "Keys") cannot be checked: a TOTP code for it is answered
+//     with a sentence asking for a recovery code (never a 500), and the account may enroll again
+//     while two-factor is still on, which replaces the lost secret and the recovery codes.
 
 // challengePolicy is api.md's: 5 wrong codes per challenge; 10 in a row lock MFA for 15 minutes.
 var challengePolicy = ledger.ChallengePolicy{MaxWrong: 5, LockAfter: 10, LockFor: 15 * time.Minute}
@@ -84,6 +88,10 @@ func (s *Server) mfaVerify(w http.ResponseWriter, r *http.Request) error {
 		return errChallengeInvalid
 	}
 	method, _, ok, err := s.secondFactor(ctx, ch.AccountID, st.Secret, st.LastStep, req.Code, true)
+	if errors.Is(err, errSecretLost) {
+		return unauthenticated("This account's authenticator codes cannot be checked any more (the service's keys were replaced): " +
+			"enter one of your recovery codes instead, then turn two-factor authentication on again.")
+	}
 	if err != nil {
 		return err
 	}
@@ -159,27 +167,42 @@ func isDigits(s string) bool {
 	return true
 }
 
+// errSecretLost means a sealed TOTP secret cannot be opened with this service's data key: it was
+// sealed by keys that are gone. Every caller turns it into a sentence for the person.
+var errSecretLost = errors.New("server: a TOTP secret cannot be opened with this keyset")
+
 func (s *Server) openSecret(sealed []byte, accountID string) (string, error) {
 	if len(sealed) == 0 {
 		return "", errors.New("server: account has no TOTP secret")
 	}
 	b, err := s.cfg.Keys.Open(sealed, []byte(accountID))
 	if err != nil {
-		return "", errors.New("server: a TOTP secret cannot be opened with this keyset")
+		return "", errSecretLost
 	}
 	return string(b), nil
 }
 
+// secretLost reports whether the account has two-factor on with a secret this service cannot
+// open: then it may enroll again without turning two-factor off first.
+func (s *Server) secretLost(st ledger.MFAState, accountID string) bool {
+	if !st.Enabled {
+		return false
+	}
+	_, err := s.openSecret(st.Secret, accountID)
+	return errors.Is(err, errSecretLost)
+}
+
 // POST /auth/mfa/enroll (bearer): 200 {secret, otpauthUrl}. The secret is kept sealed as pending
 // until /auth/mfa/enable confirms a code from it; enrolling again replaces a pending one. 409
-// conflict when MFA is already on.
+// conflict when MFA is already on, unless its secret was sealed by keys this service no longer
+// has (then the new enrollment replaces it once enabled).
 func (s *Server) mfaEnroll(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	ctx := r.Context()
 	st, err := s.auth.MFA(ctx, p.Account.ID)
 	if err != nil {
 		return err
 	}
-	if st.Enabled {
+	if st.Enabled && !s.secretLost(st, p.Account.ID) {
 		return &api.Error{Code: api.CodeConflict, Message: "Two-factor authentication is already on: disable it first."}
 	}
 	secret, url, err := auth.NewTOTP(s.cfg.Issuer, p.Account.Email)
@@ -190,7 +213,7 @@ func (s *Server) mfaEnroll(w http.ResponseWriter, r *http.Request, p *Principal)
 	if err != nil {
 		return err
 	}
-	if err := s.auth.SetPendingMFA(ctx, p.Account.ID, sealed); err != nil {
+	if err := s.auth.SetPendingMFA(ctx, p.Account.ID, sealed, s.cfg.Keys.DataKeyID()); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, api.MFAEnrollment{Secret: secret, OtpauthURL: url})
@@ -214,13 +237,16 @@ func (s *Server) mfaEnable(w http.ResponseWriter, r *http.Request, p *Principal)
 	if err != nil {
 		return err
 	}
-	if st.Enabled {
+	if st.Enabled && !s.secretLost(st, p.Account.ID) {
 		return &api.Error{Code: api.CodeConflict, Message: "Two-factor authentication is already on."}
 	}
 	if len(st.Pending) == 0 {
 		return errNotEnrolled
 	}
 	secret, err := s.openSecret(st.Pending, p.Account.ID)
+	if errors.Is(err, errSecretLost) {
+		return &api.Error{Code: api.CodeConflict, Message: "This enrollment cannot be confirmed any more (the service's keys were replaced): call /auth/mfa/enroll again."}
+	}
 	if err != nil {
 		return err
 	}
@@ -268,6 +294,9 @@ func (s *Server) mfaDisable(w http.ResponseWriter, r *http.Request, p *Principal
 		return err
 	}
 	_, step, ok, err := s.secondFactor(ctx, p.Account.ID, st.Secret, st.LastStep, code, true)
+	if errors.Is(err, errSecretLost) {
+		return api.Invalid("code", "Authenticator codes cannot be checked any more (the service's keys were replaced): enter one of your recovery codes.")
+	}
 	if err != nil {
 		return err
 	}

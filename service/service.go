@@ -2,7 +2,8 @@
 // keys, the HTTP server and its event hub) and runs it: for `syftwallet serve`, and in-process on
 // loopback for the wallet's embedded mode and for tests.
 //
-// It holds wiring and lifetimes only: no HTTP handlers, no SQL, no Bubble Tea.
+// It holds wiring and lifetimes only, and the start-up rule that the keys must open what the
+// ledger holds (keys.go): no HTTP handlers, no SQL, no Bubble Tea.
 package service
 
 import (
@@ -20,7 +21,6 @@ import (
 	"github.com/syftbox/syftwallet/ledger/sqlite"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/server"
-	"github.com/syftbox/syftwallet/server/auth"
 	"github.com/syftbox/syftwallet/server/hub"
 )
 
@@ -36,6 +36,13 @@ type Options struct {
 	Logger        *slog.Logger
 	WelcomeCredit money.Micros // embedded mode: credited to each new account
 	Listener      net.Listener // optional: serve on this instead of listening on Addr
+	// NewKeys makes new keys when the keys file is missing, another keyset's or corrupt while the
+	// ledger depends on its keys: every session ends, and two-factor accounts sign in with a
+	// recovery code and enroll again (keys.go). Ignored when the keys open the ledger.
+	NewKeys bool
+	// NewKeysCommand is how the person starts this service with NewKeys, for the advice in a
+	// KeysError; default "syftwallet serve --new-keys".
+	NewKeysCommand string
 }
 
 // Service is a running accounting service.
@@ -48,8 +55,9 @@ type Service struct {
 	done   chan error
 }
 
-// Start opens the ledger and keys and starts serving. It returns once the listener is open, so URL
-// answers at once. Stop (or ending ctx) shuts it down: in-flight requests finish, then the ledger
+// Start opens the ledger and keys and starts serving. Keys that cannot open what the ledger
+// holds (missing, another keyset, corrupt) are refused with a *KeysError, unless NewKeys. It
+// returns once the listener is open, so URL answers at once. Stop (or ending ctx) shuts it down: in-flight requests finish, then the ledger
 // commits what it was given and closes.
 func Start(ctx context.Context, o Options) (*Service, error) {
 	if o.DBPath == "" {
@@ -67,9 +75,8 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 	if err := os.MkdirAll(filepath.Dir(o.DBPath), 0o700); err != nil {
 		return nil, fmt.Errorf("service: data directory: %w", err)
 	}
-	keys, err := auth.LoadOrCreateKeyset(o.KeysPath)
-	if err != nil {
-		return nil, fmt.Errorf("service: keys: %w", err)
+	if o.NewKeysCommand == "" {
+		o.NewKeysCommand = "syftwallet serve --new-keys"
 	}
 	// The hub is fed from committed rows only: the ledger hands each commit's events to it.
 	var events *hub.Hub
@@ -81,6 +88,11 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 		return nil, fmt.Errorf("service: ledger: %w", err)
 	}
 	events = hub.New(hub.Options{Ledger: store, Logger: o.Logger})
+	keys, err := openKeys(ctx, store, o.KeysPath, o.NewKeys, o.NewKeysCommand, time.Now(), o.Logger)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
 	var srv *server.Server
 	stream := events.Handler(func(r *http.Request) (hub.Subject, error) {
 		account, session, err := srv.AuthenticateBearer(r)

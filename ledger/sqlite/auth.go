@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -202,10 +203,12 @@ func (s *Store) mfaState(ctx context.Context, q interface {
 }, accountID string) (ledger.MFAState, error) {
 	var m ledger.MFAState
 	var locked int64
-	err := q.QueryRowContext(ctx, `SELECT mfa_enabled, mfa_secret, mfa_pending, mfa_last_step, mfa_failures,
-		mfa_locked_until, (SELECT COUNT(*) FROM recovery_codes r WHERE r.account = a.n AND r.used_at IS NULL)
+	var secretKey, pendingKey sql.NullString
+	err := q.QueryRowContext(ctx, `SELECT mfa_enabled, mfa_secret, mfa_secret_key, mfa_pending, mfa_pending_key,
+		mfa_last_step, mfa_failures, mfa_locked_until,
+		(SELECT COUNT(*) FROM recovery_codes r WHERE r.account = a.n AND r.used_at IS NULL)
 		FROM accounts a WHERE id = ?`, accountID).
-		Scan(&m.Enabled, &m.Secret, &m.Pending, &m.LastStep, &m.Failures, &locked, &m.Recovery)
+		Scan(&m.Enabled, &m.Secret, &secretKey, &m.Pending, &pendingKey, &m.LastStep, &m.Failures, &locked, &m.Recovery)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, ledger.ErrNotFound
 	}
@@ -215,6 +218,7 @@ func (s *Store) mfaState(ctx context.Context, q interface {
 	if locked > 0 {
 		m.LockedUntil = time.UnixMilli(locked).UTC()
 	}
+	m.SecretKey, m.PendingKey = secretKey.String, pendingKey.String
 	return m, nil
 }
 
@@ -224,9 +228,10 @@ func (s *Store) MFA(ctx context.Context, accountID string) (ledger.MFAState, err
 }
 
 // SetPendingMFA implements ledger.AuthStore.
-func (s *Store) SetPendingMFA(ctx context.Context, accountID string, sealed []byte) error {
+func (s *Store) SetPendingMFA(ctx context.Context, accountID string, sealed []byte, keyID string) error {
 	_, err := s.submit(ctx, func(w *wtx) (any, error) {
-		return w.affectOne(`UPDATE accounts SET mfa_pending = ? WHERE id = ? AND system = 0`, sealed, accountID)
+		return w.affectOne(`UPDATE accounts SET mfa_pending = ?, mfa_pending_key = ? WHERE id = ? AND system = 0`,
+			sealed, keyID, accountID)
 	})
 	return err
 }
@@ -250,7 +255,8 @@ func (s *Store) EnableMFA(ctx context.Context, accountID string, step int64, rec
 		if err != nil {
 			return nil, err
 		}
-		if _, err := w.affectOne(`UPDATE accounts SET mfa_enabled = 1, mfa_secret = mfa_pending, mfa_pending = NULL,
+		if _, err := w.affectOne(`UPDATE accounts SET mfa_enabled = 1, mfa_secret = mfa_pending,
+			mfa_secret_key = mfa_pending_key, mfa_pending = NULL, mfa_pending_key = NULL,
 			mfa_last_step = ?, mfa_failures = 0, mfa_locked_until = 0 WHERE n = ? AND mfa_pending IS NOT NULL`,
 			step, a.n); err != nil {
 			return nil, err
@@ -275,7 +281,8 @@ func (s *Store) DisableMFA(ctx context.Context, accountID string, step int64) er
 		if err != nil {
 			return nil, err
 		}
-		if _, err := w.exec(`UPDATE accounts SET mfa_enabled = 0, mfa_secret = NULL, mfa_pending = NULL,
+		if _, err := w.exec(`UPDATE accounts SET mfa_enabled = 0, mfa_secret = NULL, mfa_secret_key = NULL,
+			mfa_pending = NULL, mfa_pending_key = NULL,
 			mfa_last_step = MAX(mfa_last_step, ?), mfa_failures = 0, mfa_locked_until = 0 WHERE n = ?`, step, a.n); err != nil {
 			return nil, err
 		}
@@ -320,12 +327,20 @@ func (s *Store) UseRecoveryCode(ctx context.Context, accountID string, hash []by
 	return res.(bool), nil
 }
 
-const challengeCols = `c.id, a.id, c.expires_at, c.wrong, c.done`
+// Challenge ids are stored as their SHA-256 (challengeHash) and looked up by it: the ledger file
+// never holds an id that could answer a challenge. The id comes back from CreateChallenge only.
+const challengeCols = `a.id, c.expires_at, c.wrong, c.done`
 
-func scanChallenge(r rowScanner) (ledger.Challenge, error) {
-	var c ledger.Challenge
+func challengeHash(id string) []byte {
+	sum := sha256.Sum256([]byte(id))
+	return sum[:]
+}
+
+// scanChallenge reads the challenge whose id is id.
+func scanChallenge(r rowScanner, id string) (ledger.Challenge, error) {
+	c := ledger.Challenge{ID: id}
 	var exp int64
-	err := r.Scan(&c.ID, &c.AccountID, &exp, &c.Wrong, &c.Done)
+	err := r.Scan(&c.AccountID, &exp, &c.Wrong, &c.Done)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, ledger.ErrNotFound
 	}
@@ -335,6 +350,8 @@ func scanChallenge(r rowScanner) (ledger.Challenge, error) {
 	c.ExpiresAt = time.UnixMilli(exp).UTC()
 	return c, nil
 }
+
+const challengeByHash = `SELECT ` + challengeCols + ` FROM challenges c JOIN accounts a ON a.n = c.account WHERE c.hash = ?`
 
 // CreateChallenge implements ledger.AuthStore.
 func (s *Store) CreateChallenge(ctx context.Context, accountID string, ttl time.Duration) (ledger.Challenge, error) {
@@ -347,8 +364,8 @@ func (s *Store) CreateChallenge(ctx context.Context, accountID string, ttl time.
 		if _, err := w.exec(`DELETE FROM challenges WHERE expires_at < ?`, w.now.UnixMilli()); err != nil {
 			return nil, err
 		}
-		_, err = w.exec(`INSERT INTO challenges (id, account, expires_at) VALUES (?, ?, ?)`,
-			c.ID, a.n, c.ExpiresAt.UnixMilli())
+		_, err = w.exec(`INSERT INTO challenges (hash, account, expires_at) VALUES (?, ?, ?)`,
+			challengeHash(c.ID), a.n, c.ExpiresAt.UnixMilli())
 		return c, err
 	})
 	if err != nil {
@@ -359,8 +376,7 @@ func (s *Store) CreateChallenge(ctx context.Context, accountID string, ttl time.
 
 // Challenge implements ledger.AuthStore.
 func (s *Store) Challenge(ctx context.Context, id string) (ledger.Challenge, error) {
-	return scanChallenge(s.rdb.QueryRowContext(ctx, `SELECT `+challengeCols+` FROM challenges c
-		JOIN accounts a ON a.n = c.account WHERE c.id = ?`, id))
+	return scanChallenge(s.rdb.QueryRowContext(ctx, challengeByHash, challengeHash(id)), id)
 }
 
 type failed struct {
@@ -370,15 +386,15 @@ type failed struct {
 
 // FailChallenge implements ledger.AuthStore.
 func (s *Store) FailChallenge(ctx context.Context, id string, p ledger.ChallengePolicy) (ledger.Challenge, ledger.MFAState, error) {
+	hash := challengeHash(id)
 	res, err := s.submit(ctx, func(w *wtx) (any, error) {
-		c, err := scanChallenge(w.queryRow(`SELECT `+challengeCols+` FROM challenges c
-			JOIN accounts a ON a.n = c.account WHERE c.id = ?`, id))
+		c, err := scanChallenge(w.queryRow(challengeByHash, hash), id)
 		if err != nil {
 			return nil, err
 		}
 		c.Wrong++
 		c.Done = c.Done || c.Wrong >= p.MaxWrong
-		if _, err := w.exec(`UPDATE challenges SET wrong = ?, done = ? WHERE id = ?`, c.Wrong, c.Done, id); err != nil {
+		if _, err := w.exec(`UPDATE challenges SET wrong = ?, done = ? WHERE hash = ?`, c.Wrong, c.Done, hash); err != nil {
 			return nil, err
 		}
 		a, err := w.acctByID(c.AccountID)
@@ -418,11 +434,12 @@ func (s *Store) FailChallenge(ctx context.Context, id string, p ledger.Challenge
 
 // PassChallenge implements ledger.AuthStore.
 func (s *Store) PassChallenge(ctx context.Context, id string) error {
+	hash := challengeHash(id)
 	_, err := s.submit(ctx, func(w *wtx) (any, error) {
-		if _, err := w.affectOne(`UPDATE challenges SET done = 1 WHERE id = ? AND done = 0`, id); err != nil {
+		if _, err := w.affectOne(`UPDATE challenges SET done = 1 WHERE hash = ? AND done = 0`, hash); err != nil {
 			return nil, err
 		}
-		_, err := w.exec(`UPDATE accounts SET mfa_failures = 0 WHERE n = (SELECT account FROM challenges WHERE id = ?)`, id)
+		_, err := w.exec(`UPDATE accounts SET mfa_failures = 0 WHERE n = (SELECT account FROM challenges WHERE hash = ?)`, hash)
 		return nil, err
 	})
 	return err

@@ -69,7 +69,7 @@ func TestTOTPStepOnceAndLockout(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, Options{})
 	a := mkAccount(t, s, "ada@example.com", 0)
-	if err := s.SetPendingMFA(ctx, a.ID, []byte("sealed")); err != nil {
+	if err := s.SetPendingMFA(ctx, a.ID, []byte("sealed"), "k1"); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.EnableMFA(ctx, a.ID, 100, [][]byte{[]byte("rc1"), []byte("rc2")}); err != nil {

@@ -4,6 +4,7 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/ed25519"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -23,11 +24,17 @@ import (
 // tampered with, sealed under another key or with other associated data.
 var ErrDecrypt = errors.New("auth: ciphertext cannot be opened")
 
+// ErrKeysetCorrupt means a keyset file exists but does not hold a usable keyset
+// (not JSON, an unknown version, keys of the wrong length, a kid that does not
+// match its key). Errors that wrap it never quote the file's bytes.
+var ErrKeysetCorrupt = errors.New("auth: keyset file is corrupt")
+
 // Keyset is the service's long-lived key material: the Ed25519 key that signs
 // tokens (named by kid) and a separate AES-256 key that encrypts data at rest
 // (TOTP secrets). It is safe for concurrent use.
 type Keyset struct {
 	kid  string
+	did  string // DataKeyID
 	priv ed25519.PrivateKey
 	pub  ed25519.PublicKey
 	aead cipher.AEAD
@@ -66,7 +73,17 @@ func newKeyset(seed, dataKey []byte) (*Keyset, error) {
 	if err != nil {
 		return nil, errors.New("auth: keyset data key unusable")
 	}
-	return &Keyset{kid: keyID(pub), priv: priv, pub: pub, aead: aead}, nil
+	return &Keyset{kid: keyID(pub), did: dataKeyID(dataKey), priv: priv, pub: pub, aead: aead}, nil
+}
+
+// dataKeyID names a data key without revealing anything about it: base64url
+// (unpadded) of the first 8 bytes of HMAC-SHA256 keyed by the data key over a
+// fixed label. Without the key the id cannot be computed, and the id does not
+// help to find the key.
+func dataKeyID(dataKey []byte) string {
+	m := hmac.New(sha256.New, dataKey)
+	m.Write([]byte("syftwallet data key id v1"))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:8])
 }
 
 // keyID is base64url (unpadded) of the first 8 bytes of SHA-256(public key).
@@ -81,15 +98,52 @@ func keyID(pub ed25519.PublicKey) string {
 // processes starting at once end up sharing one keyset). A file that group or
 // others may access is refused: fix it with chmod 600. The directory is
 // created (0700) if missing.
+//
+// A service whose ledger already holds secrets must not call it: new keys
+// cannot open what the old ones sealed. It checks with LoadKeyset first and
+// calls CreateKeyset or ReplaceKeyset only when the ledger allows it.
 func LoadOrCreateKeyset(path string) (*Keyset, error) {
 	ks, err := loadKeyset(path)
 	if !errors.Is(err, fs.ErrNotExist) {
 		return ks, err
 	}
+	return CreateKeyset(path)
+}
+
+// LoadKeyset reads the keyset at path. A missing file gives an error that
+// wraps fs.ErrNotExist; a file whose content is not a usable keyset, one that
+// wraps ErrKeysetCorrupt; a file group or others may access is refused too
+// (fix it with chmod 600).
+func LoadKeyset(path string) (*Keyset, error) { return loadKeyset(path) }
+
+// CreateKeyset writes a new keyset at path, as LoadOrCreateKeyset does, and
+// returns it. When another process created the file first, its keys are
+// returned instead.
+func CreateKeyset(path string) (*Keyset, error) {
 	if err := createKeyset(path); err != nil {
 		return nil, err
 	}
 	return loadKeyset(path)
+}
+
+// ReplaceKeyset creates a new keyset at path. A file already there (another
+// keyset, or a corrupt one) is never destroyed: it is renamed to
+// path.replaced-<UTC time> first, and that name is returned ("" when there
+// was nothing to move).
+func ReplaceKeyset(path string, now time.Time) (ks *Keyset, movedTo string, err error) {
+	if _, err := os.Lstat(path); err == nil {
+		movedTo = path + ".replaced-" + now.UTC().Format("20060102T150405Z")
+		if _, err := os.Lstat(movedTo); err == nil {
+			return nil, "", fmt.Errorf("auth: %s exists already; move it away first", movedTo)
+		}
+		if err := os.Rename(path, movedTo); err != nil {
+			return nil, "", fmt.Errorf("auth: move the old keyset aside: %w", err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, "", fmt.Errorf("auth: keyset: %w", err)
+	}
+	ks, err = CreateKeyset(path)
+	return ks, movedTo, err
 }
 
 func loadKeyset(path string) (*Keyset, error) {
@@ -116,17 +170,17 @@ func loadKeyset(path string) (*Keyset, error) {
 	dec := json.NewDecoder(f)
 	if err := dec.Decode(&kf); err != nil {
 		// Do not wrap: a JSON syntax error may quote bytes of the file.
-		return nil, fmt.Errorf("auth: keyset %s is not valid JSON", path)
+		return nil, fmt.Errorf("%w: %s is not valid JSON", ErrKeysetCorrupt, path)
 	}
 	if kf.Version != 1 {
-		return nil, fmt.Errorf("auth: keyset %s has unsupported version %d", path, kf.Version)
+		return nil, fmt.Errorf("%w: %s has unsupported version %d", ErrKeysetCorrupt, path, kf.Version)
 	}
 	ks, err := newKeyset(kf.SigningSeed, kf.DataKey)
 	if err != nil {
-		return nil, fmt.Errorf("auth: keyset %s: %w", path, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrKeysetCorrupt, path, err)
 	}
 	if kf.KID != ks.kid {
-		return nil, fmt.Errorf("auth: keyset %s: kid does not match its signing key", path)
+		return nil, fmt.Errorf("%w: %s: kid does not match its signing key", ErrKeysetCorrupt, path)
 	}
 	return ks, nil
 }
@@ -188,6 +242,10 @@ func createKeyset(path string) error {
 
 // KID returns the key id that tokens carry in their header.
 func (k *Keyset) KID() string { return k.kid }
+
+// DataKeyID names the data key that Seal uses, so that whoever stores a sealed
+// value can record which key sealed it. It reveals nothing about the key.
+func (k *Keyset) DataKeyID() string { return k.did }
 
 // PublicKey returns the Ed25519 public key that verifies tokens.
 func (k *Keyset) PublicKey() ed25519.PublicKey { return k.pub }

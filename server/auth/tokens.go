@@ -26,6 +26,10 @@ const (
 // DefaultAccessTTL is the access token lifetime when Issuer.TTL is zero.
 const DefaultAccessTTL = 5 * time.Minute
 
+// DefaultClockSkew is how far apart the clocks of the instances that issue and
+// verify a token may be when Issuer.Skew is zero.
+const DefaultClockSkew = 30 * time.Second
+
 // Issuer issues and verifies EdDSA-signed tokens. Set the fields once, then
 // use it from any number of goroutines.
 type Issuer struct {
@@ -33,6 +37,7 @@ type Issuer struct {
 	Issuer   string           // iss of access tokens
 	Audience string           // aud of access tokens
 	TTL      time.Duration    // access token lifetime; DefaultAccessTTL when zero
+	Skew     time.Duration    // clock skew tolerated on iat and lifetime; DefaultClockSkew when zero
 	Now      func() time.Time // clock; time.Now when nil
 }
 
@@ -94,6 +99,13 @@ func (i *Issuer) ttl() time.Duration {
 	return DefaultAccessTTL
 }
 
+func (i *Issuer) skew() time.Duration {
+	if i.Skew > 0 {
+		return i.Skew
+	}
+	return DefaultClockSkew
+}
+
 // IssueAccess signs an access token for a user's session. The token header
 // carries alg EdDSA, the keyset's kid and typ JWT; jti is 128 random bits.
 func (i *Issuer) IssueAccess(userID, email, sessionID string) (string, AccessClaims, error) {
@@ -128,7 +140,10 @@ func (i *Issuer) IssueAccess(userID, email, sessionID string) (string, AccessCla
 }
 
 // VerifyAccess checks an access token's signature (EdDSA only, this keyset's
-// kid), its typ, exp (required), iat, iss and aud, and returns its claims.
+// kid), its typ, exp (required), iat (required), iss and aud, and returns its
+// claims. Even a genuine token is refused when its iat is in the future, or
+// its lifetime (exp - iat) is longer than TTL, by more than Skew: a token that
+// the issuer could not have issued under this configuration is not honoured.
 // Errors are ErrTokenExpired or ErrTokenInvalid, possibly wrapped with a fixed
 // reason; they never contain the token.
 func (i *Issuer) VerifyAccess(token string) (AccessClaims, error) {
@@ -136,7 +151,6 @@ func (i *Issuer) VerifyAccess(token string) (AccessClaims, error) {
 	_, err := jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
 		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(),
 		jwt.WithAudience(i.Audience),
 		jwt.WithIssuer(i.Issuer),
 		jwt.WithTimeFunc(i.now),
@@ -146,6 +160,13 @@ func (i *Issuer) VerifyAccess(token string) (AccessClaims, error) {
 	}
 	if c.Subject == "" || c.SID == "" || c.ID == "" || c.IssuedAt == nil || len(c.Audience) != 1 {
 		return AccessClaims{}, fmt.Errorf("%w: missing claims", ErrTokenInvalid)
+	}
+	iat, exp := c.IssuedAt.Time, c.ExpiresAt.Time
+	if iat.After(i.now().Add(i.skew())) {
+		return AccessClaims{}, fmt.Errorf("%w: not valid yet", ErrTokenInvalid)
+	}
+	if exp.Sub(iat) > i.ttl()+i.skew() {
+		return AccessClaims{}, fmt.Errorf("%w: lifetime longer than allowed", ErrTokenInvalid)
 	}
 	return AccessClaims{
 		UserID: c.Subject, Email: c.Email, SessionID: c.SID, ID: c.ID,

@@ -1,0 +1,143 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/syftbox/syftwallet/ledger"
+)
+
+var _ ledger.KeyStore = (*Store)(nil)
+
+// KeyUse implements ledger.KeyStore.
+func (s *Store) KeyUse(ctx context.Context) (ledger.KeyUse, error) {
+	var u ledger.KeyUse
+	rows, err := s.rdb.QueryContext(ctx, `SELECT role, id FROM key_ids`)
+	if err != nil {
+		return u, fmt.Errorf("ledger: read key ids: %w", err)
+	}
+	for rows.Next() {
+		var role, id string
+		if err := rows.Scan(&role, &id); err != nil {
+			rows.Close()
+			return u, fmt.Errorf("ledger: read key ids: %w", err)
+		}
+		switch role {
+		case "signing":
+			u.Recorded.Signing = id
+		case "data":
+			u.Recorded.Data = id
+		}
+	}
+	rows.Close()
+	now := s.opts.Now().UnixMilli()
+	err = s.rdb.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM accounts WHERE mfa_enabled = 1 AND mfa_secret IS NOT NULL AND mfa_secret_key = ?1),
+		(SELECT COUNT(*) FROM accounts WHERE mfa_pending IS NOT NULL AND mfa_pending_key = ?1),
+		(SELECT COUNT(*) FROM sessions s WHERE s.revoked_at IS NULL AND EXISTS (SELECT 1 FROM refresh_tokens r
+			WHERE r.session = s.id AND r.spent_at IS NULL AND r.expires_at > ?2))`, u.Recorded.Data, now).
+		Scan(&u.MFAAccounts, &u.Pending, &u.LiveSessions)
+	if err != nil {
+		return u, fmt.Errorf("ledger: count what depends on the keys: %w", err)
+	}
+	rows, err = s.rdb.QueryContext(ctx, `
+		SELECT id, 0, mfa_secret FROM accounts WHERE mfa_secret IS NOT NULL AND mfa_secret_key IS NULL
+		UNION ALL
+		SELECT id, 1, mfa_pending FROM accounts WHERE mfa_pending IS NOT NULL AND mfa_pending_key IS NULL`)
+	if err != nil {
+		return u, fmt.Errorf("ledger: read legacy secrets: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var l ledger.LegacySecret
+		if err := rows.Scan(&l.AccountID, &l.Pending, &l.Sealed); err != nil {
+			return u, fmt.Errorf("ledger: read legacy secrets: %w", err)
+		}
+		u.Legacy = append(u.Legacy, l)
+	}
+	return u, rows.Err()
+}
+
+func (w *wtx) recordKeys(ids ledger.KeyIDs) error {
+	for _, r := range [][2]string{{"signing", ids.Signing}, {"data", ids.Data}} {
+		if r[1] == "" {
+			return fmt.Errorf("ledger: no %s key id to record", r[0])
+		}
+		if _, err := w.exec(`INSERT INTO key_ids (role, id, recorded_at) VALUES (?, ?, ?)
+			ON CONFLICT (role) DO UPDATE SET id = excluded.id, recorded_at = excluded.recorded_at`,
+			r[0], r[1], w.now.UnixMilli()); err != nil {
+			return fmt.Errorf("ledger: record key ids: %w", err)
+		}
+	}
+	return nil
+}
+
+// AdoptKeys implements ledger.KeyStore.
+func (s *Store) AdoptKeys(ctx context.Context, ids ledger.KeyIDs, legacy []ledger.LegacySecret) error {
+	_, err := s.submit(ctx, func(w *wtx) (any, error) {
+		if err := w.recordKeys(ids); err != nil {
+			return nil, err
+		}
+		for _, l := range legacy {
+			if l.KeyID == "" {
+				return nil, fmt.Errorf("ledger: legacy secret without a key id to attribute")
+			}
+			q := `UPDATE accounts SET mfa_secret_key = ? WHERE id = ? AND mfa_secret IS NOT NULL AND mfa_secret_key IS NULL`
+			if l.Pending {
+				q = `UPDATE accounts SET mfa_pending_key = ? WHERE id = ? AND mfa_pending IS NOT NULL AND mfa_pending_key IS NULL`
+			}
+			if _, err := w.exec(q, l.KeyID, l.AccountID); err != nil {
+				return nil, fmt.Errorf("ledger: attribute a sealed secret: %w", err)
+			}
+		}
+		return nil, nil
+	})
+	return err
+}
+
+// ReplaceKeys implements ledger.KeyStore.
+func (s *Store) ReplaceKeys(ctx context.Context, ids ledger.KeyIDs) ([]string, error) {
+	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+		if err := w.recordKeys(ids); err != nil {
+			return nil, err
+		}
+		// Secrets nobody attributed yet were sealed before key ids, by keys that are gone now.
+		if _, err := w.exec(`UPDATE accounts SET mfa_secret_key = ? WHERE mfa_secret IS NOT NULL AND mfa_secret_key IS NULL`,
+			ledger.UnknownKey); err != nil {
+			return nil, fmt.Errorf("ledger: attribute old secrets: %w", err)
+		}
+		if _, err := w.exec(`UPDATE accounts SET mfa_pending = NULL, mfa_pending_key = NULL
+			WHERE mfa_pending IS NOT NULL AND (mfa_pending_key IS NULL OR mfa_pending_key <> ?)`, ids.Data); err != nil {
+			return nil, fmt.Errorf("ledger: drop old enrollments: %w", err)
+		}
+		st, err := w.s.stmt(`SELECT id FROM sessions WHERE revoked_at IS NULL`)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := st.Query()
+		if err != nil {
+			return nil, fmt.Errorf("ledger: list sessions: %w", err)
+		}
+		var sids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			sids = append(sids, id)
+		}
+		rows.Close()
+		for _, id := range sids {
+			if _, err := w.revoke(id, "keys replaced"); err != nil {
+				return nil, err
+			}
+		}
+		return sids, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sids, _ := res.([]string)
+	return sids, nil
+}
