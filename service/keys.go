@@ -72,7 +72,11 @@ func (e *KeysError) Error() string {
 		fmt.Fprintf(&b, "; or, since nothing in this ledger depends on those keys, start once with `%s` to make new ones.", e.NewKeys)
 		return b.String()
 	}
-	fmt.Fprintf(&b, "; or start once with `%s` to make new keys, and then %s.", e.NewKeys, lost)
+	fmt.Fprintf(&b, "; or start once with `%s` to make new keys", e.NewKeys)
+	if e.Problem != KeysMissing {
+		b.WriteString(" (the file there is kept beside it, renamed keys.json.replaced-<time>)")
+	}
+	fmt.Fprintf(&b, ", and then %s.", lost)
 	return b.String()
 }
 
