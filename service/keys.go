@@ -100,7 +100,11 @@ func consequences(u ledger.KeyUse) string {
 		parts = append(parts, fmt.Sprintf("%s not yet confirmed must start again", plural(pending, "two-factor enrollment", "two-factor enrollments")))
 	}
 	if u.LiveSessions > 0 {
-		parts = append(parts, fmt.Sprintf("%s end (people sign in again)", plural(u.LiveSessions, "session", "sessions")))
+		verb := "end"
+		if u.LiveSessions == 1 {
+			verb = "ends"
+		}
+		parts = append(parts, fmt.Sprintf("%s %s (people sign in again)", plural(u.LiveSessions, "session", "sessions"), verb))
 	}
 	if len(parts) == 0 {
 		return ""

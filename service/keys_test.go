@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -238,4 +239,51 @@ func TestFreshDataDirStartsWithoutFlag(t *testing.T) {
 		t.Fatalf("a ledger that depends on no keys should start with new ones: %v", err)
 	}
 	svc.Stop()
+}
+
+// TestUpgradeFindsWhichKeysOpenTheLedger: a ledger from before key ids (its secrets carry none, it
+// records none) is checked by opening its secrets: keys that open none of them are refused, the
+// right ones are adopted.
+func TestUpgradeFindsWhichKeysOpenTheLedger(t *testing.T) {
+	k := newKeyed(t)
+	db, err := sql.Open("sqlite", "file:"+k.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`UPDATE accounts SET mfa_secret_key = NULL`, `DELETE FROM key_ids`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	if err := os.WriteFile(k.keys, otherKeys(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := startAt(t, k.db)
+	if err == nil {
+		svc.Stop()
+		t.Fatal("started with keys that open none of the ledger's secrets")
+	}
+	if !strings.Contains(err.Error(), "it opens none of them") || !strings.Contains(err.Error(), "Restore keys.json from your backup") {
+		t.Errorf("refusal: %v", err)
+	}
+
+	if err := os.WriteFile(k.keys, k.keyBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	svc, err = startAt(t, k.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Stop()
+	use, err := svc.Ledger.KeyUse(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if use.Recorded.Signing == "" || use.MFAAccounts != 1 || len(use.Legacy) != 0 {
+		t.Errorf("after the upgrade: %+v", use)
+	}
+	mustCall(t, 200, "POST", svc.URL+"/auth/mfa/verify", "", api.MFAVerifyRequest{
+		ChallengeID: k.challenge(t, svc.URL), Code: totpAt(t, k.secret, k.enabledAt.Add(30*time.Second))})
 }
