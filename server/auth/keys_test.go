@@ -3,14 +3,17 @@ package auth
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestLoadOrCreateKeyset(t *testing.T) {
@@ -202,5 +205,91 @@ func TestJWKS(t *testing.T) {
 	msg := []byte("hello")
 	if !ed25519.Verify(x, msg, ed25519.Sign(ks.priv, msg)) {
 		t.Fatal("published key does not verify the signing key's signatures")
+	}
+}
+
+// The data key's id names it across reloads, differs between keysets, and gives nothing of the
+// key away (it is not a piece of it, nor of its SHA-256).
+func TestDataKeyID(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.json")
+	ks, err := CreateKeyset(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := LoadKeyset(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := GenerateKeyset()
+	if ks.DataKeyID() == "" || ks.DataKeyID() != again.DataKeyID() || ks.DataKeyID() == other.DataKeyID() ||
+		ks.DataKeyID() == ks.KID() {
+		t.Fatalf("data key ids: %q %q %q (kid %q)", ks.DataKeyID(), again.DataKeyID(), other.DataKeyID(), ks.KID())
+	}
+	var kf keyFile
+	data, _ := os.ReadFile(path)
+	if err := json.Unmarshal(data, &kf); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(kf.DataKey)
+	for _, b := range [][]byte{kf.DataKey, sum[:]} {
+		enc := base64.RawURLEncoding.EncodeToString(b)
+		if strings.Contains(enc, ks.DataKeyID()) || bytes.Contains(b, []byte(ks.DataKeyID())) {
+			t.Fatal("the data key id is a piece of the key or of its hash")
+		}
+	}
+}
+
+// LoadKeyset tells a missing file (fs.ErrNotExist) from a damaged one (ErrKeysetCorrupt), and never
+// creates one.
+func TestLoadKeysetKinds(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.json")
+	if _, err := LoadKeyset(missing); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing: %v", err)
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("LoadKeyset created a file")
+	}
+	good, _ := CreateKeyset(filepath.Join(dir, "good.json"))
+	data, _ := os.ReadFile(filepath.Join(dir, "good.json"))
+	for name, content := range map[string][]byte{
+		"empty":     nil,
+		"truncated": data[:len(data)/2],
+		"version":   bytes.Replace(data, []byte(`"version": 1`), []byte(`"version": 7`), 1),
+		"kid":       bytes.Replace(data, []byte(good.KID()), []byte("AAAAAAAAAAA"), 1),
+	} {
+		p := filepath.Join(dir, name+".json")
+		os.WriteFile(p, content, 0o600)
+		if _, err := LoadKeyset(p); !errors.Is(err, ErrKeysetCorrupt) {
+			t.Errorf("%s: %v; want ErrKeysetCorrupt", name, err)
+		}
+	}
+}
+
+// ReplaceKeyset never destroys key material: what was there is renamed beside, byte for byte.
+func TestReplaceKeysetKeepsTheOldFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.json")
+	old, _ := CreateKeyset(path)
+	before, _ := os.ReadFile(path)
+	at := time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)
+	ks, moved, err := ReplaceKeyset(path, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if moved != path+".replaced-20261201T093000Z" || ks.KID() == old.KID() {
+		t.Fatalf("moved to %q, kid %s (old %s)", moved, ks.KID(), old.KID())
+	}
+	if kept, _ := os.ReadFile(moved); !bytes.Equal(kept, before) {
+		t.Fatal("the old keyset was not kept as it was")
+	}
+	if again, err := LoadKeyset(path); err != nil || again.KID() != ks.KID() {
+		t.Fatalf("new keyset not in place: %v", err)
+	}
+	if _, _, err := ReplaceKeyset(path, at); err == nil {
+		t.Fatal("a second replacement in the same second overwrote the kept file")
+	}
+	// Nothing there: nothing to keep.
+	if _, moved, err := ReplaceKeyset(filepath.Join(t.TempDir(), "keys.json"), at); err != nil || moved != "" {
+		t.Fatalf("replace with no file: %q %v", moved, err)
 	}
 }

@@ -183,15 +183,22 @@ func TestVerifyAccessRefuses(t *testing.T) {
 		"other key, our kid": forge(t, jwt.SigningMethodEdDSA, other.priv, header, claims(nil)),
 		"other key and kid": forge(t, jwt.SigningMethodEdDSA, other.priv,
 			map[string]any{"kid": other.KID(), "typ": "JWT"}, claims(nil)),
-		"no kid":        forge(t, jwt.SigningMethodEdDSA, iss.Keys.priv, map[string]any{"typ": "JWT"}, claims(nil)),
-		"wrong typ":     forge(t, jwt.SigningMethodEdDSA, iss.Keys.priv, map[string]any{"kid": iss.Keys.KID(), "typ": "txn+jwt"}, claims(nil)),
-		"wrong aud":     forge(t, jwt.SigningMethodEdDSA, iss.Keys.priv, header, claims(func(c *jwt.MapClaims) { (*c)["aud"] = "other" })),
-		"no aud":        forge(t, jwt.SigningMethodEdDSA, iss.Keys.priv, header, claims(func(c *jwt.MapClaims) { delete(*c, "aud") })),
-		"wrong iss":     forge(t, jwt.SigningMethodEdDSA, iss.Keys.priv, header, claims(func(c *jwt.MapClaims) { (*c)["iss"] = "evil" })),
-		"missing exp":   forge(t, jwt.SigningMethodEdDSA, iss.Keys.priv, header, claims(func(c *jwt.MapClaims) { delete(*c, "exp") })),
-		"missing sub":   forge(t, jwt.SigningMethodEdDSA, iss.Keys.priv, header, claims(func(c *jwt.MapClaims) { delete(*c, "sub") })),
-		"missing sid":   forge(t, jwt.SigningMethodEdDSA, iss.Keys.priv, header, claims(func(c *jwt.MapClaims) { delete(*c, "sid") })),
-		"future iat":    forge(t, jwt.SigningMethodEdDSA, iss.Keys.priv, header, claims(func(c *jwt.MapClaims) { (*c)["iat"] = now.Add(time.Hour).Unix() })),
+		"no kid":      forge(t, jwt.SigningMethodEdDSA, iss.Keys.priv, map[string]any{"typ": "JWT"}, claims(nil)),
+		"wrong typ":   forge(t, jwt.SigningMethodEdDSA, iss.Keys.priv, map[string]any{"kid": iss.Keys.KID(), "typ": "txn+jwt"}, claims(nil)),
+		"wrong aud":   forge(t, jwt.SigningMethodEdDSA, iss.Keys.priv, header, claims(func(c *jwt.MapClaims) { (*c)["aud"] = "other" })),
+		"no aud":      forge(t, jwt.SigningMethodEdDSA, iss.Keys.priv, header, claims(func(c *jwt.MapClaims) { delete(*c, "aud") })),
+		"wrong iss":   forge(t, jwt.SigningMethodEdDSA, iss.Keys.priv, header, claims(func(c *jwt.MapClaims) { (*c)["iss"] = "evil" })),
+		"missing exp": forge(t, jwt.SigningMethodEdDSA, iss.Keys.priv, header, claims(func(c *jwt.MapClaims) { delete(*c, "exp") })),
+		"missing sub": forge(t, jwt.SigningMethodEdDSA, iss.Keys.priv, header, claims(func(c *jwt.MapClaims) { delete(*c, "sub") })),
+		"missing sid": forge(t, jwt.SigningMethodEdDSA, iss.Keys.priv, header, claims(func(c *jwt.MapClaims) { delete(*c, "sid") })),
+		"future iat":  forge(t, jwt.SigningMethodEdDSA, iss.Keys.priv, header, claims(func(c *jwt.MapClaims) { (*c)["iat"] = now.Add(time.Hour).Unix() })),
+		"exp in ten years": forge(t, jwt.SigningMethodEdDSA, iss.Keys.priv, header, claims(func(c *jwt.MapClaims) {
+			(*c)["exp"] = now.Add(10 * 365 * 24 * time.Hour).Unix()
+		})),
+		"lifetime TTL+skew+1s": forge(t, jwt.SigningMethodEdDSA, iss.Keys.priv, header, claims(func(c *jwt.MapClaims) {
+			(*c)["exp"] = now.Add(iss.TTL + DefaultClockSkew + time.Second).Unix()
+		})),
+		"missing iat":   forge(t, jwt.SigningMethodEdDSA, iss.Keys.priv, header, claims(func(c *jwt.MapClaims) { delete(*c, "iat") })),
 		"garbage":       "not.a.token",
 		"empty":         "",
 		"extra segment": good + ".x",
@@ -203,6 +210,20 @@ func TestVerifyAccessRefuses(t *testing.T) {
 		"wrong iss": "wrong issuer", "missing exp": "missing claims", "missing sub": "missing claims",
 		"missing sid": "missing claims", "future iat": "not valid yet", "garbage": "malformed",
 		"empty": "malformed", "extra segment": "malformed",
+		"exp in ten years": "lifetime longer than allowed", "lifetime TTL+skew+1s": "lifetime longer than allowed",
+		"missing iat": "missing claims",
+	}
+	// Clocks of instances may differ a little: iat up to the skew ahead, a lifetime up to the
+	// skew longer than the TTL, are accepted.
+	for name, mod := range map[string]func(*jwt.MapClaims){
+		"iat skew ahead": func(c *jwt.MapClaims) {
+			(*c)["iat"], (*c)["exp"] = now.Add(DefaultClockSkew).Unix(), now.Add(DefaultClockSkew+iss.TTL).Unix()
+		},
+		"lifetime TTL+skew": func(c *jwt.MapClaims) { (*c)["exp"] = now.Add(iss.TTL + DefaultClockSkew).Unix() },
+	} {
+		if _, err := iss.VerifyAccess(forge(t, jwt.SigningMethodEdDSA, iss.Keys.priv, header, claims(mod))); err != nil {
+			t.Errorf("%s: refused: %v", name, err)
+		}
 	}
 	for name, tok := range cases {
 		_, err := iss.VerifyAccess(tok)
