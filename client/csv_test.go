@@ -42,7 +42,7 @@ func hostileRows() []api.Transaction {
 			Currency: "USD", Direction: api.DirectionOut},
 		{ID: "tx2", SenderEmail: "@eve@example.com", RecipientEmail: "me@example.com", Amount: 1,
 			Status: api.StatusPending, CreatedBy: api.PartySender, CreatedAt: at,
-			Memo: s("\x1b]52;c;Y3VybCBldmlsLnNo\x07 \x1b]0;title\x1b\\ \x1b[2J \u009b31m \r\x00 \u202eevil \u2066x\u2069"),
+			Memo:    s("\x1b]52;c;Y3VybCBldmlsLnNo\x07 \x1b]0;title\x1b\\ \x1b[2J \u009b31m \r\x00 \u202eevil \u2066x\u2069"),
 			AppName: s("\tTAB"), AppEpPath: s("\r=CR"), Currency: "USD", Direction: api.DirectionIn},
 		{ID: "tx3", SenderEmail: "ann@example.com", RecipientEmail: "me@example.com", Amount: 12_345_678_000_000,
 			Status: api.StatusCancelled, CreatedBy: api.PartyRecipient, CreatedAt: at,
