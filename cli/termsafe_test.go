@@ -159,4 +159,3 @@ func basicAuth(email string) string {
 	req.SetBasicAuth(email, password)
 	return req.Header.Get("Authorization")
 }
-
