@@ -50,12 +50,14 @@ with its ledger in the data directory, so it works on its own.`,
 			}
 			demo, _ := cmd.Flags().GetBool("demo")
 			debug, _ := cmd.Flags().GetBool("debug")
-			return app.Run(cmd.Context(), app.Options{Config: cfg, Demo: demo, Debug: debug})
+			exportDir, _ := cmd.Flags().GetString("export-dir")
+			return app.Run(cmd.Context(), app.Options{Config: cfg, Demo: demo, Debug: debug, ExportDir: exportDir})
 		},
 	}
 	client.RegisterFlags(root.Flags())
 	root.Flags().Bool("demo", false, "embedded service only: ada@example.com pays you a little every 20 seconds")
 	root.Flags().Bool("debug", false, "write a debug log to syftwallet.log in the data directory")
+	root.Flags().String("export-dir", "", "folder where History's e writes CSV exports (default: the current directory)")
 	root.AddCommand(serveCmd())
 	root.AddCommand(sshCmd())
 	root.AddCommand(cli.Commands()...)

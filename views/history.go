@@ -1205,17 +1205,12 @@ func (h *History) footer() string {
 }
 
 // noteLines is the footer's note wrapped to the width, never cut: an export's path is shown
-// whole, so that it can be found. At most 4 lines; none when there is no note.
+// whole, so that it can be found (the table gives up the lines). One line when there is none.
 func (h *History) noteLines() []string {
 	if h.note == "" || h.exportReq != 0 {
 		return []string{""}
 	}
-	w := max(h.width, 10)
-	lines := strings.Split(ansi.Wrap(h.note, w, "/\\-_. "), "\n")
-	if len(lines) > 4 {
-		lines = append(lines[:3], Trunc(strings.Join(lines[3:], ""), w))
-	}
-	return lines
+	return strings.Split(ansi.Wrap(h.note, max(h.width, 10), "/\\-_. "), "\n")
 }
 
 // ShortHelp is the history screen's keys for the state it is in.
