@@ -51,13 +51,15 @@ with its ledger in the data directory, so it works on its own.`,
 			demo, _ := cmd.Flags().GetBool("demo")
 			debug, _ := cmd.Flags().GetBool("debug")
 			newKeys, _ := cmd.Flags().GetBool("new-keys")
-			return app.Run(cmd.Context(), app.Options{Config: cfg, Demo: demo, Debug: debug, NewKeys: newKeys})
+			exportDir, _ := cmd.Flags().GetString("export-dir")
+			return app.Run(cmd.Context(), app.Options{Config: cfg, Demo: demo, Debug: debug, NewKeys: newKeys, ExportDir: exportDir})
 		},
 	}
 	client.RegisterFlags(root.Flags())
 	root.Flags().Bool("demo", false, "embedded service only: ada@example.com pays you a little every 20 seconds")
 	root.Flags().Bool("debug", false, "write a debug log to syftwallet.log in the data directory")
 	root.Flags().Bool("new-keys", false, "embedded service only: make new keys when keys.json is missing, another keyset or damaged (see `syftwallet serve --help`)")
+	root.Flags().String("export-dir", "", "folder where History's e writes CSV exports (default: the current directory)")
 	root.AddCommand(serveCmd())
 	root.AddCommand(sshCmd())
 	root.AddCommand(cli.Commands()...)

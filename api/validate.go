@@ -5,6 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/termsafe"
 )
 
 // specialUse are top-level domains that strict validators (pydantic's EmailStr among them)
@@ -89,7 +90,8 @@ func CheckAmount(field string, m *money.Micros) (money.Micros, *Error) {
 	return *m, nil
 }
 
-// CheckMemo allows at most MaxMemoRunes characters of valid UTF-8.
+// CheckMemo allows at most MaxMemoRunes characters of valid UTF-8, none of them a control or
+// bidi character (CheckPrintable).
 func CheckMemo(field string, memo *string) *Error {
 	if memo == nil {
 		return nil
@@ -97,7 +99,20 @@ func CheckMemo(field string, memo *string) *Error {
 	if !utf8.ValidString(*memo) || utf8.RuneCountInString(*memo) > MaxMemoRunes {
 		return Invalid(field, "The memo must be at most 280 characters.")
 	}
-	return nil
+	return CheckPrintable(field, "The memo", *memo)
+}
+
+// CheckPrintable refuses text that a terminal would act on, or show in another order than it
+// is stored, when another person's wallet displays it: C0 controls (line breaks and tabs
+// included), DEL, C1 controls, bidi overrides, embeddings, isolates and marks, the line and
+// paragraph separators, and bytes that are not UTF-8 (the runes termsafe escapes on display).
+// what names the value in the sentence ("The memo"). Every free-text field the service stores
+// goes through it: memos, metadata, organizations, app names and endpoints.
+func CheckPrintable(field, what, s string) *Error {
+	if termsafe.IsSafe(s) {
+		return nil
+	}
+	return Invalid(field, what+" must not contain control characters (line breaks, tabs, escape codes) or bidi controls.")
 }
 
 // CheckMetadata allows a flat object of at most MaxMetadataKeys string values.
@@ -108,6 +123,12 @@ func CheckMetadata(field string, md map[string]string) *Error {
 	for k, v := range md {
 		if k == "" || len(k) > 40 || len(v) > 500 || !utf8.ValidString(k) || !utf8.ValidString(v) {
 			return Invalid(field, "Metadata keys must be 1 to 40 characters and values at most 500.")
+		}
+		if e := CheckPrintable(field, "Metadata", k); e != nil {
+			return e
+		}
+		if e := CheckPrintable(field, "Metadata", v); e != nil {
+			return e
 		}
 	}
 	return nil

@@ -54,6 +54,8 @@ type Options struct {
 	Debug bool
 	// NewKeys lets the embedded service make new keys where the ledger's are lost (service.Options).
 	NewKeys bool
+	// ExportDir is where History's CSV exports go; "" means the current directory.
+	ExportDir string
 	// Getenv reads the environment (NO_COLOR); nil means os.LookupEnv.
 	Getenv func(string) (string, bool)
 	// TokenStore replaces the keyring (tests, the SSH host).
@@ -160,10 +162,23 @@ func (a *App) Model(ctx context.Context) *ui.Model {
 	}
 	return ui.New(ui.Options{
 		Ctx: ctx, Client: a.client, Theme: theme.Resolve(a.cfg.Theme, a.opts.Getenv), Keys: a.cfg.Keys,
-		Server: a.server, Embedded: a.embedded, ExportDir: filepath.Join(a.cfg.DataDir, "exports"),
+		Server: a.server, Embedded: a.embedded, ExportDir: ExportDir(a.opts.ExportDir),
 		PayThreshold: threshold, Resume: true, Email: a.cfg.Email, RegisterHint: hint, Suggest: suggest,
 		Logger: a.log, Dark: true,
 	})
+}
+
+// ExportDir is the folder exports go to, as an absolute path so that the wallet can show the
+// whole of it: dir, or the current directory when dir is "" (a person exporting from a shell
+// expects the file where they are, as with `history --csv > file`).
+func ExportDir(dir string) string {
+	if dir == "" {
+		dir = "."
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs
+	}
+	return dir
 }
 
 // Close stops the demo, the client and the embedded service, and closes the log. Safe to call

@@ -159,3 +159,21 @@ func TestEnsureDemoAccountsIsIdempotent(t *testing.T) {
 		t.Fatalf("creating ada again: %v", err)
 	}
 }
+
+// TestExportDirIsWhereThePersonIs: History's exports go to the current directory unless
+// --export-dir names another, always as an absolute path (the wallet shows it whole).
+func TestExportDirIsWhereThePersonIs(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]string{"": wd, "exports": filepath.Join(wd, "exports"), "/srv/x/../y": "/srv/y"} {
+		if got := ExportDir(in); got != want {
+			t.Errorf("ExportDir(%q) = %q, want %q", in, got, want)
+		}
+	}
+	a := &App{opts: Options{ExportDir: "out"}, cfg: embeddedConfig(t)}
+	if got := a.Model(context.Background()).Common().ExportDir; got != filepath.Join(wd, "out") {
+		t.Errorf("the wallet exports to %q", got)
+	}
+}

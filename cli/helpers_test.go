@@ -44,16 +44,17 @@ func TestMain(m *testing.M) {
 
 // env is one accounting service on a temporary ledger and the environment the commands see.
 type env struct {
-	t    *testing.T
-	base string // the service's own URL
-	stop func()
-	vars map[string]string
+	t     *testing.T
+	base  string // the service's own URL
+	stop  func()
+	vars  map[string]string
+	store *sqlite.Store // the service's ledger, to write what the service would refuse (old data)
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	base, stop := startService(t)
-	e := &env{t: t, base: base, stop: stop, vars: baseVars(t)}
+	base, stop, store := startService(t)
+	e := &env{t: t, base: base, stop: stop, vars: baseVars(t), store: store}
 	e.vars["SYFTBOX_ACCOUNTING_URL"] = base
 	return e
 }
@@ -62,7 +63,7 @@ func newEnv(t *testing.T) *env {
 // with sign-in (sessions, MFA) and the live events hub fed by the ledger's commits. (This is the
 // assembly service.Start is to have; while it has not got the sign-in store and the hub yet,
 // the tests assemble it here so that every command runs against the enhanced layer.)
-func startService(t *testing.T) (url string, stop func()) {
+func startService(t *testing.T) (url string, stop func(), store *sqlite.Store) {
 	t.Helper()
 	ctx := context.Background()
 	var h *hub.Hub
@@ -104,7 +105,7 @@ func startService(t *testing.T) (url string, stop func()) {
 		})
 	}
 	t.Cleanup(stop)
-	return hs.URL, stop
+	return hs.URL, stop, store
 }
 
 // baseVars isolates a command from the machine: its own config and data directories.

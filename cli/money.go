@@ -1,8 +1,8 @@
 package cli
 
 import (
-	"encoding/csv"
 	"fmt"
+	"iter"
 	"strings"
 	"time"
 
@@ -166,7 +166,7 @@ go on from the page before), or with --all every page. Filters combine.`,
 	f.StringVar(&minAmount, "min-amount", "", "only amounts from this one")
 	f.StringVar(&maxAmount, "max-amount", "", "only amounts up to this one")
 	f.StringVar(&q.Q, "search", "", "only where memo, app name or counterparty contain this text")
-	f.BoolVar(&csvOut, "csv", false, "print CSV (id,createdAt,direction,counterparty,amount,currency,status,memo)")
+	f.BoolVar(&csvOut, "csv", false, "print CSV: the wallet's export columns, text cells escaped and formula-safe (see the README)")
 	cmd := command(o, c, func(r *run, _ []string) error {
 		var err error
 		if q.Since, err = parseWhen("--since", since); err != nil {
@@ -193,6 +193,10 @@ go on from the page before), or with --all every page. Filters combine.`,
 		if _, err := r.signedIn(); err != nil {
 			return err
 		}
+		if csvOut {
+			_, err := client.WriteCSV(r.stdout, firstPages(r.c.HistoryPages(r.ctx, q), all))
+			return err
+		}
 		me := r.c.Session().Email
 		doc := historyJSON{Transactions: []transactionJSON{}}
 		var txs []api.Transaction
@@ -213,11 +217,8 @@ go on from the page before), or with --all every page. Filters combine.`,
 		for _, t := range txs {
 			doc.Transactions = append(doc.Transactions, transactionOf(t, me))
 		}
-		switch {
-		case r.json:
+		if r.json {
 			return r.emit(doc)
-		case csvOut:
-			return writeCSV(r, doc.Transactions)
 		}
 		if len(txs) == 0 {
 			fmt.Fprintln(r.stdout, "No transactions.")
@@ -248,27 +249,15 @@ go on from the page before), or with --all every page. Filters combine.`,
 	return cmd
 }
 
-func writeCSV(r *run, txs []transactionJSON) error {
-	w := csv.NewWriter(r.stdout)
-	_ = w.Write([]string{"id", "createdAt", "direction", "counterparty", "amount", "currency", "status", "memo"})
-	for _, t := range txs {
-		memo := ""
-		if t.Memo != nil {
-			memo = *t.Memo
+// firstPages is every page of pages with all, else only the first.
+func firstPages(pages iter.Seq2[client.HistoryPage, error], all bool) iter.Seq2[client.HistoryPage, error] {
+	return func(yield func(client.HistoryPage, error) bool) {
+		for p, err := range pages {
+			if !yield(p, err) || !all {
+				return
+			}
 		}
-		_ = w.Write([]string{t.ID, t.CreatedAt.UTC().Format(api.TimeLayout), t.Direction, t.Counterparty,
-			t.Amount, t.Currency, t.Status, csvSafe(memo)})
 	}
-	w.Flush()
-	return w.Error()
-}
-
-// csvSafe keeps a memo from being read as a formula by a spreadsheet.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 // parseWhen reads an RFC 3339 time or a date (midnight UTC).

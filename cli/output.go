@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/termsafe"
 )
 
 // The --json documents. Field names are camelCase; every field is always present (null when it
@@ -97,11 +99,37 @@ type errorJSON struct {
 	} `json:"error"`
 }
 
-// writeJSON writes v as one line of JSON.
+// writeJSON writes v as one line of JSON. Strings keep their exact values; what encoding/json
+// leaves raw and a terminal could act on (DEL, C1 controls, bidi controls) is written as a
+// \u escape, so the document is safe to print and decodes to the same values.
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(jsonEscape(b.Bytes()))
+	return err
+}
+
+// jsonEscape writes every rune termsafe calls unsafe as a JSON \u escape. In encoded JSON such
+// runes can only be inside strings (the encoder already escapes C0 controls there), apart from
+// the encoder's final line feed, which stays.
+func jsonEscape(doc []byte) []byte {
+	s := string(doc)
+	if termsafe.IsSafe(strings.TrimSuffix(s, "\n")) {
+		return doc
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if r == '\n' || !termsafe.Unsafe(r) {
+			b.WriteRune(r) // encoding/json wrote only valid UTF-8
+			continue
+		}
+		fmt.Fprintf(&b, "\\u%04x", r)
+	}
+	return []byte(b.String())
 }
 
 // places is the number of fractional digits that shows every amount exactly, at least 2.
@@ -133,6 +161,8 @@ func table(w io.Writer, rows [][]string, right map[int]bool) {
 	var widths []int
 	for _, row := range rows {
 		for i, cell := range row {
+			row[i] = termsafe.String(cell) // a cell is one line, whatever the service sent
+			cell = row[i]
 			if i >= len(widths) {
 				widths = append(widths, 0)
 			}
@@ -166,8 +196,9 @@ func localTime(t time.Time) string {
 	return t.Local().Format("2006-01-02 15:04:05")
 }
 
-// oneLine makes a memo fit on one line of a table.
+// oneLine makes a memo fit on one line of a table: spaces collapsed, controls escaped (before
+// cutting, which would otherwise keep an escape sequence whole as if it had no width).
 func oneLine(s string, width int) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = termsafe.String(strings.Join(strings.Fields(s), " "))
 	return ansi.Truncate(s, width, "…")
 }

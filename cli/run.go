@@ -16,6 +16,7 @@ import (
 	"github.com/syftbox/syftwallet/app"
 	"github.com/syftbox/syftwallet/client"
 	"github.com/syftbox/syftwallet/service"
+	"github.com/syftbox/syftwallet/termsafe"
 )
 
 // run is one invocation of a command: its configuration, I/O and (once connected) its client.
@@ -50,8 +51,14 @@ func command(o *options, c *cobra.Command, fn func(r *run, args []string) error)
 	c.Flags().BoolVar(&common.json, "json", false, "print one JSON document (see the README for its schema)")
 	c.Args = wrapArgs(c.Args)
 	c.RunE = func(cmd *cobra.Command, args []string) error {
-		r := &run{o: o, cmd: cmd, ctx: cmd.Context(), json: common.json,
-			stdout: cmd.OutOrStdout(), stderr: cmd.ErrOrStderr()}
+		// Everything written for people passes termsafe: text from the service (memos, app names,
+		// addresses, its messages) never reaches the terminal as a control sequence. --json
+		// documents keep exact values, their strings escaped by writeJSON.
+		stdout, stderr := termsafe.NewWriter(cmd.OutOrStdout()), termsafe.NewWriter(cmd.ErrOrStderr())
+		r := &run{o: o, cmd: cmd, ctx: cmd.Context(), json: common.json, stdout: stdout, stderr: stderr}
+		if r.json {
+			r.stdout = cmd.OutOrStdout()
+		}
 		if r.ctx == nil {
 			r.ctx = context.Background()
 		}
@@ -62,6 +69,7 @@ func command(o *options, c *cobra.Command, fn func(r *run, args []string) error)
 		if cerr := r.close(); err == nil && cerr != nil {
 			err = &serviceFailure{err: cerr}
 		}
+		_, _ = stdout.Flush(), stderr.Flush()
 		if err == nil {
 			return nil
 		}
@@ -71,10 +79,17 @@ func command(o *options, c *cobra.Command, fn func(r *run, args []string) error)
 			doc.Error.Code, doc.Error.Message, doc.Error.ExitCode = errorCode(err), err.Error(), ExitCode(err)
 			_ = writeJSON(r.stdout, doc)
 		}
-		return err
+		return &shown{err: err}
 	}
 	return c
 }
+
+// shown is a command's error as main prints it: its sentence may hold the service's text, so it
+// is escaped like every other human output (errors.As still finds what it wraps).
+type shown struct{ err error }
+
+func (e *shown) Error() string { return termsafe.Text(e.err.Error()) }
+func (e *shown) Unwrap() error { return e.err }
 
 // wrapArgs makes a cobra argument check's refusal a usage error.
 func wrapArgs(check cobra.PositionalArgs) cobra.PositionalArgs {

@@ -108,7 +108,7 @@ func (s *Server) updateOrganization(w http.ResponseWriter, r *http.Request, p *P
 func (s *Server) userJSON(a ledger.Account) api.User { return a.API(s.cfg.Currency) }
 
 // cleanText trims an optional free-text field; empty becomes null. At most maxTextRunes
-// characters of valid UTF-8 without control characters.
+// characters of valid UTF-8 without control or bidi characters (api.CheckPrintable).
 func cleanText(field string, v *string) (*string, *api.Error) {
 	if v == nil {
 		return nil, nil
@@ -120,10 +120,13 @@ func cleanText(field string, v *string) (*string, *api.Error) {
 	if !utf8.ValidString(t) || utf8.RuneCountInString(t) > maxTextRunes {
 		return nil, api.Invalid(field, field+" must be at most 255 characters.")
 	}
-	for _, c := range t {
-		if c < 0x20 || c == 0x7f {
-			return nil, api.Invalid(field, field+" must not contain control characters.")
-		}
+	what := map[string]string{"organization": "The organization", "appName": "The app name",
+		"appEpPath": "The app endpoint"}[field]
+	if what == "" {
+		what = field
+	}
+	if e := api.CheckPrintable(field, what, t); e != nil {
+		return nil, e
 	}
 	return &t, nil
 }

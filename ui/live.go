@@ -155,7 +155,7 @@ func (m *Model) feedChanged(st events.State) tea.Cmd {
 	case events.Reconnecting:
 		m.feed = feedState{mode: feedReconnecting, nextTry: st.NextTry, attempt: st.Attempt}
 		if st.Err != nil {
-			m.feed.err = st.Err.Error()
+			m.feed.err = safeErr(st.Err).Error()
 		}
 		return m.ensureTick()
 	case events.Offline:
@@ -175,7 +175,7 @@ func (m *Model) liveEnded(msg liveEndedMsg) tea.Cmd {
 		return m.endSession("Your session was ended (signed out from another device, or your password changed).")
 	}
 	if msg.err != nil {
-		m.feed.err = msg.err.Error()
+		m.feed.err = safeErr(msg.err).Error()
 	}
 	return nil
 }
@@ -201,7 +201,7 @@ func (m *Model) event(ev api.Event) tea.Cmd {
 			m.log.Debug("bad transaction event", "type", ev.Type, "err", err)
 			return nil
 		}
-		return m.txEvent(ev.Type, tx, at)
+		return m.txEvent(ev.Type, cleaned(tx), at) // as the client's answers are (inbound.go)
 	case ev.Type == api.EventSecurityMFAChanged:
 		if m.expected(ev.Type) {
 			// The person's own change in this wallet: the screen that made it said so already.

@@ -137,6 +137,7 @@ func New(o Options) *Model {
 	if o.Server == "" {
 		o.Server = "service"
 	}
+	o.Client = safeFor(o.Client) // every screen sees the service's text escaped (inbound.go)
 	m := &Model{opts: o, log: o.Logger.With("component", "ui"), themeName: o.Theme, dark: o.Dark}
 	m.keys = views.DefaultKeyMap()
 	if err := m.keys.Apply(o.Keys); err != nil {

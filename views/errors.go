@@ -5,11 +5,18 @@ import (
 	"errors"
 
 	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/termsafe"
 )
 
 // ErrorField says which form field an error from the client belongs to ("" for the whole screen)
-// and the sentence to show. The client's typed errors already read as sentences.
+// and the sentence to show. The client's typed errors already read as sentences; the sentence
+// is escaped (termsafe), since it may quote the service.
 func ErrorField(err error) (field, msg string) {
+	field, msg = errorField(err)
+	return field, termsafe.String(msg)
+}
+
+func errorField(err error) (field, msg string) {
 	if err == nil {
 		return "", ""
 	}
@@ -32,11 +39,14 @@ func ErrorField(err error) (field, msg string) {
 		}
 		return "", err.Error()
 	}
-	return "", Message(err)
+	return "", message(err)
 }
 
-// Message is an error as one sentence for the screen.
-func Message(err error) string {
+// Message is an error as one sentence for the screen, escaped (termsafe): it may quote the
+// service, whose messages are text from elsewhere like any other.
+func Message(err error) string { return termsafe.String(message(err)) }
+
+func message(err error) string {
 	switch {
 	case err == nil:
 		return ""

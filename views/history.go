@@ -2,13 +2,9 @@ package views
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +13,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/client"
@@ -698,108 +695,24 @@ func (h *History) export() tea.Cmd {
 	h.note, h.noteBad = "", false
 	c, q := h.c, h.q
 	dir := c.ExportDir
+	if dir == "" {
+		// No folder given (the SSH host): a remote person must not write files on the host.
+		h.exportReq = 0
+		h.note, h.noteBad = "✗ Export is off here: this wallet has no folder to write to.", true
+		return nil
+	}
 	name := "syftwallet-history-" + c.now().Format("20060102-150405") + ".csv"
 	return tea.Batch(h.spin.Tick, func() tea.Msg {
-		if dir == "" {
-			d, err := client.DefaultDataDir()
-			if err != nil {
-				return histExportMsg{reqID: id, err: err}
-			}
-			dir = filepath.Join(d, "exports")
-		}
 		ctx := c.Ctx
 		if ctx == nil {
 			ctx = context.Background()
 		}
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Minute)
 		defer cancel()
-		path, n, err := ExportCSV(ctx, c.Client, q, dir, name)
+		q.Cursor, q.Offset, q.Limit = "", 0, histExportMax
+		path, n, err := client.ExportCSV(ctx, c.Client.HistoryPages(ctx, q), dir, name)
 		return histExportMsg{reqID: id, path: path, rows: n, err: err}
 	})
-}
-
-// ExportCSV writes every transaction that q lets through to a new CSV file named name in dir,
-// fetching the pages one after another and streaming them to the file (never all in memory). It
-// writes to a temporary file and renames it when complete, so a failed export leaves nothing.
-// Cells that a spreadsheet would read as a formula are prefixed with a quote.
-func ExportCSV(ctx context.Context, cl ExportClient, q client.HistoryQuery, dir, name string) (string, int, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", 0, fmt.Errorf("cannot create the export folder: %w", err)
-	}
-	f, err := os.CreateTemp(dir, ".export-*.csv")
-	if err != nil {
-		return "", 0, fmt.Errorf("cannot write to the export folder: %w", err)
-	}
-	tmp := f.Name()
-	fail := func(err error) (string, int, error) {
-		_ = f.Close()
-		_ = os.Remove(tmp)
-		return "", 0, err
-	}
-	w := csv.NewWriter(f)
-	_ = w.Write([]string{"id", "created_at", "resolved_at", "direction", "counterparty", "sender", "recipient",
-		"amount", "currency", "status", "memo", "app_name", "app_endpoint", "created_by", "resolved_by", "metadata"})
-	q.Cursor, q.Offset, q.Limit = "", 0, histExportMax
-	n := 0
-	for page, err := range cl.HistoryPages(ctx, q) {
-		if err != nil {
-			return fail(err)
-		}
-		for _, tx := range page.Transactions {
-			if err := w.Write(csvRow(tx)); err != nil {
-				return fail(err)
-			}
-			n++
-		}
-		w.Flush()
-		if err := w.Error(); err != nil {
-			return fail(err)
-		}
-	}
-	if err := f.Close(); err != nil {
-		_ = os.Remove(tmp)
-		return "", 0, err
-	}
-	path := filepath.Join(dir, name)
-	for i := 1; ; i++ {
-		if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
-			break
-		}
-		path = filepath.Join(dir, strings.TrimSuffix(name, ".csv")+"-"+strconv.Itoa(i)+".csv")
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		return "", 0, err
-	}
-	return path, n, nil
-}
-
-func csvRow(tx api.Transaction) []string {
-	opt := func(s *string) string {
-		if s == nil {
-			return ""
-		}
-		return *s
-	}
-	resolved := ""
-	if tx.ResolvedAt != nil && !tx.ResolvedAt.IsZero() {
-		resolved = tx.ResolvedAt.UTC().Format(time.RFC3339Nano)
-	}
-	amount := tx.Amount.String()
-	if tx.Direction == api.DirectionOut {
-		amount = (-tx.Amount).String()
-	}
-	var meta []string
-	for _, k := range slices.Sorted(mapKeys(tx.Metadata)) {
-		meta = append(meta, k+"="+tx.Metadata[k])
-	}
-	// The amount is a number this program wrote; every other cell may hold someone's text.
-	return []string{
-		CSVSafe(tx.ID), tx.CreatedAt.UTC().Format(time.RFC3339Nano), resolved, CSVSafe(tx.Direction),
-		CSVSafe(tx.Counterparty()), CSVSafe(tx.SenderEmail), CSVSafe(tx.RecipientEmail), amount,
-		CSVSafe(tx.Currency), CSVSafe(tx.Status), CSVSafe(opt(tx.Memo)), CSVSafe(opt(tx.AppName)),
-		CSVSafe(opt(tx.AppEpPath)), CSVSafe(tx.CreatedBy), CSVSafe(opt(tx.ResolvedBy)), CSVSafe(strings.Join(meta, "; ")),
-	}
 }
 
 func mapKeys(m map[string]string) func(func(string) bool) {
@@ -810,23 +723,6 @@ func mapKeys(m map[string]string) func(func(string) bool) {
 			}
 		}
 	}
-}
-
-// CSVSafe keeps a spreadsheet from reading a cell as a formula: text starting with =, +, -, @,
-// a tab or a carriage return gets a leading quote (OWASP's advice for CSV injection).
-func CSVSafe(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
-	}
-	// Full-width look-alikes some spreadsheets also accept.
-	if r := []rune(s)[0]; r == '＝' || r == '＋' || r == '－' || r == '＠' {
-		return "'" + s
-	}
-	return s
 }
 
 // --- live ------------------------------------------------------------------------------------
@@ -1018,7 +914,7 @@ func (h *History) key(msg tea.KeyPressMsg) tea.Cmd {
 
 // chrome is the number of lines around the rows: title, filter, header, footer, and the prompt.
 func (h *History) chrome() int {
-	n := 4
+	n := 3 + len(h.noteLines())
 	if h.filterErr != "" {
 		n++
 	}
@@ -1282,7 +1178,11 @@ func (h *History) footer() string {
 		if h.noteBad {
 			st = t.Error
 		}
-		return st.Render(Trunc(h.note, h.width))
+		lines := h.noteLines()
+		for i, l := range lines {
+			lines[i] = st.Render(l)
+		}
+		return strings.Join(lines, "\n")
 	}
 	if !h.loaded || h.Loaded() == 0 {
 		return ""
@@ -1302,6 +1202,15 @@ func (h *History) footer() string {
 		parts = append(parts, h.spin.View()+" "+t.Muted.Render("loading"))
 	}
 	return Trunc(strings.Join(parts, t.Faint.Render(" · ")), h.width)
+}
+
+// noteLines is the footer's note wrapped to the width, never cut: an export's path is shown
+// whole, so that it can be found (the table gives up the lines). One line when there is none.
+func (h *History) noteLines() []string {
+	if h.note == "" || h.exportReq != 0 {
+		return []string{""}
+	}
+	return strings.Split(ansi.Wrap(h.note, max(h.width, 10), "/\\-_. "), "\n")
 }
 
 // ShortHelp is the history screen's keys for the state it is in.
@@ -1326,7 +1235,9 @@ func (h *History) ShortHelp() []key.Binding {
 	if h.detail {
 		return []key.Binding{withDesc(hk.Close, "close"), conf, canc, hk.Up, hk.Down}
 	}
-	out := []key.Binding{hk.Down, hk.Filter, hk.Detail, conf, canc, hk.Export}
+	exp := hk.Export
+	exp.SetEnabled(h.c.ExportDir != "")
+	out := []key.Binding{hk.Down, hk.Filter, hk.Detail, conf, canc, exp}
 	if h.filterText != "" {
 		out = append(out, withDesc(hk.Close, "clear filter"))
 	}
