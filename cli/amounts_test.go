@@ -120,7 +120,9 @@ func payScreen(t *testing.T, amount, again string) (money.Micros, string) {
 	step(viewstest.Key("tab"))
 	step(tea.PasteMsg{Content: amount})
 	step(viewstest.Key("enter"))
-	shown := func() string { return strings.Join(strings.Fields(strings.ReplaceAll(ansi.Strip(s.View()), "│", " ")), " ") }
+	shown := func() string {
+		return strings.Join(strings.Fields(strings.ReplaceAll(ansi.Strip(s.View()), "│", " ")), " ")
+	}
 	if !strings.Contains(shown(), "Review payment") {
 		return 0, shown()
 	}

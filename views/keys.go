@@ -242,10 +242,11 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"security.up": &k.Security.Up, "security.down": &k.Security.Down,
 		"security.open": &k.Security.Open, "security.mfa": &k.Security.MFA,
 		"security.password": &k.Security.Password, "security.logout_all": &k.Security.LogoutAll,
-		// sign_out kept its name when it moved from a global key (ctrl+l) to the Security screen.
-		"sign_out": &k.Security.SignOut,
 		"security.colours": &k.Security.Colour, "security.copy": &k.Security.Copy,
 		"security.back": &k.Security.Back,
+
+		// sign_out kept its name when it moved from a global key (ctrl+l) to the Security screen.
+		"sign_out": &k.Security.SignOut,
 	}
 }
 

@@ -22,13 +22,13 @@ import (
 type secState int
 
 const (
-	secMenu      secState = iota
-	secEnroll             // the QR code, the secret and the first code
-	secCodes              // the recovery codes, shown once
-	secDisable            // a code to turn two-factor off
-	secPassword           // old, new, repeat
-	secLogoutAsk          // sign out everywhere? y/n
-	secSignOutAsk         // sign out of this session? y/n
+	secMenu       secState = iota
+	secEnroll              // the QR code, the secret and the first code
+	secCodes               // the recovery codes, shown once
+	secDisable             // a code to turn two-factor off
+	secPassword            // old, new, repeat
+	secLogoutAsk           // sign out everywhere? y/n
+	secSignOutAsk          // sign out of this session? y/n
 )
 
 // The menu's entries, in order.
