@@ -558,14 +558,17 @@ func (m *Model) render() string {
 		msg := t.Warning.Render("The window is too small.") + "\n" +
 			t.Muted.Render(views.Trunc("syftwallet needs at least 80 × 24;", m.width)) + "\n" +
 			t.Muted.Render(views.Trunc("this one is "+itoa(m.width)+" × "+itoa(m.height)+".", m.width))
-		// Only quit acts here (keyTooSmall): while money moves, its question is drawn too.
-		y, n := m.keys.Confirm.Yes.Help().Key, m.keys.Confirm.No.Help().Key
-		switch {
-		case m.confirmQuit:
+		// Only quit acts here (keyTooSmall), and it says so; while money moves, its question is
+		// drawn here too.
+		k := m.keys
+		if m.confirmQuit {
 			msg += "\n\n" + t.Warning.Render(views.Trunc("A payment is being sent: quit anyway?", m.width)) + "\n" +
-				t.Muted.Render(views.Trunc(y+" quit anyway · "+n+" stay", m.width))
-		case m.busy():
-			msg += "\n\n" + t.Warning.Render(views.Trunc("A payment is being sent.", m.width))
+				t.Muted.Render(views.Trunc(k.Confirm.Yes.Help().Key+" quit anyway · "+k.Confirm.No.Help().Key+" stay", m.width))
+		} else {
+			msg += "\n" + t.Faint.Render(views.Trunc("Enlarge it to go on; "+k.Global.Quit.Help().Key+" quits.", m.width))
+			if m.busy() {
+				msg += "\n\n" + t.Warning.Render(views.Trunc("A payment is being sent.", m.width))
+			}
 		}
 		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, msg)
 	}

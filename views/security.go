@@ -686,6 +686,23 @@ func (s *Security) menuView() string {
 		{k.Colour, "Colours", colours, "Turn colours off for this session (for SSH clients)."},
 	}
 	labW := 28
+	var tail strings.Builder
+	if s.note != "" {
+		st := t.Positive
+		if s.noteBad {
+			st = t.Error
+		}
+		tail.WriteString("\n" + st.Render(wrap(s.note, inner)))
+	}
+	if s.waiting != 0 {
+		tail.WriteString("\n" + s.spin.View() + " " + t.Muted.Render("Asking the service…"))
+	}
+	// Two lines an item, a blank line between items, unless that leaves the news no room (80×24).
+	lines := 2 + 3*len(items) - 1 // the title, a blank line, the items
+	if tail.Len() > 0 {
+		lines += 1 + strings.Count(tail.String(), "\n") // a blank line, then the news
+	}
+	spaced := lines+2 <= s.height // and the border
 	var b strings.Builder
 	b.WriteString(t.Title.Render("Security") + "  " + t.Faint.Render(Trunc(s.c.Email, inner-10)) + "\n\n")
 	for i, it := range items {
@@ -698,20 +715,11 @@ func (s *Security) menuView() string {
 		keyHint := t.Key.Render(Fit(it.key.Help().Key, 2))
 		b.WriteString(mark + keyHint + " " + lab + " " + it.val + "\n")
 		b.WriteString("     " + t.Faint.Render(Trunc(it.about, inner-5)) + "\n")
-		if i < len(items)-1 {
+		if i < len(items)-1 && spaced {
 			b.WriteString("\n")
 		}
 	}
-	if s.note != "" {
-		st := t.Positive
-		if s.noteBad {
-			st = t.Error
-		}
-		b.WriteString("\n" + st.Render(wrap(s.note, inner)))
-	}
-	if s.waiting != 0 {
-		b.WriteString("\n" + s.spin.View() + " " + t.Muted.Render("Asking the service…"))
-	}
+	b.WriteString(tail.String())
 	box := t.Panel.Width(s.panelWidth()).Render(strings.TrimRight(b.String(), "\n"))
 	return lipgloss.Place(s.width, s.height, lipgloss.Center, lipgloss.Center, box)
 }

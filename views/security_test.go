@@ -336,3 +336,27 @@ func TestSecuritySignOutRebinds(t *testing.T) {
 		t.Fatal("the rebound key does not ask")
 	}
 }
+
+// With the sign-out item the menu still fits 80×24 whole with news and a spinner under it: the
+// blank lines between items go first.
+func TestSecurityMenuFitsAt80x24(t *testing.T) {
+	fc := newFake()
+	s := newSecurity(t, fc)
+	s.SetSize(78, 21) // the content area of 80×24
+	s.note, s.noteBad = "✗ Could not start two-factor set-up: the service did not answer in time; check your connection and try again.", true
+	s.waiting = 1
+	lines := strings.Split(plain(s), "\n")
+	if len(lines) > 21 || !strings.Contains(plain(s), "╰") || !strings.Contains(plain(s), "try again") {
+		t.Fatalf("%d lines, cut:\n%s", len(lines), plain(s))
+	}
+	s.note, s.waiting = "", 0
+	blank := 0
+	for _, l := range strings.Split(plain(s), "\n") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "│") && strings.TrimSpace(strings.Trim(l, "│")) == "" {
+			blank++
+		}
+	}
+	if blank != 5 {
+		t.Fatalf("without news the items should be spaced (5 blank lines, got %d):\n%s", blank, plain(s))
+	}
+}
