@@ -70,7 +70,7 @@ printed to stderr before anything is sent. Running the same payment again with t
 	}
 	f := c.Flags()
 	f.StringVar(&to, "to", "", "the recipient's email address (required)")
-	f.StringVar(&amt, "amount", "", "the amount, a decimal such as 12.50 (required; at most 6 decimals)")
+	f.StringVar(&amt, "amount", "", "the amount, such as 12.50 or 1,250.00 (required; a point for cents, at most 6 decimals)")
 	f.StringVar(&memo, "memo", "", "a note for both parties (at most 280 characters)")
 	f.StringVar(&key, "idempotency-key", "", "makes retrying this payment safe (default: generated and printed)")
 	f.BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
@@ -81,9 +81,10 @@ printed to stderr before anything is sent. Running the same payment again with t
 		if strings.TrimSpace(amt) == "" {
 			return usagef("Give the amount with --amount, e.g. --amount 12.50.")
 		}
-		m, err := money.Parse(amt)
-		if err != nil || m <= 0 || strings.ContainsAny(amt, "eE") { // 1e5 is a slip, not 100000
-			return usagef("The amount must be a positive decimal with at most 6 decimals, such as 12.50.")
+		// The wallet's Pay screen reads amounts with the same parser: 0,99 is refused, never 99.
+		m, err := money.ParseHumanPositive(amt)
+		if err != nil {
+			return usagef("--amount: %s", err)
 		}
 		if !yes && !r.terminal() {
 			return usagef("Refusing to pay without --yes: stdin is not a terminal, so no one can confirm.")
@@ -279,9 +280,9 @@ func parseBound(flag, s string) (money.Micros, error) {
 	if strings.TrimSpace(s) == "" {
 		return 0, nil
 	}
-	m, err := money.Parse(s)
-	if err != nil || m < 0 {
-		return 0, usagef("%s must be an amount such as 12.50.", flag)
+	m, err := money.ParseHuman(s) // as the wallet's History filter reads >10 and <5
+	if err != nil {
+		return 0, usagef("%s: %s", flag, err)
 	}
 	return m, nil
 }

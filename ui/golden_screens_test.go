@@ -20,8 +20,7 @@ func signedIn(t *testing.T, tm *teatest.TestModel) {
 func payForm(t *testing.T, tm *teatest.TestModel, amount string) {
 	signedIn(t, tm)
 	keys(tm, "2")
-	waitText(t, tm, "Pay someone")
-	keys(tm, "enter") // the number keys browse; enter starts typing
+	waitText(t, tm, "Pay someone") // the recipient has the focus
 	typeInto(tm, "ada@example.com")
 	keys(tm, "tab")
 	typeInto(tm, amount)
@@ -61,8 +60,7 @@ func screenScenes() []scene {
 		{name: "tokens-created", drive: func(t *testing.T, tm *teatest.TestModel) {
 			signedIn(t, tm)
 			keys(tm, "4")
-			waitText(t, tm, "Transaction tokens")
-			keys(tm, "enter")
+			waitText(t, tm, "Transaction tokens") // the recipient has the focus
 			typeInto(tm, "grace@example.com")
 			keys(tm, "enter")
 		}, ready: "another token"},

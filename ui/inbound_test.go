@@ -305,7 +305,7 @@ func ptr(s string) *string { return &s }
 
 // switchTo opens a screen as the number keys do.
 func switchTo(m *Model, id views.ID) {
-	_, cmd := m.Update(views.SwitchMsg{To: id, Cycle: true})
+	_, cmd := m.Update(views.SwitchMsg{To: id})
 	settle(m, cmd)
 }
 

@@ -216,18 +216,6 @@ func (m *Model) resume() tea.Cmd {
 	}
 }
 
-// signedOutDoneMsg is the answer to signing out.
-type signedOutDoneMsg struct{ err error }
-
-func (m *Model) signOut() tea.Cmd {
-	c, ctx := m.opts.Client, m.opts.Ctx
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		return signedOutDoneMsg{err: c.Logout(ctx)}
-	}
-}
-
 // Update routes a message: the root's own first, keys and pastes to the active screen only, and
 // every other message (answers, ticks, live changes) to every screen.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -243,11 +231,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
 	case tea.PasteMsg:
+		if m.tooSmall() {
+			return m, nil // nothing is typed into a screen that cannot be seen
+		}
 		return m, m.toActive(msg)
 	case resumedMsg:
 		return m, m.resumed(msg)
-	case signedOutDoneMsg:
-		return m, m.endSession("You are signed out.")
 	case views.SignedInMsg:
 		return m, m.signedIn(msg)
 	case views.MFANeededMsg:
@@ -294,6 +283,12 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, g.ForceQuit) {
 		return m.quit()
 	}
+	if m.tooSmall() {
+		return m.keyTooSmall(msg)
+	}
+	if key.Matches(msg, g.Redraw) {
+		return tea.ClearScreen
+	}
 	if m.confirmQuit {
 		switch {
 		case key.Matches(msg, m.keys.Confirm.Yes):
@@ -310,9 +305,6 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	signedIn := m.session.SignedIn
-	if signedIn && key.Matches(msg, g.SignOut) {
-		return m.signOut()
-	}
 	if m.inputFocused() {
 		return m.toActive(msg)
 	}
@@ -343,12 +335,37 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		for i, b := range []key.Binding{g.Dashboard, g.Pay, g.History, g.Tokens, g.Security} {
 			if key.Matches(msg, b) {
-				// Moving with the number keys browses, like tab: the next number still switches.
-				return m.switchTo(views.SwitchMsg{To: views.SignedIn[i], Cycle: true})
+				return m.switchTo(views.SwitchMsg{To: views.SignedIn[i]})
 			}
 		}
 	}
 	return m.toActive(msg)
+}
+
+// tooSmall reports whether the window is too small to draw the wallet in: then only the
+// too-small notice is on screen.
+func (m *Model) tooSmall() bool {
+	return m.width > 0 && m.height > 0 && (m.width < MinWidth || m.height < MinHeight)
+}
+
+// keyTooSmall is the only key handling while the window is too small to draw: no screen sees a
+// key it cannot show (a y on a hidden review would send the payment). Quit works, asking first
+// while money is moving, and the question and its answers are drawn on the too-small notice;
+// resizing is a window message, always handled.
+func (m *Model) keyTooSmall(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case m.confirmQuit && key.Matches(msg, m.keys.Confirm.Yes):
+		return m.quit()
+	case m.confirmQuit && key.Matches(msg, m.keys.Confirm.No):
+		m.confirmQuit = false
+	case !m.confirmQuit && key.Matches(msg, m.keys.Global.Quit):
+		if m.busy() {
+			m.confirmQuit = true
+			return nil
+		}
+		return m.quit()
+	}
+	return nil
 }
 
 // setPrivacy hides or shows the amounts; the privacy key's help says what it does next.
@@ -414,7 +431,7 @@ func (m *Model) cycle(step int) tea.Cmd {
 		}
 	}
 	i = (i + step + len(ids)) % len(ids)
-	return m.switchTo(views.SwitchMsg{To: ids[i], Cycle: true})
+	return m.switchTo(views.SwitchMsg{To: ids[i]})
 }
 
 func (m *Model) switchTo(msg views.SwitchMsg) tea.Cmd {
@@ -538,10 +555,22 @@ func (m *Model) render() string {
 	if m.width == 0 || m.height == 0 {
 		return ""
 	}
-	if m.width < MinWidth || m.height < MinHeight {
+	if m.tooSmall() {
 		msg := t.Warning.Render("The window is too small.") + "\n" +
 			t.Muted.Render(views.Trunc("syftwallet needs at least 80 × 24;", m.width)) + "\n" +
 			t.Muted.Render(views.Trunc("this one is "+itoa(m.width)+" × "+itoa(m.height)+".", m.width))
+		// Only quit acts here (keyTooSmall), and it says so; while money moves, its question is
+		// drawn here too.
+		k := m.keys
+		if m.confirmQuit {
+			msg += "\n\n" + t.Warning.Render(views.Trunc("A payment is being sent: quit anyway?", m.width)) + "\n" +
+				t.Muted.Render(views.Trunc(k.Confirm.Yes.Help().Key+" quit anyway · "+k.Confirm.No.Help().Key+" stay", m.width))
+		} else {
+			msg += "\n" + t.Faint.Render(views.Trunc("Enlarge it to go on; "+k.Global.Quit.Help().Key+" quits.", m.width))
+			if m.busy() {
+				msg += "\n\n" + t.Warning.Render(views.Trunc("A payment is being sent.", m.width))
+			}
+		}
 		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, msg)
 	}
 	w, h := m.contentSize()
@@ -725,10 +754,10 @@ func (m *Model) fullHelp(w, h int) string {
 	if m.session.SignedIn {
 		groups = append(groups,
 			[]key.Binding{g.Dashboard, g.Pay, g.History, g.Tokens, g.Security},
-			[]key.Binding{g.NextScreen, g.PrevScreen, g.Privacy, g.SignOut},
+			[]key.Binding{g.NextScreen, g.PrevScreen, g.Privacy},
 		)
 	}
-	groups = append(groups, []key.Binding{g.LeaveField, g.Help, g.Quit, g.ForceQuit})
+	groups = append(groups, []key.Binding{g.LeaveField, g.Redraw, g.Help, g.Quit, g.ForceQuit})
 	hm := m.help
 	hm.ShowAll = true
 	hm.SetWidth(0) // never cut to "…": the groups that do not fit side by side go on a row below

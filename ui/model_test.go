@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -38,11 +39,13 @@ func TestSignInThenNumbersSwitchScreens(t *testing.T) {
 	if m.Active() != views.DashboardScreen {
 		t.Fatalf("after signing in the active screen is %v", m.Active())
 	}
+	// Tokens and Pay take the focus into their field: esc leaves it, then keys switch again.
 	for _, c := range []struct {
 		key  string
 		want views.ID
-	}{{"3", views.HistoryScreen}, {"tab", views.TokensScreen}, {"shift+tab", views.HistoryScreen},
-		{"5", views.SecurityScreen}, {"tab", views.DashboardScreen}, {"1", views.DashboardScreen}} {
+	}{{"3", views.HistoryScreen}, {"tab", views.TokensScreen}, {"esc", views.TokensScreen}, {"shift+tab", views.HistoryScreen},
+		{"5", views.SecurityScreen}, {"tab", views.DashboardScreen}, {"1", views.DashboardScreen},
+		{"2", views.PayScreen}, {"3", views.PayScreen}, {"esc", views.PayScreen}, {"3", views.HistoryScreen}} {
 		press(m, c.key)
 		if m.Active() != c.want {
 			t.Fatalf("after %q the active screen is %v, want %v", c.key, m.Active(), c.want)
@@ -143,9 +146,9 @@ func TestPrivacyAndSignOut(t *testing.T) {
 	if strings.Contains(screen(m), "250.00") {
 		t.Fatal("privacy mode shows the balance")
 	}
-	press(m, "ctrl+l")
+	press(m, "5", "s", "y")
 	if m.Active() != views.LoginScreen || m.session.SignedIn {
-		t.Fatal("ctrl+l did not sign out")
+		t.Fatal("s then y on Security did not sign out")
 	}
 	if m.Common().Privacy {
 		t.Fatal("privacy mode outlived the session")
@@ -412,7 +415,8 @@ func TestFullHelpShowsEveryKeyAt80(t *testing.T) {
 	signIn(t, m, fc)
 	resize(m, 80, 24)
 	for _, id := range views.SignedIn {
-		m.switchTo(views.SwitchMsg{To: id, Cycle: true})
+		m.switchTo(views.SwitchMsg{To: id})
+		press(m, "esc") // out of the field a form screen focuses
 		press(m, "?")
 		if !m.showHelp {
 			t.Fatalf("%v: ? did not open the help", id)
@@ -423,7 +427,7 @@ func TestFullHelpShowsEveryKeyAt80(t *testing.T) {
 		}
 		g := m.keys.Global
 		groups := append(m.screens[id].FullHelp(), []key.Binding{g.Dashboard, g.Security, g.PrevScreen,
-			g.SignOut, g.LeaveField, g.ForceQuit})
+			g.Redraw, g.LeaveField, g.ForceQuit})
 		for _, grp := range groups {
 			for _, k := range grp {
 				if k.Enabled() && !strings.Contains(b, k.Help().Desc) {
@@ -460,7 +464,10 @@ func TestPrivacyMarkerAndHelpAt80(t *testing.T) {
 			t.Fatalf("%d: after showing the amounts again: %q, %q", w, head, help)
 		}
 	}
-	press(m, "h", "ctrl+l")
+	press(m, "h", "5", "s", "y")
+	if m.session.SignedIn {
+		t.Fatal("not signed out")
+	}
 	if d := m.keys.Global.Privacy.Help().Desc; d != "hide amounts" {
 		t.Fatalf("after signing out the privacy key says %q", d)
 	}
@@ -511,5 +518,184 @@ func TestHelpLineKeepsTheGlobalKeysAt80(t *testing.T) {
 		if strings.Contains(help, "…") || !strings.Contains(help, "? help") || !strings.Contains(help, "q quit") {
 			t.Fatalf("screen %s help line at 80: %q", k, help)
 		}
+	}
+}
+
+// formFocused reports whether the active screen has a field with the focus.
+func formFocused(m *Model) bool { return m.inputFocused() }
+
+// A screen whose job is a form takes the focus into its field from every way in, so what is typed
+// next is text: a q or a 5 in an address neither quits nor opens Security.
+func TestFormScreensFocusFromEveryWayIn(t *testing.T) {
+	ways := []struct {
+		name string
+		to   views.ID
+		from string // keys pressed on the dashboard first (each ends with no field focused)
+		keys []string
+		link *views.SwitchMsg
+	}{
+		{name: "2", to: views.PayScreen, keys: []string{"2"}},
+		{name: "tab", to: views.PayScreen, keys: []string{"tab"}},
+		{name: "shift+tab", to: views.PayScreen, from: "3", keys: []string{"shift+tab"}},
+		{name: "p", to: views.PayScreen, keys: []string{"p"}},
+		{name: "link", to: views.PayScreen, link: &views.SwitchMsg{To: views.PayScreen, Recipient: "ada@example.com"}},
+		{name: "4", to: views.TokensScreen, keys: []string{"4"}},
+		{name: "tab", to: views.TokensScreen, from: "3", keys: []string{"tab"}},
+		{name: "shift+tab", to: views.TokensScreen, from: "5", keys: []string{"shift+tab"}},
+		{name: "link", to: views.TokensScreen, link: &views.SwitchMsg{To: views.TokensScreen}},
+	}
+	for _, w := range ways {
+		fc := newFake()
+		m := newModel(t, fc)
+		signIn(t, m, fc)
+		if w.from != "" {
+			press(m, w.from)
+		}
+		if w.link != nil {
+			sw := *w.link
+			settle(m, func() tea.Msg { return sw })
+		}
+		press(m, w.keys...)
+		if m.Active() != w.to || !formFocused(m) {
+			t.Errorf("%v by %s: active %v, field focused %v", w.to, w.name, m.Active(), formFocused(m))
+			continue
+		}
+		lines := strings.Split(screen(m), "\n")
+		if help := lines[len(lines)-1]; !strings.Contains(help, "esc leave field") {
+			t.Errorf("%v by %s: the help line does not say how to leave the field: %q", w.to, w.name, help)
+		}
+		out := press(m, "q")
+		typeText(m, "5?h1quentin")
+		if isQuit(out) || m.Active() != w.to || m.showHelp || m.Common().Privacy {
+			t.Errorf("%v by %s: a key typed into the field acted (quit %v, active %v)", w.to, w.name, isQuit(out), m.Active())
+		}
+		if !strings.Contains(screen(m), "q5?h1quentin") {
+			t.Errorf("%v by %s: the field did not get the text:\n%s", w.to, w.name, screen(m))
+		}
+		// esc leaves the field, and the number keys move again.
+		press(m, "esc", "3")
+		if m.Active() != views.HistoryScreen {
+			t.Errorf("%v by %s: esc then 3 went to %v", w.to, w.name, m.Active())
+		}
+	}
+}
+
+// While the window is too small to draw, only quit and resize act: a y meant for nothing (the
+// review is not on screen) sends nothing, and no key or paste reaches a screen.
+func TestTooSmallDropsEveryKeyButQuit(t *testing.T) {
+	fc := newFake()
+	m := newModel(t, fc)
+	signIn(t, m, fc)
+	press(m, "2")
+	typeText(m, "ada@example.com")
+	press(m, "tab")
+	typeText(m, "5")
+	press(m, "enter")
+	if !strings.Contains(screen(m), "Review payment") {
+		t.Fatalf("no review:\n%s", screen(m))
+	}
+	resize(m, 70, 20)
+	out := press(m, "y", "enter", "esc", "3", "tab", "h", "?", "ctrl+l")
+	settle(m, func() tea.Msg { return tea.PasteMsg{Content: "y"} })
+	if n := fc.CountCalls("Pay"); n != 0 {
+		t.Fatalf("%d payments sent while the window was too small", n)
+	}
+	if len(out) != 0 || m.Active() != views.PayScreen || m.showHelp || m.Common().Privacy {
+		t.Fatalf("keys acted while too small: %v, active %v", out, m.Active())
+	}
+	resize(m, 100, 30)
+	if !strings.Contains(screen(m), "Review payment") {
+		t.Fatalf("the review did not come back:\n%s", screen(m))
+	}
+	press(m, "y")
+	if n := fc.CountCalls("Pay"); n != 1 {
+		t.Fatalf("y on the review shown sent %d payments", n)
+	}
+	resize(m, 70, 20)
+	if !isQuit(press(m, "q")) {
+		t.Fatal("q did not quit while too small")
+	}
+}
+
+// q while a payment is in flight and the window too small: the question is drawn on the
+// too-small notice, and only its answers act.
+func TestTooSmallQuitAsksWhileAPaymentIsInFlight(t *testing.T) {
+	fc := newFake()
+	m := newModel(t, fc)
+	signIn(t, m, fc)
+	press(m, "p")
+	typeText(m, "ada@example.com")
+	press(m, "tab")
+	typeText(m, "5")
+	press(m, "enter")
+	block := make(chan struct{})
+	fc.Block["Pay"] = block
+	defer close(block)
+	_, sendCmd := m.Update(keyMsg("y"))
+	_ = sendCmd // left running: the payment is in flight
+	resize(m, 60, 16)
+	if !strings.Contains(screen(m), "A payment is being sent.") {
+		t.Fatalf("the too-small notice does not say a payment is on its way:\n%s", screen(m))
+	}
+	if isQuit(press(m, "q")) {
+		t.Fatal("q quit at once while a payment was in flight")
+	}
+	if s := screen(m); !strings.Contains(s, "quit anyway?") || !strings.Contains(s, "y quit anyway") {
+		t.Fatalf("no question on the too-small notice:\n%s", s)
+	}
+	press(m, "n")
+	if m.confirmQuit {
+		t.Fatal("n did not dismiss the question")
+	}
+	if isQuit(press(m, "y")) {
+		t.Fatal("y quit without a question")
+	}
+	press(m, "q")
+	if !isQuit(press(m, "y")) {
+		t.Fatal("y did not quit")
+	}
+}
+
+// ctrl+l redraws, as in shells, vim, less and htop: the session, the screen and a field's text
+// stay; signing out is on the Security screen (s, then y).
+func TestCtrlLRedrawsAndKeepsTheSession(t *testing.T) {
+	fc := newFake()
+	m := newModel(t, fc)
+	signIn(t, m, fc)
+	for _, where := range []string{"dashboard", "pay field"} {
+		if where == "pay field" {
+			press(m, "2")
+			typeText(m, "ada")
+		}
+		active := m.Active()
+		_, cmd := m.Update(keyMsg("ctrl+l"))
+		if cmd == nil || !reflect.DeepEqual(cmd(), tea.ClearScreen()) {
+			t.Fatalf("%s: ctrl+l did not clear the screen", where)
+		}
+		if !m.session.SignedIn || m.Active() != active || fc.CountCalls("Logout") != 0 {
+			t.Fatalf("%s: ctrl+l ended the session or moved (active %v)", where, m.Active())
+		}
+		if where == "pay field" && !strings.Contains(screen(m), "› ada") {
+			t.Fatalf("ctrl+l lost the field's text:\n%s", screen(m))
+		}
+	}
+	press(m, "esc", "5", "s")
+	if !strings.Contains(screen(m), "Sign out of me@example.com?") {
+		t.Fatalf("s on Security does not ask:\n%s", screen(m))
+	}
+	press(m, "enter", "x", "s", "ctrl+l")
+	if !m.session.SignedIn || fc.CountCalls("Logout") != 0 {
+		t.Fatal("a key other than y signed out")
+	}
+	press(m, "n")
+	if !m.session.SignedIn || !strings.Contains(screen(m), "Sign out everywhere") {
+		t.Fatalf("n did not go back to the menu:\n%s", screen(m))
+	}
+	press(m, "s", "y")
+	if m.session.SignedIn || m.Active() != views.LoginScreen || fc.CountCalls("Logout") != 1 {
+		t.Fatalf("y did not sign out once (Logout calls %d)", fc.CountCalls("Logout"))
+	}
+	if !strings.Contains(screen(m), "You are signed out.") {
+		t.Fatalf("no signed-out notice:\n%s", screen(m))
 	}
 }

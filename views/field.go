@@ -5,6 +5,7 @@ import (
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // Field is one labelled text input with an inline error (or hint) under it.
@@ -54,7 +55,10 @@ func (f *Field) View(c *Common, labelW int) string {
 	}
 	switch {
 	case f.Err != "":
-		b.WriteString("\n" + pad + t.Error.Render(Trunc("✗ "+f.Err, width)))
+		// An error is read whole (it says what to write instead): wrapped, never cut.
+		for _, line := range strings.Split(ansi.Wrap("✗ "+f.Err, max(width, 10), ""), "\n") {
+			b.WriteString("\n" + pad + t.Error.Render(line))
+		}
 	case f.Hint != "":
 		b.WriteString("\n" + pad + t.Faint.Render(Trunc(f.Hint, width)))
 	}

@@ -514,7 +514,8 @@ func filterWords(s string) ([]filterWord, error) {
 	return out, nil
 }
 
-// amountBound reads >10, >=10, <5, <=5 exactly.
+// amountBound reads >10, >=10, <5, <=5 exactly, the amount as money.ParseHuman reads it (the
+// Pay screen's and the scripting commands' parser).
 func amountBound(q *client.HistoryQuery, w string) error {
 	op := w[:1]
 	v := w[1:]
@@ -522,13 +523,9 @@ func amountBound(q *client.HistoryQuery, w string) error {
 	if incl {
 		v = v[1:]
 	}
-	v = strings.ReplaceAll(v, ",", "")
-	m, err := money.Parse(v)
-	switch {
-	case errors.Is(err, money.ErrPrecision):
-		return fmt.Errorf("%s: at most 6 decimal places", w)
-	case err != nil || strings.ContainsAny(v, "eE") || m < 0:
-		return fmt.Errorf("%s: write an amount like %s10 or %s12.50", w, op, op)
+	m, err := money.ParseHuman(v)
+	if err != nil {
+		return fmt.Errorf("%s: %s", shownWord(w, op), lowerFirst(err.Error()))
 	}
 	if op == ">" {
 		if !incl {
@@ -545,6 +542,25 @@ func amountBound(q *client.HistoryQuery, w string) error {
 	}
 	q.MaxAmount = m
 	return nil
+}
+
+// shownWord is the filter word to name in an error: the word itself when it is plain printable
+// ASCII, else only its operator (what was typed is never echoed with control bytes in it).
+func shownWord(w, op string) string {
+	for i := 0; i < len(w); i++ {
+		if w[i] < 0x21 || w[i] > 0x7e {
+			return op
+		}
+	}
+	return w
+}
+
+// lowerFirst writes a sentence's first letter small, to follow "word: ".
+func lowerFirst(s string) string {
+	if s != "" && s[0] >= 'A' && s[0] <= 'Z' {
+		return string(s[0]+'a'-'A') + s[1:]
+	}
+	return s
 }
 
 // filterTime reads a day (2026-11-01) or an RFC 3339 time; day says which.

@@ -22,7 +22,7 @@ type GlobalKeys struct {
 	History    key.Binding
 	Tokens     key.Binding
 	Security   key.Binding
-	SignOut    key.Binding
+	Redraw     key.Binding // draws the whole screen again, as in shells, vim, less and htop
 	Privacy    key.Binding
 	LeaveField key.Binding
 }
@@ -88,6 +88,7 @@ type SecurityKeys struct {
 	Open      key.Binding
 	MFA       key.Binding
 	Password  key.Binding
+	SignOut   key.Binding // this session only; asks first
 	LogoutAll key.Binding
 	Colour    key.Binding
 	Copy      key.Binding
@@ -148,7 +149,7 @@ func DefaultKeyMap() KeyMap {
 			History:    bind("history", "3"),
 			Tokens:     bind("tokens", "4"),
 			Security:   bind("security", "5"),
-			SignOut:    bind("sign out", "ctrl+l"),
+			Redraw:     bind("redraw", "ctrl+l"),
 			Privacy:    bind("hide amounts", "h"),
 			LeaveField: bind("leave field", "esc"),
 		},
@@ -200,6 +201,7 @@ func DefaultKeyMap() KeyMap {
 			Open:      bind("open", "enter"),
 			MFA:       bind("two-factor", "m"),
 			Password:  bind("password", "p"),
+			SignOut:   bind("sign out", "s"),
 			LogoutAll: bind("sign out everywhere", "o"),
 			Colour:    bind("colours on/off", "t"),
 			Copy:      bind("copy codes", "c"),
@@ -214,7 +216,7 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"force_quit": &k.Global.ForceQuit, "quit": &k.Global.Quit, "help": &k.Global.Help,
 		"next_screen": &k.Global.NextScreen, "prev_screen": &k.Global.PrevScreen,
 		"dashboard": &k.Global.Dashboard, "pay": &k.Global.Pay, "history": &k.Global.History,
-		"tokens": &k.Global.Tokens, "security": &k.Global.Security, "sign_out": &k.Global.SignOut,
+		"tokens": &k.Global.Tokens, "security": &k.Global.Security, "redraw": &k.Global.Redraw,
 		"privacy": &k.Global.Privacy, "leave_field": &k.Global.LeaveField,
 
 		"form.next": &k.Form.Next, "form.prev": &k.Form.Prev, "form.submit": &k.Form.Submit,
@@ -242,6 +244,9 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"security.password": &k.Security.Password, "security.logout_all": &k.Security.LogoutAll,
 		"security.colours": &k.Security.Colour, "security.copy": &k.Security.Copy,
 		"security.back": &k.Security.Back,
+
+		// sign_out kept its name when it moved from a global key (ctrl+l) to the Security screen.
+		"sign_out": &k.Security.SignOut,
 	}
 }
 

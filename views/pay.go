@@ -83,7 +83,8 @@ func (p *Pay) memo() *Field      { return p.form.Fields[2] }
 // Init loads the balance and the recent counterparties.
 func (p *Pay) Init() tea.Cmd { return tea.Batch(p.loadAccount(), p.loadRecents()) }
 
-// Activate focuses the form (and takes a recipient, when one is given) whenever Pay is shown.
+// Activate focuses the form (and takes a recipient, when one is given) whenever Pay is shown,
+// from every way in: typing goes into the recipient (or, when it is filled, the amount).
 func (p *Pay) Activate(msg SwitchMsg) tea.Cmd {
 	cmds := []tea.Cmd{p.loadAccount()}
 	if p.state == payDone {
@@ -93,7 +94,7 @@ func (p *Pay) Activate(msg SwitchMsg) tea.Cmd {
 		if msg.Recipient != "" {
 			p.recipient().Input.SetValue(msg.Recipient)
 			cmds = append(cmds, p.form.FocusOn(1))
-		} else if !p.form.Focused() && !msg.Cycle {
+		} else if !p.form.Focused() {
 			i := 0
 			if p.recipient().Value() != "" {
 				i = 1
@@ -350,7 +351,7 @@ func (p *Pay) check() (client.PayRequest, *Field) {
 		rf.Err = "You cannot pay yourself."
 		return client.PayRequest{}, rf
 	}
-	amount, err := ParseAmount(af.Value())
+	amount, err := money.ParseHumanPositive(af.Value())
 	if err != nil {
 		af.Err = err.Error()
 		return client.PayRequest{}, af
@@ -367,32 +368,12 @@ func (p *Pay) check() (client.PayRequest, *Field) {
 	return client.PayRequest{Recipient: email, Amount: amount, Memo: memo}, nil
 }
 
-// ParseAmount reads an amount as a person types it: "12", "12.50", "1,250.00".
-func ParseAmount(s string) (money.Micros, error) {
-	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
-	if s == "" {
-		return 0, errors.New("Enter an amount.")
-	}
-	m, err := money.Parse(s)
-	switch {
-	case errors.Is(err, money.ErrPrecision):
-		return 0, errors.New("At most 6 decimal places.")
-	case err != nil || strings.ContainsAny(s, "eE"):
-		return 0, errors.New("Enter an amount like 12.50.")
-	case m <= 0:
-		return 0, errors.New("The amount must be more than zero.")
-	case m > money.MaxAmount:
-		return 0, errors.New("That amount is too large.")
-	}
-	return m, nil
-}
-
 func (p *Pay) reviewKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := p.c.Keys
 	switch {
 	case key.Matches(msg, k.Pay.Send):
 		if p.needsConfirm() {
-			again, err := ParseAmount(p.confirm.Value())
+			again, err := money.ParseHumanPositive(p.confirm.Value())
 			if err != nil || again != p.req.Amount {
 				p.confirm.Err = "Type the same amount again to send it."
 				return nil

@@ -28,7 +28,8 @@ type Screen interface {
 }
 
 // Focuser is implemented by screens with text fields. While InputFocused is true the root leaves
-// single-letter and digit keys (q, ?, h, 1-5, tab) to the screen; esc leaves the field.
+// single-letter and digit keys (q, ?, h, 1-5, tab) to the screen; esc leaves the field, and then
+// the number keys and tab move between screens again.
 type Focuser interface {
 	InputFocused() bool
 }
@@ -88,10 +89,6 @@ type SwitchMsg struct {
 	To ID
 	// Recipient, for PayScreen: start a payment to this address.
 	Recipient string
-	// Cycle is set when the person moves between screens (tab, shift+tab, the number keys): a
-	// screen then does not take the focus into a field, so the next key still switches. Only an
-	// explicit action (p on the dashboard, a payment to someone) takes the focus.
-	Cycle bool
 }
 
 // Switch is the command that asks for another screen.
@@ -159,7 +156,9 @@ type StyleMsg struct{}
 type ThemeToggleMsg struct{ Mono bool }
 
 // Activator is implemented by screens that do something when shown (focus a field, prefill a
-// recipient). The root calls Activate on every switch to the screen.
+// recipient). The root calls Activate on every switch to the screen, however the person came
+// (a number key, tab, shift+tab, a key on another screen, a link): a screen whose job is a form
+// focuses its first empty field then, so what is typed next goes into it.
 type Activator interface {
 	Activate(SwitchMsg) tea.Cmd
 }

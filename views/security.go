@@ -22,25 +22,28 @@ import (
 type secState int
 
 const (
-	secMenu      secState = iota
-	secEnroll             // the QR code, the secret and the first code
-	secCodes              // the recovery codes, shown once
-	secDisable            // a code to turn two-factor off
-	secPassword           // old, new, repeat
-	secLogoutAsk          // sign out everywhere? y/n
+	secMenu       secState = iota
+	secEnroll              // the QR code, the secret and the first code
+	secCodes               // the recovery codes, shown once
+	secDisable             // a code to turn two-factor off
+	secPassword            // old, new, repeat
+	secLogoutAsk           // sign out everywhere? y/n
+	secSignOutAsk          // sign out of this session? y/n
 )
 
 // The menu's entries, in order.
 const (
 	secItemMFA = iota
 	secItemPassword
+	secItemSignOut
 	secItemLogoutAll
 	secItemColour
 	secItems
 )
 
-// Security shows the account's second factor, changes the password, signs out every session, and
-// turns colours off for this session (for SSH clients that draw them badly).
+// Security shows the account's second factor, changes the password, signs out of this session or
+// of every session (each after asking), and turns colours off for this session (for SSH clients
+// that draw them badly).
 type Security struct {
 	c    *Common
 	spin spinner.Model
@@ -131,9 +134,10 @@ func (s *Security) Expects(eventType string) bool {
 		(!s.mfaDone.IsZero() && s.c.now().Sub(s.mfaDone) < ownEventWindow)
 }
 
-// State names what the screen shows, for tests: menu, enroll, codes, disable, password, logout.
+// State names what the screen shows, for tests: menu, enroll, codes, disable, password, logout
+// (everywhere), signout (this session).
 func (s *Security) State() string {
-	return [...]string{"menu", "enroll", "codes", "disable", "password", "logout"}[s.state]
+	return [...]string{"menu", "enroll", "codes", "disable", "password", "logout", "signout"}[s.state]
 }
 
 // secAccountMsg is the answer to reading the account.
@@ -246,6 +250,22 @@ func (s *Security) logoutAll() tea.Cmd {
 	})
 }
 
+// secSignedOutMsg is the answer to signing out of this session.
+type secSignedOutMsg struct{ reqID int }
+
+func (s *Security) signOut() tea.Cmd {
+	id := s.wait()
+	c := s.c
+	return tea.Batch(s.spin.Tick, func() tea.Msg {
+		ctx, cancel := c.call()
+		defer cancel()
+		// The session ends here whatever the service answers: the client forgets its tokens
+		// either way, and a service that could not be told lets them expire.
+		_ = c.Client.Logout(ctx)
+		return secSignedOutMsg{reqID: id}
+	})
+}
+
 func (s *Security) wait() int {
 	id := s.reqs.next()
 	s.waiting = id
@@ -351,6 +371,12 @@ func (s *Security) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			return s, nil
 		}
 		return s, func() tea.Msg { return SignedOutMsg{Reason: "You were signed out everywhere."} }
+	case secSignedOutMsg:
+		if msg.reqID != s.waiting {
+			return s, nil
+		}
+		s.waiting = 0
+		return s, func() tea.Msg { return SignedOutMsg{Reason: "You are signed out."} }
 	case tea.PasteMsg:
 		switch s.state {
 		case secEnroll, secDisable:
@@ -371,11 +397,14 @@ func (s *Security) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			return s, s.codesKey(msg)
 		case secPassword:
 			return s, s.passwordKey(msg)
-		case secLogoutAsk:
+		case secLogoutAsk, secSignOutAsk:
+			// Only the confirm key acts; no and esc go back; every other key is nothing.
 			k := s.c.Keys
 			switch {
-			case key.Matches(msg, k.Confirm.Yes):
+			case key.Matches(msg, k.Confirm.Yes) && s.state == secLogoutAsk:
 				return s, s.logoutAll()
+			case key.Matches(msg, k.Confirm.Yes):
+				return s, s.signOut()
 			case key.Matches(msg, k.Confirm.No):
 				s.toMenu("", false)
 			}
@@ -421,6 +450,8 @@ func (s *Security) menuKey(msg tea.KeyPressMsg) tea.Cmd {
 		return s.open(secItemMFA)
 	case key.Matches(msg, sk.Password):
 		return s.open(secItemPassword)
+	case key.Matches(msg, sk.SignOut):
+		return s.open(secItemSignOut)
 	case key.Matches(msg, sk.LogoutAll):
 		return s.open(secItemLogoutAll)
 	case key.Matches(msg, sk.Colour):
@@ -446,6 +477,8 @@ func (s *Security) open(item int) tea.Cmd {
 	case secItemPassword:
 		s.state, s.banner = secPassword, ""
 		return s.pass.FocusOn(0)
+	case secItemSignOut:
+		s.state, s.banner = secSignOutAsk, ""
 	case secItemLogoutAll:
 		s.state, s.banner = secLogoutAsk, ""
 	case secItemColour:
@@ -604,7 +637,7 @@ func (s *Security) View() string {
 		return s.boxed("Turn off two-factor authentication", s.disableBody())
 	case secPassword:
 		return s.boxed("Change password", s.passwordBody())
-	case secLogoutAsk:
+	case secLogoutAsk, secSignOutAsk:
 		return s.logoutView()
 	}
 	return s.menuView()
@@ -648,10 +681,28 @@ func (s *Security) menuView() string {
 	items := []item{
 		{k.MFA, "Two-factor authentication", mfa, mfaAbout},
 		{k.Password, "Password", "", "Change it; your other sessions are signed out."},
+		{k.SignOut, "Sign out", "", "End this session; your other devices stay signed in."},
 		{k.LogoutAll, "Sign out everywhere", "", "End every session on every device, this one too."},
 		{k.Colour, "Colours", colours, "Turn colours off for this session (for SSH clients)."},
 	}
 	labW := 28
+	var tail strings.Builder
+	if s.note != "" {
+		st := t.Positive
+		if s.noteBad {
+			st = t.Error
+		}
+		tail.WriteString("\n" + st.Render(wrap(s.note, inner)))
+	}
+	if s.waiting != 0 {
+		tail.WriteString("\n" + s.spin.View() + " " + t.Muted.Render("Asking the service…"))
+	}
+	// Two lines an item, a blank line between items, unless that leaves the news no room (80×24).
+	lines := 2 + 3*len(items) - 1 // the title, a blank line, the items
+	if tail.Len() > 0 {
+		lines += 1 + strings.Count(tail.String(), "\n") // a blank line, then the news
+	}
+	spaced := lines+2 <= s.height // and the border
 	var b strings.Builder
 	b.WriteString(t.Title.Render("Security") + "  " + t.Faint.Render(Trunc(s.c.Email, inner-10)) + "\n\n")
 	for i, it := range items {
@@ -664,20 +715,11 @@ func (s *Security) menuView() string {
 		keyHint := t.Key.Render(Fit(it.key.Help().Key, 2))
 		b.WriteString(mark + keyHint + " " + lab + " " + it.val + "\n")
 		b.WriteString("     " + t.Faint.Render(Trunc(it.about, inner-5)) + "\n")
-		if i < len(items)-1 {
+		if i < len(items)-1 && spaced {
 			b.WriteString("\n")
 		}
 	}
-	if s.note != "" {
-		st := t.Positive
-		if s.noteBad {
-			st = t.Error
-		}
-		b.WriteString("\n" + st.Render(wrap(s.note, inner)))
-	}
-	if s.waiting != 0 {
-		b.WriteString("\n" + s.spin.View() + " " + t.Muted.Render("Asking the service…"))
-	}
+	b.WriteString(tail.String())
 	box := t.Panel.Width(s.panelWidth()).Render(strings.TrimRight(b.String(), "\n"))
 	return lipgloss.Place(s.width, s.height, lipgloss.Center, lipgloss.Center, box)
 }
@@ -868,13 +910,21 @@ func (s *Security) logoutView() string {
 	t := s.c.Theme
 	k := s.c.Keys
 	inner := s.panelWidth() - 4
+	question, what, working, yes := "Sign out everywhere?",
+		"Every session of "+s.c.Email+" ends, on every device and this one too. You will need your password (and code) to sign in again.",
+		"Signing out everywhere…", " sign out everywhere   "
+	if s.state == secSignOutAsk {
+		question, what, working, yes = "Sign out of "+s.c.Email+"?",
+			"This session ends; your other devices stay signed in. You will need your password (and code) to sign in again.",
+			"Signing out…", " sign out   "
+	}
 	var b strings.Builder
-	b.WriteString(t.Warning.Render("Sign out everywhere?") + "\n\n")
-	b.WriteString(t.Text.Render(wrap("Every session of "+s.c.Email+" ends, on every device and this one too. You will need your password (and code) to sign in again.", inner)) + "\n\n")
+	b.WriteString(t.Warning.Render(wrap(question, inner)) + "\n\n")
+	b.WriteString(t.Text.Render(wrap(what, inner)) + "\n\n")
 	if s.waiting != 0 {
-		b.WriteString(s.spin.View() + " " + t.Muted.Render("Signing out everywhere…"))
+		b.WriteString(s.spin.View() + " " + t.Muted.Render(working))
 	} else {
-		b.WriteString(t.Key.Render(k.Confirm.Yes.Help().Key) + t.Muted.Render(" sign out everywhere   ") +
+		b.WriteString(t.Key.Render(k.Confirm.Yes.Help().Key) + t.Muted.Render(yes) +
 			t.Key.Render(k.Confirm.No.Help().Key) + t.Muted.Render(" cancel"))
 	}
 	if s.banner != "" {
@@ -906,12 +956,14 @@ func (s *Security) ShortHelp() []key.Binding {
 		return append([]key.Binding{k.Form.Next, withDesc(k.Form.Submit, "change")}, back("back")...)
 	case secLogoutAsk:
 		return []key.Binding{withDesc(k.Confirm.Yes, "sign out everywhere"), withDesc(k.Confirm.No, "cancel")}
+	case secSignOutAsk:
+		return []key.Binding{withDesc(k.Confirm.Yes, "sign out"), withDesc(k.Confirm.No, "cancel")}
 	}
-	return []key.Binding{sk.Down, sk.Open, sk.MFA, sk.Password, sk.LogoutAll, sk.Colour}
+	return []key.Binding{sk.Down, sk.Open, sk.MFA, sk.Password, sk.SignOut, sk.LogoutAll, sk.Colour}
 }
 
 // FullHelp is every key of the security screen.
 func (s *Security) FullHelp() [][]key.Binding {
 	sk := s.c.Keys.Security
-	return [][]key.Binding{{sk.Up, sk.Down, sk.Open, sk.Back}, {sk.MFA, sk.Password, sk.LogoutAll, sk.Colour, sk.Copy}}
+	return [][]key.Binding{{sk.Up, sk.Down, sk.Open, sk.Back}, {sk.MFA, sk.Password, sk.SignOut, sk.LogoutAll, sk.Colour, sk.Copy}}
 }

@@ -239,7 +239,7 @@ func TestSecurityColourToggle(t *testing.T) {
 	}
 	// The menu is walkable too.
 	s = newSecurity(t, fc)
-	sc, out := press(s, "j", "j", "j", "enter")
+	sc, out := press(s, "j", "j", "j", "j", "enter")
 	if _, ok := hasMsg[ThemeToggleMsg](out); !ok {
 		t.Fatalf("enter on Colours should toggle: %v", out)
 	}
@@ -272,5 +272,91 @@ func TestSecurityExpectsItsOwnMFAEvent(t *testing.T) {
 	s.c.Now = func() time.Time { return viewstest.Epoch.Add(time.Minute) }
 	if s.Expects(api.EventSecurityMFAChanged) {
 		t.Fatal("a change a minute old still expects its event")
+	}
+}
+
+// s signs out of this session, after a question that names the account; only y acts.
+func TestSecuritySignOutAsksFirst(t *testing.T) {
+	fc := newFake()
+	s := newSecurity(t, fc)
+	var sc Screen = s
+	if !strings.Contains(plain(sc), "Sign out") || !strings.Contains(plain(sc), "other devices stay signed in") {
+		t.Fatalf("the menu has no sign-out item:\n%s", plain(sc))
+	}
+	sc, _ = press(sc, "s")
+	if s.State() != "signout" || !strings.Contains(plain(sc), "Sign out of me@example.com?") {
+		t.Fatalf("s should ask first, naming the account:\n%s", plain(sc))
+	}
+	sc, out := press(sc, "enter", "space", "s", "o", "Y", "ctrl+l")
+	if _, ok := hasMsg[SignedOutMsg](out); ok || s.State() != "signout" || fc.CountCalls("Logout")+fc.CountCalls("LogoutAll") != 0 {
+		t.Fatalf("a key other than y or n acted: %s, %v", s.State(), fc.Calls())
+	}
+	sc, _ = press(sc, "esc")
+	if s.State() != "menu" || fc.CountCalls("Logout") != 0 {
+		t.Fatal("esc did not go back without signing out")
+	}
+	// Walking the menu to the item asks the same question.
+	s = newSecurity(t, fc)
+	sc, _ = press(s, "j", "j", "enter")
+	if s.State() != "signout" {
+		t.Fatalf("enter on the third item: %s", s.State())
+	}
+	_, out = press(sc, "y")
+	so, ok := hasMsg[SignedOutMsg](out)
+	if !ok || so.Reason != "You are signed out." || fc.CountCalls("Logout") != 1 || fc.CountCalls("LogoutAll") != 0 {
+		t.Fatalf("y did not sign out this session once: %v %v", out, fc.Calls())
+	}
+}
+
+// The sign-out key follows the config file, on the menu and in the help.
+func TestSecuritySignOutRebinds(t *testing.T) {
+	fc := newFake()
+	fc.SignIn("me@example.com")
+	c := newCommon(t, fc)
+	if err := c.Keys.Apply(map[string][]string{"sign_out": {"ctrl+o"}}); err != nil {
+		t.Fatal(err)
+	}
+	s := NewSecurity(c)
+	s.SetSize(98, 27)
+	var sc Screen = s
+	sc, _ = settle(sc, s.Init())
+	found := false
+	for _, b := range s.ShortHelp() {
+		found = found || b.Help().Key == "ctrl+o" && b.Help().Desc == "sign out"
+	}
+	if !found {
+		t.Fatal("the help does not show the rebound key")
+	}
+	sc, _ = press(sc, "s")
+	if s.State() != "menu" {
+		t.Fatal("s still signs out after rebinding")
+	}
+	press(sc, "ctrl+o")
+	if s.State() != "signout" {
+		t.Fatal("the rebound key does not ask")
+	}
+}
+
+// With the sign-out item the menu still fits 80×24 whole with news and a spinner under it: the
+// blank lines between items go first.
+func TestSecurityMenuFitsAt80x24(t *testing.T) {
+	fc := newFake()
+	s := newSecurity(t, fc)
+	s.SetSize(78, 21) // the content area of 80×24
+	s.note, s.noteBad = "✗ Could not start two-factor set-up: the service did not answer in time; check your connection and try again.", true
+	s.waiting = 1
+	lines := strings.Split(plain(s), "\n")
+	if len(lines) > 21 || !strings.Contains(plain(s), "╰") || !strings.Contains(plain(s), "try again") {
+		t.Fatalf("%d lines, cut:\n%s", len(lines), plain(s))
+	}
+	s.note, s.waiting = "", 0
+	blank := 0
+	for _, l := range strings.Split(plain(s), "\n") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "│") && strings.TrimSpace(strings.Trim(l, "│")) == "" {
+			blank++
+		}
+	}
+	if blank != 5 {
+		t.Fatalf("without news the items should be spaced (5 blank lines, got %d):\n%s", blank, plain(s))
 	}
 }

@@ -49,9 +49,9 @@ func NewTokens(c *Common) *Tokens {
 // Init does nothing: the screen waits for a recipient.
 func (t *Tokens) Init() tea.Cmd { return nil }
 
-// Activate focuses the recipient when no token is on screen.
-func (t *Tokens) Activate(msg SwitchMsg) tea.Cmd {
-	if t.token == "" && t.waiting == 0 && !msg.Cycle {
+// Activate focuses the recipient when no token is on screen, from every way in.
+func (t *Tokens) Activate(SwitchMsg) tea.Cmd {
+	if t.token == "" && t.waiting == 0 {
 		return t.form.FocusOn(0)
 	}
 	return nil
