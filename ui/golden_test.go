@@ -46,6 +46,8 @@ type scene struct {
 	setup func(fc *viewstest.Client)
 	drive func(t *testing.T, tm *teatest.TestModel)
 	ready string
+	// w, h is the terminal's size; zero means goldenW × goldenH.
+	w, h int
 }
 
 func typeInto(tm *teatest.TestModel, s string) {
@@ -74,14 +76,20 @@ func waitText(t *testing.T, tm *teatest.TestModel, text string) {
 		teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 }
 
-func runScene(t *testing.T, sc scene, dark bool) {
+// runScene drives the program to the scene, compares its last frame with the golden file and
+// returns the frame.
+func runScene(t *testing.T, sc scene, dark bool) []byte {
+	w, h := goldenW, goldenH
+	if sc.w != 0 {
+		w, h = sc.w, sc.h
+	}
 	fc := newFake()
 	seed(fc)
 	if sc.setup != nil {
 		sc.setup(fc)
 	}
 	m := newModel(t, fc)
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(goldenW, goldenH),
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ANSI256)))
 	bg := color.Color(color.White)
 	if dark {
@@ -99,10 +107,11 @@ func runScene(t *testing.T, sc scene, dark bool) {
 	}
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
 	out := frame(fm)
-	if n := strings.Count(string(out), "\n") + 1; n != goldenH {
-		t.Fatalf("frame has %d lines, want %d", n, goldenH)
+	if n := strings.Count(string(out), "\n") + 1; n != h {
+		t.Fatalf("frame has %d lines, want %d", n, h)
 	}
 	golden.RequireEqual(t, out)
+	return out
 }
 
 func foundationScenes() []scene {
