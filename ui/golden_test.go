@@ -9,6 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
@@ -48,6 +49,8 @@ type scene struct {
 	ready string
 	// w, h is the terminal's size; zero means goldenW × goldenH.
 	w, h int
+	// check, when set, asserts on the frame's text (without styles) before it is compared.
+	check func(t *testing.T, text string)
 }
 
 func typeInto(tm *teatest.TestModel, s string) {
@@ -76,9 +79,9 @@ func waitText(t *testing.T, tm *teatest.TestModel, text string) {
 		teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 }
 
-// runScene drives the program to the scene, compares its last frame with the golden file and
-// returns the frame.
-func runScene(t *testing.T, sc scene, dark bool) []byte {
+// runScene drives the program to the scene, checks its last frame and compares it with the
+// golden file.
+func runScene(t *testing.T, sc scene, dark bool) {
 	w, h := goldenW, goldenH
 	if sc.w != 0 {
 		w, h = sc.w, sc.h
@@ -110,8 +113,10 @@ func runScene(t *testing.T, sc scene, dark bool) []byte {
 	if n := strings.Count(string(out), "\n") + 1; n != h {
 		t.Fatalf("frame has %d lines, want %d", n, h)
 	}
+	if sc.check != nil {
+		sc.check(t, ansi.Strip(string(out)))
+	}
 	golden.RequireEqual(t, out)
-	return out
 }
 
 func foundationScenes() []scene {
