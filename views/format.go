@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -145,11 +146,14 @@ func CutAddress(s string, w int) string {
 	if w-dw-1 >= 2 { // at least one cell of the local part and the "…"
 		return ansi.Truncate(local, w-dw-1, "…") + "@" + domain
 	}
-	head := ansi.Truncate(local, 2, "…")
-	if ansi.StringWidth(local) <= 1 {
-		head = local
+	head := local // its first character and "…"
+	if first, _ := utf8.DecodeRuneInString(local); len(local) > utf8.RuneLen(first) {
+		head = ansi.Truncate(local, ansi.StringWidth(string(first))+1, "…")
 	}
 	room := w - ansi.StringWidth(head) - 2 // "@" and "…"
+	if room < 1 { // a wide first character: the end of the domain matters more
+		head, room = "…", w-3
+	}
 	return head + "@…" + domainEnd(domain, room)
 }
 

@@ -23,7 +23,7 @@ func TestCutAddress(t *testing.T) {
 		{"no whole label fits: its end", "ada@bbbbbbbbbbbbbbbbbb.museum", 7, "a…@…eum"},
 		{"one-letter local part", "a@mail.internal.very-long-subdomain.example.com", 16, "a@….example.com"},
 		{"wide local part", "日本語ユーザー@example.com", 16, "日…@example.com"},
-		{"wide local part, domain cut", "日本語ユーザー@mail.example.com", 12, "…@….com"},
+		{"wide local part, domain cut", "日本語ユーザー@mail.example.com", 12, "日…@….com"},
 		{"wide domain end", "ada@ドメインドメインドメイン.jp", 9, "a…@….jp"},
 		{"width 4", "ada@example.com", 4, "ada…"},
 		{"width 1", "ada@example.com", 1, "…"},
