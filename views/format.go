@@ -150,11 +150,14 @@ func CutAddress(s string, w int) string {
 	if first, _ := utf8.DecodeRuneInString(local); len(local) > utf8.RuneLen(first) {
 		head = ansi.Truncate(local, ansi.StringWidth(string(first))+1, "…")
 	}
-	room := w - ansi.StringWidth(head) - 2 // "@" and "…"
-	if room < 1 { // a wide first character: the end of the domain matters more
-		head, room = "…", w-3
+	end := domainEnd(domain, w-ansi.StringWidth(head)-2) // "@" and "…"
+	if !strings.HasPrefix(end, ".") && head != "…" {
+		// A wide first character: a whole label at the end of the domain matters more.
+		if e := domainEnd(domain, w-3); strings.HasPrefix(e, ".") || end == "" {
+			head, end = "…", e
+		}
 	}
-	return head + "@…" + domainEnd(domain, room)
+	return head + "@…" + end
 }
 
 // domainEnd is the right end of a domain in at most w cells: whole labels with the dot before
