@@ -152,7 +152,7 @@ func CutAddress(s string, w int) string {
 	}
 	end := domainEnd(domain, w-ansi.StringWidth(head)-2) // "@" and "…"
 	if !strings.HasPrefix(end, ".") && head != "…" {
-		// A wide first character: a whole label at the end of the domain matters more.
+		// No whole label fits beside the local part's first character: a whole label matters more.
 		if e := domainEnd(domain, w-3); strings.HasPrefix(e, ".") || end == "" {
 			head, end = "…", e
 		}
