@@ -58,7 +58,7 @@ func TestCancelledOutgoingIsMutedEverywhere(t *testing.T) {
 	if !strings.Contains(v, faint(FitRight("7.25", 12))) {
 		t.Errorf("the recent list does not show the amount muted:\n%q", v)
 	}
-	if !strings.Contains(v, sgr(th.Faint)+"cancelled 7.25 to ") {
+	if !strings.Contains(v, sgr(th.Faint)+"cancelled 7.25 to") {
 		t.Errorf("the live line does not show the cancellation muted:\n%q", v)
 	}
 }

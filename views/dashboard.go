@@ -508,12 +508,15 @@ func (d *Dashboard) feedPanel(w, h int) string {
 		lines = append(lines, strings.Split(t.Muted.Width(inner).Render("Payments to and from you appear here as they happen."), "\n")...)
 	}
 	for _, f := range d.feed {
-		lines = append(lines, feedLine(d.c, f, inner))
+		lines = append(lines, feedLines(d.c, f, inner)...)
 	}
 	return panel(d.c, "Live", "", lines, w, h)
 }
 
-func feedLine(c *Common, f feedItem, w int) string {
+// feedLines is one live event: its time, what happened, the amount as History shows it, and the
+// other party. An address that does not fit whole beside the rest goes on a line of its own
+// under it (cut, keeping its domain, only when even that line is too short).
+func feedLines(c *Common, f feedItem, w int) []string {
 	t := c.Theme
 	tx := f.tx
 	when := t.Faint.Render(f.at.In(time.Local).Format("15:04:05") + " ")
@@ -532,7 +535,11 @@ func feedLine(c *Common, f feedItem, w int) string {
 	default:
 		text, who, style = f.kind, "", t.Text
 	}
-	return when + style.Render(WithAddress(text, who, "", w-9))
+	if Width(text)+Width(who) <= w-9 || who == "" {
+		return []string{when + style.Render(Trunc(text+who, w-9))}
+	}
+	return []string{when + style.Render(Trunc(strings.TrimRight(text, " "), w-9)),
+		strings.Repeat(" ", 9) + style.Render(CutAddress(who, w-9))}
 }
 
 // ShortHelp is the dashboard's keys.
