@@ -9,6 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
@@ -46,6 +47,10 @@ type scene struct {
 	setup func(fc *viewstest.Client)
 	drive func(t *testing.T, tm *teatest.TestModel)
 	ready string
+	// w, h is the terminal's size; zero means goldenW × goldenH.
+	w, h int
+	// check, when set, asserts on the frame's text (without styles) before it is compared.
+	check func(t *testing.T, text string)
 }
 
 func typeInto(tm *teatest.TestModel, s string) {
@@ -74,14 +79,20 @@ func waitText(t *testing.T, tm *teatest.TestModel, text string) {
 		teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 }
 
+// runScene drives the program to the scene, checks its last frame and compares it with the
+// golden file.
 func runScene(t *testing.T, sc scene, dark bool) {
+	w, h := goldenW, goldenH
+	if sc.w != 0 {
+		w, h = sc.w, sc.h
+	}
 	fc := newFake()
 	seed(fc)
 	if sc.setup != nil {
 		sc.setup(fc)
 	}
 	m := newModel(t, fc)
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(goldenW, goldenH),
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ANSI256)))
 	bg := color.Color(color.White)
 	if dark {
@@ -99,8 +110,11 @@ func runScene(t *testing.T, sc scene, dark bool) {
 	}
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
 	out := frame(fm)
-	if n := strings.Count(string(out), "\n") + 1; n != goldenH {
-		t.Fatalf("frame has %d lines, want %d", n, goldenH)
+	if n := strings.Count(string(out), "\n") + 1; n != h {
+		t.Fatalf("frame has %d lines, want %d", n, h)
+	}
+	if sc.check != nil {
+		sc.check(t, ansi.Strip(string(out)))
 	}
 	golden.RequireEqual(t, out)
 }

@@ -224,18 +224,34 @@ func (m *Model) txEvent(typ string, tx api.Transaction, at api.Time) tea.Cmd {
 	}
 	var toast tea.Cmd
 	amount := m.common.Amount(tx.Amount)
+	// The amount as History shows it (a cancelled one has no sign), and the kind of toast to match.
+	signed, _ := m.common.TxAmount(tx)
+	prep, who := views.Other(tx)
 	switch typ {
 	case api.EventPaymentReceived:
-		text := "+" + amount + " from " + tx.SenderEmail
+		text := signed + prep
 		if m.common.Privacy {
-			text = "Payment from " + tx.SenderEmail
+			text = "Payment" + prep
 		}
-		toast = m.addToast(views.ToastIncoming, text)
+		toast = m.addToastTo(views.TxToastKind(tx), text, who, "")
 	case api.EventTransactionPending:
 		if tx.CreatedBy == api.PartyRecipient && tx.Direction == api.DirectionOut {
-			toast = m.addToast(views.ToastInfo, tx.RecipientEmail+" drew "+amount+" on your token: pending in History")
+			toast = m.addToastTo(views.ToastInfo, "", tx.RecipientEmail, " drew "+amount+" on your token: pending in History")
 		} else if tx.Direction == api.DirectionIn {
-			toast = m.addToast(views.ToastInfo, "Pending "+amount+" from "+tx.SenderEmail)
+			toast = m.addToastTo(views.ToastInfo, "Pending "+amount+prep, who, "")
+		}
+	case api.EventTransactionCancelled:
+		// Cancelled by the other party (a cancel of one's own is said where it was made).
+		mine := api.PartySender
+		if tx.Direction == api.DirectionIn {
+			mine = api.PartyRecipient
+		}
+		if tx.ResolvedBy != nil && *tx.ResolvedBy != mine {
+			text := "Cancelled " + signed + prep
+			if m.common.Privacy {
+				text = "Cancelled: a payment" + prep
+			}
+			toast = m.addToastTo(views.TxToastKind(tx), text, who, "")
 		}
 	}
 	return tea.Batch(toast, m.broadcast(views.LiveMsg{Type: typ, Tx: &tx, At: at}))

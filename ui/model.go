@@ -255,7 +255,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case views.SwitchMsg:
 		return m, m.switchTo(msg)
 	case views.ToastMsg:
-		return m, m.addToast(msg.Kind, msg.Text)
+		return m, m.addToastTo(msg.Kind, msg.Text, msg.Who, msg.After)
 	case views.ThemeToggleMsg:
 		m.monoForce = msg.Mono
 		m.applyTheme()

@@ -43,7 +43,7 @@ func (m *Model) drawStatus(breaker client.BreakerState) string {
 	sep := t.Faint.Render("  ·  ")
 	var left []string
 	if m.session.SignedIn {
-		left = append(left, t.StatusText.Render("● ")+t.Text.Render(views.Trunc(m.common.Email, 40)))
+		left = append(left, t.StatusText.Render("● ")+t.Text.Render(views.CutAddress(m.common.Email, 40)))
 	} else {
 		left = append(left, t.StatusText.Render("not signed in"))
 	}

@@ -18,19 +18,27 @@ const (
 	toastWidth = 46
 )
 
+// toast is one notice: text, then an address (cut to fit with its domain kept), then after.
 type toast struct {
-	id   int
-	kind views.ToastKind
-	text string
-	born time.Time
+	id    int
+	kind  views.ToastKind
+	text  string
+	who   string
+	after string
+	born  time.Time
 }
 
 // tickMsg drives the toasts' fading and the reconnect countdown.
 type tickMsg struct{}
 
 func (m *Model) addToast(kind views.ToastKind, text string) tea.Cmd {
+	return m.addToastTo(kind, text, "", "")
+}
+
+// addToastTo shows a toast that names someone: text, the address who, after.
+func (m *Model) addToastTo(kind views.ToastKind, text, who, after string) tea.Cmd {
 	m.toastSeq++
-	m.toasts = append(m.toasts, toast{id: m.toastSeq, kind: kind, text: text, born: m.opts.Now()})
+	m.toasts = append(m.toasts, toast{id: m.toastSeq, kind: kind, text: text, who: who, after: after, born: m.opts.Now()})
 	if len(m.toasts) > toastMax {
 		m.toasts = m.toasts[len(m.toasts)-toastMax:]
 	}
@@ -82,8 +90,13 @@ func (m *Model) renderToast(t toast, now time.Time) string {
 	case views.ToastError:
 		icon = "✗"
 	}
-	st := th.Toast[toastStep(now.Sub(t.born))]
-	return st.Render(views.Trunc(icon+" "+views.OneLine(t.text), toastWidth-4))
+	step := toastStep(now.Sub(t.born))
+	if t.kind == views.ToastMuted {
+		// News of something that moved no money reads as History shows it: muted from the start.
+		step = theme.ToastSteps - 1
+	}
+	st := th.Toast[step]
+	return st.Render(views.WithAddress(icon+" "+views.OneLine(t.text), views.OneLine(t.who), views.OneLine(t.after), toastWidth-4))
 }
 
 // overlayToasts draws the toasts over the bottom right corner of the body, newest lowest.

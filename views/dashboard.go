@@ -1,7 +1,6 @@
 package views
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -457,22 +456,19 @@ func (d *Dashboard) sparkPanel(w, h int) string {
 // txLine is one transaction on one line: when, direction, counterparty, amount.
 func txLine(c *Common, tx api.Transaction, w int, now time.Time) string {
 	t := c.Theme
-	amtStyle := t.Positive
-	if tx.Direction == api.DirectionOut {
-		amtStyle = t.Negative
-	}
+	amount, amtStyle := c.TxAmount(tx)
 	when := Fit(Ago(tx.CreatedAt.Time, now), 8)
 	dir := Fit(Arrow(tx), 6)
 	amtW := 12
 	if w < 50 {
 		amtW = 10
 	}
-	amt := FitRight(c.SignedAmount(tx), amtW)
+	amt := FitRight(amount, amtW)
 	whoW := max(w-8-6-amtW-1, 4)
-	who := Fit(tx.Counterparty(), whoW)
+	who := Fit(CutAddress(tx.Counterparty(), whoW), whoW)
 	if tx.Status != api.StatusCompleted {
 		status := StatusWord(tx.Status)
-		who = Fit(Trunc(tx.Counterparty(), whoW-Width(status)-1)+" "+status, whoW)
+		who = Fit(CutAddress(tx.Counterparty(), whoW-Width(status)-1)+" "+status, whoW)
 	}
 	st := t.Text
 	if tx.Status == api.StatusPending {
@@ -512,43 +508,38 @@ func (d *Dashboard) feedPanel(w, h int) string {
 		lines = append(lines, strings.Split(t.Muted.Width(inner).Render("Payments to and from you appear here as they happen."), "\n")...)
 	}
 	for _, f := range d.feed {
-		lines = append(lines, feedLine(d.c, f, inner))
+		lines = append(lines, feedLines(d.c, f, inner)...)
 	}
 	return panel(d.c, "Live", "", lines, w, h)
 }
 
-func feedLine(c *Common, f feedItem, w int) string {
+// feedLines is one live event: its time, what happened, the amount as History shows it, and the
+// other party. An address that does not fit whole beside the rest goes on a line of its own
+// under it (cut, keeping its domain, only when even that line is too short).
+func feedLines(c *Common, f feedItem, w int) []string {
 	t := c.Theme
 	tx := f.tx
 	when := t.Faint.Render(f.at.In(time.Local).Format("15:04:05") + " ")
-	amount := c.SignedAmount(tx)
+	amount, style := c.TxAmount(tx)
+	to, who := Other(tx)
 	var text string
-	style := t.Text
 	switch f.kind {
-	case api.EventPaymentReceived:
-		text, style = fmt.Sprintf("%s from %s", amount, tx.SenderEmail), t.Positive
-	case api.EventPaymentSent:
-		text, style = fmt.Sprintf("%s to %s", amount, tx.RecipientEmail), t.Negative
+	case api.EventPaymentReceived, api.EventPaymentSent:
+		text = amount + to
 	case api.EventTransactionPending:
-		text, style = fmt.Sprintf("pending %s %s", c.Amount(tx.Amount), withWho(tx)), t.Warning
+		text, style = "pending "+amount+to, t.Warning
 	case api.EventTransactionCompleted:
-		text, style = fmt.Sprintf("completed %s %s", amount, withWho(tx)), t.Positive
-		if tx.Direction == api.DirectionOut {
-			style = t.Negative
-		}
+		text = "completed " + amount + to
 	case api.EventTransactionCancelled:
-		text, style = fmt.Sprintf("cancelled %s %s", c.Amount(tx.Amount), withWho(tx)), t.Faint
+		text = "cancelled " + amount + to
 	default:
-		text = f.kind
+		text, who, style = f.kind, "", t.Text
 	}
-	return when + style.Render(Trunc(text, w-9))
-}
-
-func withWho(tx api.Transaction) string {
-	if tx.Direction == api.DirectionOut {
-		return "to " + tx.RecipientEmail
+	if Width(text)+Width(who) <= w-9 || who == "" {
+		return []string{when + style.Render(Trunc(text+who, w-9))}
 	}
-	return "from " + tx.SenderEmail
+	return []string{when + style.Render(Trunc(strings.TrimRight(text, " "), w-9)),
+		strings.Repeat(" ", 9) + style.Render(CutAddress(who, w-9))}
 }
 
 // ShortHelp is the dashboard's keys.

@@ -41,6 +41,7 @@ const (
 	histDirW      = 5
 	histAmountW   = 14
 	histStatusW   = 9
+	histLabelW    = 14 // the label column of the details
 )
 
 // histPage is one page in memory: page k of the filter's list, starting at absolute row start.
@@ -86,6 +87,10 @@ type History struct {
 	cur, top int // the selected row and the first row shown (absolute)
 
 	detail bool
+	// detailTop is the first line of the details shown when they are taller than the pane, for
+	// the transaction detailID (another transaction's details start at the top).
+	detailTop int
+	detailID  string
 
 	act     histAct
 	actKind string // "confirm" or "cancel"
@@ -378,6 +383,7 @@ func (h *History) move(delta int) tea.Cmd {
 		return nil
 	}
 	h.cur += delta
+	h.detailTop = 0 // another transaction's details start at the top
 	h.clampCursor()
 	return h.ensure()
 }
@@ -675,7 +681,9 @@ func (h *History) resolved(msg histResolvedMsg) tea.Cmd {
 	if msg.kind == "cancel" {
 		verb = "Cancelled"
 	}
-	h.note, h.noteBad = fmt.Sprintf("✓ %s %s %s.", verb, h.c.Money(tx.Amount), withWho(tx)), false
+	to, who := Other(tx)
+	// Cut to the width of now, so that the address keeps its domain (the footer cuts at the end).
+	h.note, h.noteBad = WithAddress("✓ "+verb+" "+h.c.Money(tx.Amount)+to, who, ".", h.width), false
 	return nil
 }
 
@@ -861,6 +869,8 @@ func (h *History) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	vis := max(h.visible(), 1)
 	switch {
+	case h.detail && (key.Matches(msg, hk.PageUp) || key.Matches(msg, hk.PageDown)):
+		return h.scrollDetail(key.Matches(msg, hk.PageDown))
 	case key.Matches(msg, hk.Up):
 		return h.move(-1)
 	case key.Matches(msg, hk.Down):
@@ -884,7 +894,7 @@ func (h *History) key(msg tea.KeyPressMsg) tea.Cmd {
 		return h.input.Focus()
 	case key.Matches(msg, hk.Detail):
 		if _, ok := h.selected(); ok {
-			h.detail = !h.detail
+			h.detail, h.detailTop = !h.detail, 0
 		}
 		return nil
 	case key.Matches(msg, hk.Close):
@@ -1060,8 +1070,9 @@ func (h *History) rowLine(tx api.Transaction, sel bool) string {
 	}
 	date := Fit(Date(tx.CreatedAt.Time), histDateW)
 	dir := Fit(Arrow(tx), histDirW)
-	who := Fit(OneLine(tx.Counterparty()), whoW)
-	amt := FitRight(h.c.SignedAmount(tx), histAmountW)
+	who := Fit(CutAddress(OneLine(tx.Counterparty()), whoW), whoW)
+	amount, amtStyle := h.c.TxAmount(tx)
+	amt := FitRight(amount, histAmountW)
 	status := Fit(StatusWord(tx.Status), histStatusW)
 	memo := ""
 	if memoW > 0 {
@@ -1070,28 +1081,21 @@ func (h *History) rowLine(tx api.Transaction, sel bool) string {
 	if sel {
 		return t.RowSelected.Render(marker + date + "  " + dir + "  " + who + "  " + amt + "  " + status + memo)
 	}
-	amtStyle := t.Positive
-	if tx.Direction == api.DirectionOut {
-		amtStyle = t.Negative
-	}
 	st := t.Muted
 	switch tx.Status {
 	case api.StatusPending:
 		st = t.Warning
 	case api.StatusCancelled:
-		amtStyle, st = t.Faint, t.Faint
+		st = t.Faint
 	}
 	return marker + t.Muted.Render(date) + "  " + amtStyle.Render(dir) + "  " + t.Text.Render(who) + "  " +
 		amtStyle.Render(amt) + "  " + st.Render(status) + t.Muted.Render(memo)
 }
 
-// detailPane shows every field of the selected transaction.
-func (h *History) detailPane(n int) []string {
+// detailLines are every field of a transaction, values wrapped in their column and never cut:
+// this is where a person reads what they paid or were paid, the whole address and memo.
+func (h *History) detailLines(tx api.Transaction) []string {
 	t := h.c.Theme
-	tx, ok := h.selected()
-	if !ok {
-		return nil
-	}
 	opt := func(s *string) string {
 		if s == nil || *s == "" {
 			return "—"
@@ -1104,35 +1108,37 @@ func (h *History) detailPane(n int) []string {
 		}
 		return at.Local().Format("2006-01-02 15:04:05 MST")
 	}
-	inner := h.width - 4
-	labW := 13
-	valW := inner - labW - 1
-	field := func(label, val string, st lipgloss.Style) string {
-		return t.Muted.Render(Fit(label, labW)) + " " + st.Render(Trunc(val, valW))
+	labW := histLabelW
+	valW := max(h.width-4-labW, 10)
+	field := func(label, val string, st lipgloss.Style) []string {
+		return labelled(label, labW, WrapText(val, valW), t.Muted, st)
 	}
-	amtStyle := t.Positive
-	if tx.Direction == api.DirectionOut {
-		amtStyle = t.Negative
+	addr := func(label, val string) []string {
+		return labelled(label, labW, WrapAddress(OneLine(val), valW), t.Muted, t.Text)
 	}
+	amount, amtStyle := h.c.TxAmount(tx)
 	status := t.Text
 	if tx.Status == api.StatusPending {
 		status = t.Warning
 	}
 	created := tx.CreatedAt
-	lines := []string{
-		field("Amount", h.c.SignedAmount(tx)+" "+tx.Currency+"  "+Arrow(tx), amtStyle),
+	var lines []string
+	for _, l := range [][]string{
+		field("Amount", amount+" "+tx.Currency+"  "+Arrow(tx), amtStyle),
 		field("Status", StatusWord(tx.Status), status),
-		field("From", tx.SenderEmail, t.Text),
-		field("To", tx.RecipientEmail, t.Text),
+		addr("From", tx.SenderEmail),
+		addr("To", tx.RecipientEmail),
 		field("Memo", opt(tx.Memo), t.Text),
 		field("Created", when(&created)+" by "+strings.ToLower(tx.CreatedBy), t.Text),
 		field("Resolved", when(tx.ResolvedAt)+resolvedBy(tx), t.Text),
 		field("App", opt(tx.AppName), t.Text),
 		field("Endpoint", opt(tx.AppEpPath), t.Text),
 		field("ID", tx.ID, t.Code),
+	} {
+		lines = append(lines, l...)
 	}
 	if len(tx.Metadata) == 0 {
-		lines = append(lines, field("Metadata", "—", t.Text))
+		lines = append(lines, field("Metadata", "—", t.Text)...)
 	} else {
 		first := true
 		for _, k := range slices.Sorted(mapKeys(tx.Metadata)) {
@@ -1140,13 +1146,74 @@ func (h *History) detailPane(n int) []string {
 			if first {
 				lab, first = "Metadata", false
 			}
-			lines = append(lines, field(lab, OneLine(k)+" = "+OneLine(tx.Metadata[k]), t.Text))
+			lines = append(lines, field(lab, OneLine(k)+" = "+OneLine(tx.Metadata[k]), t.Text)...)
 		}
 	}
 	if tx.Status == api.StatusPending {
 		k := h.c.Keys.History
 		lines = append(lines, "", t.Key.Render(k.Confirm.Help().Key)+t.Muted.Render(" confirm   ")+
 			t.Key.Render(k.Cancel.Help().Key)+t.Muted.Render(" cancel this pending transaction"))
+	}
+	return lines
+}
+
+// detailRows is how many lines of details the pane of n lines shows (its border and title take
+// three), and the furthest it scrolls: with more lines than rows, one row says what is out of view.
+func detailRows(lines, n int) (rows, maxTop int) {
+	rows = max(n-3, 2)
+	if lines <= rows {
+		return rows, 0
+	}
+	return rows, lines - (rows - 1)
+}
+
+// detailTopFor is where the details of tx start, scrolled or not.
+func (h *History) detailTopFor(tx api.Transaction, maxTop int) int {
+	if tx.ID != h.detailID {
+		return 0
+	}
+	return min(h.detailTop, maxTop)
+}
+
+// scrollDetail moves the details a page down or up, when they are taller than the pane.
+func (h *History) scrollDetail(down bool) tea.Cmd {
+	tx, ok := h.selected()
+	if !ok {
+		return nil
+	}
+	rows, maxTop := detailRows(len(h.detailLines(tx)), h.visible()+1)
+	top := h.detailTopFor(tx, maxTop)
+	step := max(rows-2, 1)
+	if down {
+		top = min(top+step, maxTop)
+	} else {
+		top = max(top-step, 0)
+	}
+	h.detailTop, h.detailID = top, tx.ID
+	return nil
+}
+
+// detailPane shows every field of the selected transaction, scrolling when they do not fit.
+func (h *History) detailPane(n int) []string {
+	t := h.c.Theme
+	tx, ok := h.selected()
+	if !ok {
+		return nil
+	}
+	lines := h.detailLines(tx)
+	rows, maxTop := detailRows(len(lines), n)
+	if maxTop > 0 {
+		top := h.detailTopFor(tx, maxTop)
+		below := len(lines) - (top + rows - 1)
+		k := h.c.Keys.History
+		var more []string
+		if top > 0 {
+			more = append(more, fmt.Sprintf("↑ %d more above (%s)", top, k.PageUp.Help().Key))
+		}
+		if below > 0 {
+			more = append(more, fmt.Sprintf("↓ %d more lines: %s scrolls", below, k.PageDown.Help().Key))
+		}
+		lines = append(window(lines, top, rows-1, histLabelW, t.Muted), t.Accent.Render(strings.Join(more, " · ")))
 	}
 	box := panel(h.c, "Transaction", t.Faint.Render("esc closes"), lines, h.width, n)
 	return strings.Split(box, "\n")
@@ -1170,7 +1237,8 @@ func (h *History) prompt() string {
 		verb = "Cancel"
 		effect = "the held amount is released; nothing is paid."
 	}
-	q := fmt.Sprintf("%s the pending payment of %s %s?", verb, h.c.Money(tx.Amount), withWho(tx))
+	to, who := Other(tx)
+	q := verb + " the pending payment of " + h.c.Money(tx.Amount) + to
 	var last string
 	if h.act == histActWorking {
 		last = h.spin.View() + " " + t.Muted.Render(strings.TrimSuffix(verb, "e")+"ing…")
@@ -1179,7 +1247,7 @@ func (h *History) prompt() string {
 			t.Key.Render(k.Confirm.No.Help().Key) + t.Muted.Render(" keep it as it is")
 	}
 	inner := h.width - 4
-	body := t.Warning.Render(Trunc(q, inner)) + "\n" + t.Faint.Render(Trunc(verb+": "+effect, inner)) + "\n" + last
+	body := t.Warning.Render(WithAddress(q, who, "?", inner)) + "\n" + t.Faint.Render(Trunc(verb+": "+effect, inner)) + "\n" + last
 	return t.PanelDanger.Width(h.width).Render(body)
 }
 
@@ -1249,7 +1317,13 @@ func (h *History) ShortHelp() []key.Binding {
 	conf.SetEnabled(pending)
 	canc.SetEnabled(pending)
 	if h.detail {
-		return []key.Binding{withDesc(hk.Close, "close"), conf, canc, hk.Up, hk.Down}
+		out := []key.Binding{withDesc(hk.Close, "close")}
+		if tx, ok := h.selected(); ok {
+			if _, maxTop := detailRows(len(h.detailLines(tx)), h.visible()+1); maxTop > 0 {
+				out = append(out, withDesc(hk.PageDown, "scroll"), withDesc(hk.PageUp, "scroll up"))
+			}
+		}
+		return append(out, conf, canc, hk.Up, hk.Down)
 	}
 	exp := hk.Export
 	exp.SetEnabled(h.c.ExportDir != "")

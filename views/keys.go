@@ -55,6 +55,8 @@ type PayKeys struct {
 	Back       key.Binding
 	NewPayment key.Binding
 	Accept     key.Binding // take the suggested recipient
+	Up         key.Binding // scroll a review taller than the window
+	Down       key.Binding
 }
 
 // HistoryKeys are the history screen's.
@@ -174,6 +176,8 @@ func DefaultKeyMap() KeyMap {
 			Back:       bind("back", "n", "esc"),
 			NewPayment: bind("new payment", "enter"),
 			Accept:     bind("complete", "right"),
+			Up:         bind("scroll up", "up", "k"),
+			Down:       bind("scroll down", "down", "j"),
 		},
 		History: HistoryKeys{
 			Up:       bind("up", "up", "k"),
@@ -228,6 +232,7 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 
 		"pay.review": &k.Pay.Review, "pay.send": &k.Pay.Send, "pay.back": &k.Pay.Back,
 		"pay.new": &k.Pay.NewPayment, "pay.complete": &k.Pay.Accept,
+		"pay.up": &k.Pay.Up, "pay.down": &k.Pay.Down,
 
 		"history.up": &k.History.Up, "history.down": &k.History.Down,
 		"history.page_up": &k.History.PageUp, "history.page_down": &k.History.PageDown,

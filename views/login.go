@@ -343,7 +343,7 @@ func (l *Login) View() string {
 		}
 	case modeGenerated:
 		b.WriteString(t.Title.Render("Account created") + "\n")
-		b.WriteString(t.Muted.Render(Trunc(l.genEmail, inner)) + "\n\n")
+		b.WriteString(t.Muted.Render(strings.Join(WrapAddress(l.genEmail, inner), "\n")) + "\n\n")
 		b.WriteString(t.Text.Render("Your generated password, shown only this once:") + "\n\n")
 		b.WriteString("  " + t.Code.Render(Trunc(l.generated, inner-2)) + "\n\n")
 		b.WriteString(t.Warning.Render(Trunc("Keep it in a password manager now; nobody can show it again.", inner)) + "\n")

@@ -190,7 +190,7 @@ func (m *MFA) View() string {
 	inner := pw - 4
 	var b strings.Builder
 	b.WriteString(t.Title.Render("Two-factor authentication") + "\n")
-	b.WriteString(t.Muted.Render(Trunc("for "+m.ch.Email, inner)) + "\n\n")
+	b.WriteString(t.Muted.Render(WithAddress("for ", m.ch.Email, "", inner)) + "\n\n")
 	b.WriteString(t.Text.Render(wrap("Enter the 6-digit code from your authenticator app, or one of your recovery codes.", inner)) + "\n\n")
 	b.WriteString(m.form.View(m.c, 10) + "\n\n")
 	left := m.remaining()

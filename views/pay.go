@@ -52,6 +52,7 @@ type Pay struct {
 	keySig string
 	banner string // an error on the review, e.g. offline
 	note   string // a hint on the review ("enter does not send")
+	scroll int    // the first line of the recipient and memo shown, when the review is too tall
 
 	tx    api.Transaction // the payment made
 	width int
@@ -330,6 +331,7 @@ func (p *Pay) review() tea.Cmd {
 	p.req = req
 	p.state = payReview
 	p.banner, p.note = "", ""
+	p.scroll = 0
 	p.form.Blur()
 	p.confirm.Input.SetValue("")
 	p.confirm.Err = ""
@@ -387,6 +389,12 @@ func (p *Pay) reviewKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Pay.Review):
 		p.note = "enter does not send: press " + k.Pay.Send.Help().Key + " to send."
 		return nil
+	case key.Matches(msg, k.Pay.Up):
+		p.scroll = max(p.scroll-1, 0)
+		return nil
+	case key.Matches(msg, k.Pay.Down):
+		p.scroll = min(p.scroll+1, p.reviewLayout().maxScroll)
+		return nil
 	}
 	if p.needsConfirm() && amountKey(msg) {
 		p.confirm.Err = ""
@@ -415,7 +423,7 @@ func (p *Pay) sent(msg paySentMsg) tea.Cmd {
 		p.suggest()
 		// The balance comes from the service (or its live event), never from arithmetic here:
 		// the event may already have arrived.
-		return tea.Batch(Toast(ToastOutgoing, fmt.Sprintf("Paid %s to %s", p.c.Amount(p.req.Amount), p.req.Recipient)),
+		return tea.Batch(ToastTo(ToastOutgoing, "Paid "+p.c.Amount(p.req.Amount)+" to ", p.req.Recipient, ""),
 			p.loadAccount())
 	}
 	if Retryable(msg.err) {
@@ -534,66 +542,116 @@ func (p *Pay) formView() string {
 	return t.PanelFocused.Width(pw).Render(b.String())
 }
 
-func (p *Pay) reviewView() string {
+// payLabelW is the label column of the review and the Paid screen.
+const payLabelW = 12
+
+// reviewLayout is the review cut into what may scroll and what never does. The recipient and the
+// memo are shown whole, wrapped, never cut; when they do not fit the window with everything else,
+// they scroll (with a line saying so) and the amount, the balance after and the send key stay in
+// view.
+type reviewLayout struct {
+	head, long, foot []string
+	rows             int // lines of long shown: len(long), or fewer and a line saying there is more
+	maxScroll        int
+}
+
+func (p *Pay) reviewLayout() reviewLayout {
 	t := p.c.Theme
-	pw := p.panelWidth()
-	inner := pw - 4
-	row := func(label, value string) string {
-		return t.Muted.Render(Fit(label, 12)) + value + "\n"
+	inner := p.panelWidth() - 4
+	valW := inner - payLabelW
+	var l reviewLayout
+	l.head = []string{t.Title.Render("Review payment"), ""}
+	l.long = labelled("To", payLabelW, WrapAddress(p.req.Recipient, valW), t.Muted, t.Bold)
+	if p.req.Memo == "" {
+		l.long = append(l.long, labelled("Memo", payLabelW, []string{"(none)"}, t.Muted, t.Faint)...)
+	} else {
+		l.long = append(l.long, labelled("Memo", payLabelW, WrapText(p.req.Memo, valW), t.Muted, t.Text)...)
 	}
-	var b strings.Builder
-	b.WriteString(t.Title.Render("Review payment") + "\n\n")
-	b.WriteString(row("To", t.Bold.Render(Trunc(p.req.Recipient, inner-12))))
-	b.WriteString(row("Amount", t.Negative.Render(p.c.Money(p.req.Amount))))
-	memo := t.Faint.Render("(none)")
-	if p.req.Memo != "" {
-		memo = t.Text.Render(Trunc(p.req.Memo, inner-12))
-	}
-	b.WriteString(row("Memo", memo))
+	row := func(label, value string) string { return t.Muted.Render(Fit(label, payLabelW)) + value }
+	l.foot = append(l.foot, row("Amount", t.Negative.Render(p.c.Money(p.req.Amount))))
 	if p.haveUser {
 		after := p.user.AvailableBalance - p.req.Amount
-		b.WriteString(row("Available", t.Text.Render(p.c.Amount(p.user.AvailableBalance))+
+		l.foot = append(l.foot, row("Available", t.Text.Render(p.c.Amount(p.user.AvailableBalance))+
 			t.Faint.Render(" → ")+t.Bold.Render(p.c.Amount(after))+t.Muted.Render(" after")))
 	}
 	if p.needsConfirm() {
-		b.WriteString("\n" + t.Warning.Render(Trunc(fmt.Sprintf("This is %s or more: type the amount again.",
-			p.c.Amount(p.c.PayThreshold)), inner)) + "\n")
-		b.WriteString(p.confirm.View(p.c, 11) + "\n")
+		l.foot = append(l.foot, "", t.Warning.Render(Trunc(fmt.Sprintf("This is %s or more: type the amount again.",
+			p.c.Amount(p.c.PayThreshold)), inner)))
+		l.foot = append(l.foot, strings.Split(p.confirm.View(p.c, 11), "\n")...)
 	}
-	b.WriteString("\n")
+	l.foot = append(l.foot, "")
 	switch {
 	case p.state == paySending:
-		b.WriteString(p.spin.View() + " " + t.Muted.Render("Sending…"))
+		l.foot = append(l.foot, p.spin.View()+" "+t.Muted.Render("Sending…"))
 	default:
 		k := p.c.Keys
-		b.WriteString(t.Key.Render(k.Pay.Send.Help().Key) + t.Text.Render(" send") + t.Faint.Render("   ") +
-			t.Key.Render(k.Pay.Back.Help().Key) + t.Muted.Render(" back to the form"))
+		l.foot = append(l.foot, t.Key.Render(k.Pay.Send.Help().Key)+t.Text.Render(" send")+t.Faint.Render("   ")+
+			t.Key.Render(k.Pay.Back.Help().Key)+t.Muted.Render(" back to the form"))
 	}
 	if p.note != "" {
-		b.WriteString("\n" + t.Warning.Render(Trunc(p.note, inner)))
+		l.foot = append(l.foot, t.Warning.Render(Trunc(p.note, inner)))
 	}
 	if p.banner != "" {
-		b.WriteString("\n\n" + t.Error.Render(wrap("✗ "+p.banner, inner)))
+		l.foot = append(l.foot, "")
+		l.foot = append(l.foot, strings.Split(t.Error.Render(wrap("✗ "+p.banner, inner)), "\n")...)
 	}
-	return t.PanelDanger.Width(pw).Render(b.String())
+	// The panel's border takes two lines. Too tall: first the blank lines go, then the long part
+	// scrolls.
+	room := p.hight - 2
+	l.rows = len(l.long)
+	if len(l.head)+len(l.long)+len(l.foot) <= room || p.hight == 0 {
+		return l
+	}
+	l.head = l.head[:1]
+	l.foot = slices.DeleteFunc(l.foot, func(s string) bool { return s == "" })
+	if n := room - len(l.head) - len(l.foot); n < len(l.long) {
+		l.rows = max(n, 2)
+		l.maxScroll = len(l.long) - (l.rows - 1)
+	}
+	return l
+}
+
+func (p *Pay) reviewView() string {
+	t := p.c.Theme
+	l := p.reviewLayout()
+	lines := slices.Clone(l.head)
+	if l.rows >= len(l.long) {
+		lines = append(lines, l.long...)
+	} else {
+		// rows-1 lines of the recipient and memo, and one saying what is out of view.
+		top := min(p.scroll, l.maxScroll)
+		lines = append(lines, window(l.long, top, l.rows-1, payLabelW, t.Muted)...)
+		below := len(l.long) - (top + l.rows - 1)
+		k := p.c.Keys
+		var more []string
+		if top > 0 {
+			more = append(more, fmt.Sprintf("↑ %d more above (%s)", top, k.Pay.Up.Help().Key))
+		}
+		if below > 0 {
+			more = append(more, fmt.Sprintf("↓ %d more lines: %s to read them", below, k.Pay.Down.Help().Key))
+		}
+		lines = append(lines, strings.Repeat(" ", payLabelW)+t.Accent.Render(strings.Join(more, " · ")))
+	}
+	lines = append(lines, l.foot...)
+	return t.PanelDanger.Width(p.panelWidth()).Render(strings.Join(lines, "\n"))
 }
 
 func (p *Pay) doneView() string {
 	t := p.c.Theme
 	pw := p.panelWidth()
 	inner := pw - 4
-	var b strings.Builder
-	b.WriteString(t.Positive.Render("✓ Paid") + "\n\n")
-	b.WriteString(t.Muted.Render(Fit("To", 12)) + t.Bold.Render(Trunc(p.tx.RecipientEmail, inner-12)) + "\n")
-	b.WriteString(t.Muted.Render(Fit("Amount", 12)) + t.Text.Render(p.c.Money(p.tx.Amount)) + "\n")
-	b.WriteString(t.Muted.Render(Fit("Transaction", 12)) + t.Code.Render(Trunc(p.tx.ID, inner-12)) + "\n")
+	row := func(label, value string) string { return t.Muted.Render(Fit(label, payLabelW)) + value }
+	lines := []string{t.Positive.Render("✓ Paid"), ""}
+	lines = append(lines, labelled("To", payLabelW, WrapAddress(p.tx.RecipientEmail, inner-payLabelW), t.Muted, t.Bold)...)
+	lines = append(lines, row("Amount", t.Text.Render(p.c.Money(p.tx.Amount))))
+	lines = append(lines, row("Transaction", t.Code.Render(Trunc(p.tx.ID, inner-payLabelW))))
 	if p.haveUser {
-		b.WriteString(t.Muted.Render(Fit("Available", 12)) + t.Text.Render(p.c.Amount(p.user.AvailableBalance)) + "\n")
+		lines = append(lines, row("Available", t.Text.Render(p.c.Amount(p.user.AvailableBalance))))
 	}
 	k := p.c.Keys
-	b.WriteString("\n" + t.Key.Render(k.Pay.NewPayment.Help().Key) + t.Muted.Render(" new payment") +
-		t.Faint.Render("  ·  ") + t.Key.Render(k.Global.History.Help().Key) + t.Muted.Render(" history"))
-	return t.PanelFocused.Width(pw).Render(b.String())
+	lines = append(lines, "", t.Key.Render(k.Pay.NewPayment.Help().Key)+t.Muted.Render(" new payment")+
+		t.Faint.Render("  ·  ")+t.Key.Render(k.Global.History.Help().Key)+t.Muted.Render(" history"))
+	return t.PanelFocused.Width(pw).Render(strings.Join(lines, "\n"))
 }
 
 // ShortHelp is the screen's keys for its state.
@@ -601,6 +659,9 @@ func (p *Pay) ShortHelp() []key.Binding {
 	k := p.c.Keys
 	switch p.state {
 	case payReview:
+		if p.reviewLayout().maxScroll > 0 {
+			return []key.Binding{k.Pay.Send, withDesc(k.Pay.Back, "edit"), k.Pay.Down, k.Pay.Up}
+		}
 		return []key.Binding{k.Pay.Send, withDesc(k.Pay.Back, "edit")}
 	case paySending:
 		return nil
@@ -620,5 +681,5 @@ func (p *Pay) ShortHelp() []key.Binding {
 // FullHelp is every key of the screen.
 func (p *Pay) FullHelp() [][]key.Binding {
 	k := p.c.Keys
-	return [][]key.Binding{{k.Pay.Review, k.Form.Next, k.Form.Prev, k.Pay.Accept}, {k.Pay.Send, k.Pay.Back, k.Pay.NewPayment}}
+	return [][]key.Binding{{k.Pay.Review, k.Form.Next, k.Form.Prev, k.Pay.Accept}, {k.Pay.Send, k.Pay.Back, k.Pay.Up, k.Pay.Down, k.Pay.NewPayment}}
 }

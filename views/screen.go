@@ -120,17 +120,26 @@ const (
 	ToastIncoming
 	ToastOutgoing
 	ToastError
+	ToastMuted // news of something that moved no money (a cancelled transaction)
 )
 
-// ToastMsg asks the root to show a short-lived notice in the corner.
+// ToastMsg asks the root to show a short-lived notice in the corner: Text, then the address Who
+// (cut to fit so that its domain stays, see CutAddress), then After.
 type ToastMsg struct {
-	Kind ToastKind
-	Text string
+	Kind  ToastKind
+	Text  string
+	Who   string
+	After string
 }
 
 // Toast is the command that shows a toast.
 func Toast(kind ToastKind, text string) tea.Cmd {
 	return func() tea.Msg { return ToastMsg{Kind: kind, Text: text} }
+}
+
+// ToastTo is the command that shows a toast naming someone: text, the address, after.
+func ToastTo(kind ToastKind, text, who, after string) tea.Cmd {
+	return func() tea.Msg { return ToastMsg{Kind: kind, Text: text, Who: who, After: after} }
 }
 
 // LiveMsg is one live change to the account, from the events stream or (on a service without

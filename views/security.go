@@ -704,7 +704,7 @@ func (s *Security) menuView() string {
 	}
 	spaced := lines+2 <= s.height // and the border
 	var b strings.Builder
-	b.WriteString(t.Title.Render("Security") + "  " + t.Faint.Render(Trunc(s.c.Email, inner-10)) + "\n\n")
+	b.WriteString(t.Title.Render("Security") + "  " + t.Faint.Render(CutAddress(s.c.Email, inner-10)) + "\n\n")
 	for i, it := range items {
 		mark := "  "
 		lab := t.Text.Render(Fit(it.label, labW))

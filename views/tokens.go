@@ -179,7 +179,7 @@ func (t *Tokens) View() string {
 	var b strings.Builder
 	switch {
 	case t.token != "":
-		b.WriteString(th.Positive.Render("✓ Token for ") + th.Bold.Render(Trunc(t.forWhom, inner-12)) + "\n\n")
+		b.WriteString(th.Positive.Render("✓ Token for ") + th.Bold.Render(CutAddress(t.forWhom, inner-12)) + "\n\n")
 		shown := middle(t.token, tokenLines*(inner-2))
 		for _, line := range strings.Split(ansi.Hardwrap(shown, inner-2, false), "\n") {
 			b.WriteString("  " + th.Code.Render(line) + "\n")
@@ -226,7 +226,7 @@ func (t *Tokens) View() string {
 	if made > 0 {
 		b.WriteString("\n\n" + th.Muted.Render("Made this session"))
 		for _, m := range t.made[:made] {
-			b.WriteString("\n" + th.Faint.Render(m.at.In(time.Local).Format("15:04")+"  ") + th.Text.Render(Trunc(m.recipient, inner-7)))
+			b.WriteString("\n" + th.Faint.Render(m.at.In(time.Local).Format("15:04")+"  ") + th.Text.Render(CutAddress(m.recipient, inner-7)))
 		}
 	}
 	panel := th.PanelFocused.Width(pw).Render(b.String())

@@ -68,6 +68,15 @@ func New(balances map[string]money.Micros) *Client {
 	return c
 }
 
+// AddAccount opens another account (password "password123").
+func (c *Client) AddAccount(email string, balance money.Micros) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.accounts[email] = &account{user: api.User{ID: "u-" + email, Email: email, Balance: balance,
+		AvailableBalance: balance, Currency: "USD", CreatedAt: api.At(Epoch.Add(-90 * 24 * time.Hour))},
+		password: "password123"}
+}
+
 // SignIn makes email the signed-in account without a call.
 func (c *Client) SignIn(email string) {
 	c.mu.Lock()
