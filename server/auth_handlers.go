@@ -57,8 +57,8 @@ func (s *Server) mfaInitiate(w http.ResponseWriter, r *http.Request) error {
 }
 
 // passwordSignIn checks the {email, password} body of /auth/login and /auth/mfa/initiate. An
-// unknown email pays the same argon2id work as a wrong password and gets the same 401; failures
-// count against the rate limits, which are checked before any hashing.
+// unknown email pays the same argon2id work as a wrong password and gets the same 401; the
+// attempt's rate-limit tokens are taken before any hashing (see checkPassword).
 func (s *Server) passwordSignIn(r *http.Request) (ledger.Account, error) {
 	var req api.Credentials
 	if e := decode(r, &req); e != nil {
@@ -76,34 +76,63 @@ func (s *Server) passwordSignIn(r *http.Request) (ledger.Account, error) {
 	}
 	ctx := r.Context()
 	att := s.attempt(r, kindPassword, email)
-	if err := att.check(); err != nil {
+	defer att.release(ctx)
+	acct, known, err := s.accountForPassword(ctx, email)
+	if err != nil {
 		return ledger.Account{}, err
 	}
-	acct, err := s.ledger.AccountByEmail(ctx, email)
+	ok, err := s.checkPassword(ctx, att, acct, known, req.Password)
+	if err != nil {
+		return ledger.Account{}, err
+	}
+	if !ok {
+		return ledger.Account{}, errBadCredentials
+	}
+	return acct, nil
+}
+
+// accountForPassword reads the account a password is checked against; known is false when there
+// is none (no such account, the system account, no password), which checkPassword treats alike.
+func (s *Server) accountForPassword(ctx context.Context, email string) (acct ledger.Account, known bool, err error) {
+	acct, err = s.ledger.AccountByEmail(ctx, email)
 	if err != nil && !errors.Is(err, ledger.ErrNotFound) {
-		return ledger.Account{}, err
+		return ledger.Account{}, false, err
 	}
-	known := err == nil && !acct.System && acct.PasswordHash != ""
+	return acct, err == nil && !acct.System && acct.PasswordHash != "", nil
+}
+
+// checkPassword is every password check of a sign-in (Basic, /auth/login, /auth/mfa/initiate, a
+// password change): it takes att's rate-limit tokens first (429 when spent), then pays one argon2id
+// hash, against the account's hash or, when the account is not known, a dummy one (same work, same
+// answer), on the hasher's priority lane when nothing marks the attempt as an attack (a full hash
+// queue is 503). A wrong password settles att as a failure, a right one as a success. The caller
+// defers att.release.
+func (s *Server) checkPassword(ctx context.Context, att *attempt, acct ledger.Account, known bool, password string) (bool, error) {
+	if err := att.reserve(ctx); err != nil {
+		return false, err
+	}
+	hctx := att.hashContext(ctx)
 	ok := false
-	if len(req.Password) > maxPasswordBytes {
+	if len(password) > maxPasswordBytes {
 		// Too long to be anyone's password; refuse without hashing kilobytes (the length is no secret).
 	} else if !known {
-		if err := s.hasher.VerifyAbsent(ctx, req.Password); err != nil {
-			return ledger.Account{}, err
+		if err := s.hasher.VerifyAbsent(hctx, password); err != nil {
+			return false, hashFailed(err)
 		}
 	} else {
-		ok, err = s.hasher.Verify(ctx, acct.PasswordHash, req.Password)
-		if err != nil && ctx.Err() != nil {
-			return ledger.Account{}, ctx.Err()
+		var err error
+		ok, err = s.hasher.Verify(hctx, acct.PasswordHash, password)
+		if err != nil && (ctx.Err() != nil || errors.Is(err, auth.ErrBusy)) {
+			return false, hashFailed(err)
 		}
 		ok = ok && err == nil
 	}
 	if !ok {
 		att.fail()
-		return ledger.Account{}, errBadCredentials
+		return false, nil
 	}
-	att.succeed()
-	return acct, nil
+	att.succeed(ctx)
+	return true, nil
 }
 
 // newChallenge opens an MFA challenge, unless the account's MFA is locked (429 with Retry-After).
@@ -172,9 +201,10 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	att := s.attempt(r, kindRefresh, "")
-	if err := att.check(); err != nil {
+	if err := att.reserve(ctx); err != nil {
 		return err
 	}
+	defer att.release(ctx)
 	if len(req.RefreshToken) > maxTokenBytes {
 		att.fail()
 		return errRefreshInvalid
@@ -196,13 +226,21 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 		default:
 			return err
 		}
-		att.account = sess.AccountID
 		att.fail()
-		if err := att.check(); err != nil {
-			return err
+		// The account is known only now: its token is taken after the fact, and once its budget
+		// is spent the answer is 429.
+		if sess.AccountID != "" {
+			t, err := s.limits.account.Take(ctx, kindRefresh+":"+sess.AccountID)
+			if err != nil {
+				return err
+			}
+			if !t.OK {
+				return tooManyFailures(t.RetryAfter)
+			}
 		}
 		return refused
 	}
+	att.succeed(ctx)
 	acct, err := s.ledger.AccountByID(ctx, sess.AccountID)
 	if err != nil {
 		return err
@@ -269,25 +307,17 @@ func (s *Server) changePassword(r *http.Request, p *Principal) (ledger.Account, 
 	}
 	ctx := r.Context()
 	att := s.attempt(r, kindPassword, p.Account.Email)
-	if err := att.check(); err != nil {
+	defer att.release(ctx)
+	ok, err := s.checkPassword(ctx, att, p.Account, true, req.OldPassword)
+	if err != nil {
 		return ledger.Account{}, err
 	}
-	ok := false
-	if len(req.OldPassword) <= maxPasswordBytes {
-		var err error
-		ok, err = s.hasher.Verify(ctx, p.Account.PasswordHash, req.OldPassword)
-		if err != nil && ctx.Err() != nil {
-			return ledger.Account{}, ctx.Err()
-		}
-		ok = ok && err == nil
-	}
 	if !ok {
-		att.fail()
 		return ledger.Account{}, api.Invalid("oldPassword", "The current password is wrong.")
 	}
 	hash, err := s.hasher.Hash(ctx, req.NewPassword)
 	if err != nil {
-		return ledger.Account{}, err
+		return ledger.Account{}, hashFailed(err)
 	}
 	acct, err := s.ledger.SetPassword(ctx, p.Account.ID, hash)
 	s.creds.ForgetUser(p.Account.ID)
