@@ -16,6 +16,7 @@ import (
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/server/auth"
 )
 
 // Bursts: many attempts fired at once (a start barrier, one goroutine each, real HTTP against the
@@ -352,4 +353,118 @@ func TestTargetedLockoutFromManyAddressesIsCapped(t *testing.T) {
 	// Once the second budget refills a little, the owner's right password from a clean address works.
 	e.skew.Add(int64(time.Minute))
 	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from("198.51.100.7")...).want(t, 200)
+}
+
+// tightHasher has one slot, one place per lane and a long wait: a lane is full as soon as one
+// caller waits in it.
+func tightHasher(t *testing.T) func(*Config) {
+	h, err := auth.NewHasherCapacity(auth.DefaultParams(), auth.Capacity{Concurrent: 1, MaxWait: 10 * time.Second, MaxQueued: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(c *Config) { c.Hasher = h }
+}
+
+// flood keeps registrations (general lane) coming from fresh addresses until stop is closed, and
+// counts their answers.
+func (e *env) flood(stop chan struct{}, workers int) (wait func() map[int]int) {
+	var mu sync.Mutex
+	got := map[int]int{}
+	var wg sync.WaitGroup
+	var n atomic.Int64
+	for w := range workers {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				i := n.Add(1)
+				r, err := e.send("POST", "/user/create", map[string]any{"email": fmt.Sprintf("flood%d@example.com", i), "password": testPassword},
+					from(fmt.Sprintf("10.%d.%d.%d", w, i/250, i%250))...)
+				if err != nil {
+					return
+				}
+				mu.Lock()
+				got[r.status]++
+				mu.Unlock()
+			}
+		})
+	}
+	return func() map[int]int { wg.Wait(); return got }
+}
+
+func TestFullHashQueueIs503AndRefundsRegistration(t *testing.T) {
+	e := newEnv(t, byHeader(nil), tightHasher(t))
+	const n = 12
+	rs := e.burst(n, func(i int) (resp, error) {
+		return e.send("POST", "/user/create", map[string]any{"email": fmt.Sprintf("new%d@example.com", i), "password": testPassword},
+			from("192.0.2.10")...)
+	})
+	c := tally(rs)
+	t.Logf("%d at once on a one-slot hasher: %v", n, c)
+	if c[503] == 0 || c[201]+c[503] != n {
+		t.Fatalf("want some 503 and the rest 201: %v", c)
+	}
+	for _, r := range rs {
+		if r.status == 503 {
+			r.want(t, 503, api.CodeUnavailable)
+			if r.header.Get(api.HeaderRetryAfter) == "" {
+				t.Fatal("503 without Retry-After")
+			}
+		}
+	}
+	// A registration refused for a full queue gave its token back: the address has
+	// burst - (the 201s) registrations left.
+	left := 0
+	for i := range registerBurst + 1 {
+		r := e.do("POST", "/user/create", map[string]any{"email": fmt.Sprintf("later%d@example.com", i), "password": testPassword},
+			from("192.0.2.10")...)
+		if r.status == 429 {
+			break
+		}
+		r.want(t, 201)
+		left++
+	}
+	if left != registerBurst-c[201] {
+		t.Fatalf("%d registrations left after %d succeeded; burst %d", left, c[201], registerBurst)
+	}
+}
+
+// TestCleanSignInsKeepTheirShareOfHashing: while registrations keep the hasher's general lane
+// full, a sign-in from a clean address to a clean account still gets a hash (priority lane); a
+// wrong password from an address that has failed waits in the general lane and is refused 503.
+func TestCleanSignInsKeepTheirShareOfHashing(t *testing.T) {
+	e := newEnv(t, byHeader(nil), tightHasher(t))
+	ada := e.newUser("ada@example.com", "")
+	e.do("POST", "/auth/login", api.Credentials{Email: "bob@example.com", Password: "guess guess"}, from("203.0.113.5")...).want(t, 401)
+	stop := make(chan struct{})
+	wait := e.flood(stop, 4)
+	// Until the flood is refused for a full queue, and then some.
+	var failing []int
+	for range 8 {
+		failing = append(failing, e.do("POST", "/auth/login", api.Credentials{Email: "bob@example.com", Password: "guess guess"},
+			from("203.0.113.5")...).status)
+		e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from("198.51.100.20")...).want(t, 200)
+	}
+	close(stop)
+	got := wait()
+	t.Logf("flood answers %v; a failing address's guesses %v", got, failing)
+	if got[503] == 0 {
+		t.Fatalf("the flood never filled the queue: %v", got)
+	}
+	if tally503(failing) == 0 {
+		t.Fatalf("a failing address's guesses were never held back: %v", failing)
+	}
+}
+
+func tally503(sts []int) int {
+	n := 0
+	for _, s := range sts {
+		if s == 503 {
+			n++
+		}
+	}
+	return n
 }
