@@ -22,12 +22,12 @@ const challengeTTL = 5 * time.Minute
 // POST /auth/login {email, password}: 200 tokens, or 200 {mfaRequired, challengeId, expiresIn}
 // when the account has MFA on. The challenge is only given once the password is right.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
-	acct, err := s.passwordSignIn(r)
+	acct, st, err := s.passwordSignIn(r)
 	if err != nil {
 		return err
 	}
 	if acct.MFAEnabled {
-		ch, err := s.newChallenge(r.Context(), acct)
+		ch, err := s.newChallenge(r.Context(), acct, st)
 		if err != nil {
 			return err
 		}
@@ -38,8 +38,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 }
 
 // POST /auth/mfa/initiate {email, password}: 200 {challengeId, methods, expiresIn}.
+// An unknown email, an account without MFA and one with MFA pay the same work up to the answer
+// (see passwordSignIn); only a right password on an MFA account goes on to write a challenge.
 func (s *Server) mfaInitiate(w http.ResponseWriter, r *http.Request) error {
-	acct, err := s.passwordSignIn(r)
+	acct, st, err := s.passwordSignIn(r)
 	if err != nil {
 		return err
 	}
@@ -47,7 +49,7 @@ func (s *Server) mfaInitiate(w http.ResponseWriter, r *http.Request) error {
 		return &api.Error{Code: api.CodeConflict,
 			Message: "This account does not use two-factor authentication: sign in with /auth/login."}
 	}
-	ch, err := s.newChallenge(r.Context(), acct)
+	ch, err := s.newChallenge(r.Context(), acct, st)
 	if err != nil {
 		return err
 	}
@@ -56,39 +58,46 @@ func (s *Server) mfaInitiate(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// passwordSignIn checks the {email, password} body of /auth/login and /auth/mfa/initiate. An
-// unknown email pays the same argon2id work as a wrong password and gets the same 401; the
-// attempt's rate-limit tokens are taken before any hashing (see checkPassword).
-func (s *Server) passwordSignIn(r *http.Request) (ledger.Account, error) {
+// passwordSignIn checks the {email, password} body of /auth/login and /auth/mfa/initiate, and
+// returns the account with its MFA state. Every path pays the same work before it answers: the
+// account read, the MFA state read (an unknown email reads a row that is not there), one argon2id
+// hash (against a dummy hash for an unknown email) with the attempt's rate-limit tokens taken
+// first (see checkPassword). So the answer's timing tells no more than its body: an unknown email
+// and a wrong password get the same 401, whether or not the account has MFA.
+func (s *Server) passwordSignIn(r *http.Request) (ledger.Account, ledger.MFAState, error) {
 	var req api.Credentials
 	if e := decode(r, &req); e != nil {
-		return ledger.Account{}, e
+		return ledger.Account{}, ledger.MFAState{}, e
 	}
 	if strings.TrimSpace(req.Email) == "" {
-		return ledger.Account{}, api.Invalid("email", "The email address is required.")
+		return ledger.Account{}, ledger.MFAState{}, api.Invalid("email", "The email address is required.")
 	}
 	if req.Password == "" {
-		return ledger.Account{}, api.Invalid("password", "The password is required.")
+		return ledger.Account{}, ledger.MFAState{}, api.Invalid("password", "The password is required.")
 	}
 	email, e := api.NormalizeEmail("email", req.Email)
 	if e != nil {
-		return ledger.Account{}, e
+		return ledger.Account{}, ledger.MFAState{}, e
 	}
 	ctx := r.Context()
 	att := s.attempt(r, kindPassword, email)
 	defer att.release(ctx)
 	acct, known, err := s.accountForPassword(ctx, email)
 	if err != nil {
-		return ledger.Account{}, err
+		return ledger.Account{}, ledger.MFAState{}, err
+	}
+	st, err := s.auth.MFA(ctx, acct.ID)
+	if err != nil && !errors.Is(err, ledger.ErrNotFound) {
+		return ledger.Account{}, ledger.MFAState{}, err
 	}
 	ok, err := s.checkPassword(ctx, att, acct, known, req.Password)
 	if err != nil {
-		return ledger.Account{}, err
+		return ledger.Account{}, ledger.MFAState{}, err
 	}
 	if !ok {
-		return ledger.Account{}, errBadCredentials
+		return ledger.Account{}, ledger.MFAState{}, errBadCredentials
 	}
-	return acct, nil
+	return acct, st, nil
 }
 
 // accountForPassword reads the account a password is checked against; known is false when there
@@ -135,12 +144,9 @@ func (s *Server) checkPassword(ctx context.Context, att *attempt, acct ledger.Ac
 	return true, nil
 }
 
-// newChallenge opens an MFA challenge, unless the account's MFA is locked (429 with Retry-After).
-func (s *Server) newChallenge(ctx context.Context, acct ledger.Account) (ledger.Challenge, error) {
-	st, err := s.auth.MFA(ctx, acct.ID)
-	if err != nil {
-		return ledger.Challenge{}, err
-	}
+// newChallenge opens an MFA challenge, unless the account's MFA is locked (429 with Retry-After);
+// st is the account's MFA state as passwordSignIn read it.
+func (s *Server) newChallenge(ctx context.Context, acct ledger.Account, st ledger.MFAState) (ledger.Challenge, error) {
 	if err := s.mfaLocked(st); err != nil {
 		return ledger.Challenge{}, err
 	}

@@ -60,6 +60,10 @@ type Capacity struct {
 	Concurrent int           // argon2id computations at once; default (and at least) 1
 	MaxWait    time.Duration // longest wait for a slot before ErrBusy; default DefaultMaxWait
 	MaxQueued  int           // callers waiting per lane before ErrBusy; default DefaultQueuePerSlot per slot
+	// Reserved slots are for the priority lane only: however full the general lane, a priority
+	// caller then finds a slot free or soon free. Default a quarter of the slots, rounded up, when
+	// there are two or more (1 of 2); negative for none.
+	Reserved int
 }
 
 // Queue defaults: a burst that cannot be hashed within a couple of seconds is
@@ -73,7 +77,9 @@ const (
 // Capacity.Concurrent hashes run at once (each costs Params.Memory KiB).
 // Callers beyond that wait in one of two lanes: the priority lane (a context
 // from WithPriority) is served first whenever a slot frees, the general lane
-// after it, each first come first served. A caller gives up with ErrBusy after
+// after it, each first come first served; and Capacity.Reserved slots are kept
+// for the priority lane alone, so that a flood of other hashing (registrations,
+// attempts from addresses that have failed) cannot take every slot. A caller gives up with ErrBusy after
 // Capacity.MaxWait or when its lane already holds Capacity.MaxQueued callers,
 // and with its context's error when that ends. A Hasher is safe for concurrent
 // use.
@@ -109,7 +115,15 @@ func NewHasherCapacity(p Params, c Capacity) (*Hasher, error) {
 	if c.MaxQueued <= 0 {
 		c.MaxQueued = DefaultQueuePerSlot * c.Concurrent
 	}
-	h := &Hasher{params: p, q: &queue{free: c.Concurrent, maxWait: c.MaxWait, maxQueued: c.MaxQueued}}
+	switch {
+	case c.Reserved < 0 || c.Concurrent < 2:
+		c.Reserved = 0
+	case c.Reserved == 0:
+		c.Reserved = (c.Concurrent + 3) / 4
+	case c.Reserved >= c.Concurrent:
+		c.Reserved = c.Concurrent - 1
+	}
+	h := &Hasher{params: p, q: &queue{free: c.Concurrent, reserved: c.Reserved, maxWait: c.MaxWait, maxQueued: c.MaxQueued}}
 	filler := make([]byte, 32)
 	rand.Read(filler)
 	h.dummy = h.encode(filler)
@@ -139,10 +153,12 @@ const (
 )
 
 // queue is a counting semaphore with two FIFO lanes of waiters. A freed slot
-// is handed straight to the first waiter of the first non-empty lane.
+// is handed straight to the first priority waiter, or else to the first
+// general waiter unless it is one of the reserved slots.
 type queue struct {
 	maxWait   time.Duration
 	maxQueued int
+	reserved  int // free slots the general lane may not take
 
 	mu      sync.Mutex
 	free    int
@@ -160,7 +176,7 @@ func (q *queue) acquire(ctx context.Context) error {
 	}
 	l := lane(ctx)
 	q.mu.Lock()
-	if q.free > 0 { // a free slot means nobody waits
+	if q.free > q.floor(l) && len(q.waiting[l]) == 0 {
 		q.free--
 		q.mu.Unlock()
 		return nil
@@ -200,19 +216,28 @@ func (q *queue) acquire(ctx context.Context) error {
 	return err
 }
 
+// floor is how many slots must stay free after a caller of lane l takes one.
+func (q *queue) floor(l int) int {
+	if l == laneGeneral {
+		return q.reserved
+	}
+	return 0
+}
+
 func (q *queue) release() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	q.free++
 	for l := range q.waiting {
-		if len(q.waiting[l]) > 0 {
+		if len(q.waiting[l]) > 0 && q.free > q.floor(l) {
 			w := q.waiting[l][0]
 			q.waiting[l] = q.waiting[l][1:]
+			q.free--
 			w.granted = true
 			close(w.ready)
 			return
 		}
 	}
-	q.free++
 }
 
 // Params returns the parameters new hashes are made with.

@@ -15,7 +15,8 @@ import (
 
 func newTestHasher(t testing.TB, maxConcurrent int) *Hasher {
 	t.Helper()
-	h, err := NewHasher(DefaultParams(), maxConcurrent)
+	// A long wait limit: these tests are about hashing, not the queue's bounds.
+	h, err := NewHasherCapacity(DefaultParams(), Capacity{Concurrent: maxConcurrent, MaxWait: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,5 +359,39 @@ func TestGiveUpPassesTheSlotOn(t *testing.T) {
 	wg.Wait()
 	if h.q.free != 2 || h.q.queued(laneGeneral) != 0 {
 		t.Fatalf("after the storm: %d free, %d waiting", h.q.free, h.q.queued(laneGeneral))
+	}
+}
+
+// TestReservedSlotIsForPriority: with 2 slots and 1 reserved, general callers use one slot at a
+// time, and a priority caller finds the other free.
+func TestReservedSlotIsForPriority(t *testing.T) {
+	h, err := NewHasherCapacity(DefaultParams(), Capacity{Concurrent: 2, MaxWait: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := h.acquire(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.acquire(ctx); !errors.Is(err, ErrBusy) {
+		t.Fatalf("a second general caller took the reserved slot: %v", err)
+	}
+	if err := h.acquire(WithPriority(ctx)); err != nil {
+		t.Fatalf("priority caller with the reserved slot free: %v", err)
+	}
+	// Both released: a waiting general caller gets a slot.
+	done := make(chan error, 1)
+	h2, _ := NewHasherCapacity(DefaultParams(), Capacity{Concurrent: 2, MaxWait: time.Minute})
+	h2.acquire(ctx)
+	go func() { done <- h2.acquire(ctx) }()
+	waitQueued(h2.q, laneGeneral, 1)
+	h2.release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	h.release()
+	h.release()
+	if h.q.free != 2 {
+		t.Fatalf("%d free", h.q.free)
 	}
 }
