@@ -144,20 +144,38 @@ func (b basicAuth) Authenticate(ctx context.Context, creds string) (*Principal, 
 		}
 	}
 	if id, hit := s.creds.Get(att.account, password, acct.PasswordHash); !known || !hit || id != acct.ID {
-		ok, err := s.checkPassword(ctx, att, acct, known, password)
+		ok, err := s.basicCheck(ctx, att, acct, known, password)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
 			return nil, errBadCredentials
 		}
-		s.creds.Put(acct.Email, password, acct.ID, acct.PasswordHash)
 	}
 	if acct.MFAEnabled {
 		return nil, &api.Error{Code: api.CodeMFARequired,
 			Message: "This account has two-factor authentication on: sign in with /auth/login instead of Basic."}
 	}
 	return &Principal{Account: acct, Scheme: "basic"}, nil
+}
+
+// basicCheck is checkPassword for Basic, with identical checks in flight shared: a client that
+// sends many requests at once with the same credentials from one address (the SDK sends Basic on
+// every request) pays one hash, and one attempt of its budgets, for all of them; the others wait
+// for its answer. A right password is remembered in the credential cache.
+func (s *Server) basicCheck(ctx context.Context, att *attempt, acct ledger.Account, known bool, password string) (bool, error) {
+	key := s.creds.Key(att.account, password) + "\x00" + acct.PasswordHash + "\x00" + att.address
+	v, err, _ := s.basicFlight.Do(key, func() (any, error) {
+		ok, err := s.checkPassword(ctx, att, acct, known, password)
+		if ok {
+			s.creds.Put(acct.Email, password, acct.ID, acct.PasswordHash)
+		}
+		return ok, err
+	})
+	if err != nil {
+		return false, err
+	}
+	return v.(bool), nil
 }
 
 // requireAdmin lets through only "Authorization: Bearer <admin key>", compared in constant time

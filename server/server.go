@@ -26,6 +26,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/money"
@@ -94,6 +96,8 @@ type Server struct {
 
 	auth   ledger.AuthStore // nil: no /auth endpoints, no Bearer
 	limits *limiters
+	// basicFlight shares a Basic password check among identical ones in flight (authn.go).
+	basicFlight singleflight.Group
 
 	// authenticators resolve an Authorization header to a principal, by lower-case scheme.
 	// Basic is registered here; Bearer access tokens plug in the same way.
