@@ -50,7 +50,8 @@ var (
 
 func sharedHasher() *auth.Hasher {
 	hasherOnce.Do(func() {
-		h, err := auth.NewHasher(auth.DefaultParams(), 8)
+		// A long wait limit: tests on a loaded machine must not see the 503 of a full hash queue.
+		h, err := auth.NewHasherCapacity(auth.DefaultParams(), auth.Capacity{Concurrent: 8, MaxWait: time.Minute, MaxQueued: 1000})
 		if err != nil {
 			panic(err)
 		}

@@ -36,10 +36,22 @@ type AuthStore interface {
 	// and in the requests that name it, never at rest.
 	CreateChallenge(ctx context.Context, accountID string, ttl time.Duration) (Challenge, error)
 	Challenge(ctx context.Context, id string) (Challenge, error)
-	// FailChallenge counts a wrong code against the challenge and the account. The challenge
-	// dies after maxWrong; after lockAfter consecutive failures across challenges the account's
-	// MFA is locked for lockFor and a security.mfa_changed event is appended.
+	// TakeChallengeAttempt reserves one code attempt on the challenge BEFORE the code is checked,
+	// so that codes sent at once can never exceed the policy (several instances of the service
+	// may share the store): from now until it is settled the attempt counts as wrong, against the
+	// challenge (MaxWrong) and against the account (LockAfter). ErrNotFound when the challenge is
+	// unknown, expired, finished or dead, or all its MaxWrong attempts are taken;
+	// ErrNoAttemptsLeft when the account's LockAfter attempts are all taken by attempts not yet
+	// settled. Settle it with FailChallenge or PassChallenge, or give it back with
+	// ReleaseChallengeAttempt when the code could not be checked.
+	TakeChallengeAttempt(ctx context.Context, id string, p ChallengePolicy) (Challenge, error)
+	// FailChallenge settles a taken attempt as a wrong code. The challenge dies once MaxWrong
+	// attempts were taken on it; once the account's count reaches LockAfter (consecutive failures
+	// across challenges) its MFA is locked for LockFor, every open challenge of it dies and a
+	// security.mfa_changed event is appended.
 	FailChallenge(ctx context.Context, id string, p ChallengePolicy) (Challenge, MFAState, error)
+	// ReleaseChallengeAttempt gives back a taken attempt whose code was never checked.
+	ReleaseChallengeAttempt(ctx context.Context, id string) error
 	// PassChallenge spends the challenge and clears the account's failure count.
 	PassChallenge(ctx context.Context, id string) error
 }
@@ -98,4 +110,6 @@ var (
 	ErrRefreshReused = errors.New("ledger: refresh token reused; session revoked")
 	ErrRevoked       = errors.New("ledger: session revoked")
 	ErrExpired       = errors.New("ledger: expired")
+	// ErrNoAttemptsLeft: every attempt the policy allows is taken by attempts in flight.
+	ErrNoAttemptsLeft = errors.New("ledger: no attempts left until those in flight are settled")
 )

@@ -22,12 +22,12 @@ const challengeTTL = 5 * time.Minute
 // POST /auth/login {email, password}: 200 tokens, or 200 {mfaRequired, challengeId, expiresIn}
 // when the account has MFA on. The challenge is only given once the password is right.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
-	acct, err := s.passwordSignIn(r)
+	acct, st, err := s.passwordSignIn(r)
 	if err != nil {
 		return err
 	}
 	if acct.MFAEnabled {
-		ch, err := s.newChallenge(r.Context(), acct)
+		ch, err := s.newChallenge(r.Context(), acct, st)
 		if err != nil {
 			return err
 		}
@@ -38,8 +38,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 }
 
 // POST /auth/mfa/initiate {email, password}: 200 {challengeId, methods, expiresIn}.
+// An unknown email, an account without MFA and one with MFA pay the same work up to the answer
+// (see passwordSignIn); only a right password on an MFA account goes on to write a challenge.
 func (s *Server) mfaInitiate(w http.ResponseWriter, r *http.Request) error {
-	acct, err := s.passwordSignIn(r)
+	acct, st, err := s.passwordSignIn(r)
 	if err != nil {
 		return err
 	}
@@ -47,7 +49,7 @@ func (s *Server) mfaInitiate(w http.ResponseWriter, r *http.Request) error {
 		return &api.Error{Code: api.CodeConflict,
 			Message: "This account does not use two-factor authentication: sign in with /auth/login."}
 	}
-	ch, err := s.newChallenge(r.Context(), acct)
+	ch, err := s.newChallenge(r.Context(), acct, st)
 	if err != nil {
 		return err
 	}
@@ -56,62 +58,95 @@ func (s *Server) mfaInitiate(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// passwordSignIn checks the {email, password} body of /auth/login and /auth/mfa/initiate. An
-// unknown email pays the same argon2id work as a wrong password and gets the same 401; failures
-// count against the rate limits, which are checked before any hashing.
-func (s *Server) passwordSignIn(r *http.Request) (ledger.Account, error) {
+// passwordSignIn checks the {email, password} body of /auth/login and /auth/mfa/initiate, and
+// returns the account with its MFA state. Every path pays the same work before it answers: the
+// account read, the MFA state read (an unknown email reads a row that is not there), one argon2id
+// hash (against a dummy hash for an unknown email) with the attempt's rate-limit tokens taken
+// first (see checkPassword). So the answer's timing tells no more than its body: an unknown email
+// and a wrong password get the same 401, whether or not the account has MFA.
+func (s *Server) passwordSignIn(r *http.Request) (ledger.Account, ledger.MFAState, error) {
 	var req api.Credentials
 	if e := decode(r, &req); e != nil {
-		return ledger.Account{}, e
+		return ledger.Account{}, ledger.MFAState{}, e
 	}
 	if strings.TrimSpace(req.Email) == "" {
-		return ledger.Account{}, api.Invalid("email", "The email address is required.")
+		return ledger.Account{}, ledger.MFAState{}, api.Invalid("email", "The email address is required.")
 	}
 	if req.Password == "" {
-		return ledger.Account{}, api.Invalid("password", "The password is required.")
+		return ledger.Account{}, ledger.MFAState{}, api.Invalid("password", "The password is required.")
 	}
 	email, e := api.NormalizeEmail("email", req.Email)
 	if e != nil {
-		return ledger.Account{}, e
+		return ledger.Account{}, ledger.MFAState{}, e
 	}
 	ctx := r.Context()
 	att := s.attempt(r, kindPassword, email)
-	if err := att.check(); err != nil {
-		return ledger.Account{}, err
+	defer att.release(ctx)
+	acct, known, err := s.accountForPassword(ctx, email)
+	if err != nil {
+		return ledger.Account{}, ledger.MFAState{}, err
 	}
-	acct, err := s.ledger.AccountByEmail(ctx, email)
+	st, err := s.auth.MFA(ctx, acct.ID)
 	if err != nil && !errors.Is(err, ledger.ErrNotFound) {
-		return ledger.Account{}, err
+		return ledger.Account{}, ledger.MFAState{}, err
 	}
-	known := err == nil && !acct.System && acct.PasswordHash != ""
+	ok, err := s.checkPassword(ctx, att, acct, known, req.Password)
+	if err != nil {
+		return ledger.Account{}, ledger.MFAState{}, err
+	}
+	if !ok {
+		return ledger.Account{}, ledger.MFAState{}, errBadCredentials
+	}
+	return acct, st, nil
+}
+
+// accountForPassword reads the account a password is checked against; known is false when there
+// is none (no such account, the system account, no password), which checkPassword treats alike.
+func (s *Server) accountForPassword(ctx context.Context, email string) (acct ledger.Account, known bool, err error) {
+	acct, err = s.ledger.AccountByEmail(ctx, email)
+	if err != nil && !errors.Is(err, ledger.ErrNotFound) {
+		return ledger.Account{}, false, err
+	}
+	return acct, err == nil && !acct.System && acct.PasswordHash != "", nil
+}
+
+// checkPassword is every password check of a sign-in (Basic, /auth/login, /auth/mfa/initiate, a
+// password change): it takes att's rate-limit tokens first (429 when spent), then pays one argon2id
+// hash, against the account's hash or, when the account is not known, a dummy one (same work, same
+// answer), on the hasher's priority lane when nothing marks the attempt as an attack (a full hash
+// queue is 503). A wrong password settles att as a failure, a right one as a success. The caller
+// defers att.release.
+func (s *Server) checkPassword(ctx context.Context, att *attempt, acct ledger.Account, known bool, password string) (bool, error) {
+	if err := att.reserve(ctx); err != nil {
+		return false, err
+	}
+	hctx := att.hashContext(ctx)
 	ok := false
-	if len(req.Password) > maxPasswordBytes {
+	if len(password) > maxPasswordBytes {
 		// Too long to be anyone's password; refuse without hashing kilobytes (the length is no secret).
 	} else if !known {
-		if err := s.hasher.VerifyAbsent(ctx, req.Password); err != nil {
-			return ledger.Account{}, err
+		if err := s.hasher.VerifyAbsent(hctx, password); err != nil {
+			return false, hashFailed(err)
 		}
 	} else {
-		ok, err = s.hasher.Verify(ctx, acct.PasswordHash, req.Password)
-		if err != nil && ctx.Err() != nil {
-			return ledger.Account{}, ctx.Err()
+		var err error
+		ok, err = s.hasher.Verify(hctx, acct.PasswordHash, password)
+		if err != nil && (ctx.Err() != nil || errors.Is(err, auth.ErrBusy)) {
+			return false, hashFailed(err)
 		}
 		ok = ok && err == nil
 	}
 	if !ok {
 		att.fail()
-		return ledger.Account{}, errBadCredentials
+		return false, nil
 	}
-	att.succeed()
-	return acct, nil
+	att.succeed(ctx)
+	return true, nil
 }
 
-// newChallenge opens an MFA challenge, unless the account's MFA is locked (429 with Retry-After).
-func (s *Server) newChallenge(ctx context.Context, acct ledger.Account) (ledger.Challenge, error) {
-	st, err := s.auth.MFA(ctx, acct.ID)
-	if err != nil {
-		return ledger.Challenge{}, err
-	}
+// newChallenge opens an MFA challenge, unless the account's MFA is locked (429 with Retry-After);
+// st is the account's MFA state as passwordSignIn read it.
+func (s *Server) newChallenge(ctx context.Context, acct ledger.Account, st ledger.MFAState) (ledger.Challenge, error) {
 	if err := s.mfaLocked(st); err != nil {
 		return ledger.Challenge{}, err
 	}
@@ -172,9 +207,10 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	att := s.attempt(r, kindRefresh, "")
-	if err := att.check(); err != nil {
+	if err := att.reserve(ctx); err != nil {
 		return err
 	}
+	defer att.release(ctx)
 	if len(req.RefreshToken) > maxTokenBytes {
 		att.fail()
 		return errRefreshInvalid
@@ -196,13 +232,21 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 		default:
 			return err
 		}
-		att.account = sess.AccountID
 		att.fail()
-		if err := att.check(); err != nil {
-			return err
+		// The account is known only now: its token is taken after the fact, and once its budget
+		// is spent the answer is 429.
+		if sess.AccountID != "" {
+			t, err := s.limits.account.Take(ctx, kindRefresh+":"+sess.AccountID)
+			if err != nil {
+				return err
+			}
+			if !t.OK {
+				return tooManyFailures(t.RetryAfter)
+			}
 		}
 		return refused
 	}
+	att.succeed(ctx)
 	acct, err := s.ledger.AccountByID(ctx, sess.AccountID)
 	if err != nil {
 		return err
@@ -269,25 +313,17 @@ func (s *Server) changePassword(r *http.Request, p *Principal) (ledger.Account, 
 	}
 	ctx := r.Context()
 	att := s.attempt(r, kindPassword, p.Account.Email)
-	if err := att.check(); err != nil {
+	defer att.release(ctx)
+	ok, err := s.checkPassword(ctx, att, p.Account, true, req.OldPassword)
+	if err != nil {
 		return ledger.Account{}, err
 	}
-	ok := false
-	if len(req.OldPassword) <= maxPasswordBytes {
-		var err error
-		ok, err = s.hasher.Verify(ctx, p.Account.PasswordHash, req.OldPassword)
-		if err != nil && ctx.Err() != nil {
-			return ledger.Account{}, ctx.Err()
-		}
-		ok = ok && err == nil
-	}
 	if !ok {
-		att.fail()
 		return ledger.Account{}, api.Invalid("oldPassword", "The current password is wrong.")
 	}
 	hash, err := s.hasher.Hash(ctx, req.NewPassword)
 	if err != nil {
-		return ledger.Account{}, err
+		return ledger.Account{}, hashFailed(err)
 	}
 	acct, err := s.ledger.SetPassword(ctx, p.Account.ID, hash)
 	s.creds.ForgetUser(p.Account.ID)

@@ -132,54 +132,50 @@ func (b basicAuth) Authenticate(ctx context.Context, creds string) (*Principal, 
 	if !ok || password == "" || len(password) > maxPasswordBytes {
 		return nil, errBadCredentials
 	}
-	att := &attempt{l: s.limits, kind: kindPassword, address: clientAddrFrom(ctx)}
-	email, aerr := api.NormalizeEmail("email", user)
-	if aerr != nil {
-		// Not an address we could have issued; pay the hash anyway so timing says nothing.
-		if err := att.check(); err != nil {
+	att := &attempt{s: s, kind: kindPassword, address: clientAddrFrom(ctx)}
+	defer att.release(ctx)
+	var acct ledger.Account
+	known := false
+	if email, aerr := api.NormalizeEmail("email", user); aerr == nil {
+		// (Not an address we could have issued: checked against nothing, so timing says nothing.)
+		att.account = email
+		if acct, known, err = s.accountForPassword(ctx, email); err != nil {
 			return nil, err
 		}
-		if err := s.hasher.VerifyAbsent(ctx, password); err != nil {
-			return nil, err
-		}
-		att.fail()
-		return nil, errBadCredentials
 	}
-	att.account = email
-	acct, err := s.ledger.AccountByEmail(ctx, email)
-	if errors.Is(err, ledger.ErrNotFound) || (err == nil && (acct.System || acct.PasswordHash == "")) {
-		if err := att.check(); err != nil {
+	if id, hit := s.creds.Get(att.account, password, acct.PasswordHash); !known || !hit || id != acct.ID {
+		ok, err := s.basicCheck(ctx, att, acct, known, password)
+		if err != nil {
 			return nil, err
 		}
-		if err := s.hasher.VerifyAbsent(ctx, password); err != nil {
-			return nil, err
-		}
-		att.fail()
-		return nil, errBadCredentials
-	}
-	if err != nil {
-		return nil, err
-	}
-	if id, hit := s.creds.Get(email, password, acct.PasswordHash); !hit || id != acct.ID {
-		if err := att.check(); err != nil {
-			return nil, err
-		}
-		ok, err := s.hasher.Verify(ctx, acct.PasswordHash, password)
-		if err != nil && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		if err != nil || !ok {
-			att.fail()
+		if !ok {
 			return nil, errBadCredentials
 		}
-		att.succeed()
-		s.creds.Put(email, password, acct.ID, acct.PasswordHash)
 	}
 	if acct.MFAEnabled {
 		return nil, &api.Error{Code: api.CodeMFARequired,
 			Message: "This account has two-factor authentication on: sign in with /auth/login instead of Basic."}
 	}
 	return &Principal{Account: acct, Scheme: "basic"}, nil
+}
+
+// basicCheck is checkPassword for Basic, with identical checks in flight shared: a client that
+// sends many requests at once with the same credentials from one address (the SDK sends Basic on
+// every request) pays one hash, and one attempt of its budgets, for all of them; the others wait
+// for its answer. A right password is remembered in the credential cache.
+func (s *Server) basicCheck(ctx context.Context, att *attempt, acct ledger.Account, known bool, password string) (bool, error) {
+	key := s.creds.Key(att.account, password) + "\x00" + acct.PasswordHash + "\x00" + att.address
+	v, err, _ := s.basicFlight.Do(key, func() (any, error) {
+		ok, err := s.checkPassword(ctx, att, acct, known, password)
+		if ok {
+			s.creds.Put(acct.Email, password, acct.ID, acct.PasswordHash)
+		}
+		return ok, err
+	})
+	if err != nil {
+		return false, err
+	}
+	return v.(bool), nil
 }
 
 // requireAdmin lets through only "Authorization: Bearer <admin key>", compared in constant time

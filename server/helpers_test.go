@@ -37,7 +37,9 @@ var (
 
 func sharedHasher(t *testing.T) *auth.Hasher {
 	hasherOnce.Do(func() {
-		h, err := auth.NewHasher(auth.DefaultParams(), 4)
+		// A long wait limit: functional tests on a loaded machine (and under -race) must not see
+		// the 503 of a full queue unless they ask for it with a hasher of their own.
+		h, err := auth.NewHasherCapacity(auth.DefaultParams(), auth.Capacity{Concurrent: 4, MaxWait: time.Minute, MaxQueued: 1000})
 		if err != nil {
 			panic(err)
 		}

@@ -62,9 +62,10 @@ func (s *Server) mfaVerify(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	att := s.attempt(r, kindMFA, "")
-	if err := att.check(); err != nil {
+	if err := att.reserve(ctx); err != nil {
 		return err
 	}
+	defer att.release(ctx)
 	ch, err := s.auth.Challenge(ctx, req.ChallengeID)
 	if err != nil && !errors.Is(err, ledger.ErrNotFound) {
 		return err
@@ -74,7 +75,7 @@ func (s *Server) mfaVerify(w http.ResponseWriter, r *http.Request) error {
 		return errChallengeInvalid
 	}
 	att.account = ch.AccountID
-	if err := att.check(); err != nil {
+	if err := att.reserveAccount(ctx); err != nil {
 		return err
 	}
 	st, err := s.auth.MFA(ctx, ch.AccountID)
@@ -87,6 +88,26 @@ func (s *Server) mfaVerify(w http.ResponseWriter, r *http.Request) error {
 	if !st.Enabled {
 		return errChallengeInvalid
 	}
+	// The challenge's attempt is taken in the store before the code is checked, so that codes
+	// sent at once cannot exceed the challenge's budget or the account's lockout.
+	if _, err := s.auth.TakeChallengeAttempt(ctx, ch.ID, challengePolicy); err != nil {
+		switch {
+		case errors.Is(err, ledger.ErrNotFound):
+			att.fail()
+			return errChallengeInvalid
+		case errors.Is(err, ledger.ErrNoAttemptsLeft):
+			return rateLimited(time.Second, "Other codes for this account are being checked: try again in a second.")
+		}
+		return err
+	}
+	settled := false
+	defer func() {
+		if !settled {
+			if err := s.auth.ReleaseChallengeAttempt(context.WithoutCancel(ctx), ch.ID); err != nil {
+				s.log.Warn("release challenge attempt", "error", err.Error())
+			}
+		}
+	}()
 	method, _, ok, err := s.secondFactor(ctx, ch.AccountID, st.Secret, st.LastStep, req.Code, true)
 	if errors.Is(err, errSecretLost) {
 		return unauthenticated("This account's authenticator codes cannot be checked any more (the service's keys were replaced): " +
@@ -95,6 +116,7 @@ func (s *Server) mfaVerify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	settled = true
 	if !ok {
 		att.fail()
 		ch, st, err := s.auth.FailChallenge(ctx, ch.ID, challengePolicy)
@@ -116,7 +138,7 @@ func (s *Server) mfaVerify(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	att.succeed()
+	att.succeed(ctx)
 	acct, err := s.ledger.AccountByID(ctx, ch.AccountID)
 	if err != nil {
 		return err
@@ -230,9 +252,10 @@ func (s *Server) mfaEnable(w http.ResponseWriter, r *http.Request, p *Principal)
 	}
 	ctx := r.Context()
 	att := s.attempt(r, kindMFA, p.Account.ID)
-	if err := att.check(); err != nil {
+	if err := att.reserve(ctx); err != nil {
 		return err
 	}
+	defer att.release(ctx)
 	st, err := s.auth.MFA(ctx, p.Account.ID)
 	if err != nil {
 		return err
@@ -263,7 +286,7 @@ func (s *Server) mfaEnable(w http.ResponseWriter, r *http.Request, p *Principal)
 		}
 		return err
 	}
-	att.succeed()
+	att.succeed(ctx)
 	s.creds.ForgetUser(p.Account.ID)
 	writeJSON(w, http.StatusOK, api.RecoveryCodes{RecoveryCodes: codes})
 	return nil
@@ -280,9 +303,10 @@ func (s *Server) mfaDisable(w http.ResponseWriter, r *http.Request, p *Principal
 	}
 	ctx := r.Context()
 	att := s.attempt(r, kindMFA, p.Account.ID)
-	if err := att.check(); err != nil {
+	if err := att.reserve(ctx); err != nil {
 		return err
 	}
+	defer att.release(ctx)
 	st, err := s.auth.MFA(ctx, p.Account.ID)
 	if err != nil {
 		return err
@@ -307,7 +331,7 @@ func (s *Server) mfaDisable(w http.ResponseWriter, r *http.Request, p *Principal
 	if err := s.auth.DisableMFA(ctx, p.Account.ID, step); err != nil {
 		return err
 	}
-	att.succeed()
+	att.succeed(ctx)
 	s.creds.ForgetUser(p.Account.ID)
 	writeNoContent(w)
 	return nil

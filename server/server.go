@@ -26,6 +26,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/money"
@@ -68,8 +70,12 @@ type Config struct {
 	// refresh token), with their ids, so that live connections of those sessions can be closed.
 	// It is called on the request's goroutine and must not block.
 	OnRevoke func(sessionIDs []string)
-	// Limits bounds failed sign-in attempts; zero fields take DefaultLimits.
+	// Limits bounds failed sign-in attempts and registrations; zero fields take DefaultLimits.
 	Limits Limits
+	// NewBudget makes the attempt budget called name (see limits.go) with rate r. Default:
+	// budgets in memory (auth.FailureLimiter), which one instance of the service keeps to itself;
+	// instances that share a ledger share their limits through budgets over a shared store.
+	NewBudget func(name string, r Rate) Budget
 	// ClientAddr names the client a request comes from, for rate limits. Default: the host of
 	// r.RemoteAddr (an IPv6 address counts as its /64). Forwarding headers such as
 	// X-Forwarded-For are not trusted unless this function trusts them.
@@ -90,6 +96,8 @@ type Server struct {
 
 	auth   ledger.AuthStore // nil: no /auth endpoints, no Bearer
 	limits *limiters
+	// basicFlight shares a Basic password check among identical ones in flight (authn.go).
+	basicFlight singleflight.Group
 
 	// authenticators resolve an Authorization header to a principal, by lower-case scheme.
 	// Basic is registered here; Bearer access tokens plug in the same way.
@@ -145,6 +153,9 @@ func New(cfg Config) (*Server, error) {
 		cfg.ClientAddr = remoteHost
 	}
 	cfg.Limits = cfg.Limits.withDefaults()
+	if cfg.NewBudget == nil {
+		cfg.NewBudget = newMemoryBudget(cfg.Now)
+	}
 	if cfg.Keys == nil {
 		ks, err := auth.GenerateKeyset()
 		if err != nil {
@@ -170,7 +181,7 @@ func New(cfg Config) (*Server, error) {
 		creds:    auth.NewCredentialCache(cfg.CredentialTTL, 0, cfg.Now),
 		inflight: newInflight(),
 		auth:     cfg.Auth,
-		limits:   newLimiters(cfg.Limits, cfg.Now),
+		limits:   newLimiters(cfg.Limits, cfg.NewBudget),
 	}
 	if cfg.AdminKey != "" {
 		sum := sha256.Sum256([]byte(cfg.AdminKey))

@@ -17,6 +17,8 @@ const maxTextRunes = 255
 
 // POST /user/create (no auth; an admin's Bearer header is accepted and changes nothing):
 // 201 {user, password}, password being the generated one or null when the caller chose one.
+// Registrations per client address are limited (429 with Retry-After; Limits.Register), and a full
+// password-hash queue is 503 with Retry-After.
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	var req api.CreateUserRequest
 	if e := decode(r, &req); e != nil {
@@ -55,9 +57,15 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 		}
 		password, generated = pw, &pw
 	}
-	hash, err := s.hasher.Hash(r.Context(), password)
+	// Each registration pays a hash: an address has a budget of them (limits.go).
+	refund, err := s.reserveRegistration(r)
 	if err != nil {
 		return err
+	}
+	hash, err := s.hasher.Hash(r.Context(), password)
+	if err != nil {
+		refund()
+		return hashFailed(err)
 	}
 	acct, err := s.ledger.CreateAccount(r.Context(), ledger.NewAccount{
 		Email: email, PasswordHash: hash, Organization: org, WelcomeCredit: s.cfg.WelcomeCredit,

@@ -379,12 +379,59 @@ func (s *Store) Challenge(ctx context.Context, id string) (ledger.Challenge, err
 	return scanChallenge(s.rdb.QueryRowContext(ctx, challengeByHash, challengeHash(id)), id)
 }
 
+// TakeChallengeAttempt implements ledger.AuthStore: the attempt is counted (challenge wrong + 1,
+// account mfa_failures + 1) in the same write that checks the budgets.
+func (s *Store) TakeChallengeAttempt(ctx context.Context, id string, p ledger.ChallengePolicy) (ledger.Challenge, error) {
+	hash := challengeHash(id)
+	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+		c, err := scanChallenge(w.queryRow(challengeByHash, hash), id)
+		if err != nil {
+			return nil, err
+		}
+		if c.Done || !w.now.Before(c.ExpiresAt) || c.Wrong >= p.MaxWrong {
+			return nil, ledger.ErrNotFound
+		}
+		r, err := w.exec(`UPDATE accounts SET mfa_failures = mfa_failures + 1
+			WHERE n = (SELECT account FROM challenges WHERE hash = ?) AND mfa_failures < ?`, hash, p.LockAfter)
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := r.RowsAffected(); n != 1 {
+			return nil, ledger.ErrNoAttemptsLeft
+		}
+		c.Wrong++
+		if _, err := w.exec(`UPDATE challenges SET wrong = ? WHERE hash = ?`, c.Wrong, hash); err != nil {
+			return nil, err
+		}
+		return c, nil
+	})
+	if err != nil {
+		return ledger.Challenge{}, err
+	}
+	return res.(ledger.Challenge), nil
+}
+
+// ReleaseChallengeAttempt implements ledger.AuthStore.
+func (s *Store) ReleaseChallengeAttempt(ctx context.Context, id string) error {
+	hash := challengeHash(id)
+	_, err := s.submit(ctx, func(w *wtx) (any, error) {
+		if _, err := w.exec(`UPDATE challenges SET wrong = wrong - 1 WHERE hash = ? AND wrong > 0`, hash); err != nil {
+			return nil, err
+		}
+		_, err := w.exec(`UPDATE accounts SET mfa_failures = mfa_failures - 1
+			WHERE n = (SELECT account FROM challenges WHERE hash = ?) AND mfa_failures > 0`, hash)
+		return nil, err
+	})
+	return err
+}
+
 type failed struct {
 	c ledger.Challenge
 	m ledger.MFAState
 }
 
-// FailChallenge implements ledger.AuthStore.
+// FailChallenge implements ledger.AuthStore: the attempt was counted when it was taken; this
+// decides what the count means.
 func (s *Store) FailChallenge(ctx context.Context, id string, p ledger.ChallengePolicy) (ledger.Challenge, ledger.MFAState, error) {
 	hash := challengeHash(id)
 	res, err := s.submit(ctx, func(w *wtx) (any, error) {
@@ -392,18 +439,18 @@ func (s *Store) FailChallenge(ctx context.Context, id string, p ledger.Challenge
 		if err != nil {
 			return nil, err
 		}
-		c.Wrong++
-		c.Done = c.Done || c.Wrong >= p.MaxWrong
-		if _, err := w.exec(`UPDATE challenges SET wrong = ?, done = ? WHERE hash = ?`, c.Wrong, c.Done, hash); err != nil {
-			return nil, err
+		if !c.Done && c.Wrong >= p.MaxWrong {
+			c.Done = true
+			if _, err := w.exec(`UPDATE challenges SET done = 1 WHERE hash = ?`, hash); err != nil {
+				return nil, err
+			}
 		}
 		a, err := w.acctByID(c.AccountID)
 		if err != nil {
 			return nil, err
 		}
 		var failures int
-		if err := w.queryRow(`UPDATE accounts SET mfa_failures = mfa_failures + 1 WHERE n = ? RETURNING mfa_failures`,
-			a.n).Scan(&failures); err != nil {
+		if err := w.queryRow(`SELECT mfa_failures FROM accounts WHERE n = ?`, a.n).Scan(&failures); err != nil {
 			return nil, err
 		}
 		if failures >= p.LockAfter {

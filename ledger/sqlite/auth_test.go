@@ -108,13 +108,22 @@ func TestTOTPStepOnceAndLockout(t *testing.T) {
 	c1, _ := s.CreateChallenge(ctx, a.ID, 5*time.Minute)
 	var c ledger.Challenge
 	for i := 0; i < 5; i++ {
+		if _, err := s.TakeChallengeAttempt(ctx, c1.ID, pol); err != nil {
+			t.Fatal(err)
+		}
 		c, m, _ = s.FailChallenge(ctx, c1.ID, pol)
+	}
+	if _, err := s.TakeChallengeAttempt(ctx, c1.ID, pol); !errors.Is(err, ledger.ErrNotFound) {
+		t.Fatalf("a sixth attempt on a dead challenge: %v", err)
 	}
 	if !c.Done || c.Wrong != 5 || !m.LockedUntil.IsZero() {
 		t.Fatalf("after 5 wrong: %+v %+v", c, m)
 	}
 	c2, _ := s.CreateChallenge(ctx, a.ID, 5*time.Minute)
 	for i := 0; i < 5; i++ {
+		if _, err := s.TakeChallengeAttempt(ctx, c2.ID, pol); err != nil {
+			t.Fatal(err)
+		}
 		c, m, _ = s.FailChallenge(ctx, c2.ID, pol)
 	}
 	if m.LockedUntil.IsZero() {
@@ -131,4 +140,75 @@ func TestTOTPStepOnceAndLockout(t *testing.T) {
 		t.Fatalf("after disable %+v", m)
 	}
 	mustCheck(t, s)
+}
+
+// TestChallengeAttemptsAtOnce: attempts taken at once never exceed the challenge's MaxWrong nor
+// the account's LockAfter, and a released attempt comes back.
+func TestChallengeAttemptsAtOnce(t *testing.T) {
+	s := open(t, Options{})
+	ctx := context.Background()
+	a := mkAccount(t, s, "ada@example.com", 0)
+	pol := ledger.ChallengePolicy{MaxWrong: 5, LockAfter: 10, LockFor: 15 * time.Minute}
+	var chs []ledger.Challenge
+	for range 4 {
+		c, err := s.CreateChallenge(ctx, a.ID, 5*time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chs = append(chs, c)
+	}
+	takeAll := func(ids []string) (ok, notFound, noneLeft int) {
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for _, id := range ids {
+			wg.Go(func() {
+				<-start
+				_, err := s.TakeChallengeAttempt(ctx, id, pol)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					ok++
+				case errors.Is(err, ledger.ErrNotFound):
+					notFound++
+				case errors.Is(err, ledger.ErrNoAttemptsLeft):
+					noneLeft++
+				default:
+					t.Error(err)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		return
+	}
+	// 40 at once on one challenge: 5 taken.
+	var one []string
+	for range 40 {
+		one = append(one, chs[0].ID)
+	}
+	if ok, nf, _ := takeAll(one); ok != 5 || nf != 35 {
+		t.Fatalf("one challenge: %d taken, %d refused as spent", ok, nf)
+	}
+	// 30 more over the other three: the account's budget leaves 5.
+	var three []string
+	for i := range 30 {
+		three = append(three, chs[1+i%3].ID)
+	}
+	if ok, _, nl := takeAll(three); ok != 5 || nl == 0 {
+		t.Fatalf("across challenges: %d taken (want 5), %d refused for the account", ok, nl)
+	}
+	// A released attempt can be taken again.
+	if err := s.ReleaseChallengeAttempt(ctx, chs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.TakeChallengeAttempt(ctx, chs[0].ID, pol); err != nil {
+		t.Fatalf("after a release: %v", err)
+	}
+	// Settled as wrong, the tenth locks.
+	_, m, err := s.FailChallenge(ctx, chs[0].ID, pol)
+	if err != nil || m.LockedUntil.IsZero() {
+		t.Fatalf("10 taken and one settled wrong did not lock: %+v %v", m, err)
+	}
 }

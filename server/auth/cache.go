@@ -61,6 +61,13 @@ func NewCredentialCache(ttl time.Duration, maxEntries int, now func() time.Time)
 	}
 }
 
+// Key is an opaque name for email and password (an HMAC under the cache's
+// random key, never the password), for callers that coalesce identical checks.
+func (c *CredentialCache) Key(email, password string) string {
+	m := c.mac(email, password)
+	return string(m[:])
+}
+
 func (c *CredentialCache) mac(email, password string) [sha256.Size]byte {
 	m := hmac.New(sha256.New, c.key)
 	m.Write([]byte(email))

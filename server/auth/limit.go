@@ -1,41 +1,56 @@
 package auth
 
 import (
+	"context"
 	"math"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // DefaultFailureLimiterEntries is the hard cap on keys a FailureLimiter tracks.
 const DefaultFailureLimiterEntries = 100_000
 
-// FailureLimiter limits FAILED attempts per key, such as
-// "acct:alice@example.com" or "ip:192.0.2.7". Each key has a token bucket of
-// burst failures refilled at perMinute; only Fail spends from it, so someone
-// who signs in correctly is never limited, while dozens of wrong passwords in
-// a minute are.
+// FailureLimiter is an attempt budget per key, such as "pw:alice@example.com"
+// or "pw:192.0.2.7": a token bucket of burst tokens refilled at perMinute.
 //
-// Memory is bounded without a background goroutine: a key idle long enough
-// for its bucket to refill is indistinguishable from a new one and is swept
-// lazily, and at most DefaultFailureLimiterEntries keys are kept (beyond
-// that, an arbitrary key is forgotten). It is safe for concurrent use.
+// An attempt takes its token BEFORE it is evaluated (Take), and gives it back
+// when it turns out to be no failure (Refund: a right password, or an attempt
+// that could not be evaluated). So however many attempts arrive at once, at
+// most burst of them are evaluated, and someone who signs in correctly spends
+// nothing. Clear forgets a key's failures altogether.
+//
+// Memory is bounded without a background goroutine: a key whose bucket is
+// full again is indistinguishable from a new one and is dropped (at once when
+// a refund fills it, lazily when time does), and at most
+// DefaultFailureLimiterEntries keys are kept (beyond that, an arbitrary key is
+// forgotten). It is safe for concurrent use.
 type FailureLimiter struct {
-	limit      rate.Limit
-	burst      int
+	perSec     float64
+	burst      float64
 	now        func() time.Time
 	refill     time.Duration // time for an empty bucket to fill up
 	maxEntries int
 
 	mu        sync.Mutex
-	entries   map[string]*failEntry
+	entries   map[string]*bucket
 	lastSweep time.Time
 }
 
-type failEntry struct {
-	lim      *rate.Limiter
-	lastFail time.Time
+type bucket struct {
+	tokens float64
+	at     time.Time // when tokens was computed
+}
+
+// Taken is the outcome of FailureLimiter.Take.
+type Taken struct {
+	// OK: a token was taken; the attempt may be evaluated, and must end in a Refund unless it
+	// failed.
+	OK bool
+	// Whole: the budget was whole before this take: no failure within its refill time and no
+	// attempt in flight.
+	Whole bool
+	// RetryAfter is, when !OK, how long until a token is back.
+	RetryAfter time.Duration
 }
 
 // NewFailureLimiter allows burst failures per key, refilled at perMinute
@@ -51,56 +66,74 @@ func NewFailureLimiter(perMinute, burst int, now func() time.Time) *FailureLimit
 		now = time.Now
 	}
 	return &FailureLimiter{
-		limit:      rate.Limit(float64(perMinute) / 60),
-		burst:      burst,
+		perSec:     float64(perMinute) / 60,
+		burst:      float64(burst),
 		now:        now,
 		refill:     time.Duration(float64(burst) / float64(perMinute) * float64(time.Minute)),
 		maxEntries: DefaultFailureLimiterEntries,
-		entries:    make(map[string]*failEntry),
+		entries:    make(map[string]*bucket),
 	}
 }
 
-// Check reports whether key may make another attempt, and if not, how long
-// until it may. It does not spend anything.
-func (l *FailureLimiter) Check(key string) (ok bool, retryAfter time.Duration) {
-	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	e := l.entries[key]
-	if e == nil {
-		return true, 0
+// tokensAt is b's level at now (b nil: a full bucket). Called with l.mu held.
+func (l *FailureLimiter) tokensAt(b *bucket, now time.Time) float64 {
+	if b == nil {
+		return l.burst
 	}
-	tokens := e.lim.TokensAt(now)
-	if tokens >= 1 {
-		return true, 0
+	d := now.Sub(b.at).Seconds()
+	if d < 0 {
+		d = 0
 	}
-	wait := time.Duration(math.Ceil((1 - tokens) / float64(l.limit) * float64(time.Second)))
-	return false, wait
+	return math.Min(l.burst, b.tokens+d*l.perSec)
 }
 
-// Fail records a failed attempt for key.
-func (l *FailureLimiter) Fail(key string) {
+// Take spends one token of key's budget, if it has one. The context is for
+// implementations that keep budgets elsewhere; this one never fails.
+func (l *FailureLimiter) Take(_ context.Context, key string) (Taken, error) {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	e := l.entries[key]
-	if e == nil {
+	b := l.entries[key]
+	tokens := l.tokensAt(b, now)
+	whole := tokens >= l.burst
+	if tokens < 1 {
+		wait := time.Duration(math.Ceil((1 - tokens) / l.perSec * float64(time.Second)))
+		return Taken{RetryAfter: wait}, nil
+	}
+	if b == nil {
 		l.makeRoom(now)
-		e = &failEntry{lim: rate.NewLimiter(l.limit, l.burst)}
-		l.entries[key] = e
+		b = &bucket{}
+		l.entries[key] = b
 	}
-	e.lim.AllowN(now, 1)
-	e.lastFail = now
+	b.tokens, b.at = tokens-1, now
+	return Taken{OK: true, Whole: whole}, nil
 }
 
-// Succeed forgets key's failures. Call it for keys that belong to the person
-// who just proved themselves (the account, account+IP), not for a shared key
-// such as an IP alone: otherwise an attacker could reset an IP's count by
-// signing in to an account of their own between guesses.
-func (l *FailureLimiter) Succeed(key string) {
+// Refund gives back a token taken by an attempt that was no failure.
+func (l *FailureLimiter) Refund(_ context.Context, key string) error {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.entries[key]
+	if b == nil {
+		return nil // full already (or forgotten)
+	}
+	b.tokens, b.at = math.Min(l.burst, l.tokensAt(b, now)+1), now
+	if b.tokens >= l.burst {
+		delete(l.entries, key)
+	}
+	return nil
+}
+
+// Clear forgets key's failures. Call it for keys that belong to the person
+// who just proved themselves (the account), not for a shared key such as an
+// address: otherwise an attacker could reset an address's count by signing in
+// to an account of their own between guesses.
+func (l *FailureLimiter) Clear(_ context.Context, key string) error {
 	l.mu.Lock()
 	delete(l.entries, key)
 	l.mu.Unlock()
+	return nil
 }
 
 // Len returns the number of keys tracked.
@@ -115,8 +148,8 @@ func (l *FailureLimiter) Len() int {
 func (l *FailureLimiter) makeRoom(now time.Time) {
 	if now.Sub(l.lastSweep) >= l.refill || len(l.entries) >= l.maxEntries && now.Sub(l.lastSweep) >= time.Second {
 		l.lastSweep = now
-		for k, e := range l.entries {
-			if now.Sub(e.lastFail) >= l.refill {
+		for k, b := range l.entries {
+			if l.tokensAt(b, now) >= l.burst {
 				delete(l.entries, k)
 			}
 		}

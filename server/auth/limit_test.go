@@ -1,38 +1,54 @@
 package auth
 
 import (
+	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
+
+var bg = context.Background()
+
+func take(t *testing.T, l *FailureLimiter, key string) Taken {
+	t.Helper()
+	tk, err := l.Take(bg, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk
+}
 
 func TestFailureLimiterBlocksGuessing(t *testing.T) {
 	clk := newClock()
 	l := NewFailureLimiter(10, 10, clk.Now)
 	key := "acct:alice@example.com"
 	for i := range 10 {
-		if ok, _ := l.Check(key); !ok {
+		tk := take(t, l, key)
+		if !tk.OK {
 			t.Fatalf("limited after %d failures; burst is 10", i)
 		}
-		l.Fail(key)
+		if tk.Whole != (i == 0) {
+			t.Fatalf("take %d: Whole %v", i, tk.Whole)
+		}
 	}
-	ok, retry := l.Check(key)
-	if ok {
+	tk := take(t, l, key)
+	if tk.OK {
 		t.Fatal("11th attempt allowed after 10 failures at once")
 	}
-	if retry <= 5*time.Second || retry > 6*time.Second {
-		t.Errorf("retryAfter %v; want about 6s (10 per minute)", retry)
+	if tk.RetryAfter <= 5*time.Second || tk.RetryAfter > 6*time.Second {
+		t.Errorf("RetryAfter %v; want about 6s (10 per minute)", tk.RetryAfter)
 	}
-	// Check does not spend: asking again changes nothing.
+	// A refused take spends nothing.
 	for range 100 {
-		l.Check(key)
+		take(t, l, key)
 	}
-	clk.Advance(retry)
-	if ok, _ := l.Check(key); !ok {
-		t.Fatal("still limited after retryAfter")
+	clk.Advance(tk.RetryAfter)
+	if !take(t, l, key).OK {
+		t.Fatal("still limited after RetryAfter")
 	}
-	if ok, _ := l.Check("acct:bob@example.com"); !ok {
+	if tk := take(t, l, "acct:bob@example.com"); !tk.OK || !tk.Whole {
 		t.Fatal("another key is limited")
 	}
 }
@@ -44,8 +60,7 @@ func TestFailureLimiterAttackRate(t *testing.T) {
 	l := NewFailureLimiter(10, 10, clk.Now)
 	guesses := 0
 	for range 600 { // one try every 100 ms for a minute
-		if ok, _ := l.Check("ip:192.0.2.7"); ok {
-			l.Fail("ip:192.0.2.7")
+		if take(t, l, "ip:192.0.2.7").OK {
 			guesses++
 		}
 		clk.Advance(100 * time.Millisecond)
@@ -55,28 +70,63 @@ func TestFailureLimiterAttackRate(t *testing.T) {
 	}
 }
 
-func TestFailureLimiterCheckDoesNotSpend(t *testing.T) {
+func TestFailureLimiterRefundAndClear(t *testing.T) {
 	l := NewFailureLimiter(10, 3, newClock().Now)
+	// Right sign-ins take and refund: never limited, and the key stays whole.
 	for range 1000 {
-		if ok, _ := l.Check("acct:a@example.com"); !ok {
-			t.Fatal("correct sign-ins (Check without Fail) got limited")
+		tk := take(t, l, "acct:a@example.com")
+		if !tk.OK || !tk.Whole {
+			t.Fatalf("correct sign-ins got limited: %+v", tk)
 		}
-		l.Succeed("acct:a@example.com")
+		l.Refund(bg, "acct:a@example.com")
 	}
-	l.Fail("k")
-	l.Fail("k")
-	for range 100 {
-		if ok, _ := l.Check("k"); !ok {
-			t.Fatal("Check spent a token")
-		}
+	if l.Len() != 0 {
+		t.Fatalf("a refunded key is kept: Len %d", l.Len())
 	}
-	l.Fail("k")
-	if ok, _ := l.Check("k"); ok {
+	take(t, l, "k")
+	take(t, l, "k")
+	take(t, l, "k")
+	if take(t, l, "k").OK {
 		t.Fatal("not limited after burst failures")
 	}
-	l.Succeed("k")
-	if ok, _ := l.Check("k"); !ok {
-		t.Fatal("Succeed did not reset")
+	l.Refund(bg, "k")
+	if tk := take(t, l, "k"); !tk.OK || tk.Whole {
+		t.Fatalf("after a refund: %+v", tk)
+	}
+	l.Clear(bg, "k")
+	if tk := take(t, l, "k"); !tk.OK || !tk.Whole {
+		t.Fatalf("Clear did not reset: %+v", tk)
+	}
+	// A refund never lifts a key above its burst.
+	for range 10 {
+		l.Refund(bg, "k")
+	}
+	for i := range 4 {
+		if ok := take(t, l, "k").OK; ok != (i < 3) {
+			t.Fatalf("take %d after many refunds: %v", i, ok)
+		}
+	}
+}
+
+// TestFailureLimiterConcurrentTakesNeverExceedBurst: whatever arrives at once,
+// at most burst takes succeed.
+func TestFailureLimiterConcurrentTakesNeverExceedBurst(t *testing.T) {
+	l := NewFailureLimiter(1, 10, newClock().Now)
+	var ok atomic.Int64
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range 200 {
+		wg.Go(func() {
+			<-start
+			if tk, _ := l.Take(bg, "k"); tk.OK {
+				ok.Add(1)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if ok.Load() != 10 {
+		t.Fatalf("%d of 200 concurrent takes succeeded; burst is 10", ok.Load())
 	}
 }
 
@@ -84,25 +134,25 @@ func TestFailureLimiterBoundedMemory(t *testing.T) {
 	clk := newClock()
 	l := NewFailureLimiter(10, 10, clk.Now)
 	for i := range 100 {
-		l.Fail(fmt.Sprintf("ip:%d", i))
+		take(t, l, fmt.Sprintf("ip:%d", i))
 	}
 	if l.Len() != 100 {
 		t.Fatalf("Len = %d", l.Len())
 	}
-	clk.Advance(30 * time.Second) // not refilled yet: kept
-	l.Fail("ip:new")
+	clk.Advance(3 * time.Second) // half a token back: kept
+	take(t, l, "ip:new")
 	if l.Len() != 101 {
 		t.Fatalf("entries swept before they refilled: Len = %d", l.Len())
 	}
-	clk.Advance(31 * time.Second) // first 100 idle > 1 min: refilled
-	l.Fail("ip:newer")
-	if l.Len() != 2 {
-		t.Fatalf("idle entries not swept: Len = %d", l.Len())
+	clk.Advance(58 * time.Second) // a refill period since the last sweep, and all full again
+	take(t, l, "ip:newer")
+	if l.Len() != 1 {
+		t.Fatalf("refilled entries not swept: Len = %d", l.Len())
 	}
 
 	l.maxEntries = 50
 	for i := range 500 {
-		l.Fail(fmt.Sprintf("spray:%d", i))
+		take(t, l, fmt.Sprintf("spray:%d", i))
 		if l.Len() > 50 {
 			t.Fatalf("Len %d over the cap", l.Len())
 		}
@@ -117,17 +167,17 @@ func TestFailureLimiterConcurrent(t *testing.T) {
 		wg.Go(func() {
 			for i := range 200 {
 				key := fmt.Sprintf("k%d", i%5)
-				l.Check(key)
-				l.Fail(key)
+				l.Take(bg, key)
 				if g == 0 && i%20 == 0 {
-					l.Succeed(key)
+					l.Refund(bg, key)
+					l.Clear(bg, key)
 					clk.Advance(time.Second)
 				}
 			}
 		})
 	}
 	wg.Wait()
-	if ok, _ := l.Check("k1"); ok {
+	if tk := take(t, l, "k1"); tk.OK {
 		t.Error("1600 failures on 5 keys left k1 unlimited")
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -48,33 +50,194 @@ var (
 
 var b64 = base64.RawStdEncoding
 
-// Hasher hashes and verifies passwords with argon2id. At most maxConcurrent
-// hashes run at once (each costs Params.Memory KiB); callers beyond that wait,
-// or give up when their context ends. A Hasher is safe for concurrent use.
+// ErrBusy means no hashing slot came free within the wait limit, or too many
+// callers were waiting already: the service is overloaded and the caller should
+// answer "try again shortly" rather than queue for seconds.
+var ErrBusy = errors.New("auth: password hashing is busy")
+
+// Capacity bounds a Hasher's work and its queue.
+type Capacity struct {
+	Concurrent int           // argon2id computations at once; default (and at least) 1
+	MaxWait    time.Duration // longest wait for a slot before ErrBusy; default DefaultMaxWait
+	MaxQueued  int           // callers waiting per lane before ErrBusy; default DefaultQueuePerSlot per slot
+	// Reserved slots are for the priority lane only: however full the general lane, a priority
+	// caller then finds a slot free or soon free. Default a quarter of the slots, rounded up, when
+	// there are two or more (1 of 2); negative for none.
+	Reserved int
+}
+
+// Queue defaults: a burst that cannot be hashed within a couple of seconds is
+// refused rather than left waiting.
+const (
+	DefaultMaxWait      = 2 * time.Second
+	DefaultQueuePerSlot = 32
+)
+
+// Hasher hashes and verifies passwords with argon2id. At most
+// Capacity.Concurrent hashes run at once (each costs Params.Memory KiB).
+// Callers beyond that wait in one of two lanes: the priority lane (a context
+// from WithPriority) is served first whenever a slot frees, the general lane
+// after it, each first come first served; and Capacity.Reserved slots are kept
+// for the priority lane alone, so that a flood of other hashing (registrations,
+// attempts from addresses that have failed) cannot take every slot. A caller gives up with ErrBusy after
+// Capacity.MaxWait or when its lane already holds Capacity.MaxQueued callers,
+// and with its context's error when that ends. A Hasher is safe for concurrent
+// use.
 type Hasher struct {
 	params Params
-	sem    chan struct{}
+	q      *queue
 	dummy  string // a hash of a random password, for VerifyAbsent
 }
 
 // NewHasher returns a Hasher that creates hashes with p and runs at most
-// maxConcurrent argon2id computations at a time (at least 1). Parameters
-// weaker than DefaultParams in any respect are refused with ErrWeakParams.
+// maxConcurrent argon2id computations at a time (at least 1), with the default
+// wait limits. Parameters weaker than DefaultParams in any respect are refused
+// with ErrWeakParams.
 func NewHasher(p Params, maxConcurrent int) (*Hasher, error) {
+	return NewHasherCapacity(p, Capacity{Concurrent: maxConcurrent})
+}
+
+// NewHasherCapacity is NewHasher with the queue's limits spelled out; zero
+// fields take their defaults.
+func NewHasherCapacity(p Params, c Capacity) (*Hasher, error) {
 	floor := DefaultParams()
 	if p.Memory < floor.Memory || p.Time < floor.Time || p.Threads < floor.Threads ||
 		p.SaltLen < floor.SaltLen || p.KeyLen < floor.KeyLen ||
 		p.Memory > maxMemory || p.Time > maxTime || p.SaltLen > maxSaltLen || p.KeyLen > maxKeyLen {
 		return nil, ErrWeakParams
 	}
-	if maxConcurrent < 1 {
-		maxConcurrent = 1
+	if c.Concurrent < 1 {
+		c.Concurrent = 1
 	}
-	h := &Hasher{params: p, sem: make(chan struct{}, maxConcurrent)}
+	if c.MaxWait <= 0 {
+		c.MaxWait = DefaultMaxWait
+	}
+	if c.MaxQueued <= 0 {
+		c.MaxQueued = DefaultQueuePerSlot * c.Concurrent
+	}
+	switch {
+	case c.Reserved < 0 || c.Concurrent < 2:
+		c.Reserved = 0
+	case c.Reserved == 0:
+		c.Reserved = (c.Concurrent + 3) / 4
+	case c.Reserved >= c.Concurrent:
+		c.Reserved = c.Concurrent - 1
+	}
+	h := &Hasher{params: p, q: &queue{free: c.Concurrent, reserved: c.Reserved, maxWait: c.MaxWait, maxQueued: c.MaxQueued}}
 	filler := make([]byte, 32)
 	rand.Read(filler)
 	h.dummy = h.encode(filler)
 	return h, nil
+}
+
+type priorityKey struct{}
+
+// WithPriority marks ctx's hashing for the priority lane: for sign-ins that
+// nothing marks as an attack (no recent failures, nothing in flight), so that a
+// flood of other hashing does not hold them up.
+func WithPriority(ctx context.Context) context.Context {
+	return context.WithValue(ctx, priorityKey{}, true)
+}
+
+func lane(ctx context.Context) int {
+	if p, _ := ctx.Value(priorityKey{}).(bool); p {
+		return lanePriority
+	}
+	return laneGeneral
+}
+
+const (
+	lanePriority = iota
+	laneGeneral
+	lanes
+)
+
+// queue is a counting semaphore with two FIFO lanes of waiters. A freed slot
+// is handed straight to the first priority waiter, or else to the first
+// general waiter unless it is one of the reserved slots.
+type queue struct {
+	maxWait   time.Duration
+	maxQueued int
+	reserved  int // free slots the general lane may not take
+
+	mu      sync.Mutex
+	free    int
+	waiting [lanes][]*waiter
+}
+
+type waiter struct {
+	ready   chan struct{}
+	granted bool // set (with mu held) when a slot was handed over
+}
+
+func (q *queue) acquire(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	l := lane(ctx)
+	q.mu.Lock()
+	if q.free > q.floor(l) && len(q.waiting[l]) == 0 {
+		q.free--
+		q.mu.Unlock()
+		return nil
+	}
+	if len(q.waiting[l]) >= q.maxQueued {
+		q.mu.Unlock()
+		return ErrBusy
+	}
+	w := &waiter{ready: make(chan struct{})}
+	q.waiting[l] = append(q.waiting[l], w)
+	q.mu.Unlock()
+
+	timer := time.NewTimer(q.maxWait)
+	defer timer.Stop()
+	var err error
+	select {
+	case <-w.ready:
+		return nil
+	case <-ctx.Done():
+		err = ctx.Err()
+	case <-timer.C:
+		err = ErrBusy
+	}
+	q.mu.Lock()
+	if w.granted { // handed a slot as we gave up: pass it on
+		q.mu.Unlock()
+		q.release()
+		return err
+	}
+	for i, o := range q.waiting[l] {
+		if o == w {
+			q.waiting[l] = append(q.waiting[l][:i], q.waiting[l][i+1:]...)
+			break
+		}
+	}
+	q.mu.Unlock()
+	return err
+}
+
+// floor is how many slots must stay free after a caller of lane l takes one.
+func (q *queue) floor(l int) int {
+	if l == laneGeneral {
+		return q.reserved
+	}
+	return 0
+}
+
+func (q *queue) release() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.free++
+	for l := range q.waiting {
+		if len(q.waiting[l]) > 0 && q.free > q.floor(l) {
+			w := q.waiting[l][0]
+			q.waiting[l] = q.waiting[l][1:]
+			q.free--
+			w.granted = true
+			close(w.ready)
+			return
+		}
+	}
 }
 
 // Params returns the parameters new hashes are made with.
@@ -82,7 +245,7 @@ func (h *Hasher) Params() Params { return h.params }
 
 // Hash returns the PHC string of password with a fresh random salt:
 // $argon2id$v=19$m=19456,t=2,p=1$<salt>$<key> (raw standard base64).
-// It fails only when ctx ends while waiting for a free slot.
+// It fails only when ctx ends while waiting for a free slot, or with ErrBusy.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	if err := h.acquire(ctx); err != nil {
 		return "", err
@@ -123,19 +286,9 @@ func (h *Hasher) NeedsRehash(encoded string) bool {
 	return err != nil || p != h.params
 }
 
-func (h *Hasher) acquire(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	select {
-	case h.sem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (h *Hasher) acquire(ctx context.Context) error { return h.q.acquire(ctx) }
 
-func (h *Hasher) release() { <-h.sem }
+func (h *Hasher) release() { h.q.release() }
 
 func (h *Hasher) encode(password []byte) string {
 	p := h.params

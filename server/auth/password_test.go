@@ -15,7 +15,8 @@ import (
 
 func newTestHasher(t testing.TB, maxConcurrent int) *Hasher {
 	t.Helper()
-	h, err := NewHasher(DefaultParams(), maxConcurrent)
+	// A long wait limit: these tests are about hashing, not the queue's bounds.
+	h, err := NewHasherCapacity(DefaultParams(), Capacity{Concurrent: maxConcurrent, MaxWait: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,9 +173,11 @@ func TestConcurrentHashing(t *testing.T) {
 			if ok, err := h.Verify(context.Background(), enc, pw); !ok || err != nil {
 				errs <- fmt.Errorf("%s: verify = %v, %v", pw, ok, err)
 			}
-			if len(h.sem) > cap(h.sem) {
-				errs <- errors.New("semaphore over capacity")
+			h.q.mu.Lock()
+			if h.q.free < 0 || h.q.free > 2 {
+				errs <- errors.New("slots out of range")
 			}
+			h.q.mu.Unlock()
 		})
 	}
 	wg.Wait()
@@ -248,5 +251,147 @@ func BenchmarkHash(b *testing.B) {
 		if _, err := h.Hash(ctx, "correct horse battery staple"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// queued is how many callers wait in lane l.
+func (q *queue) queued(l int) int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.waiting[l])
+}
+
+func waitQueued(q *queue, l, n int) {
+	for q.queued(l) < n {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestQueueBounds: with the only slot taken, a caller waits at most MaxWait, and a full lane
+// refuses at once; both with ErrBusy. The other lane is bounded on its own.
+func TestQueueBounds(t *testing.T) {
+	p := DefaultParams()
+	h, err := NewHasherCapacity(p, Capacity{Concurrent: 1, MaxWait: 20 * time.Millisecond, MaxQueued: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := h.acquire(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.VerifyAbsent(ctx, "pw"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("waited past MaxWait: err = %v; want ErrBusy", err)
+	}
+	// Two callers wait (a long wait this time); the third is refused without waiting.
+	h2, _ := NewHasherCapacity(p, Capacity{Concurrent: 1, MaxWait: time.Minute, MaxQueued: 2})
+	h2.acquire(ctx)
+	errs := make(chan error, 3)
+	for range 2 {
+		go func() { errs <- h2.VerifyAbsent(ctx, "pw") }()
+	}
+	waitQueued(h2.q, laneGeneral, 2)
+	start := time.Now()
+	if err := h2.VerifyAbsent(ctx, "pw"); !errors.Is(err, ErrBusy) || time.Since(start) > 10*time.Second {
+		t.Fatalf("full queue: err = %v after %v; want ErrBusy at once", err, time.Since(start))
+	}
+	// The priority lane has its own room.
+	go func() { errs <- h2.VerifyAbsent(WithPriority(ctx), "pw") }()
+	waitQueued(h2.q, lanePriority, 1)
+	h2.release()
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if h2.q.free != 1 {
+		t.Fatalf("free slots %d after all released", h2.q.free)
+	}
+}
+
+// TestPriorityLaneGoesFirst: when a slot frees, a waiting priority caller gets it before general
+// callers that queued earlier.
+func TestPriorityLaneGoesFirst(t *testing.T) {
+	h, err := NewHasherCapacity(DefaultParams(), Capacity{Concurrent: 1, MaxWait: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	h.acquire(ctx)
+	order := make(chan string, 4)
+	run := func(name string, ctx context.Context) {
+		if err := h.acquire(ctx); err != nil {
+			order <- err.Error()
+			return
+		}
+		order <- name
+		h.release()
+	}
+	for i := range 3 {
+		go run(fmt.Sprintf("general %d", i), ctx)
+		waitQueued(h.q, laneGeneral, i+1)
+	}
+	go run("priority", WithPriority(ctx))
+	waitQueued(h.q, lanePriority, 1)
+	h.release()
+	want := []string{"priority", "general 0", "general 1", "general 2"}
+	for _, w := range want {
+		if got := <-order; got != w {
+			t.Fatalf("got %q, want %q (order %v)", got, w, want)
+		}
+	}
+}
+
+// TestGiveUpPassesTheSlotOn: a waiter that times out as it is handed a slot does not lose it.
+func TestGiveUpPassesTheSlotOn(t *testing.T) {
+	h, err := NewHasherCapacity(DefaultParams(), Capacity{Concurrent: 2, MaxWait: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() {
+			if err := h.acquire(context.Background()); err == nil {
+				time.Sleep(time.Millisecond)
+				h.release()
+			}
+		})
+	}
+	wg.Wait()
+	if h.q.free != 2 || h.q.queued(laneGeneral) != 0 {
+		t.Fatalf("after the storm: %d free, %d waiting", h.q.free, h.q.queued(laneGeneral))
+	}
+}
+
+// TestReservedSlotIsForPriority: with 2 slots and 1 reserved, general callers use one slot at a
+// time, and a priority caller finds the other free.
+func TestReservedSlotIsForPriority(t *testing.T) {
+	h, err := NewHasherCapacity(DefaultParams(), Capacity{Concurrent: 2, MaxWait: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := h.acquire(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.acquire(ctx); !errors.Is(err, ErrBusy) {
+		t.Fatalf("a second general caller took the reserved slot: %v", err)
+	}
+	if err := h.acquire(WithPriority(ctx)); err != nil {
+		t.Fatalf("priority caller with the reserved slot free: %v", err)
+	}
+	// Both released: a waiting general caller gets a slot.
+	done := make(chan error, 1)
+	h2, _ := NewHasherCapacity(DefaultParams(), Capacity{Concurrent: 2, MaxWait: time.Minute})
+	h2.acquire(ctx)
+	go func() { done <- h2.acquire(ctx) }()
+	waitQueued(h2.q, laneGeneral, 1)
+	h2.release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	h.release()
+	h.release()
+	if h.q.free != 2 {
+		t.Fatalf("%d free", h.q.free)
 	}
 }

@@ -1,0 +1,136 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/ledger/sqlite"
+)
+
+// BenchmarkSignInUnderHashFlood measures one real sign-in (POST /auth/login with the right
+// password, from an address and to an account without failures) while 150 registrations and 150
+// wrong logins, fired at once, compete for the argon2id hasher; against the same sign-in with the
+// service quiet, measured in the same run (interleaved: a quiet sample, then a flooded one, each
+// round). The service is configured as in production (default hasher: NumCPU slots and the
+// default queue; default limits), except that the client's address is read from a header so that
+// the flood can come from many addresses: every registration from its own, and the wrong logins
+// from 150 addresses against 5 emails (30 each).
+//
+//	go test -run '^$' -bench SignInUnderHashFlood -benchtime 5x ./server/
+func BenchmarkSignInUnderHashFlood(b *testing.B) {
+	store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "ledger.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := New(Config{Ledger: store, Auth: store, Logger: slog.New(slog.DiscardHandler),
+		ClientAddr: func(r *http.Request) string {
+			if a := r.Header.Get(testAddrHeader); a != "" {
+				return a
+			}
+			return remoteHost(r)
+		}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var arrived atomic.Int64
+	h := s.Handler()
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived.Add(1)
+		h.ServeHTTP(w, r)
+	}))
+	b.Cleanup(func() { hs.Close(); store.Close() })
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 400}}
+	post := func(path, addr string, body any) (int, error) {
+		j, _ := json.Marshal(body)
+		req, _ := http.NewRequest("POST", hs.URL+path, bytes.NewReader(j))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(testAddrHeader, addr)
+		res, err := client.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		defer res.Body.Close()
+		io.Copy(io.Discard, res.Body)
+		return res.StatusCode, nil
+	}
+	const owner = "198.51.100.1"
+	if st, err := post("/user/create", owner, map[string]string{"email": "ada@example.com", "password": testPassword}); err != nil || st != 201 {
+		b.Fatalf("create: %d %v", st, err)
+	}
+	signIn := func() time.Duration {
+		t0 := time.Now()
+		st, err := post("/auth/login", owner, api.Credentials{Email: "ada@example.com", Password: testPassword})
+		d := time.Since(t0)
+		if err != nil || st != 200 {
+			b.Fatalf("the real sign-in: %d %v", st, err)
+		}
+		return d
+	}
+	signIn() // warm up
+
+	var quiet, flooded []time.Duration
+	answers := map[int]int{}
+	round := 0
+	for b.Loop() {
+		round++
+		time.Sleep(50 * time.Millisecond)
+		quiet = append(quiet, signIn())
+
+		const regs, wrong = 150, 150
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		start := make(chan struct{})
+		before := arrived.Load()
+		for i := range regs + wrong {
+			wg.Go(func() {
+				<-start
+				var st int
+				var err error
+				addr := fmt.Sprintf("10.%d.%d.%d", round%250, i/250, i%250)
+				if i < regs {
+					st, err = post("/user/create", addr, map[string]string{"email": fmt.Sprintf("flood%d-%d@example.com", round, i), "password": testPassword})
+				} else {
+					st, err = post("/auth/login", addr, api.Credentials{Email: fmt.Sprintf("target%d-%d@example.com", round, i%5), Password: "guess guess"})
+				}
+				if err != nil {
+					b.Error(err)
+				}
+				mu.Lock()
+				answers[st]++
+				mu.Unlock()
+			})
+		}
+		close(start)
+		// The real sign-in starts once the whole flood has reached the service.
+		for arrived.Load() < before+regs+wrong {
+			time.Sleep(100 * time.Microsecond)
+		}
+		flooded = append(flooded, signIn())
+		wg.Wait()
+	}
+	b.StopTimer()
+	med := func(ds []time.Duration) float64 {
+		ds = slices.Clone(ds)
+		slices.Sort(ds)
+		return float64(ds[len(ds)/2]) / float64(time.Millisecond)
+	}
+	q, f := med(quiet), med(flooded)
+	b.ReportMetric(q, "quiet-p50-ms")
+	b.ReportMetric(f, "flood-p50-ms")
+	b.ReportMetric(float64(slices.Max(flooded))/float64(time.Millisecond), "flood-max-ms")
+	b.ReportMetric(f/q, "ratio")
+	b.Logf("%d rounds; quiet %v; flooded %v; flood answers %v", len(quiet), quiet, flooded, answers)
+}
