@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,10 +38,16 @@ type Options struct {
 	Ledger     ledger.Ledger // required: the outbox for hello, replays and resyncs
 	Logger     *slog.Logger  // default slog.Default()
 	SendBuffer int           // frames waiting for one connection before it is closed with 1013; default 256
-	WriteWait  time.Duration // deadline of one write; default 10 s
-	PingEvery  time.Duration // ping period; default 30 s
-	ReadWait   time.Duration // a connection silent this long (no pong, no frame) is dropped; default 60 s
-	ReadLimit  int64         // largest frame a client may send; default 4 KiB
+	// WriteWait is how long a connection the hub closes for being too slow (1013) has to take the
+	// frames already on their way and then the close frame, counted from the decision; after it
+	// the socket is cut. It also bounds the upgrade handshake and each outbox read. Default 10 s.
+	WriteWait time.Duration
+	PingEvery time.Duration // ping period; default 30 s
+	// ReadWait: a connection silent this long (no pong, no frame) is dropped; default 60 s. A
+	// client that takes no frame for this long is as gone as a silent one: it is the deadline of
+	// every data write and ping (a stalled write cannot be framed again, so it is only cut).
+	ReadWait  time.Duration
+	ReadLimit int64 // largest frame a client may send; default 4 KiB
 	// Retention is how long the ledger keeps events (sqlite.Options.EventTTL), for documentation and
 	// logs only: the ledger decides, and says so with ledger.ErrResync. Default 7 days.
 	Retention time.Duration
@@ -128,6 +135,7 @@ func New(opts Options) *Hub {
 			WriteBufferSize:  4096,
 			WriteBufferPool:  &writePool,
 			CheckOrigin:      opts.CheckOrigin,
+			Error:            refuseUpgrade,
 		},
 		byAccount: map[string]map[*conn]struct{}{},
 		bySession: map[string]map[*conn]struct{}{},
@@ -270,7 +278,7 @@ func (h *Hub) Handler(auth func(r *http.Request) (Subject, error)) http.Handler 
 		}
 		ws, err := h.upgrader.Upgrade(w, r, nil)
 		if err != nil {
-			return // the upgrader has answered
+			return // the upgrader has answered, as JSON (refuseUpgrade)
 		}
 		c := newConn(h, ws, sub)
 		if code, reason := h.register(c); code != 0 {
@@ -330,9 +338,49 @@ func remove(m map[string]map[*conn]struct{}, k string, c *conn) {
 	}
 }
 
+// refuseUpgrade is the upgrader's Error callback: the handshake refusals that gorilla detects
+// (another WebSocket version, a cross-origin request, a missing or malformed Sec-WebSocket-Key,
+// a connection that cannot be taken over) are answered with the contract's JSON error body, like
+// every other response, with the request's headers (X-Request-Id) kept. The sentences are ours:
+// gorilla's reason is not sent.
+func refuseUpgrade(w http.ResponseWriter, r *http.Request, status int, _ error) {
+	e := &api.Error{Code: api.CodeInvalidRequest, Message: "This is not a valid WebSocket upgrade request."}
+	switch {
+	case status == http.StatusForbidden:
+		e = &api.Error{Code: api.CodeForbidden,
+			Message: "WebSocket connections from another origin are not allowed."}
+	case status == http.StatusMethodNotAllowed:
+		w.Header().Set("Allow", http.MethodGet)
+		e = &api.Error{Code: api.CodeMethodNotAllowed, Message: "Open the event stream with GET."}
+	case status >= 500:
+		e = &api.Error{Code: api.CodeInternal, Message: "Something went wrong on our side."}
+	case !headerHasToken(r.Header, "Sec-Websocket-Version", "13"):
+		// RFC 6455 4.4: say which version the server speaks.
+		w.Header().Set("Sec-WebSocket-Version", "13")
+		e.Message = "This service speaks WebSocket version 13: send Sec-WebSocket-Version: 13."
+	case status == http.StatusBadRequest:
+		// Connection and Upgrade were checked before the upgrade: what is left is the key.
+		e.Message = "The Sec-WebSocket-Key header is missing or not valid."
+	}
+	writeError(w, status, e)
+}
+
+// headerHasToken reports whether a comma-separated header holds token (case-insensitively).
+func headerHasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func writeError(w http.ResponseWriter, status int, e *api.Error) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set(api.HeaderRetryAfter, "1") // api.md: 503 always says when to come back
 	}

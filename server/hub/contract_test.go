@@ -1,0 +1,181 @@
+package hub_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/server/hub"
+	"github.com/syftbox/syftwallet/server/hub/hubtest"
+)
+
+// TestUpgradeRefusalsAreJSON: every handshake the upgrader refuses is answered with the
+// contract's JSON error body, not gorilla's text/plain (issue 11, item 5).
+func TestUpgradeRefusalsAreJSON(t *testing.T) {
+	env := hubtest.New(t, hubtest.Options{})
+	bob := env.Account(t, "bob@example.com", 0)
+	good := func() http.Header {
+		return http.Header{
+			"Authorization":         {"Bearer " + hubtest.Token(bob.ID, "s")},
+			"Connection":            {"Upgrade"},
+			"Upgrade":               {"websocket"},
+			"Sec-Websocket-Version": {"13"},
+			"Sec-Websocket-Key":     {"dGhlIHNhbXBsZSBub25jZQ=="},
+		}
+	}
+	for _, c := range []struct {
+		name   string
+		method string
+		edit   func(http.Header)
+		status int
+		code   string
+	}{
+		{"cross origin", "GET", func(h http.Header) { h.Set("Origin", "https://evil.example") }, 403, api.CodeForbidden},
+		{"bad version", "GET", func(h http.Header) { h.Set("Sec-Websocket-Version", "8") }, 400, api.CodeInvalidRequest},
+		{"no version", "GET", func(h http.Header) { h.Del("Sec-Websocket-Version") }, 400, api.CodeInvalidRequest},
+		{"no key", "GET", func(h http.Header) { h.Del("Sec-Websocket-Key") }, 400, api.CodeInvalidRequest},
+		{"bad key", "GET", func(h http.Header) { h.Set("Sec-Websocket-Key", "short") }, 400, api.CodeInvalidRequest},
+		{"no upgrade", "GET", func(h http.Header) { h.Del("Upgrade"); h.Del("Connection") }, 400, api.CodeInvalidRequest},
+	} {
+		h := good()
+		c.edit(h)
+		req, _ := http.NewRequest(c.method, env.URL+"/events", nil)
+		req.Header = h
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		var e api.Error
+		if res.StatusCode != c.status || res.Header.Get("Content-Type") != "application/json" ||
+			json.Unmarshal(b, &e) != nil || e.Code != c.code || e.Message == "" || strings.Contains(string(b), "websocket:") {
+			t.Errorf("%s: %d %q %s", c.name, res.StatusCode, res.Header.Get("Content-Type"), b)
+		}
+		if c.name == "bad version" && res.Header.Get("Sec-Websocket-Version") != "13" {
+			t.Errorf("bad version: no Sec-WebSocket-Version: 13 in the answer: %v", res.Header)
+		}
+	}
+}
+
+// slowLog records when the hub decides that a connection is too slow.
+type slowLog struct {
+	slog.Handler
+	once    sync.Once
+	decided chan struct{}
+}
+
+func (l *slowLog) Handle(ctx context.Context, r slog.Record) error {
+	if strings.Contains(r.Message, "too slow") {
+		l.once.Do(func() { close(l.decided) })
+	}
+	return nil
+}
+
+func (l *slowLog) Enabled(context.Context, slog.Level) bool { return true }
+func (l *slowLog) WithAttrs([]slog.Attr) slog.Handler       { return l }
+
+// TestStoppedReaderGets1013: a client that stops reading, for longer than WriteWait, and falls
+// behind by more than its send buffer receives, once it reads again, the events that were on
+// their way and then the 1013 close frame, instead of a cut socket (issue 11, item 5). It reads
+// again as soon as the hub has decided: it has WriteWait from then. (The valve stands for the
+// full socket; TestSlowConsumerCutFastKeepsUp does the same through a really full one.)
+func TestStoppedReaderGets1013(t *testing.T) {
+	log := &slowLog{Handler: slog.DiscardHandler, decided: make(chan struct{})}
+	const wait = time.Second
+	valve := &hubtest.Valve{}
+	env := hubtest.New(t, hubtest.Options{Valve: valve,
+		Hub: hub.Options{SendBuffer: 256, WriteWait: wait, Logger: slog.New(log)}})
+	ada := env.Account(t, "ada@example.com", 1_000_000)
+	bob := env.Account(t, "bob@example.com", 0)
+	slow := dial(t, env.URL, hubtest.Token(bob.ID, "slow"), "")
+	slow.next()
+
+	valve.Shut() // the client stops reading
+	for i := 0; i < 20; i++ {
+		if err := env.Pay(ada, bob.Email, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A write stalled for longer than WriteWait is not a reason to cut the connection.
+	time.Sleep(wait + wait/2)
+	select {
+	case <-log.decided:
+		t.Fatal("closed as too slow before the send buffer was full")
+	default:
+	}
+	if env.Hub.Connections() != 1 {
+		t.Fatal("a stalled connection was dropped before its send buffer was full")
+	}
+	// 300 more events: the send buffer overflows and the hub decides to close with 1013.
+	opened := make(chan struct{})
+	go func() {
+		defer close(opened)
+		select {
+		case <-log.decided:
+		case <-time.After(time.Minute):
+		}
+		valve.Open() // the client reads again
+	}()
+	for i := 0; i < 150; i++ {
+		if err := env.Pay(ada, bob.Email, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-opened
+	got := int64(0)
+	_ = slow.ws.SetReadDeadline(time.Now().Add(time.Minute))
+	for {
+		_, b, err := slow.ws.ReadMessage()
+		if err == nil {
+			var e api.Event
+			_ = json.Unmarshal(b, &e)
+			if e.Seq != got+1 {
+				t.Fatalf("after seq %d came %d", got, e.Seq)
+			}
+			got = e.Seq
+			continue
+		}
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != api.CloseTryAgainLater {
+			t.Fatalf("after seq %d: %v, want close 1013", got, err)
+		}
+		break
+	}
+	t.Logf("the client read seqs 1 to %d, then close 1013 (it resumes with since=%d)", got, got)
+	waitFor(t, 5*time.Second, func() bool { return env.Hub.Connections() == 0 })
+}
+
+// TestSlowReaderThatNeverReadsIsCut: a client that never reads again cannot be given a close
+// frame; its socket is cut WriteWait after the decision, and its goroutines end (TestMain checks
+// that none is left).
+func TestSlowReaderThatNeverReadsIsCut(t *testing.T) {
+	valve := &hubtest.Valve{}
+	env := hubtest.New(t, hubtest.Options{Valve: valve,
+		Hub: hub.Options{SendBuffer: 16, WriteWait: 200 * time.Millisecond}})
+	defer valve.Open()
+	ada := env.Account(t, "ada@example.com", 1_000_000)
+	bob := env.Account(t, "bob@example.com", 0)
+	c := dial(t, env.URL, hubtest.Token(bob.ID, "s"), "")
+	c.next()
+	valve.Shut()
+	for i := 0; i < 20; i++ {
+		if err := env.Pay(ada, bob.Email, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 10*time.Second, func() bool { return env.Hub.Connections() == 0 })
+	if _, err := c.read(5 * time.Second); err == nil || websocket.IsCloseError(err, api.CloseTryAgainLater) {
+		t.Fatalf("a client that read nothing got %v", err)
+	}
+}
