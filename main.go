@@ -66,6 +66,8 @@ func serveCmd() *cobra.Command {
 	var (
 		addr, db, adminKey, currency string
 		tokenTTL, accessTTL          time.Duration
+		eventsPerAccount             int
+		eventsPerAddress             int
 		debug                        bool
 	)
 	cmd := &cobra.Command{
@@ -87,6 +89,9 @@ The admin endpoints are enabled by --admin-key or SYFTWALLET_ADMIN_KEY.`,
 			if adminKey == "" {
 				adminKey = os.Getenv("SYFTWALLET_ADMIN_KEY")
 			}
+			if eventsPerAccount < 1 || eventsPerAddress < 1 {
+				return errors.New("--events-per-account and --events-per-address must be at least 1")
+			}
 			level := slog.LevelInfo
 			if debug {
 				level = slog.LevelDebug
@@ -95,6 +100,7 @@ The admin endpoints are enabled by --admin-key or SYFTWALLET_ADMIN_KEY.`,
 			svc, err := service.Start(cmd.Context(), service.Options{
 				Addr: addr, DBPath: db, AdminKey: adminKey, Currency: currency,
 				TokenTTL: tokenTTL, AccessTTL: accessTTL, Logger: logger,
+				EventsPerAccount: eventsPerAccount, EventsPerAddress: eventsPerAddress,
 			})
 			if err != nil {
 				return err
@@ -115,6 +121,10 @@ The admin endpoints are enabled by --admin-key or SYFTWALLET_ADMIN_KEY.`,
 	f.StringVar(&currency, "currency", "USD", "the deployment's currency")
 	f.DurationVar(&tokenTTL, "token-ttl", 24*time.Hour, "lifetime of transaction (delegation) tokens")
 	f.DurationVar(&accessTTL, "access-ttl", 5*time.Minute, "lifetime of access tokens")
+	f.IntVar(&eventsPerAccount, "events-per-account", service.DefaultEventsPerAccount,
+		"most live-event connections one account keeps open; a new one beyond it closes the oldest (4008)")
+	f.IntVar(&eventsPerAddress, "events-per-address", service.DefaultEventsPerAddress,
+		"most live-event connections open from one client address; more are refused with 429")
 	f.BoolVar(&debug, "debug", false, "log at debug level")
 	return cmd
 }

@@ -333,4 +333,7 @@ const (
 const (
 	CloseTryAgainLater  = 1013
 	CloseSessionRevoked = 4001
+	// CloseReplaced: the account opened more event connections than the service keeps for one
+	// account, and this one, its oldest, was closed to make room.
+	CloseReplaced = 4008
 )

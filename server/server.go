@@ -189,6 +189,10 @@ func New(cfg Config) (*Server, error) {
 // body limits and authentication included.
 func (s *Server) Handler() http.Handler { return s.handler }
 
+// ClientAddr names the client a request comes from (Config.ClientAddr), so that the event hub's
+// per-address cap counts clients as the rate limits do.
+func (s *Server) ClientAddr(r *http.Request) string { return s.cfg.ClientAddr(r) }
+
 // Serve answers HTTP on ln until ctx ends, then shuts down gracefully: it stops accepting,
 // lets in-flight requests finish for at most Config.ShutdownGrace, closes what is left, and
 // returns once every goroutine it started has ended. It does not close the ledger (its owner

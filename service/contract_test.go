@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/syftbox/syftwallet/api"
 )
 
@@ -157,5 +159,89 @@ func waitUntil(t *testing.T, d time.Duration, what string, ok func() bool) {
 			t.Fatalf("%s: not in %v", what, d)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// dialEvents opens GET /events with p's token; query may be "".
+func dialEvents(t *testing.T, svc *Service, p person, query string) (*websocket.Conn, *http.Response, error) {
+	t.Helper()
+	u := "ws" + strings.TrimPrefix(svc.URL, "http") + "/events"
+	if query != "" {
+		u += "?" + query
+	}
+	ws, resp, err := (&websocket.Dialer{HandshakeTimeout: 5 * time.Second}).Dial(u, http.Header{"Authorization": {"Bearer " + p.token}})
+	if ws != nil {
+		t.Cleanup(func() { ws.Close() })
+	}
+	return ws, resp, err
+}
+
+func readEvent(t *testing.T, ws *websocket.Conn) (api.Event, error) {
+	t.Helper()
+	_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, b, err := ws.ReadMessage()
+	if err != nil {
+		return api.Event{}, err
+	}
+	var e api.Event
+	return e, json.Unmarshal(b, &e)
+}
+
+// TestEventCapsThroughTheService: the serve options reach the hub, and the hub counts addresses
+// as the server does: with 2 per account and 3 per address, bob's third connection closes his
+// first with 4008, and the address's fourth connection is refused with 429 JSON (issue 11, item 9).
+func TestEventCapsThroughTheService(t *testing.T) {
+	svc := startForTest(t, "", func(o *Options) { o.EventsPerAccount, o.EventsPerAddress = 2, 3 })
+	bob := signUp(t, svc, "bob@example.com", 0)
+	ada := signUp(t, svc, "ada@example.com", 0)
+	var bobs []*websocket.Conn
+	for i := 0; i < 3; i++ {
+		ws, resp, err := dialEvents(t, svc, bob, "")
+		if err != nil {
+			t.Fatalf("bob %d: %v %v", i, resp, err)
+		}
+		if e, err := readEvent(t, ws); err != nil || e.Type != api.EventHello {
+			t.Fatalf("hello: %+v %v", e, err)
+		}
+		bobs = append(bobs, ws)
+	}
+	if _, err := readEvent(t, bobs[0]); !websocket.IsCloseError(err, api.CloseReplaced) {
+		t.Fatalf("bob's oldest: %v, want 4008", err)
+	}
+	// Once the replaced connection is gone, the address has 2: ada gets the third, not a fourth.
+	waitUntil(t, 5*time.Second, "a third connection from the address", func() bool {
+		_, resp, err := dialEvents(t, svc, ada, "")
+		if err != nil && (resp == nil || resp.StatusCode != http.StatusTooManyRequests) {
+			t.Fatalf("ada: %v %v", resp, err)
+		}
+		return err == nil
+	})
+	_, resp, err := dialEvents(t, svc, ada, "")
+	if err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a fourth from the address: %v %v", resp, err)
+	}
+	var e api.Error
+	if json.NewDecoder(resp.Body).Decode(&e) != nil || e.Code != api.CodeRateLimited ||
+		resp.Header.Get(api.HeaderRetryAfter) == "" || resp.Header.Get(api.HeaderRequestID) == "" {
+		t.Fatalf("429: %+v %v", e, resp.Header)
+	}
+}
+
+// TestSinceZeroThroughTheService: GET /events?since=0 replays every event of the account from
+// seq 1 (the top-up, the sign-in) before going live (issue 11, item 10).
+func TestSinceZeroThroughTheService(t *testing.T) {
+	svc := startForTest(t, "")
+	bob := signUp(t, svc, "bob@example.com", 5) // seqs 1, 2 (top-up), 3 (security.login)
+	ws, resp, err := dialEvents(t, svc, bob, "since=0")
+	if err != nil {
+		t.Fatalf("%v %v", resp, err)
+	}
+	if h, err := readEvent(t, ws); err != nil || h.Type != api.EventHello || h.Seq != 3 {
+		t.Fatalf("hello: %+v %v", h, err)
+	}
+	for want, typ := range []string{api.EventPaymentReceived, api.EventBalanceUpdated, api.EventSecurityLogin} {
+		if e, err := readEvent(t, ws); err != nil || e.Seq != int64(want+1) || e.Type != typ {
+			t.Fatalf("replay %d: %+v %v", want+1, e, err)
+		}
 	}
 }

@@ -36,7 +36,17 @@ type Options struct {
 	Logger        *slog.Logger
 	WelcomeCredit money.Micros // embedded mode: credited to each new account
 	Listener      net.Listener // optional: serve on this instead of listening on Addr
+	// EventsPerAccount and EventsPerAddress cap live-event connections (hub.Options
+	// MaxPerAccount, MaxPerAddress); zero: the defaults, 20 and 100.
+	EventsPerAccount int
+	EventsPerAddress int
 }
+
+// Defaults of Options.EventsPerAccount and EventsPerAddress.
+const (
+	DefaultEventsPerAccount = hub.DefaultMaxPerAccount
+	DefaultEventsPerAddress = hub.DefaultMaxPerAddress
+)
 
 // Service is a running accounting service.
 type Service struct {
@@ -80,8 +90,10 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("service: ledger: %w", err)
 	}
-	events = hub.New(hub.Options{Ledger: store, Logger: o.Logger})
 	var srv *server.Server
+	events = hub.New(hub.Options{Ledger: store, Logger: o.Logger,
+		MaxPerAccount: o.EventsPerAccount, MaxPerAddress: o.EventsPerAddress,
+		ClientAddr: func(r *http.Request) string { return srv.ClientAddr(r) }})
 	stream := events.Handler(func(r *http.Request) (hub.Subject, error) {
 		account, session, err := srv.AuthenticateBearer(r)
 		return hub.Subject{AccountID: account, SessionID: session}, err

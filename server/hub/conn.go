@@ -24,9 +24,11 @@ type frame struct {
 // writer goroutine does every data write; both end when the connection ends, and the writer, the
 // last to know, unregisters it. Publish only appends to the queue under mu and wakes the writer.
 type conn struct {
-	h   *Hub
-	ws  *websocket.Conn
-	sub Subject
+	h    *Hub
+	ws   *websocket.Conn
+	sub  Subject
+	addr string // the client address it counts against (Options.MaxPerAddress)
+	age  uint64 // order of registration: the account's oldest is closed first at its cap
 
 	wake     chan struct{} // 1 slot: the queue has frames, or the connection must close
 	readDone chan struct{} // closed when the reader ends (the client's close frame, or the socket)
@@ -91,7 +93,7 @@ func (c *conn) close(code int, reason string) {
 	switch code {
 	case 0: // the peer is gone: nothing to say
 		nc.Close()
-	case api.CloseSessionRevoked, websocket.CloseGoingAway:
+	case api.CloseSessionRevoked, websocket.CloseGoingAway, api.CloseReplaced:
 		grace = c.h.opts.CloseGrace
 	}
 	if code != 0 {
@@ -319,4 +321,5 @@ func (c *conn) finish() {
 	if cut != nil {
 		cut.Stop()
 	}
+	c.h.release(c.addr)
 }

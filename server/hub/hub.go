@@ -20,8 +20,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,7 +63,22 @@ type Options struct {
 	ReadBufferSize int
 	// CheckOrigin as in websocket.Upgrader; default: same origin or no Origin header.
 	CheckOrigin func(r *http.Request) bool
+	// MaxPerAccount is the most connections one account keeps open: a new one beyond it closes
+	// the account's oldest with 4008 (api.CloseReplaced). Default 20; negative: no cap.
+	MaxPerAccount int
+	// MaxPerAddress is the most connections open from one client address: an upgrade beyond it is
+	// refused before the upgrade with 429 rate_limited. Default 100; negative: no cap.
+	MaxPerAddress int
+	// ClientAddr names the address a request comes from. Default: the host of r.RemoteAddr, an
+	// IPv6 address counting as its /64 (the server's rate limits count clients the same way).
+	ClientAddr func(r *http.Request) string
 }
+
+// Defaults of the connection caps.
+const (
+	DefaultMaxPerAccount = 20
+	DefaultMaxPerAddress = 100
+)
 
 // Subject is who an upgrade request authenticated as.
 type Subject struct {
@@ -78,7 +96,9 @@ type Hub struct {
 	mu        sync.RWMutex
 	byAccount map[string]map[*conn]struct{}
 	bySession map[string]map[*conn]struct{}
+	byAddress map[string]int       // connections open or upgrading, per client address
 	revoked   map[string]time.Time // sessions revoked recently, so a racing upgrade cannot slip in
+	opened    uint64               // connections registered so far: each one's age
 	shut      bool
 
 	wg sync.WaitGroup // every connection goroutine
@@ -126,6 +146,15 @@ func New(opts Options) *Hub {
 	if opts.ReadBufferSize <= 0 {
 		opts.ReadBufferSize = 512
 	}
+	if opts.MaxPerAccount == 0 {
+		opts.MaxPerAccount = DefaultMaxPerAccount
+	}
+	if opts.MaxPerAddress == 0 {
+		opts.MaxPerAddress = DefaultMaxPerAddress
+	}
+	if opts.ClientAddr == nil {
+		opts.ClientAddr = remoteHost
+	}
 	return &Hub{
 		opts: opts,
 		log:  opts.Logger.With("component", "events-hub"),
@@ -139,6 +168,7 @@ func New(opts Options) *Hub {
 		},
 		byAccount: map[string]map[*conn]struct{}{},
 		bySession: map[string]map[*conn]struct{}{},
+		byAddress: map[string]int{},
 		revoked:   map[string]time.Time{},
 	}
 }
@@ -269,19 +299,32 @@ func (h *Hub) Handler(auth func(r *http.Request) (Subject, error)) http.Handler 
 			writeError(w, http.StatusBadRequest, api.Invalid("", "expected a WebSocket upgrade"))
 			return
 		}
-		h.mu.RLock()
-		shut := h.shut
-		h.mu.RUnlock()
-		if shut {
+		addr := h.opts.ClientAddr(r)
+		switch h.reserve(addr) {
+		case errShut:
 			writeError(w, http.StatusServiceUnavailable, &api.Error{Message: "shutting down", Code: api.CodeUnavailable})
+			return
+		case errAddressFull:
+			w.Header().Set(api.HeaderRetryAfter, "30")
+			writeError(w, http.StatusTooManyRequests, &api.Error{Code: api.CodeRateLimited, Message: fmt.Sprintf(
+				"Too many event connections from your address (at most %d); close some, then try again.",
+				h.opts.MaxPerAddress)})
 			return
 		}
 		ws, err := h.upgrader.Upgrade(w, r, nil)
 		if err != nil {
+			h.release(addr)
 			return // the upgrader has answered, as JSON (refuseUpgrade)
 		}
 		c := newConn(h, ws, sub)
-		if code, reason := h.register(c); code != 0 {
+		c.addr = addr
+		code, reason, replaced := h.register(c)
+		if replaced > 0 {
+			h.log.Info("closed the oldest event connections of an account at its cap",
+				"account", sub.AccountID, "closed", replaced, "max_per_account", h.opts.MaxPerAccount)
+		}
+		if code != 0 {
+			h.release(addr)
 			ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason),
 				time.Now().Add(h.opts.CloseGrace))
 			ws.Close()
@@ -292,25 +335,85 @@ func (h *Hub) Handler(auth func(r *http.Request) (Subject, error)) http.Handler 
 	})
 }
 
-// register adds c to the indexes, unless the hub is shut or the session revoked. From here on
-// Publish queues c's events, so the replay that follows overlaps the live feed and misses nothing.
-func (h *Hub) register(c *conn) (code int, reason string) {
+var (
+	errShut        = errors.New("hub: shut")
+	errAddressFull = errors.New("hub: too many connections from one address")
+)
+
+// reserve counts one more connection from addr before its upgrade, unless the address already
+// has MaxPerAddress (counting those still upgrading, so a burst cannot overshoot). The
+// connection's unregister (or release, when it does not get that far) gives it back.
+func (h *Hub) reserve(addr string) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.shut {
-		return websocket.CloseGoingAway, "server shutting down"
+		return errShut
+	}
+	if h.opts.MaxPerAddress > 0 && h.byAddress[addr] >= h.opts.MaxPerAddress {
+		return errAddressFull
+	}
+	h.byAddress[addr]++
+	return nil
+}
+
+func (h *Hub) release(addr string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.releaseLocked(addr)
+}
+
+func (h *Hub) releaseLocked(addr string) {
+	if h.byAddress[addr] <= 1 {
+		delete(h.byAddress, addr)
+		return
+	}
+	h.byAddress[addr]--
+}
+
+// replacedReason is the reason of a 4008 close (at most 123 bytes).
+const replacedReason = "too many connections for this account: the oldest was closed"
+
+// register adds c to the indexes, unless the hub is shut or the session revoked. An account
+// already at MaxPerAccount has its oldest connections closed with 4008 to make room (connections
+// already closing do not count). From here on Publish queues c's events, so the replay that
+// follows overlaps the live feed and misses nothing.
+func (h *Hub) register(c *conn) (code int, reason string, replaced int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.shut {
+		return websocket.CloseGoingAway, "server shutting down", 0
 	}
 	if _, ok := h.revoked[c.sub.SessionID]; ok && c.sub.SessionID != "" {
-		return api.CloseSessionRevoked, "session revoked"
+		return api.CloseSessionRevoked, "session revoked", 0
 	}
+	if max := h.opts.MaxPerAccount; max > 0 {
+		var open []*conn
+		for o := range h.byAccount[c.sub.AccountID] {
+			if !o.isClosing() {
+				open = append(open, o)
+			}
+		}
+		if excess := len(open) - max + 1; excess > 0 {
+			sort.Slice(open, func(i, j int) bool { return open[i].age < open[j].age })
+			for _, o := range open[:excess] {
+				o.close(api.CloseReplaced, replacedReason)
+			}
+			replaced = excess
+		}
+	}
+	h.opened++
+	c.age = h.opened
 	add(h.byAccount, c.sub.AccountID, c)
 	if c.sub.SessionID != "" {
 		add(h.bySession, c.sub.SessionID, c)
 	}
 	h.wg.Add(2) // under the lock, so Shutdown never waits before a registered connection counts
-	return 0, ""
+	return 0, "", replaced
 }
 
+// unregister takes c out of the indexes: it gets no more events. Its address slot is given back
+// only once its socket is closed (release, at the end of finish), so that connections still
+// closing count against MaxPerAddress and the cap bounds what the server holds.
 func (h *Hub) unregister(c *conn) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -336,6 +439,22 @@ func remove(m map[string]map[*conn]struct{}, k string, c *conn) {
 			delete(m, k)
 		}
 	}
+}
+
+// remoteHost is the default ClientAddr: the host of r.RemoteAddr, an IPv6 address as its /64.
+func remoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return host
+	}
+	if ip4 := ip.To4(); ip4 != nil {
+		return ip4.String()
+	}
+	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }
 
 // refuseUpgrade is the upgrader's Error callback: the handshake refusals that gorilla detects
