@@ -91,6 +91,8 @@ type Server struct {
 	auth   ledger.AuthStore // nil: no /auth endpoints, no Bearer
 	limits *limiters
 
+	storage storageAlarm // logs a full ledger storage once a minute (storage.go)
+
 	// authenticators resolve an Authorization header to a principal, by lower-case scheme.
 	// Basic is registered here; Bearer access tokens plug in the same way.
 	authenticators map[string]Authenticator

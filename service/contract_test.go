@@ -55,28 +55,37 @@ func (a answer) apiErr(t *testing.T) api.Error {
 // send sends one request; body is nil or JSON-encoded; hdr are name, value pairs.
 func send(t *testing.T, method, url string, body any, hdr ...string) answer {
 	t.Helper()
+	a, err := trySend(method, url, body, hdr...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// trySend is send for other goroutines than the test's: it returns its error.
+func trySend(method, url string, body any, hdr ...string) (answer, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			t.Fatal(err)
+			return answer{}, err
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequest(method, url, rd)
 	if err != nil {
-		t.Fatal(err)
+		return answer{}, err
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return answer{}, err
 	}
 	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return answer{res.StatusCode, res.Header, b}
+	b, err := io.ReadAll(res.Body)
+	return answer{res.StatusCode, res.Header, b}, err
 }
 
 // person is an account signed in with a bearer token.
