@@ -37,7 +37,7 @@ type Options struct {
 	WelcomeCredit money.Micros // embedded mode: credited to each new account
 	Listener      net.Listener // optional: serve on this instead of listening on Addr
 	// EventsPerAccount and EventsPerAddress cap live-event connections (hub.Options
-	// MaxPerAccount, MaxPerAddress); zero: the defaults, 20 and 100.
+	// MaxPerAccount, MaxPerAddress); zero: the defaults, 20 and 100; negative: no cap.
 	EventsPerAccount int
 	EventsPerAddress int
 }
