@@ -1,7 +1,9 @@
 // Package hub is the service side of GET /events: it fans committed ledger events out to every
 // WebSocket connection of their account, replays an account's outbox to a connection that resumes
-// with ?since=N, and closes connections when a consumer falls behind (1013), when their session is
-// revoked (4001) or when the service stops (1001).
+// with ?since=N (0: from the first event kept), and closes connections when a consumer falls
+// behind (1013), when their session is revoked (4001), when their account opens more than its
+// cap (the oldest, 4008) or when the service stops (1001). It caps connections per client
+// address too (429 before the upgrade), and answers every refusal with the contract's JSON.
 //
 // The hub is fed only from committed rows: Publish takes the events the ledger hands to
 // sqlite.Options.OnCommit after its transaction commits, and a resuming connection reads the rest
