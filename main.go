@@ -70,6 +70,8 @@ func serveCmd() *cobra.Command {
 	var (
 		addr, db, adminKey, currency string
 		tokenTTL, accessTTL          time.Duration
+		eventsPerAccount             int
+		eventsPerAddress             int
 		debug, newKeys               bool
 	)
 	cmd := &cobra.Command{
@@ -96,6 +98,9 @@ accounts with two-factor sign-in use a recovery code and enroll again).`,
 			if adminKey == "" {
 				adminKey = os.Getenv("SYFTWALLET_ADMIN_KEY")
 			}
+			if eventsPerAccount < 1 || eventsPerAddress < 1 {
+				return errors.New("--events-per-account and --events-per-address must be at least 1")
+			}
 			level := slog.LevelInfo
 			if debug {
 				level = slog.LevelDebug
@@ -105,6 +110,7 @@ accounts with two-factor sign-in use a recovery code and enroll again).`,
 				Addr: addr, DBPath: db, AdminKey: adminKey, Currency: currency,
 				TokenTTL: tokenTTL, AccessTTL: accessTTL, Logger: logger,
 				NewKeys: newKeys, NewKeysCommand: "syftwallet serve --new-keys",
+				EventsPerAccount: eventsPerAccount, EventsPerAddress: eventsPerAddress,
 			})
 			if err != nil {
 				return err
@@ -125,6 +131,10 @@ accounts with two-factor sign-in use a recovery code and enroll again).`,
 	f.StringVar(&currency, "currency", "USD", "the deployment's currency")
 	f.DurationVar(&tokenTTL, "token-ttl", 24*time.Hour, "lifetime of transaction (delegation) tokens")
 	f.DurationVar(&accessTTL, "access-ttl", 5*time.Minute, "lifetime of access tokens")
+	f.IntVar(&eventsPerAccount, "events-per-account", service.DefaultEventsPerAccount,
+		"most live-event connections one account keeps open; a new one beyond it closes the oldest (4008)")
+	f.IntVar(&eventsPerAddress, "events-per-address", service.DefaultEventsPerAddress,
+		"most live-event connections open from one client address; more are refused with 429")
 	f.BoolVar(&debug, "debug", false, "log at debug level")
 	f.BoolVar(&newKeys, "new-keys", false, "make new keys when keys.json is missing, another keyset or damaged: sessions end, two-factor accounts use a recovery code")
 	return cmd

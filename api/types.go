@@ -152,6 +152,7 @@ type CreateTransactionRequest struct {
 	Token          *string       `json:"token"`
 	AppName        *string       `json:"appName"`
 	AppEpPath      *string       `json:"appEpPath"`
+	Currency       *string       `json:"currency,omitempty"` // absent: the deployment's (api.CheckCurrency)
 	IdempotencyKey string        `json:"idempotencyKey,omitempty"`
 }
 
@@ -169,6 +170,7 @@ type RecipientRequest struct {
 type AddBalanceRequest struct {
 	RecipientEmail string        `json:"recipientEmail"`
 	Amount         *money.Micros `json:"amount"`
+	Currency       *string       `json:"currency,omitempty"` // absent: the deployment's
 }
 
 // PaymentRequest is POST /payments: a payment completed at once.
@@ -185,6 +187,7 @@ type PaymentRequest struct {
 type BatchItem struct {
 	RecipientEmail string            `json:"recipientEmail"`
 	Amount         *money.Micros     `json:"amount"`
+	Currency       *string           `json:"currency,omitempty"` // absent: the batch's, else the deployment's
 	Memo           *string           `json:"memo,omitempty"`
 	Metadata       map[string]string `json:"metadata,omitempty"`
 }
@@ -192,6 +195,7 @@ type BatchItem struct {
 // BatchRequest is POST /transactions/batch: 1 to MaxBatch payments, all or nothing.
 type BatchRequest struct {
 	Payments       []BatchItem `json:"payments"`
+	Currency       *string     `json:"currency,omitempty"` // absent: the deployment's
 	IdempotencyKey string      `json:"idempotencyKey,omitempty"`
 }
 
@@ -329,4 +333,7 @@ const (
 const (
 	CloseTryAgainLater  = 1013
 	CloseSessionRevoked = 4001
+	// CloseReplaced: the account opened more event connections than the service keeps for one
+	// account, and this one, its oldest, was closed to make room.
+	CloseReplaced = 4008
 )

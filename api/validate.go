@@ -157,3 +157,15 @@ func CheckPassword(field, pw string) *Error {
 	}
 	return nil
 }
+
+// CheckCurrency accepts a request's currency when it is absent (nil or "": the deployment's) or
+// names the deployment's currency in any letter case ("usd" is USD, as Stripe reads it). Anything
+// else, surrounding spaces included, is 400 unsupported_currency naming field: a request is never
+// executed in a currency other than the one it names. The message does not echo what was sent.
+func CheckCurrency(field string, c *string, deployment string) *Error {
+	if c == nil || *c == "" || strings.EqualFold(*c, deployment) {
+		return nil
+	}
+	return &Error{Code: CodeUnsupportedCurrency, Field: field,
+		Message: "This service handles " + deployment + " only: send that currency, or leave currency out."}
+}

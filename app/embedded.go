@@ -91,6 +91,9 @@ func own(ctx context.Context, dataDir string, lock *os.File, logger *slog.Logger
 	svc, err := service.Start(ctx, service.Options{
 		Addr: "127.0.0.1:0", DBPath: filepath.Join(dataDir, "ledger.db"), WelcomeCredit: WelcomeCredit, Logger: logger,
 		NewKeys: o.NewKeys, NewKeysCommand: "syftwallet --new-keys",
+		// Every client is on loopback (this machine's wallets, every SSH session of `syftwallet
+		// ssh`): a cap per address would only cap the sessions. The per-account cap stays.
+		EventsPerAddress: -1,
 	})
 	if err != nil {
 		lock.Close()

@@ -406,7 +406,8 @@ func TestEvents(t *testing.T) {
 	}
 	golden(t, "events.jsonl", normalize(regexp.MustCompile(`"seq":\d+`).ReplaceAllString(got, `"seq":<seq>`)))
 
-	// People: one line per event; --since replays from a seq.
+	// People: one line per event; --since 0 replays every event kept, from the first (the
+	// top-up, then "first" and "second"), then goes on live.
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	var out2, errb2 syncBuffer
 	go func() {
@@ -414,10 +415,12 @@ func TestEvents(t *testing.T) {
 	}()
 	waitFor(t, "ready", func() bool { return strings.Contains(errb2.String(), "Ready:") })
 	e.payDirect("grace@example.com", "ada@example.com", "3", "third")
-	waitFor(t, "human lines", func() bool { return strings.Count(out2.String(), "\n") == 2 })
+	waitFor(t, "human lines", func() bool { return strings.Count(out2.String(), "\n") == 9 }) // 7 kept (a login among them), 2 new
 	cancel2()
 	<-done
-	if s := out2.String(); !strings.Contains(s, "payment.received") || !strings.Contains(s, "+3.00 USD  from grace@example.com  COMPLETED  third") ||
+	if s := out2.String(); !strings.Contains(s, "[seq 1]\n") ||
+		!strings.Contains(s, "from grace@example.com  COMPLETED  first") || !strings.Contains(s, "COMPLETED  second") ||
+		!strings.Contains(s, "+3.00 USD  from grace@example.com  COMPLETED  third") ||
 		!strings.Contains(s, "balance 16.50 USD, available 16.50") {
 		t.Errorf("human events:\n%s", s)
 	}

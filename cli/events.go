@@ -74,14 +74,20 @@ func eventsCmd(o *options) *cobra.Command {
 reconnects by itself and resumes where it left off, so no event is missed or repeated; status
 lines (connected, reconnecting) go to stderr. With --json each line is one JSON document.
 
---since SEQ first replays every event after SEQ (a script can pass the last seq it saw).`,
+--since SEQ first replays every event after SEQ (a script can pass the last seq it saw);
+--since 0 replays every event the service keeps (7 days), from the first. Without --since only
+new events are shown.`,
 		Example: `  syftwallet events
   syftwallet events --json | jq -c 'select(.type == "payment.received") | .data'`,
 	}
-	c.Flags().Int64Var(&since, "since", 0, "replay the events after this seq first (default: only new events)")
+	c.Flags().Int64Var(&since, "since", 0, "replay the events after this seq first, 0 for every event kept (default: only new events)")
 	return command(o, c, func(r *run, _ []string) error {
-		if since < 0 {
-			return usagef("--since must be a seq, 0 or more.")
+		var from *int64 // nil: only new events; --since 0 is a real position, the start
+		if c.Flags().Changed("since") {
+			if since < 0 {
+				return usagef("--since must be a seq, 0 or more.")
+			}
+			from = events.FromSeq(since)
 		}
 		s, err := r.signedIn()
 		if err != nil {
@@ -94,12 +100,13 @@ lines (connected, reconnecting) go to stderr. With --json each line is one JSON 
 		if u, err := r.c.Account(r.ctx); err == nil {
 			currency = u.Currency
 		}
-		return follow(r, s.Email, currency, since)
+		return follow(r, s.Email, currency, from)
 	})
 }
 
-// follow runs the stream until ctx ends (nil) or the session is over (an error).
-func follow(r *run, me, currency string, since int64) error {
+// follow runs the stream until ctx ends (nil) or the session is over (an error). since nil
+// follows new events only.
+func follow(r *run, me, currency string, since *int64) error {
 	ctx, cancel := context.WithCancel(r.ctx)
 	defer cancel()
 	stream := events.NewStream(events.Options{
@@ -159,6 +166,10 @@ func follow(r *run, me, currency string, since int64) error {
 	}
 	if errors.Is(err, events.ErrSessionRevoked) {
 		return &sentence{msg: "The session was revoked (signed out elsewhere); sign in again with `syftwallet login`.", err: err}
+	}
+	if errors.Is(err, events.ErrReplaced) {
+		return &serviceFailure{err: &sentence{msg: "Stopped: this account opened more live-event connections than the " +
+			"service keeps, so it closed this one, the oldest. Close some wallets or `events` commands, then run it again.", err: err}}
 	}
 	if err != nil {
 		return &serviceFailure{err: err}

@@ -39,8 +39,10 @@ type Options struct {
 	// Refresh forces a new access token; it is called once when the service answers 401, before
 	// backing off. Optional.
 	Refresh func(ctx context.Context) (string, error)
-	// Since is the last seq the owner has seen; 0 starts from the service's latest seq (hello).
-	Since      int64
+	// Since is the last seq the owner has seen: the stream first replays every event after it
+	// (FromSeq(0): every event the service keeps, from the first). Nil starts from the service's
+	// latest seq (hello) with no replay.
+	Since      *int64
 	Logger     *slog.Logger      // default slog.Default()
 	Dialer     *websocket.Dialer // default: a dialer with a 10 s handshake timeout
 	MinBackoff time.Duration     // first backoff ceiling; default 500 ms
@@ -98,13 +100,20 @@ type Item struct {
 	State State     // KindState
 }
 
+// FromSeq is Options.Since for a stream that resumes after seq (0: from the first event kept).
+func FromSeq(seq int64) *int64 { return &seq }
+
 // Errors.
 var (
 	ErrClosed         = errors.New("events: stream closed")
 	ErrUnauthorized   = errors.New("events: unauthorized")
 	ErrSessionRevoked = errors.New("events: session revoked")
-	ErrGap            = errors.New("events: gap in event seqs")
-	ErrRunning        = errors.New("events: Run already called")
+	// ErrReplaced: the account opened more event connections than the service keeps for one
+	// account, and this one, the oldest, was closed (4008). The stream does not reconnect, which
+	// would only close the next oldest in turn.
+	ErrReplaced = errors.New("events: closed to make room for a newer connection of this account")
+	ErrGap      = errors.New("events: gap in event seqs")
+	ErrRunning  = errors.New("events: Run already called")
 )
 
 // Stream follows GET /events. Create it with NewStream, run it with Run (in its own goroutine),
@@ -152,12 +161,15 @@ func NewStream(opts Options) *Stream {
 		opts.DeadAfter = 75 * time.Second
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Stream{
+	s := &Stream{
 		opts: opts, log: opts.Logger.With("component", "events"),
 		events: make(chan api.Event), states: make(chan State, 1),
 		ctx: ctx, cancel: cancel, done: make(chan struct{}),
-		last: opts.Since, known: opts.Since > 0,
 	}
+	if opts.Since != nil {
+		s.last, s.known = *opts.Since, true
+	}
+	return s
 }
 
 // Events delivers account events and resync notices (Type api.EventResync) in order. The stream
@@ -210,8 +222,9 @@ func (s *Stream) Close() error {
 	return nil
 }
 
-// Run follows the stream until ctx ends, Close is called, or the session is revoked
-// (ErrSessionRevoked). It returns nil when stopped by ctx or Close. Call it once.
+// Run follows the stream until ctx ends, Close is called, the session is revoked
+// (ErrSessionRevoked), or the service closed it for a newer connection of the account
+// (ErrReplaced). It returns nil when stopped by ctx or Close. Call it once.
 func (s *Stream) Run(ctx context.Context) error {
 	s.mu.Lock()
 	if s.started {
@@ -228,7 +241,7 @@ func (s *Stream) Run(ctx context.Context) error {
 	defer stop()
 
 	err := s.loop(ctx)
-	if ctx.Err() != nil && !errors.Is(err, ErrSessionRevoked) {
+	if ctx.Err() != nil && !errors.Is(err, ErrSessionRevoked) && !errors.Is(err, ErrReplaced) {
 		err = nil
 	}
 	s.setState(State{Phase: Offline, Err: err, Seq: s.last})
@@ -254,7 +267,7 @@ func (s *Stream) loop(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if errors.Is(err, ErrSessionRevoked) {
+		if errors.Is(err, ErrSessionRevoked) || errors.Is(err, ErrReplaced) {
 			return err
 		}
 		if wasLive {
@@ -427,6 +440,8 @@ func closeErr(err error) error {
 		switch ce.Code {
 		case api.CloseSessionRevoked:
 			return ErrSessionRevoked
+		case api.CloseReplaced:
+			return ErrReplaced
 		}
 		return fmt.Errorf("events: closed by the service: %w", err)
 	}

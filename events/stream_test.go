@@ -198,7 +198,7 @@ func TestResyncNoticeThenLive(t *testing.T) {
 	if err := env.Ledger.Prune(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	s := events.NewStream(events.Options{URL: env.URL, Token: fixedToken(hubtest.Token(bob.ID, "s")), Since: 2})
+	s := events.NewStream(events.Options{URL: env.URL, Token: fixedToken(hubtest.Token(bob.ID, "s")), Since: events.FromSeq(2)})
 	start(t, s)
 	it := nextEvent(t, s, 5*time.Second)
 	if it.Kind != events.KindResync || it.Event.Seq != 6 {
@@ -390,7 +390,7 @@ func TestGapReconnectsWithSinceAndDropsDuplicates(t *testing.T) {
 	}}
 	srv := httptest.NewServer(f)
 	defer srv.Close()
-	s := events.NewStream(events.Options{URL: srv.URL, Token: fixedToken("t"), Since: 0,
+	s := events.NewStream(events.Options{URL: srv.URL, Token: fixedToken("t"),
 		MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
 	start(t, s)
 	// First connection without since: hello at 2 means "go on from 2": seqs 1 and 2 are duplicates.

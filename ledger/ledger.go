@@ -293,6 +293,11 @@ var (
 	ErrBalanceLimit = errors.New("ledger: balance limit")
 )
 
+// ErrStorageFull: the ledger's storage is full (its disk, or a size limit), so nothing can be
+// written now. The call moved nothing; it may succeed once space is freed, without a restart.
+// Stores wrap their own error with it (errors.Is finds it; the wrapped text is for logs only).
+var ErrStorageFull = errors.New("ledger: storage full")
+
 // InsufficientFunds is returned (wrapped in ItemError for batches) when the sender's available
 // balance is below what the call needs.
 type InsufficientFunds struct {

@@ -18,6 +18,9 @@ func (s *Server) addBalance(w http.ResponseWriter, r *http.Request) error {
 	if e := decode(r, &req); e != nil {
 		return e
 	}
+	if e := s.checkCurrency("currency", req.Currency); e != nil {
+		return e
+	}
 	to, err := s.counterparty(r.Context(), "recipientEmail", req.RecipientEmail, nil)
 	if err != nil {
 		return err

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/ledger"
@@ -31,12 +30,9 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request, p *Principal) error
 	if e != nil {
 		return e
 	}
-	item, err := s.checkPayment(r, p, "", req.RecipientEmail, req.Amount, req.Memo, req.Metadata, nil)
+	item, err := s.checkPayment(r, p, "", req.RecipientEmail, req.Amount, req.Currency, req.Memo, req.Metadata, nil)
 	if err != nil {
 		return err
-	}
-	if e := s.checkCurrency(req.Currency); e != nil {
-		return e
 	}
 	fp := fingerprint("POST /payments", canonicalPayment{
 		Recipient: item.RecipientEmail, Amount: int64(item.Amount), Memo: item.Memo, Metadata: item.Metadata,
@@ -54,7 +50,10 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request, p *Principal) error
 
 // checkPayment validates one payment (prefix names its place in a batch, "payments[3].").
 func (s *Server) checkPayment(r *http.Request, p *Principal, prefix, recipient string, amount *money.Micros,
-	memo *string, md map[string]string, known map[string]bool) (ledger.BatchItem, error) {
+	currency, memo *string, md map[string]string, known map[string]bool) (ledger.BatchItem, error) {
+	if e := s.checkCurrency(prefix+"currency", currency); e != nil {
+		return ledger.BatchItem{}, e
+	}
 	if _, e := api.NormalizeEmail(prefix+"recipientEmail", recipient); e != nil {
 		return ledger.BatchItem{}, e
 	}
@@ -87,13 +86,13 @@ func (s *Server) checkPayment(r *http.Request, p *Principal, prefix, recipient s
 	return ledger.BatchItem{RecipientEmail: to.Email, Amount: amt, Memo: memo, Metadata: md}, nil
 }
 
-// checkCurrency accepts no currency or the deployment's (in any case).
-func (s *Server) checkCurrency(c *string) *api.Error {
-	if c == nil || *c == "" || strings.EqualFold(strings.TrimSpace(*c), s.cfg.Currency) {
-		return nil
-	}
-	return &api.Error{Code: api.CodeUnsupportedCurrency, Field: "currency",
-		Message: "This service only handles " + s.cfg.Currency + "."}
+// checkCurrency is the one currency check of every request that names an amount
+// (/transaction/create, /user/add-balance, /payments, a batch and each of its items): absent or
+// the deployment's currency in any letter case, else 400 unsupported_currency naming field. It
+// runs with the other validation, before the ledger, so a refused request moves nothing and does
+// not consume its idempotency key.
+func (s *Server) checkCurrency(field string, c *string) *api.Error {
+	return api.CheckCurrency(field, c, s.cfg.Currency)
 }
 
 // GET /payments/{id}: 200 {transaction} for either party, 404 for anyone else.
@@ -132,6 +131,7 @@ func (s *Server) payBatch(w http.ResponseWriter, r *http.Request, p *Principal) 
 	// Items are decoded one by one so that a wrong type names its item.
 	var req struct {
 		Payments       []json.RawMessage `json:"payments"`
+		Currency       *string           `json:"currency"`
 		IdempotencyKey string            `json:"idempotencyKey"`
 	}
 	if e := decodeJSON(body, &req, "", "amount"); e != nil {
@@ -139,6 +139,9 @@ func (s *Server) payBatch(w http.ResponseWriter, r *http.Request, p *Principal) 
 	}
 	key, e := idempotencyKey(r, req.IdempotencyKey)
 	if e != nil {
+		return e
+	}
+	if e := s.checkCurrency("currency", req.Currency); e != nil {
 		return e
 	}
 	if len(req.Payments) == 0 || len(req.Payments) > api.MaxBatch {
@@ -153,7 +156,7 @@ func (s *Server) payBatch(w http.ResponseWriter, r *http.Request, p *Principal) 
 		if e := decodeJSON(raw, &bi, prefix, "amount"); e != nil {
 			return e
 		}
-		item, err := s.checkPayment(r, p, prefix, bi.RecipientEmail, bi.Amount, bi.Memo, bi.Metadata, known)
+		item, err := s.checkPayment(r, p, prefix, bi.RecipientEmail, bi.Amount, bi.Currency, bi.Memo, bi.Metadata, known)
 		if err != nil {
 			return err
 		}

@@ -93,6 +93,9 @@ func writeError(w http.ResponseWriter, e *api.Error) {
 // request id) and sent as 500 internal_error without their text.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	setRetryAfter(w, err)
+	if errors.Is(err, ledger.ErrStorageFull) {
+		setStorageRetryAfter(w)
+	}
 	writeError(w, s.apiError(r.Context(), w.Header().Get(api.HeaderRequestID), err))
 }
 
@@ -140,6 +143,9 @@ func (s *Server) apiError(ctx context.Context, requestID string, err error) *api
 		return api.Invalid("amount", "This amount would take a balance past the most this ledger can hold.")
 	case errors.Is(err, ledger.ErrBadCursor):
 		return api.Invalid("cursor", "The cursor is not valid: use the nextCursor of a previous page.")
+	case errors.Is(err, ledger.ErrStorageFull):
+		s.noteStorageFull(ctx, requestID, err)
+		return errStorageFull()
 	case errors.Is(err, ledger.ErrClosed), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return &api.Error{Code: api.CodeUnavailable, Message: "The service is not available right now; try again."}
 	}

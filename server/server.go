@@ -99,6 +99,8 @@ type Server struct {
 	// basicFlight shares a Basic password check among identical ones in flight (authn.go).
 	basicFlight singleflight.Group
 
+	storage storageAlarm // logs a full ledger storage once a minute (storage.go)
+
 	// authenticators resolve an Authorization header to a principal, by lower-case scheme.
 	// Basic is registered here; Bearer access tokens plug in the same way.
 	authenticators map[string]Authenticator
@@ -199,6 +201,10 @@ func New(cfg Config) (*Server, error) {
 // Handler returns the service's http.Handler: routing, request ids, logging, panic recovery,
 // body limits and authentication included.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// ClientAddr names the client a request comes from (Config.ClientAddr), so that the event hub's
+// per-address cap counts clients as the rate limits do.
+func (s *Server) ClientAddr(r *http.Request) string { return s.cfg.ClientAddr(r) }
 
 // Serve answers HTTP on ln until ctx ends, then shuts down gracefully: it stops accepting,
 // lets in-flight requests finish for at most Config.ShutdownGrace, closes what is left, and

@@ -56,6 +56,9 @@ func (s *Server) createTransaction(w http.ResponseWriter, r *http.Request, p *Pr
 	if e != nil {
 		return e
 	}
+	if e := s.checkCurrency("currency", req.Currency); e != nil {
+		return e
+	}
 	amount, e := api.CheckAmount("amount", req.Amount)
 	if e != nil {
 		return e

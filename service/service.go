@@ -43,7 +43,17 @@ type Options struct {
 	// NewKeysCommand is how the person starts this service with NewKeys, for the advice in a
 	// KeysError; default "syftwallet serve --new-keys".
 	NewKeysCommand string
+	// EventsPerAccount and EventsPerAddress cap live-event connections (hub.Options
+	// MaxPerAccount, MaxPerAddress); zero: the defaults, 20 and 100; negative: no cap.
+	EventsPerAccount int
+	EventsPerAddress int
 }
+
+// Defaults of Options.EventsPerAccount and EventsPerAddress.
+const (
+	DefaultEventsPerAccount = hub.DefaultMaxPerAccount
+	DefaultEventsPerAddress = hub.DefaultMaxPerAddress
+)
 
 // Service is a running accounting service.
 type Service struct {
@@ -87,13 +97,16 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("service: ledger: %w", err)
 	}
-	events = hub.New(hub.Options{Ledger: store, Logger: o.Logger})
+	var srv *server.Server
+	events = hub.New(hub.Options{Ledger: store, Logger: o.Logger,
+		MaxPerAccount: o.EventsPerAccount, MaxPerAddress: o.EventsPerAddress,
+		ClientAddr: func(r *http.Request) string { return srv.ClientAddr(r) }})
+	// The keys are checked once the hub exists: replacing them revokes sessions, which posts events.
 	keys, err := openKeys(ctx, store, o.KeysPath, o.NewKeys, o.NewKeysCommand, time.Now(), o.Logger)
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
-	var srv *server.Server
 	stream := events.Handler(func(r *http.Request) (hub.Subject, error) {
 		account, session, err := srv.AuthenticateBearer(r)
 		return hub.Subject{AccountID: account, SessionID: session}, err

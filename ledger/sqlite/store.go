@@ -53,6 +53,7 @@ type Store struct {
 	isShut bool
 	system int64 // the system account's row number
 	stmts  map[string]*sql.Stmt
+	dir    string // the ledger's directory: its free space tells a full disk (storageError)
 }
 
 var _ ledger.Ledger = (*Store)(nil)
@@ -134,7 +135,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	s := &Store{
 		opts: opts, wconn: wconn, wdb: wdb, rdb: rdb,
 		ops: make(chan *op, 1024), stop: make(chan struct{}), done: make(chan struct{}),
-		stmts: map[string]*sql.Stmt{},
+		stmts: map[string]*sql.Stmt{}, dir: filepath.Dir(path),
 	}
 	if err := s.ensureSystem(ctx); err != nil {
 		s.closeDBs()

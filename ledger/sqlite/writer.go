@@ -87,6 +87,14 @@ func (s *Store) writer() {
 	}
 }
 
+// runGroup runs a group of calls in one transaction, each in its own savepoint, and commits once.
+// A call's own error rolls back its savepoint only. An error after which SQLite may have rolled
+// the transaction back itself (a full disk, an I/O error: abortsTransaction), a savepoint that
+// cannot be rolled back, or a failed commit rolls the whole group back instead and fails every
+// call of it: going on could run later calls outside any transaction (each committing on its own)
+// while the group's answer says nothing was written. Nothing of a rolled back group is half
+// written, and the next group starts afresh, so the writer recovers by itself once, say, disk
+// space is freed.
 func (s *Store) runGroup(group []*op) {
 	ctx := context.Background()
 	defer func() {
@@ -95,48 +103,63 @@ func (s *Store) runGroup(group []*op) {
 		}
 	}()
 	if _, err := s.wconn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		for _, o := range group {
-			o.err = fmt.Errorf("ledger: begin: %w", err)
-		}
+		s.fail(group, fmt.Errorf("ledger: begin: %w", err), false)
 		return
 	}
 	now := s.opts.Now()
 	var events []ledger.Event
-	var ran []*op
 	for _, o := range group {
 		if err := o.ctx.Err(); err != nil {
 			o.err = err
 			continue
 		}
 		if err := s.run("SAVEPOINT op"); err != nil {
-			o.err = fmt.Errorf("ledger: savepoint: %w", err)
-			continue
+			s.fail(group, fmt.Errorf("ledger: savepoint: %w", err), true)
+			return
 		}
 		w := &wtx{s: s, now: now}
 		o.res, o.err = o.fn(w)
 		if o.err != nil {
 			o.res = nil
+			if abortsTransaction(o.err) {
+				s.fail(group, o.err, true)
+				return
+			}
 			if err := s.run("ROLLBACK TO op"); err != nil {
-				o.err = errors.Join(o.err, err)
+				s.fail(group, fmt.Errorf("ledger: rollback to savepoint: %w (after %w)", err, o.err), true)
+				return
 			}
 		}
-		if err := s.run("RELEASE op"); err != nil && o.err == nil {
-			o.err = fmt.Errorf("ledger: release: %w", err)
+		if err := s.run("RELEASE op"); err != nil {
+			s.fail(group, fmt.Errorf("ledger: release: %w", err), true)
+			return
 		}
 		if o.err == nil {
 			events = append(events, w.events...)
-			ran = append(ran, o)
 		}
 	}
 	if _, err := s.wconn.ExecContext(ctx, "COMMIT"); err != nil {
-		_, _ = s.wconn.ExecContext(ctx, "ROLLBACK")
-		for _, o := range ran {
-			o.res, o.err = nil, fmt.Errorf("ledger: commit: %w", err)
-		}
+		s.fail(group, fmt.Errorf("ledger: commit: %w", err), true)
 		return
 	}
 	if len(events) > 0 && s.opts.OnCommit != nil {
 		s.opts.OnCommit(events)
+	}
+}
+
+// fail ends a group that cannot commit: it rolls back (when a transaction was begun; SQLite may
+// have rolled it back already, and then ROLLBACK fails harmlessly) and gives every call that was
+// not skipped for its context the same error, a full disk as ledger.ErrStorageFull.
+func (s *Store) fail(group []*op, err error, rollback bool) {
+	if rollback {
+		_, _ = s.wconn.ExecContext(context.Background(), "ROLLBACK")
+	}
+	err = s.storageError(err)
+	for _, o := range group {
+		if o.err != nil && o.ctx.Err() != nil && errors.Is(o.err, o.ctx.Err()) {
+			continue // skipped before it ran: its caller learns that
+		}
+		o.res, o.err = nil, err
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/syftbox/syftwallet/server/hub"
 	"github.com/syftbox/syftwallet/server/hub/hubtest"
 )
 
@@ -29,7 +30,8 @@ import (
 func BenchmarkIdleConnectionMemory(b *testing.B) {
 	const conns, accounts = 5000, 100
 	raiseFileLimit(b, conns+1000)
-	env := hubtest.New(b, hubtest.Options{})
+	// One address, 50 per account: beyond the default caps, which this measures nothing of.
+	env := hubtest.New(b, hubtest.Options{Hub: hub.Options{MaxPerAccount: -1, MaxPerAddress: -1}})
 	var tokens []string
 	for i := 0; i < accounts; i++ {
 		a := env.Account(b, fmt.Sprintf("u%d@example.com", i), 0)
@@ -148,4 +150,61 @@ func TestHelperIdleClients(t *testing.T) {
 		ws.Close()
 	}
 	os.Exit(0)
+}
+
+// BenchmarkOneAccountFlood opens 2,000 connections of one account from one address (the attack of
+// issue 11, item 9) and reports what the server holds once they have settled: connections open
+// and heap plus stacks in MiB, without a cap per account (the baseline, as before the cap) and
+// with the default cap of 20. The clients run in a child process, as for IdleConnectionMemory.
+//
+//	go test -run '^$' -bench OneAccountFlood -benchtime 1x ./server/hub/
+func BenchmarkOneAccountFlood(b *testing.B) {
+	const conns = 2000
+	raiseFileLimit(b, conns+1000)
+	for _, c := range []struct {
+		name string
+		max  int
+	}{{"nocap", -1}, {"cap20", hub.DefaultMaxPerAccount}} {
+		b.Run(c.name, func(b *testing.B) {
+			env := hubtest.New(b, hubtest.Options{Hub: hub.Options{MaxPerAccount: c.max, MaxPerAddress: -1}})
+			acct := env.Account(b, "flood@example.com", 0)
+			want := conns
+			if c.max > 0 {
+				want = c.max
+			}
+			for i := 0; i < b.N; i++ {
+				before := memory()
+				cmd := exec.Command(os.Args[0], "-test.run=^TestHelperIdleClients$")
+				cmd.Env = append(os.Environ(), "HUBBENCH_URL="+env.URL, "HUBBENCH_N="+strconv.Itoa(conns),
+					"HUBBENCH_ACCOUNTS="+acct.ID)
+				stdin, _ := cmd.StdinPipe()
+				stdout, _ := cmd.StdoutPipe()
+				cmd.Stderr = os.Stderr
+				if err := cmd.Start(); err != nil {
+					b.Fatal(err)
+				}
+				line, err := bufio.NewReader(stdout).ReadString('\n')
+				if err != nil || !strings.HasPrefix(line, "ready") {
+					b.Fatalf("clients: %q %v", line, err)
+				}
+				for env.Hub.Connections() != want {
+					time.Sleep(10 * time.Millisecond)
+				}
+				time.Sleep(time.Second) // the replaced connections' close grace has passed
+				after := memory()
+				open := env.Hub.Connections()
+				stdin.Close()
+				if err := cmd.Wait(); err != nil {
+					b.Fatal(err)
+				}
+				mib := func(x, y uint64) float64 { return float64(int64(y)-int64(x)) / (1 << 20) }
+				b.ReportMetric(float64(open), "open")
+				b.ReportMetric(mib(before.heap+before.stack, after.heap+after.stack), "server-MiB")
+				b.ReportMetric(float64(after.goroutines-before.goroutines), "goroutines")
+				for env.Hub.Connections() > 0 {
+					time.Sleep(10 * time.Millisecond)
+				}
+			}
+		})
+	}
 }

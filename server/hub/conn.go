@@ -24,24 +24,28 @@ type frame struct {
 // writer goroutine does every data write; both end when the connection ends, and the writer, the
 // last to know, unregisters it. Publish only appends to the queue under mu and wakes the writer.
 type conn struct {
-	h   *Hub
-	ws  *websocket.Conn
-	sub Subject
+	h    *Hub
+	ws   *websocket.Conn
+	sub  Subject
+	addr string // the client address it counts against (Options.MaxPerAddress)
+	age  uint64 // order of registration: the account's oldest is closed first at its cap
 
-	wake chan struct{} // 1 slot: the queue has frames, or the connection must close
+	wake     chan struct{} // 1 slot: the queue has frames, or the connection must close
+	readDone chan struct{} // closed when the reader ends (the client's close frame, or the socket)
 
 	mu      sync.Mutex
 	queue   []*frame // frames waiting, at most SendBuffer
 	closing bool
-	code    int    // close code to send; 0: just cut the socket (the peer is gone)
-	reason  string // close reason
+	code    int       // close code to send; 0: just cut the socket (the peer is gone)
+	reason  string    // close reason
+	cutAt   time.Time // code != 0: when the socket is cut, close frame sent or not
 	cut     *time.Timer
 }
 
 var errClosing = errors.New("hub: connection closing")
 
 func newConn(h *Hub, ws *websocket.Conn, sub Subject) *conn {
-	return &conn{h: h, ws: ws, sub: sub, wake: make(chan struct{}, 1)}
+	return &conn{h: h, ws: ws, sub: sub, wake: make(chan struct{}, 1), readDone: make(chan struct{})}
 }
 
 func (c *conn) signal() {
@@ -68,9 +72,14 @@ func (c *conn) enqueue(f *frame) {
 	c.signal()
 }
 
-// close asks the writer to send a close frame with code and end the connection; code 0 cuts the
-// socket at once. For a revocation or a shutdown, a writer stuck in a write has its socket cut
-// after CloseGrace. It never blocks.
+// close asks the writer to stop sending events, send a close frame with code and end the
+// connection; code 0 cuts the socket at once. It never blocks.
+//
+// The writer sends no data frame after this; the one it may be writing (stalled by a client that
+// stopped reading) still has to reach the client before the close frame can. So the socket is cut
+// on a timer from the decision: CloseGrace for a revocation, a shutdown or a replaced connection,
+// which must take effect at once; WriteWait for a client too slow to keep up (1013), which gets
+// that long to take what is on its way and then the close frame.
 func (c *conn) close(code int, reason string) {
 	c.mu.Lock()
 	if c.closing {
@@ -80,17 +89,22 @@ func (c *conn) close(code int, reason string) {
 	c.closing, c.code, c.reason = true, code, reason
 	c.queue = nil
 	nc := c.ws.NetConn()
+	grace := c.h.opts.WriteWait
 	switch code {
 	case 0: // the peer is gone: nothing to say
 		nc.Close()
-	case api.CloseSessionRevoked, websocket.CloseGoingAway:
-		// Must take effect at once: if the writer is stuck in a write, cut the socket.
-		c.cut = time.AfterFunc(c.h.opts.CloseGrace, func() { nc.Close() })
-	default:
-		// Too slow (1013) or failing: the writer's deadlines bound the rest, and the close frame
-		// reaches a slow client once it has read what came before.
+	case api.CloseSessionRevoked, websocket.CloseGoingAway, api.CloseReplaced:
+		grace = c.h.opts.CloseGrace
+	}
+	if code != 0 {
+		c.cutAt = time.Now().Add(grace)
+		c.cut = time.AfterFunc(grace, func() { nc.Close() })
 	}
 	c.mu.Unlock()
+	if code == api.CloseTryAgainLater {
+		c.h.log.Info("closing a connection too slow to read", "account", c.sub.AccountID,
+			"send_buffer", c.h.opts.SendBuffer, "close_code", code)
+	}
 	c.signal()
 }
 
@@ -113,6 +127,7 @@ func (c *conn) take() (batch []*frame, closing bool) {
 
 func (c *conn) readLoop() {
 	defer c.h.wg.Done()
+	defer close(c.readDone)
 	wait := c.h.opts.ReadWait
 	c.ws.SetReadLimit(c.h.opts.ReadLimit)
 	_ = c.ws.SetReadDeadline(time.Now().Add(wait))
@@ -147,6 +162,9 @@ func (c *conn) writeLoop(since int64, resume bool) {
 				return
 			}
 			for _, f := range batch {
+				if c.isClosing() {
+					return // not one data frame more: the close frame goes next
+				}
 				if f.seq <= last {
 					continue // already sent by the replay
 				}
@@ -166,7 +184,7 @@ func (c *conn) writeLoop(since int64, resume bool) {
 				last = f.seq
 			}
 		case <-ping.C:
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.h.opts.WriteWait)); err != nil {
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.h.opts.ReadWait)); err != nil {
 				c.close(0, "")
 				return
 			}
@@ -212,6 +230,9 @@ func (c *conn) catchUp(after int64) (int64, error) {
 			return after, err
 		}
 		for _, e := range evs {
+			if c.isClosing() {
+				return after, errClosing
+			}
 			if e.Seq <= after {
 				continue
 			}
@@ -253,8 +274,10 @@ func (c *conn) writeEvent(e api.Event) error {
 	return c.write(b)
 }
 
+// write sends one data frame. Its deadline is ReadWait: a client that takes nothing for that long
+// is gone. (A connection being closed is cut earlier, by close's timer.)
 func (c *conn) write(b []byte) error {
-	_ = c.ws.SetWriteDeadline(time.Now().Add(c.h.opts.WriteWait))
+	_ = c.ws.SetWriteDeadline(time.Now().Add(c.h.opts.ReadWait))
 	if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
 		return fmt.Errorf("%w: %w", errWrite, err)
 	}
@@ -274,25 +297,29 @@ func (c *conn) fail(err error) {
 
 var errWrite = errors.New("hub: write failed")
 
-// finish sends the close frame, if any, cuts the socket and unregisters the connection.
+// finish unregisters the connection, sends the close frame, if any, with the deadline close set,
+// waits (until then) for the client's close frame in answer, as RFC 6455 has the server close the
+// TCP connection last, and cuts the socket.
 func (c *conn) finish() {
 	c.h.unregister(c)
 	c.mu.Lock()
-	code, reason, cut := c.code, c.reason, c.cut
+	code, reason, cutAt, cut := c.code, c.reason, c.cutAt, c.cut
 	c.closing = true
 	c.mu.Unlock()
 	if code != 0 {
-		grace := c.h.opts.CloseGrace
-		if code == api.CloseTryAgainLater {
-			grace = c.h.opts.WriteWait
-			c.h.log.Info("closing a connection too slow to read", "account", c.sub.AccountID,
-				"send_buffer", c.h.opts.SendBuffer)
+		err := c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), cutAt)
+		if err == nil {
+			wait := time.NewTimer(time.Until(cutAt))
+			select {
+			case <-c.readDone:
+			case <-wait.C:
+			}
+			wait.Stop()
 		}
-		_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason),
-			time.Now().Add(grace))
 	}
 	_ = c.ws.Close()
 	if cut != nil {
 		cut.Stop()
 	}
+	c.h.release(c.addr)
 }

@@ -1,7 +1,9 @@
 // Package hub is the service side of GET /events: it fans committed ledger events out to every
 // WebSocket connection of their account, replays an account's outbox to a connection that resumes
-// with ?since=N, and closes connections when a consumer falls behind (1013), when their session is
-// revoked (4001) or when the service stops (1001).
+// with ?since=N (0: from the first event kept), and closes connections when a consumer falls
+// behind (1013), when their session is revoked (4001), when their account opens more than its
+// cap (the oldest, 4008) or when the service stops (1001). It caps connections per client
+// address too (429 before the upgrade), and answers every refusal with the contract's JSON.
 //
 // The hub is fed only from committed rows: Publish takes the events the ledger hands to
 // sqlite.Options.OnCommit after its transaction commits, and a resuming connection reads the rest
@@ -20,9 +22,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,10 +43,16 @@ type Options struct {
 	Ledger     ledger.Ledger // required: the outbox for hello, replays and resyncs
 	Logger     *slog.Logger  // default slog.Default()
 	SendBuffer int           // frames waiting for one connection before it is closed with 1013; default 256
-	WriteWait  time.Duration // deadline of one write; default 10 s
-	PingEvery  time.Duration // ping period; default 30 s
-	ReadWait   time.Duration // a connection silent this long (no pong, no frame) is dropped; default 60 s
-	ReadLimit  int64         // largest frame a client may send; default 4 KiB
+	// WriteWait is how long a connection the hub closes for being too slow (1013) has to take the
+	// frames already on their way and then the close frame, counted from the decision; after it
+	// the socket is cut. It also bounds the upgrade handshake and each outbox read. Default 10 s.
+	WriteWait time.Duration
+	PingEvery time.Duration // ping period; default 30 s
+	// ReadWait: a connection silent this long (no pong, no frame) is dropped; default 60 s. A
+	// client that takes no frame for this long is as gone as a silent one: it is the deadline of
+	// every data write and ping (a stalled write cannot be framed again, so it is only cut).
+	ReadWait  time.Duration
+	ReadLimit int64 // largest frame a client may send; default 4 KiB
 	// Retention is how long the ledger keeps events (sqlite.Options.EventTTL), for documentation and
 	// logs only: the ledger decides, and says so with ledger.ErrResync. Default 7 days.
 	Retention time.Duration
@@ -53,7 +65,22 @@ type Options struct {
 	ReadBufferSize int
 	// CheckOrigin as in websocket.Upgrader; default: same origin or no Origin header.
 	CheckOrigin func(r *http.Request) bool
+	// MaxPerAccount is the most connections one account keeps open: a new one beyond it closes
+	// the account's oldest with 4008 (api.CloseReplaced). Default 20; negative: no cap.
+	MaxPerAccount int
+	// MaxPerAddress is the most connections open from one client address: an upgrade beyond it is
+	// refused before the upgrade with 429 rate_limited. Default 100; negative: no cap.
+	MaxPerAddress int
+	// ClientAddr names the address a request comes from. Default: the host of r.RemoteAddr, an
+	// IPv6 address counting as its /64 (the server's rate limits count clients the same way).
+	ClientAddr func(r *http.Request) string
 }
+
+// Defaults of the connection caps.
+const (
+	DefaultMaxPerAccount = 20
+	DefaultMaxPerAddress = 100
+)
 
 // Subject is who an upgrade request authenticated as.
 type Subject struct {
@@ -71,7 +98,9 @@ type Hub struct {
 	mu        sync.RWMutex
 	byAccount map[string]map[*conn]struct{}
 	bySession map[string]map[*conn]struct{}
+	byAddress map[string]int       // connections open or upgrading, per client address
 	revoked   map[string]time.Time // sessions revoked recently, so a racing upgrade cannot slip in
+	opened    uint64               // connections registered so far: each one's age
 	shut      bool
 
 	wg sync.WaitGroup // every connection goroutine
@@ -119,6 +148,15 @@ func New(opts Options) *Hub {
 	if opts.ReadBufferSize <= 0 {
 		opts.ReadBufferSize = 512
 	}
+	if opts.MaxPerAccount == 0 {
+		opts.MaxPerAccount = DefaultMaxPerAccount
+	}
+	if opts.MaxPerAddress == 0 {
+		opts.MaxPerAddress = DefaultMaxPerAddress
+	}
+	if opts.ClientAddr == nil {
+		opts.ClientAddr = remoteHost
+	}
 	return &Hub{
 		opts: opts,
 		log:  opts.Logger.With("component", "events-hub"),
@@ -128,9 +166,11 @@ func New(opts Options) *Hub {
 			WriteBufferSize:  4096,
 			WriteBufferPool:  &writePool,
 			CheckOrigin:      opts.CheckOrigin,
+			Error:            refuseUpgrade,
 		},
 		byAccount: map[string]map[*conn]struct{}{},
 		bySession: map[string]map[*conn]struct{}{},
+		byAddress: map[string]int{},
 		revoked:   map[string]time.Time{},
 	}
 }
@@ -261,19 +301,32 @@ func (h *Hub) Handler(auth func(r *http.Request) (Subject, error)) http.Handler 
 			writeError(w, http.StatusBadRequest, api.Invalid("", "expected a WebSocket upgrade"))
 			return
 		}
-		h.mu.RLock()
-		shut := h.shut
-		h.mu.RUnlock()
-		if shut {
+		addr := h.opts.ClientAddr(r)
+		switch h.reserve(addr) {
+		case errShut:
 			writeError(w, http.StatusServiceUnavailable, &api.Error{Message: "shutting down", Code: api.CodeUnavailable})
+			return
+		case errAddressFull:
+			w.Header().Set(api.HeaderRetryAfter, "30")
+			writeError(w, http.StatusTooManyRequests, &api.Error{Code: api.CodeRateLimited, Message: fmt.Sprintf(
+				"Too many event connections from your address (at most %d); close some, then try again.",
+				h.opts.MaxPerAddress)})
 			return
 		}
 		ws, err := h.upgrader.Upgrade(w, r, nil)
 		if err != nil {
-			return // the upgrader has answered
+			h.release(addr)
+			return // the upgrader has answered, as JSON (refuseUpgrade)
 		}
 		c := newConn(h, ws, sub)
-		if code, reason := h.register(c); code != 0 {
+		c.addr = addr
+		code, reason, replaced := h.register(c)
+		if replaced > 0 {
+			h.log.Info("closed the oldest event connections of an account at its cap",
+				"account", sub.AccountID, "closed", replaced, "max_per_account", h.opts.MaxPerAccount)
+		}
+		if code != 0 {
+			h.release(addr)
 			ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason),
 				time.Now().Add(h.opts.CloseGrace))
 			ws.Close()
@@ -284,25 +337,85 @@ func (h *Hub) Handler(auth func(r *http.Request) (Subject, error)) http.Handler 
 	})
 }
 
-// register adds c to the indexes, unless the hub is shut or the session revoked. From here on
-// Publish queues c's events, so the replay that follows overlaps the live feed and misses nothing.
-func (h *Hub) register(c *conn) (code int, reason string) {
+var (
+	errShut        = errors.New("hub: shut")
+	errAddressFull = errors.New("hub: too many connections from one address")
+)
+
+// reserve counts one more connection from addr before its upgrade, unless the address already
+// has MaxPerAddress (counting those still upgrading, so a burst cannot overshoot). The
+// connection's unregister (or release, when it does not get that far) gives it back.
+func (h *Hub) reserve(addr string) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.shut {
-		return websocket.CloseGoingAway, "server shutting down"
+		return errShut
+	}
+	if h.opts.MaxPerAddress > 0 && h.byAddress[addr] >= h.opts.MaxPerAddress {
+		return errAddressFull
+	}
+	h.byAddress[addr]++
+	return nil
+}
+
+func (h *Hub) release(addr string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.releaseLocked(addr)
+}
+
+func (h *Hub) releaseLocked(addr string) {
+	if h.byAddress[addr] <= 1 {
+		delete(h.byAddress, addr)
+		return
+	}
+	h.byAddress[addr]--
+}
+
+// replacedReason is the reason of a 4008 close (at most 123 bytes).
+const replacedReason = "too many connections for this account: the oldest was closed"
+
+// register adds c to the indexes, unless the hub is shut or the session revoked. An account
+// already at MaxPerAccount has its oldest connections closed with 4008 to make room (connections
+// already closing do not count). From here on Publish queues c's events, so the replay that
+// follows overlaps the live feed and misses nothing.
+func (h *Hub) register(c *conn) (code int, reason string, replaced int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.shut {
+		return websocket.CloseGoingAway, "server shutting down", 0
 	}
 	if _, ok := h.revoked[c.sub.SessionID]; ok && c.sub.SessionID != "" {
-		return api.CloseSessionRevoked, "session revoked"
+		return api.CloseSessionRevoked, "session revoked", 0
 	}
+	if max := h.opts.MaxPerAccount; max > 0 {
+		var open []*conn
+		for o := range h.byAccount[c.sub.AccountID] {
+			if !o.isClosing() {
+				open = append(open, o)
+			}
+		}
+		if excess := len(open) - max + 1; excess > 0 {
+			sort.Slice(open, func(i, j int) bool { return open[i].age < open[j].age })
+			for _, o := range open[:excess] {
+				o.close(api.CloseReplaced, replacedReason)
+			}
+			replaced = excess
+		}
+	}
+	h.opened++
+	c.age = h.opened
 	add(h.byAccount, c.sub.AccountID, c)
 	if c.sub.SessionID != "" {
 		add(h.bySession, c.sub.SessionID, c)
 	}
 	h.wg.Add(2) // under the lock, so Shutdown never waits before a registered connection counts
-	return 0, ""
+	return 0, "", replaced
 }
 
+// unregister takes c out of the indexes: it gets no more events. Its address slot is given back
+// only once its socket is closed (release, at the end of finish), so that connections still
+// closing count against MaxPerAddress and the cap bounds what the server holds.
 func (h *Hub) unregister(c *conn) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -330,9 +443,65 @@ func remove(m map[string]map[*conn]struct{}, k string, c *conn) {
 	}
 }
 
+// remoteHost is the default ClientAddr: the host of r.RemoteAddr, an IPv6 address as its /64.
+func remoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return host
+	}
+	if ip4 := ip.To4(); ip4 != nil {
+		return ip4.String()
+	}
+	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+}
+
+// refuseUpgrade is the upgrader's Error callback: the handshake refusals that gorilla detects
+// (another WebSocket version, a cross-origin request, a missing or malformed Sec-WebSocket-Key,
+// a connection that cannot be taken over) are answered with the contract's JSON error body, like
+// every other response, with the request's headers (X-Request-Id) kept. The sentences are ours:
+// gorilla's reason is not sent.
+func refuseUpgrade(w http.ResponseWriter, r *http.Request, status int, _ error) {
+	e := &api.Error{Code: api.CodeInvalidRequest, Message: "This is not a valid WebSocket upgrade request."}
+	switch {
+	case status == http.StatusForbidden:
+		e = &api.Error{Code: api.CodeForbidden,
+			Message: "WebSocket connections from another origin are not allowed."}
+	case status == http.StatusMethodNotAllowed:
+		w.Header().Set("Allow", http.MethodGet)
+		e = &api.Error{Code: api.CodeMethodNotAllowed, Message: "Open the event stream with GET."}
+	case status >= 500:
+		e = &api.Error{Code: api.CodeInternal, Message: "Something went wrong on our side."}
+	case !headerHasToken(r.Header, "Sec-Websocket-Version", "13"):
+		// RFC 6455 4.4: say which version the server speaks.
+		w.Header().Set("Sec-WebSocket-Version", "13")
+		e.Message = "This service speaks WebSocket version 13: send Sec-WebSocket-Version: 13."
+	case status == http.StatusBadRequest:
+		// Connection and Upgrade were checked before the upgrade: what is left is the key.
+		e.Message = "The Sec-WebSocket-Key header is missing or not valid."
+	}
+	writeError(w, status, e)
+}
+
+// headerHasToken reports whether a comma-separated header holds token (case-insensitively).
+func headerHasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func writeError(w http.ResponseWriter, status int, e *api.Error) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set(api.HeaderRetryAfter, "1") // api.md: 503 always says when to come back
 	}

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -50,6 +51,10 @@ type Options struct {
 	SendBufferBytes int
 	// NoFeed leaves the hub unfed by commits: the test publishes (as another instance's feed would).
 	NoFeed bool
+	// Valve, when set, sits on every accepted connection: while it is shut, the server's writes
+	// block as they do when a client has stopped reading and the sockets are full, without the
+	// kernel's small-window timers (which make draining a full socket take seconds).
+	Valve *Valve
 }
 
 // Token is the toy bearer token of an account and session: "account:session".
@@ -102,6 +107,9 @@ func New(t testing.TB, opts Options) *Env {
 	e.Server = httptest.NewUnstartedServer(mux)
 	if opts.SendBufferBytes > 0 {
 		e.Server.Listener = sndbufListener{e.Server.Listener, opts.SendBufferBytes}
+	}
+	if opts.Valve != nil {
+		e.Server.Listener = valveListener{e.Server.Listener, opts.Valve}
 	}
 	e.Server.Start()
 	e.URL = e.Server.URL
@@ -254,4 +262,114 @@ func (l sndbufListener) Accept() (net.Conn, error) {
 		_ = tc.SetWriteBuffer(l.bytes)
 	}
 	return c, err
+}
+
+// Valve holds back the server's writes while it is shut. The zero value is open.
+type Valve struct {
+	mu     sync.Mutex
+	shut   bool
+	opened chan struct{} // closed when the valve opens; replaced when it shuts
+}
+
+// Shut makes the server's writes block (until Open, their deadline, or Close).
+func (v *Valve) Shut() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.shut {
+		v.shut, v.opened = true, make(chan struct{})
+	}
+}
+
+// Open lets the writes through again.
+func (v *Valve) Open() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.shut {
+		v.shut = false
+		close(v.opened)
+	}
+}
+
+func (v *Valve) wait() <-chan struct{} {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.shut {
+		return nil
+	}
+	return v.opened
+}
+
+type valveListener struct {
+	net.Listener
+	v *Valve
+}
+
+func (l valveListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return c, err
+	}
+	return &valveConn{Conn: c, v: l.v, closed: make(chan struct{})}, nil
+}
+
+// valveConn is a server connection whose writes wait while its valve is shut. A waiting write
+// honours the write deadline (a timeout error, nothing written) and Close, as a socket does.
+type valveConn struct {
+	net.Conn
+	v         *Valve
+	mu        sync.Mutex
+	deadline  time.Time
+	closeOnce sync.Once
+	closed    chan struct{}
+}
+
+func (c *valveConn) SetWriteDeadline(t time.Time) error {
+	c.mu.Lock()
+	c.deadline = t
+	c.mu.Unlock()
+	return c.Conn.SetWriteDeadline(t)
+}
+
+func (c *valveConn) SetDeadline(t time.Time) error {
+	c.mu.Lock()
+	c.deadline = t
+	c.mu.Unlock()
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *valveConn) Write(b []byte) (int, error) {
+	for {
+		opened := c.v.wait()
+		if opened == nil {
+			return c.Conn.Write(b)
+		}
+		c.mu.Lock()
+		d := c.deadline
+		c.mu.Unlock()
+		if err := c.await(opened, d); err != nil {
+			return 0, err
+		}
+	}
+}
+
+func (c *valveConn) await(opened <-chan struct{}, deadline time.Time) error {
+	var expired <-chan time.Time
+	if !deadline.IsZero() {
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		expired = t.C
+	}
+	select {
+	case <-opened:
+		return nil
+	case <-c.closed:
+		return net.ErrClosed
+	case <-expired:
+		return os.ErrDeadlineExceeded
+	}
+}
+
+func (c *valveConn) Close() error {
+	c.closeOnce.Do(func() { close(c.closed) })
+	return c.Conn.Close()
 }
