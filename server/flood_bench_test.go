@@ -18,6 +18,7 @@ import (
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/ledger/sqlite"
+	"github.com/syftbox/syftwallet/server/clientaddr"
 )
 
 // BenchmarkSignInUnderHashFlood measures one real sign-in (POST /auth/login with the right
@@ -40,7 +41,7 @@ func BenchmarkSignInUnderHashFlood(b *testing.B) {
 			if a := r.Header.Get(testAddrHeader); a != "" {
 				return a
 			}
-			return remoteHost(r)
+			return clientaddr.Host(r)
 		}})
 	if err != nil {
 		b.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -364,21 +363,4 @@ func humanWait(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%d minutes", (s+59)/60)
 	}
-}
-
-// remoteHost is the default Config.ClientAddr: the host of r.RemoteAddr. An IPv6 client counts
-// as its /64, which one machine usually has to itself.
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	ip := net.ParseIP(host)
-	if ip == nil {
-		return host
-	}
-	if ip4 := ip.To4(); ip4 != nil {
-		return ip4.String()
-	}
-	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }

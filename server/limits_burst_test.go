@@ -17,6 +17,7 @@ import (
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/server/auth"
+	"github.com/syftbox/syftwallet/server/clientaddr"
 )
 
 // Bursts: many attempts fired at once (a start barrier, one goroutine each, real HTTP against the
@@ -37,7 +38,7 @@ func byHeader(calls *atomic.Int64) func(*Config) {
 			if a := r.Header.Get(testAddrHeader); a != "" {
 				return a
 			}
-			return remoteHost(r)
+			return clientaddr.Host(r)
 		}
 	}
 }

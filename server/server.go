@@ -32,6 +32,7 @@ import (
 	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/server/auth"
+	"github.com/syftbox/syftwallet/server/clientaddr"
 )
 
 // Config is what a Server needs. Ledger is required; every other zero value takes a default.
@@ -152,7 +153,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Audience = "syftwallet-api"
 	}
 	if cfg.ClientAddr == nil {
-		cfg.ClientAddr = remoteHost
+		cfg.ClientAddr = clientaddr.Host
 	}
 	cfg.Limits = cfg.Limits.withDefaults()
 	if cfg.NewBudget == nil {

@@ -24,7 +24,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"sort"
 	"strconv"
@@ -36,6 +35,7 @@ import (
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/server/clientaddr"
 )
 
 // Options configure a Hub. Zero values take the defaults.
@@ -155,7 +155,7 @@ func New(opts Options) *Hub {
 		opts.MaxPerAddress = DefaultMaxPerAddress
 	}
 	if opts.ClientAddr == nil {
-		opts.ClientAddr = remoteHost
+		opts.ClientAddr = clientaddr.Host
 	}
 	return &Hub{
 		opts: opts,
@@ -441,22 +441,6 @@ func remove(m map[string]map[*conn]struct{}, k string, c *conn) {
 			delete(m, k)
 		}
 	}
-}
-
-// remoteHost is the default ClientAddr: the host of r.RemoteAddr, an IPv6 address as its /64.
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	ip := net.ParseIP(host)
-	if ip == nil {
-		return host
-	}
-	if ip4 := ip.To4(); ip4 != nil {
-		return ip4.String()
-	}
-	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }
 
 // refuseUpgrade is the upgrader's Error callback: the handshake refusals that gorilla detects
