@@ -606,7 +606,7 @@ func (m *Model) render() string {
 			body = s.View()
 		}
 	}
-	if len(m.toasts) > 0 {
+	if len(m.toasts) > 0 && m.showsToasts() {
 		body = m.overlayToasts(strings.Join(m.clampLines(body, w, h), "\n"), w, h)
 	}
 	lines := m.clampLines(body, w, h)

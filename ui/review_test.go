@@ -1,11 +1,16 @@
 package ui
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/events"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/views"
+	"github.com/syftbox/syftwallet/views/viewstest"
 )
 
 // helpKeys are the keys the help line names, one entry per key ("n/esc edit" names n and esc).
@@ -99,5 +104,63 @@ func TestAltNumberIsEscThenNumber(t *testing.T) {
 	out := press(m, "alt+q")
 	if isQuit(out) {
 		t.Fatal("alt+q quit")
+	}
+}
+
+// receive feeds a completed payment from ada to the model's live stream.
+func receive(m *Model, seq int64, id string) {
+	tx := api.Transaction{ID: id, SenderEmail: "ada@example.com", RecipientEmail: "me@example.com",
+		Amount: 1_250_000, Status: api.StatusCompleted, CreatedAt: api.At(viewstest.Epoch)}
+	data, _ := json.Marshal(tx)
+	at := api.At(viewstest.Epoch)
+	feed(m, events.Item{Kind: events.KindEvent, Event: api.Event{Seq: seq, Type: api.EventPaymentReceived, At: &at, Data: data}})
+}
+
+// Where a person checks what they pay or were paid (the review, the Paid screen, History
+// details), no toast is drawn over it: a toast that arrives meanwhile waits, with its whole
+// life still ahead, and shows once the person has left.
+func TestToastsWaitWhileThePersonChecks(t *testing.T) {
+	m, _, _ := liveModel(t)
+	resize(m, 80, 24)
+	feed(m, events.Item{Kind: events.KindState, State: events.State{Phase: events.Live}})
+	press(m, "2")
+	typeText(m, longAddr)
+	press(m, "tab")
+	typeText(m, "12.50")
+	press(m, "tab")
+	typeText(m, longMemo)
+	press(m, "enter")
+	review := screen(m)
+	if !strings.Contains(review, "Review payment") {
+		t.Fatalf("no review:\n%s", review)
+	}
+	for i := range 3 {
+		receive(m, int64(i+1), "tx-live-"+itoa(i))
+	}
+	if s := screen(m); s != review || strings.Contains(s, "from ada@example.com") {
+		t.Fatalf("toasts drawn over the review:\n%s", s)
+	}
+	// Longer than a toast lives: it waits, it does not expire unseen.
+	later := viewstest.Epoch.Add(toastLife + time.Second)
+	m.opts.Now = func() time.Time { return later }
+	m.Update(tickMsg{})
+	press(m, "n")
+	m.Update(tickMsg{})
+	if s := screen(m); !strings.Contains(s, "↓ +1.25 from ada@example.com") {
+		t.Fatalf("the toasts that waited are not shown after the review:\n%s", s)
+	}
+	// History details hold them too.
+	press(m, "esc", "3", "enter")
+	if !strings.Contains(screen(m), "esc closes") {
+		t.Fatalf("no details:\n%s", screen(m))
+	}
+	receive(m, 9, "tx-live-9")
+	if strings.Contains(screen(m), "↓ +1.25") {
+		t.Fatalf("a toast drawn over History details:\n%s", screen(m))
+	}
+	press(m, "esc")
+	m.Update(tickMsg{})
+	if !strings.Contains(screen(m), "↓ +1.25") {
+		t.Fatalf("no toast after the details closed:\n%s", screen(m))
 	}
 }

@@ -125,6 +125,9 @@ func (h *History) SetSize(w, hh int) {
 	h.scrollTo()
 }
 
+// Checking is true while a transaction's details are open.
+func (h *History) Checking() bool { return h.detail }
+
 // InputFocused reports whether the filter is being typed.
 func (h *History) InputFocused() bool { return h.editing }
 

@@ -129,6 +129,9 @@ func (p *Pay) InputFocused() bool {
 	return false
 }
 
+// Checking is true from the review to the Paid screen: what is paid, to whom, is on show whole.
+func (p *Pay) Checking() bool { return p.state != payForm }
+
 // Busy is true while a payment is on its way.
 func (p *Pay) Busy() bool { return p.state == paySending }
 
@@ -658,6 +661,10 @@ func (p *Pay) doneView() string {
 	row := func(label, value string) string { return t.Muted.Render(Fit(label, payLabelW)) + value }
 	lines := []string{t.Positive.Render("✓ Paid"), ""}
 	lines = append(lines, labelled("To", payLabelW, WrapAddress(p.tx.RecipientEmail, inner-payLabelW), t.Muted, t.Bold)...)
+	// The memo as the service recorded it, whole: this is where the person sees what was sent.
+	if memo := Memo(p.tx); memo != "" {
+		lines = append(lines, labelled("Memo", payLabelW, WrapText(memo, inner-payLabelW), t.Muted, t.Text)...)
+	}
 	lines = append(lines, row("Amount", t.Text.Render(p.c.Money(p.tx.Amount))))
 	lines = append(lines, row("Transaction", t.Code.Render(Trunc(p.tx.ID, inner-payLabelW))))
 	if p.haveUser {
