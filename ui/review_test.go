@@ -76,6 +76,14 @@ func TestHelpLineNamesEachKeyOnce(t *testing.T) {
 	check("security menu")
 	press(m, "p")
 	check("security password form")
+	// esc there goes back to the menu (what was typed is dropped): the line says so.
+	if help := helpLine(m); strings.Contains(help, "leave field") || !strings.Contains(help, "esc back") {
+		t.Errorf("the password form's help does not say what esc does: %q", help)
+	}
+	press(m, "esc")
+	if !strings.Contains(screen(m), "Sign out everywhere") {
+		t.Fatalf("esc on the password form did not go back to the menu:\n%s", screen(m))
+	}
 }
 
 // A terminal, and tmux within its escape-time (500 ms by default), sends esc followed at once by
