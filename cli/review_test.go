@@ -38,7 +38,7 @@ func TestHumanOutputShowsLineBreaksAsEscapes(t *testing.T) {
 	go func() {
 		done <- e.do(call{args: []string{"events", "--since", "0"}, ctx: ctx, stdout: &out, stderr: &errb})
 	}()
-	waitFor(t, "the payment event", func() bool { return strings.Contains(out.String(), "payment.received") })
+	waitFor(t, "grace's payment event", func() bool { return strings.Contains(out.String(), "from grace@example.com") })
 	cancel()
 	<-done
 	if !strings.Contains(out.String(), want) {
