@@ -58,7 +58,7 @@ with its ledger in the data directory, so it works on its own.`,
 	client.RegisterFlags(root.Flags())
 	root.Flags().Bool("demo", false, "embedded service only: ada@example.com pays you a little every 20 seconds")
 	root.Flags().Bool("debug", false, "write a debug log to syftwallet.log in the data directory")
-	root.Flags().Bool("new-keys", false, "embedded service only: make new keys when keys.json is missing, another keyset or damaged (see `syftwallet serve --help`)")
+	root.Flags().Bool("new-keys", false, "embedded service only: make new keys when keys.json is missing, another keyset or damaged (see syftwallet serve --help)")
 	root.Flags().String("export-dir", "", "folder where History's e writes CSV exports (default: the current directory)")
 	root.AddCommand(serveCmd())
 	root.AddCommand(sshCmd())

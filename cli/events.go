@@ -214,7 +214,7 @@ func printEvent(r *run, e api.Event, me, currency string) error {
 	switch d := ej.Data.(type) {
 	case transactionJSON:
 		m, _ := money.Parse(d.Amount)
-		amt := signed(m, places(m), d.Direction == api.DirectionOut) + " " + d.Currency
+		amt := signed(m, places(m), d.Direction == api.DirectionOut, d.Status) + " " + d.Currency
 		word := "from"
 		if d.Direction == api.DirectionOut {
 			word = "to"

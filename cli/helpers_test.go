@@ -39,6 +39,11 @@ const (
 
 func TestMain(m *testing.M) {
 	keyring.MockInit() // the mock keyring is one map without a lock: these tests never run in parallel
+	// A session bus, so that the token store asks the (mock) Secret Service rather than the
+	// user's kernel keyring; kernel_test.go unsets it where that is what it tests.
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		os.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/syftwallet-tests-use-the-mock")
+	}
 	os.Exit(m.Run())
 }
 

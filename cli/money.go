@@ -237,7 +237,7 @@ go on from the page before), or with --all every page. Filters combine.`,
 			if tj.Memo != nil {
 				memo = oneLine(*tj.Memo, 40)
 			}
-			rows = append(rows, []string{localTime(t.CreatedAt.Time), signed(t.Amount, p, tj.Direction == api.DirectionOut),
+			rows = append(rows, []string{localTime(t.CreatedAt.Time), signed(t.Amount, p, tj.Direction == api.DirectionOut, t.Status),
 				t.Currency, tj.Counterparty, t.Status, memo})
 		}
 		table(r.stdout, rows, map[int]bool{1: true})

@@ -147,9 +147,14 @@ func places(ms ...money.Micros) int {
 // fixed writes m with exactly p decimals (p is at least what m needs: see places).
 func fixed(m money.Micros, p int) string { return m.Fixed(p) }
 
-// signed writes m with a sign: + for money in, - for money out.
-func signed(m money.Micros, p int, out bool) string {
-	if out {
+// signed writes a transaction's amount for people: + for money in, - for money out, and no
+// sign for a cancelled one, which moved no money (as every screen of the wallet shows it). The
+// CSV and --json keep the direction's sign: they are data, with the status beside it.
+func signed(m money.Micros, p int, out bool, status string) string {
+	switch {
+	case status == api.StatusCancelled:
+		return fixed(m, p)
+	case out:
 		return "-" + fixed(m, p)
 	}
 	return "+" + fixed(m, p)
@@ -196,9 +201,11 @@ func localTime(t time.Time) string {
 	return t.Local().Format("2006-01-02 15:04:05")
 }
 
-// oneLine makes a memo fit on one line of a table: spaces collapsed, controls escaped (before
-// cutting, which would otherwise keep an escape sequence whole as if it had no width).
+// oneLine makes a memo fit on one line of a table: controls escaped first (line breaks too:
+// \r, \u0085 and \u2028 show as such, as in the wallet and the CSV, never as a space), then
+// runs of spaces collapsed, then cut (after escaping, which would otherwise keep an escape
+// sequence whole as if it had no width).
 func oneLine(s string, width int) string {
-	s = termsafe.String(strings.Join(strings.Fields(s), " "))
+	s = strings.Join(strings.Fields(termsafe.String(s)), " ")
 	return ansi.Truncate(s, width, "…")
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -64,6 +65,8 @@ type options struct {
 	audience    string
 	breakerOpen time.Duration // tests shorten the breaker's open period
 	noBudget    bool          // tests that need every retry turn the budget off
+	// kernel opens the kernel keyring (newKernelStore); tests of a machine without one replace it.
+	kernel func() (TokenStore, bool)
 }
 
 // WithTokenStore sets where the refresh token (or, in legacy mode, the
@@ -137,7 +140,11 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		c.serverID = c.base
 	}
 	if c.store == nil {
-		c.store, c.warning = NewTokenStore(cfg.Keyring)
+		kernel := o.kernel
+		if kernel == nil {
+			kernel = newKernelStore
+		}
+		c.store, c.warning = newTokenStore(cfg.Keyring, os.Getenv, kernel)
 	} else if !c.store.Persistent() && cfg.Keyring {
 		c.warning = "Secrets are kept in memory only; you will need to sign in again next time."
 	}

@@ -40,6 +40,10 @@ var realKeyring = os.Getenv("SYFTWALLET_REAL_KEYRING") == "1"
 func init() {
 	if !realKeyring {
 		keyring.MockInit()
+		// A session bus, so that NewTokenStore asks the mock, never the user's kernel keyring.
+		if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+			os.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/syftwallet-tests-use-the-mock")
+		}
 	}
 }
 

@@ -150,7 +150,8 @@ func assertNoSecretUnder(t *testing.T, dir string, secrets []string) {
 	})
 }
 
-// With no keyring the client keeps the session in memory and says so.
+// With no keyring (no Secret Service, no kernel keyring) the client keeps the session in memory
+// and says so.
 func TestNoKeyringWarning(t *testing.T) {
 	if realKeyring {
 		t.Skip("needs the keyring mock, which would replace the real keyring for the rest of the run")
@@ -160,7 +161,8 @@ func TestNoKeyringWarning(t *testing.T) {
 	keyring.MockInitWithError(errors.New("no D-Bus"))
 	defer keyring.MockInit()
 	cfg := testConfig(t, s.URL)
-	c, err := New(cfg, WithLogger(slog.New(slog.DiscardHandler)))
+	noKernel := func(o *options) { o.kernel = func() (TokenStore, bool) { return nil, false } }
+	c, err := New(cfg, WithLogger(slog.New(slog.DiscardHandler)), noKernel)
 	if err != nil {
 		t.Fatal(err)
 	}

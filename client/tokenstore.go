@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -80,19 +82,42 @@ type LastAccountStore interface {
 	SetLastAccount(server, email string) error
 }
 
-// NewTokenStore returns a KeyringStore when useKeyring is set and the OS
-// keyring answers a probe (one Set and Delete of a probe entry), and a
-// MemoryStore otherwise. When it wanted the keyring and fell back, warning is
-// one sentence the UI can show; otherwise it is empty.
+// NewTokenStore returns, when useKeyring is set, the first keyring that works: the OS keyring
+// (KeyringStore) when it answers a probe (one Set and Delete of a probe entry), else on Linux
+// the kernel's persistent keyring of the user (KernelStore: headless machines, containers, SSH
+// sessions, scripts), else a MemoryStore. When it wanted a keyring and fell back to memory,
+// warning is one sentence the UI can show; otherwise it is empty.
+//
+// On Linux and the BSDs the OS keyring is the Secret Service on the D-Bus session bus. Without
+// a session bus (DBUS_SESSION_BUS_ADDRESS unset: a script, cron, an SSH login without a
+// desktop) it is not asked at all: the D-Bus library would start a dbus-daemon and a keyring
+// daemon of its own, which never exit, or stall for seconds looking for one.
 func NewTokenStore(useKeyring bool) (store TokenStore, warning string) {
+	return newTokenStore(useKeyring, os.Getenv, newKernelStore)
+}
+
+func newTokenStore(useKeyring bool, getenv func(string) string, kernel func() (TokenStore, bool)) (TokenStore, string) {
 	if !useKeyring {
 		return NewMemoryStore(), ""
 	}
-	ks := NewKeyringStore()
-	if err := ks.probe(keyringProbeTimeout); err != nil {
-		return NewMemoryStore(), "No system keyring found; you will need to sign in again next time."
+	noBus := usesSecretService(runtime.GOOS) && getenv("DBUS_SESSION_BUS_ADDRESS") == ""
+	if ks := NewKeyringStore(); !noBus && ks.probe(keyringProbeTimeout) == nil {
+		return ks, ""
 	}
-	return ks, ""
+	if ks, ok := kernel(); ok {
+		return ks, ""
+	}
+	return NewMemoryStore(), "No system keyring found; you will need to sign in again next time."
+}
+
+// usesSecretService reports whether goos's OS keyring is the Secret Service, reached over the
+// D-Bus session bus.
+func usesSecretService(goos string) bool {
+	switch goos {
+	case "darwin", "windows", "ios", "android", "plan9", "js", "wasip1":
+		return false
+	}
+	return true
 }
 
 // KeyringStore keeps secrets in the OS keyring (Secret Service, macOS

@@ -149,9 +149,17 @@ func TestKeyringStoreErrorsCarryNoSecret(t *testing.T) {
 	}
 }
 
+// With a session bus and no kernel keyring (TestNewTokenStoreWithoutSessionBus has the others).
 func TestNewTokenStore(t *testing.T) {
 	keyring.MockInit()
-	s, warning := NewTokenStore(true)
+	bus := func(k string) string {
+		if k == "DBUS_SESSION_BUS_ADDRESS" {
+			return "unix:path=/run/user/0/bus"
+		}
+		return ""
+	}
+	noKernel := func() (TokenStore, bool) { return nil, false }
+	s, warning := newTokenStore(true, bus, noKernel)
 	if _, ok := s.(*KeyringStore); !ok || warning != "" {
 		t.Errorf("reachable keyring: got %T, warning %q", s, warning)
 	}
@@ -159,14 +167,14 @@ func TestNewTokenStore(t *testing.T) {
 		t.Errorf("the probe entry was left behind: %v", err)
 	}
 
-	s, warning = NewTokenStore(false)
+	s, warning = newTokenStore(false, bus, noKernel)
 	if _, ok := s.(*MemoryStore); !ok || warning != "" {
 		t.Errorf("keyring off: got %T, warning %q", s, warning)
 	}
 
 	keyring.MockInitWithError(errors.New("exec: \"dbus-launch\": executable file not found in $PATH"))
 	t.Cleanup(keyring.MockInit)
-	s, warning = NewTokenStore(true)
+	s, warning = newTokenStore(true, bus, noKernel)
 	if _, ok := s.(*MemoryStore); !ok {
 		t.Errorf("unreachable keyring: got %T, want *MemoryStore", s)
 	}

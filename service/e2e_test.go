@@ -22,6 +22,7 @@ import (
 // everywhere closes his stream for good.
 func TestWalletsOverTheWire(t *testing.T) {
 	keyring.MockInit()
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/syftwallet-tests-use-the-mock") // the mock, not the kernel keyring
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	svc, err := Start(ctx, Options{Addr: "127.0.0.1:0", DBPath: filepath.Join(t.TempDir(), "ledger.db"),

@@ -286,6 +286,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	if m.tooSmall() {
 		return m.keyTooSmall(msg)
 	}
+	if plain, ok := m.escThen(msg); ok {
+		// esc, then the number: what the person typed, and what alt+number means here.
+		return tea.Sequence(m.key(tea.KeyPressMsg{Code: tea.KeyEscape}), m.key(plain))
+	}
 	if key.Matches(msg, g.Redraw) {
 		return tea.ClearScreen
 	}
@@ -340,6 +344,23 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	}
 	return m.toActive(msg)
+}
+
+// escThen reads alt+number as esc followed by the number. A terminal sends a key typed right
+// after esc as that key with alt, and tmux does so for whatever comes within its escape-time
+// (500 ms by default): esc then 3, the way to leave a field for History, would otherwise be a
+// key no binding knows, dropped while the field keeps the focus. Only the screen keys are read
+// so; alt with any other key stays what it is.
+func (m *Model) escThen(msg tea.KeyPressMsg) (tea.KeyPressMsg, bool) {
+	if msg.Mod != tea.ModAlt || !m.session.SignedIn {
+		return msg, false
+	}
+	plain := tea.KeyPressMsg{Code: msg.Code, Text: string(msg.Code)}
+	g := m.keys.Global
+	if !key.Matches(plain, g.Dashboard, g.Pay, g.History, g.Tokens, g.Security) {
+		return msg, false
+	}
+	return plain, true
 }
 
 // tooSmall reports whether the window is too small to draw the wallet in: then only the
@@ -585,7 +606,7 @@ func (m *Model) render() string {
 			body = s.View()
 		}
 	}
-	if len(m.toasts) > 0 {
+	if len(m.toasts) > 0 && m.showsToasts() {
 		body = m.overlayToasts(strings.Join(m.clampLines(body, w, h), "\n"), w, h)
 	}
 	lines := m.clampLines(body, w, h)
@@ -704,12 +725,15 @@ func (m *Model) helpLine() string {
 			screen = s.ShortHelp()
 		}
 		if m.inputFocused() {
-			global = append(global, g.LeaveField, g.ForceQuit)
+			// The screen has every key but ctrl+c first: where it gives esc a meaning of its own
+			// (back to the form, back to sign in), that is the one the line says.
+			global = withoutKeysOf(append(global, g.LeaveField, g.ForceQuit), screen)
 		} else {
 			if m.session.SignedIn {
 				global = append(global, withDesc(g.NextScreen, "screens"))
 			}
 			global = append(global, g.Help, g.Quit)
+			screen = withoutKeysOf(screen, global) // the root has these keys first
 		}
 	}
 	bs := append(slices.Clip(screen), global...)
@@ -785,6 +809,26 @@ func (m *Model) quitPrompt(w, h int) string {
 		t.Key.Render(m.keys.Confirm.Yes.Help().Key) + t.Muted.Render(" quit anyway   ") +
 		t.Key.Render(m.keys.Confirm.No.Help().Key) + t.Muted.Render(" stay")
 	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, t.PanelDanger.Render(body))
+}
+
+// withoutKeysOf is bs without the bindings that share a key with one of other: the help line
+// names each key once, with the meaning it has where the person is.
+func withoutKeysOf(bs, other []key.Binding) []key.Binding {
+	taken := map[string]bool{}
+	for _, b := range other {
+		if b.Enabled() {
+			for _, k := range b.Keys() {
+				taken[k] = true
+			}
+		}
+	}
+	out := make([]key.Binding, 0, len(bs))
+	for _, b := range bs {
+		if !slices.ContainsFunc(b.Keys(), func(k string) bool { return taken[k] }) {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 func withDesc(b key.Binding, desc string) key.Binding {

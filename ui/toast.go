@@ -56,8 +56,28 @@ func (m *Model) ensureTick() tea.Cmd {
 
 func (m *Model) needsTick() bool { return len(m.toasts) > 0 || m.feed.mode == feedReconnecting }
 
+// showsToasts reports whether toasts are drawn now: not over a screen where the person checks
+// what they pay or were paid (views.Checker). Over the help and the quit question, which hide
+// the screen, they are.
+func (m *Model) showsToasts() bool {
+	c, ok := m.screens[m.active].(views.Checker)
+	return m.showHelp || m.confirmQuit || !ok || !c.Checking()
+}
+
+// holdToasts keeps the toasts that are not drawn from ageing (tick calls it while they are
+// held back): each has its whole life once it can be seen.
+func (m *Model) holdToasts() {
+	now := m.opts.Now()
+	for i := range m.toasts {
+		m.toasts[i].born = now
+	}
+}
+
 func (m *Model) tick() tea.Cmd {
 	m.ticking = false
+	if !m.showsToasts() {
+		m.holdToasts()
+	}
 	now := m.opts.Now()
 	kept := m.toasts[:0]
 	for _, t := range m.toasts {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
@@ -18,6 +19,7 @@ import (
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/client"
 	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/termsafe"
 )
 
 // History pages through the account's transactions, newest first, from the service: it never
@@ -124,6 +126,9 @@ func (h *History) SetSize(w, hh int) {
 	h.input.SetWidth(max(w-4, 10))
 	h.scrollTo()
 }
+
+// Checking is true while a transaction's details are open.
+func (h *History) Checking() bool { return h.detail }
 
 // InputFocused reports whether the filter is being typed.
 func (h *History) InputFocused() bool { return h.editing }
@@ -408,10 +413,20 @@ func ParseFilter(s string, loc *time.Location) (client.HistoryQuery, error) {
 	if err != nil {
 		return q, err
 	}
-	for _, w := range words {
+	for i := 0; i < len(words); i++ {
+		w := words[i]
 		if w.quoted {
 			text = append(text, w.s)
 			continue
+		}
+		if strings.HasPrefix(w.s, ">") || strings.HasPrefix(w.s, "<") {
+			// ">1 000" is one amount, as the Pay screen reads it (and refuses it there), never
+			// "more than 1" and the text "000": the numbers after a bound belong to it. A number
+			// meant as text is quoted.
+			for i+1 < len(words) && !words[i+1].quoted && numberWord(words[i+1].s) {
+				i++
+				w.s += " " + words[i].s
+			}
 		}
 		lw := strings.ToLower(w.s)
 		switch {
@@ -531,7 +546,7 @@ func amountBound(q *client.HistoryQuery, w string) error {
 	}
 	m, err := money.ParseHuman(v)
 	if err != nil {
-		return fmt.Errorf("%s: %s", shownWord(w, op), lowerFirst(err.Error()))
+		return fmt.Errorf("%s: %s", w, lowerFirst(err.Error()))
 	}
 	if op == ">" {
 		if !incl {
@@ -550,15 +565,18 @@ func amountBound(q *client.HistoryQuery, w string) error {
 	return nil
 }
 
-// shownWord is the filter word to name in an error: the word itself when it is plain printable
-// ASCII, else only its operator (what was typed is never echoed with control bytes in it).
-func shownWord(w, op string) string {
-	for i := 0; i < len(w); i++ {
-		if w[i] < 0x21 || w[i] > 0x7e {
-			return op
+// numberWord reports whether a filter word is digits, with points and commas, such as the
+// groups of an amount typed with spaces.
+func numberWord(w string) bool {
+	if w == "" || !unicode.IsDigit([]rune(w)[0]) {
+		return false
+	}
+	for _, r := range w {
+		if !unicode.IsDigit(r) && r != '.' && r != ',' {
+			return false
 		}
 	}
-	return w
+	return true
 }
 
 // lowerFirst writes a sentence's first letter small, to follow "word: ".
@@ -618,7 +636,7 @@ func (h *History) applyFilter() tea.Cmd {
 	text := strings.TrimSpace(h.input.Value())
 	q, err := ParseFilter(text, time.Local)
 	if err != nil {
-		h.filterErr = err.Error()
+		h.filterErr = termsafe.String(err.Error()) // it quotes what was typed (or pasted)
 		return nil
 	}
 	h.filterErr, h.filterText, h.q = "", text, q
@@ -953,10 +971,21 @@ func (h *History) chrome() int {
 // visible is how many rows the table shows.
 func (h *History) visible() int { return max(h.height-h.chrome(), 1) }
 
+// Who was paid comes before what for: the counterparty column has at least histWhoMin cells
+// (an address at a domain like example.com shows whole, or cut keeping its domain), and the
+// memo column is drawn only with histMemoMin cells or more (it is whole in the details).
+const (
+	histWhoMin  = 20
+	histMemoMin = 6
+)
+
 // columns are the widths of the counterparty and memo columns.
 func (h *History) columns() (who, memo int) {
 	rest := h.width - 2 - histDateW - histDirW - histAmountW - histStatusW - 10
-	who = min(max(rest*55/100, 10), 34)
+	who = min(max(rest*55/100, histWhoMin), 34)
+	if rest-who < histMemoMin {
+		who = min(max(rest, 10), 34)
+	}
 	memo = max(rest-who, 0)
 	return who, memo
 }

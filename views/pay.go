@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
@@ -127,6 +128,9 @@ func (p *Pay) InputFocused() bool {
 	}
 	return false
 }
+
+// Checking is true from the review to the Paid screen: what is paid, to whom, is on show whole.
+func (p *Pay) Checking() bool { return p.state != payForm }
 
 // Busy is true while a payment is on its way.
 func (p *Pay) Busy() bool { return p.state == paySending }
@@ -375,8 +379,14 @@ func (p *Pay) reviewKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Pay.Send):
 		if p.needsConfirm() {
+			// The form's parser, with its verdict and its sentence; only an amount it reads
+			// that differs is "not the same".
 			again, err := money.ParseHumanPositive(p.confirm.Value())
-			if err != nil || again != p.req.Amount {
+			switch {
+			case err != nil:
+				p.confirm.Err = err.Error()
+				return nil
+			case again != p.req.Amount:
 				p.confirm.Err = "Type the same amount again to send it."
 				return nil
 			}
@@ -405,13 +415,21 @@ func (p *Pay) reviewKey(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// amountKey lets through what typing an amount needs, and nothing that could be a command.
+// amountKey lets into the retyped amount what a person may type there, and nothing that is a
+// command of the review: editing keys, and any one character that is not a letter (letters are
+// y, n and the scroll keys here, and no amount holds one). What is typed is what the parser
+// reads: a space, a sign or another script's digit goes in and gets the form's sentence, rather
+// than being dropped so that "1 250" would pass as 1250.
 func amountKey(msg tea.KeyPressMsg) bool {
 	switch msg.String() {
 	case "backspace", "delete", "left", "right", "home", "end", "ctrl+a", "ctrl+e", "ctrl+u", "ctrl+w":
 		return true
 	}
-	return len(msg.Text) == 1 && strings.ContainsAny(msg.Text, "0123456789.,")
+	if msg.Mod&^tea.ModShift != 0 {
+		return false
+	}
+	r, n := utf8.DecodeRuneInString(msg.Text)
+	return n > 0 && n == len(msg.Text) && unicode.IsPrint(r) && !unicode.IsLetter(r)
 }
 
 func (p *Pay) sent(msg paySentMsg) tea.Cmd {
@@ -643,6 +661,10 @@ func (p *Pay) doneView() string {
 	row := func(label, value string) string { return t.Muted.Render(Fit(label, payLabelW)) + value }
 	lines := []string{t.Positive.Render("✓ Paid"), ""}
 	lines = append(lines, labelled("To", payLabelW, WrapAddress(p.tx.RecipientEmail, inner-payLabelW), t.Muted, t.Bold)...)
+	// The memo as the service recorded it, whole: this is where the person sees what was sent.
+	if memo := Memo(p.tx); memo != "" {
+		lines = append(lines, labelled("Memo", payLabelW, WrapText(memo, inner-payLabelW), t.Muted, t.Text)...)
+	}
 	lines = append(lines, row("Amount", t.Text.Render(p.c.Money(p.tx.Amount))))
 	lines = append(lines, row("Transaction", t.Code.Render(Trunc(p.tx.ID, inner-payLabelW))))
 	if p.haveUser {

@@ -40,6 +40,14 @@ type Busy interface {
 	Busy() bool
 }
 
+// Checker is implemented by screens that show what a person checks before or after money moves
+// (the payment review, the Paid screen, History details). While Checking is true the root draws
+// no toast over the screen: a toast that arrives waits, its life not yet begun, and shows once
+// the person has left.
+type Checker interface {
+	Checking() bool
+}
+
 // Expecter is implemented by screens whose own action causes a live event they report themselves
 // (turning two-factor on or off): the root raises no toast for an event a screen expects.
 type Expecter interface {

@@ -938,11 +938,9 @@ func (s *Security) logoutView() string {
 func (s *Security) ShortHelp() []key.Binding {
 	k := s.c.Keys
 	sk := k.Security
-	// While a field has the focus the root adds esc itself.
+	// esc leaves the form, not only the field: the line says so (and the root, which names each
+	// key once, leaves out its own "leave field").
 	back := func(desc string) []key.Binding {
-		if s.InputFocused() {
-			return nil
-		}
 		return []key.Binding{withDesc(k.Global.LeaveField, desc)}
 	}
 	switch s.state {

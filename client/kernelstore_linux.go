@@ -1,0 +1,203 @@
+//go:build linux
+
+package client
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// KernelStore keeps secrets in the Linux kernel's persistent keyring of the user: kernel
+// memory, never a file, shared by every process of the user (a script's next command, another
+// SSH login) and kept until it has gone unused for
+// /proc/sys/kernel/keys/persistent_keyring_expiry (three days by default). It is the keyring of
+// a headless machine, a container or an SSH session, where there is no Secret Service: there a
+// session signed in by `syftwallet login` would otherwise end with the command.
+//
+// Entries are "user" keys described "syftwallet:" and the name KeyringStore would use
+// (email@server, last@server); other users cannot read them, as with the Secret Service.
+type KernelStore struct {
+	mu sync.Mutex
+	// ring links the keyring into the calling thread's process keyring, which makes the thread
+	// its possessor (a possessor may search, read and write it; other processes of the user
+	// only see it), and returns its id. Credentials, keyrings included, belong to each OS
+	// thread in Linux, so every operation runs on one locked thread: ring, then its calls.
+	ring func() (int, error)
+}
+
+const kernelPrefix = KeyringService + ":"
+
+// persistentRing is the user's persistent keyring, linked into the calling thread's process
+// keyring.
+func persistentRing() (int, error) {
+	return unix.KeyctlInt(unix.KEYCTL_GET_PERSISTENT, -1, unix.KEY_SPEC_PROCESS_KEYRING, 0, 0)
+}
+
+// newKernelStore opens the user's persistent keyring, or reports that the kernel has none to
+// offer (no CONFIG_PERSISTENT_KEYRINGS, keyctl filtered by a container's seccomp profile).
+func newKernelStore() (TokenStore, bool) {
+	k := &KernelStore{ring: persistentRing}
+	if err := k.on(func(int) error { return nil }); err != nil {
+		return nil, false
+	}
+	return k, true
+}
+
+// on runs f with the keyring's id, on one OS thread that possesses the keyring.
+func (k *KernelStore) on(f func(ring int) error) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	ring, err := k.ring()
+	if err != nil {
+		return fmt.Errorf("client: open kernel keyring: %w", err)
+	}
+	return f(ring)
+}
+
+var (
+	_ TokenStore       = (*KernelStore)(nil)
+	_ LastAccountStore = (*KernelStore)(nil)
+)
+
+// Load implements TokenStore.
+func (k *KernelStore) Load(server, email string) (Secret, error) {
+	user, err := entryName(server, email)
+	if err != nil {
+		return Secret{}, err
+	}
+	v, err := k.get(user)
+	if err != nil {
+		return Secret{}, err
+	}
+	var s Secret
+	if err := json.Unmarshal(v, &s); err != nil || s.IsZero() {
+		return Secret{}, fmt.Errorf("client: kernel keyring entry %s is not a syftwallet secret", user)
+	}
+	return s, nil
+}
+
+// Save implements TokenStore.
+func (k *KernelStore) Save(server, email string, s Secret) error {
+	user, err := entryName(server, email)
+	if err != nil {
+		return err
+	}
+	if s.IsZero() {
+		return errors.New("client: refusing to store an empty secret")
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		return errors.New("client: cannot encode secret")
+	}
+	return k.set(user, b)
+}
+
+// Delete implements TokenStore.
+func (k *KernelStore) Delete(server, email string) error {
+	user, err := entryName(server, email)
+	if err != nil {
+		return err
+	}
+	return k.delete(user)
+}
+
+// Persistent implements TokenStore: entries outlive the process (and the login session).
+func (k *KernelStore) Persistent() bool { return true }
+
+// LastAccount implements LastAccountStore.
+func (k *KernelStore) LastAccount(server string) (string, error) {
+	user, err := lastEntryName(server)
+	if err != nil {
+		return "", err
+	}
+	v, err := k.get(user)
+	if err != nil {
+		return "", err
+	}
+	return string(v), nil
+}
+
+// SetLastAccount implements LastAccountStore.
+func (k *KernelStore) SetLastAccount(server, email string) error {
+	user, err := lastEntryName(server)
+	if err != nil {
+		return err
+	}
+	if email, err = normalizeEmail(email); err != nil {
+		return err
+	}
+	return k.set(user, []byte(email))
+}
+
+// find is the id of the entry named user in ring, or ErrNotFound.
+func find(ring int, user string) (int, error) {
+	id, err := unix.KeyctlSearch(ring, "user", kernelPrefix+user, 0)
+	switch {
+	case errors.Is(err, unix.ENOKEY), errors.Is(err, unix.EKEYEXPIRED), errors.Is(err, unix.EKEYREVOKED):
+		return 0, ErrNotFound
+	case err != nil:
+		return 0, fmt.Errorf("client: search kernel keyring entry %s: %w", user, err)
+	}
+	return id, nil
+}
+
+func (k *KernelStore) get(user string) ([]byte, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var out []byte
+	err := k.on(func(ring int) error {
+		id, err := find(ring, user)
+		if err != nil {
+			return err
+		}
+		buf := make([]byte, 512)
+		for {
+			n, err := unix.KeyctlBuffer(unix.KEYCTL_READ, id, buf, 0)
+			if err != nil {
+				return fmt.Errorf("client: read kernel keyring entry %s: %w", user, err)
+			}
+			if n <= len(buf) {
+				out = buf[:n]
+				return nil
+			}
+			buf = make([]byte, n) // longer than the buffer: read it again, whole
+		}
+	})
+	return out, err
+}
+
+func (k *KernelStore) set(user string, value []byte) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.on(func(ring int) error {
+		// add_key replaces the payload of an entry of the same type and description in the ring.
+		if _, err := unix.AddKey("user", kernelPrefix+user, value, ring); err != nil {
+			return fmt.Errorf("client: write kernel keyring entry %s: %w", user, err)
+		}
+		return nil
+	})
+}
+
+func (k *KernelStore) delete(user string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.on(func(ring int) error {
+		id, err := find(ring, user)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		// Invalidate rather than unlink: the entry is gone at once, whichever keyrings link it.
+		if _, err := unix.KeyctlInt(unix.KEYCTL_INVALIDATE, id, 0, 0, 0); err != nil && !errors.Is(err, unix.ENOKEY) {
+			return fmt.Errorf("client: delete kernel keyring entry %s: %w", user, err)
+		}
+		return nil
+	})
+}

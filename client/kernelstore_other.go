@@ -1,0 +1,7 @@
+//go:build !linux
+
+package client
+
+// newKernelStore reports that there is no kernel keyring outside Linux: the OS keyring (macOS
+// Keychain, Windows Credential Manager) is always there instead.
+func newKernelStore() (TokenStore, bool) { return nil, false }
