@@ -96,6 +96,7 @@ type Server struct {
 
 	auth   ledger.AuthStore // nil: no /auth endpoints, no Bearer
 	limits *limiters
+	known  *knownPlaces // where accounts signed in recently (known.go)
 	// basicFlight shares a Basic password check among identical ones in flight (authn.go).
 	basicFlight singleflight.Group
 
@@ -184,6 +185,7 @@ func New(cfg Config) (*Server, error) {
 		inflight: newInflight(),
 		auth:     cfg.Auth,
 		limits:   newLimiters(cfg.Limits, cfg.NewBudget),
+		known:    newKnownPlaces(cfg.Now),
 	}
 	if cfg.AdminKey != "" {
 		sum := sha256.Sum256([]byte(cfg.AdminKey))

@@ -1,0 +1,111 @@
+package server
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/server/auth"
+)
+
+// A flood can look clean: every wrong password from an address of its own, against an email of
+// its own (accounts that do not even exist), so that nothing marks it as an attack and it shares
+// the hasher's priority lane with real sign-ins. What tells a real sign-in apart is that the
+// same address signed in to the same account before.
+
+// cleanLookingFlood sends wrong passwords until stop is closed, each from a fresh address to a
+// fresh unknown email, and counts their answers.
+func (e *env) cleanLookingFlood(stop chan struct{}, workers int) (wait func() map[int]int) {
+	var mu sync.Mutex
+	got := map[int]int{}
+	var wg sync.WaitGroup
+	var n atomic.Int64
+	for w := range workers {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				i := n.Add(1)
+				r, err := e.send("POST", "/auth/login", api.Credentials{Email: fmt.Sprintf("ghost%d@example.com", i), Password: "guess guess"},
+					from(fmt.Sprintf("10.%d.%d.%d", w, i/250, i%250))...)
+				if err != nil {
+					return
+				}
+				mu.Lock()
+				got[r.status]++
+				mu.Unlock()
+			}
+		})
+	}
+	return func() map[int]int { wg.Wait(); return got }
+}
+
+// TestKnownSignInBeatsACleanLookingFlood: while a flood that looks clean keeps the priority lane
+// full, the owner signing in again from the address it signed in from before is still served
+// (a lane of its own), by /auth/login and by Basic; the flood is answered 503.
+func TestKnownSignInBeatsACleanLookingFlood(t *testing.T) {
+	h, err := auth.NewHasherCapacity(auth.DefaultParams(), auth.Capacity{Concurrent: 1, MaxWait: time.Minute, MaxQueued: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, byHeader(nil), func(c *Config) { c.Hasher = h; c.CredentialTTL = time.Nanosecond })
+	ada := e.newUser("ada@example.com", "")
+	const home = "198.51.100.20"
+	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(home)...).want(t, 200)
+	stop := make(chan struct{})
+	wait := e.cleanLookingFlood(stop, 8)
+	var got []int
+	for i := range 12 {
+		if i%2 == 0 {
+			got = append(got, e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(home)...).status)
+		} else {
+			got = append(got, e.do("GET", "/account", nil, append(from(home), ada.auth()...)...).status)
+		}
+	}
+	close(stop)
+	flood := wait()
+	t.Logf("flood answers %v; the owner's sign-ins from home %v", flood, got)
+	if flood[503] == 0 {
+		t.Fatalf("the flood never filled the queue: %v", flood)
+	}
+	for _, s := range got {
+		if s != 200 {
+			t.Fatalf("the owner, signing in from the address it signed in from before, got %v during the flood", got)
+		}
+	}
+}
+
+// TestKnownAddressPassesTheTargetedLockout: once an attacker with many fresh addresses has spent
+// both of the account's budgets, the owner still signs in from an address it signed in from
+// before (a fresh one waits, as documented); a wrong password from that address ends its trust.
+func TestKnownAddressPassesTheTargetedLockout(t *testing.T) {
+	e := newEnv(t, byHeader(nil))
+	ada := e.newUser("ada@example.com", "")
+	const home = "198.51.100.20"
+	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(home)...).want(t, 200)
+	rs := e.burst(60, func(i int) (resp, error) {
+		return e.send("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "guess guess"},
+			from(fmt.Sprintf("192.0.2.%d", i+1))...)
+	})
+	c := tally(rs)
+	if c[401] > DefaultLimits.Account.Burst+cleanAddressBurst || c[429] == 0 {
+		t.Fatalf("fresh addresses: %v", c)
+	}
+	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from("198.51.100.7")...).want(t, 429)
+	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(home)...).want(t, 200)
+	e.do("GET", "/account", nil, append(from(home), ada.auth()...)...).want(t, 200)
+	// Spend the budgets again; a mistyped password from home is evaluated once (401), and then
+	// home is an address with a failure like any other.
+	e.burst(60, func(i int) (resp, error) {
+		return e.send("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "guess guess"},
+			from(fmt.Sprintf("192.0.3.%d", i+1))...)
+	})
+	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "mistyped password"}, from(home)...).want(t, 401)
+	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(home)...).want(t, 429)
+}
