@@ -180,7 +180,7 @@ func New(cfg Config) (*Server, error) {
 		now:    cfg.Now,
 		hasher: cfg.Hasher,
 		issuer: &auth.Issuer{Keys: cfg.Keys, Now: cfg.Now,
-			Issuer: cfg.Issuer, Audience: cfg.Audience, TTL: cfg.AccessTTL},
+			Issuer: cfg.Issuer, Audience: cfg.Audience, TTL: cfg.AccessTTL, TokenTTL: cfg.TokenTTL},
 		creds:    auth.NewCredentialCache(cfg.CredentialTTL, 0, cfg.Now),
 		inflight: newInflight(),
 		auth:     cfg.Auth,
