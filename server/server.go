@@ -47,6 +47,10 @@ type Config struct {
 	SystemEmail   string       // the system account's address; default ledger.SystemEmail
 	WelcomeCredit money.Micros // credited to every new account (embedded mode only); default 0
 
+	// KeyStore, when set, is told of the delegation tokens the service signs (how long they may be
+	// presented), so that it refuses to start without the keys that verify them.
+	KeyStore ledger.KeyStore
+
 	// Events serves GET /events (the live event stream); it authenticates its own requests with
 	// AuthenticateBearer. Mounted only with Auth. Nil: GET /events answers 404.
 	Events http.Handler
@@ -101,6 +105,7 @@ type Server struct {
 	basicFlight singleflight.Group
 
 	storage storageAlarm // logs a full ledger storage once a minute (storage.go)
+	signed  signedNote   // how long the tokens signed so far are valid, as recorded (transactions.go)
 
 	// authenticators resolve an Authorization header to a principal, by lower-case scheme.
 	// Basic is registered here; Bearer access tokens plug in the same way.
