@@ -109,3 +109,24 @@ func TestKnownAddressPassesTheTargetedLockout(t *testing.T) {
 	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "mistyped password"}, from(home)...).want(t, 401)
 	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(home)...).want(t, 429)
 }
+
+// TestBurstFromAKnownPlaceIsBounded: an attacker on the owner's network (the same address) gets
+// no more than the account's budget and one guess: the first failure ends the place's trust, and
+// guesses in flight at once are not whole for the place's own budget.
+func TestBurstFromAKnownPlaceIsBounded(t *testing.T) {
+	e := newEnv(t, byHeader(nil))
+	ada := e.newUser("ada@example.com", "")
+	const home = "198.51.100.20"
+	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(home)...).want(t, 200)
+	rs := e.burst(60, func(i int) (resp, error) {
+		return e.send("POST", "/auth/login", api.Credentials{Email: ada.email, Password: fmt.Sprintf("guess %d guess", i)}, from(home)...)
+	})
+	c := tally(rs)
+	t.Logf("60 at once from a known place: %v", c)
+	if c[401] > DefaultLimits.Account.Burst+1 || c[401]+c[429] != 60 {
+		t.Fatalf("%d guesses evaluated from a known place (at most %d): %v", c[401], DefaultLimits.Account.Burst+1, c)
+	}
+	if e.s.known.has(kindPassword + ":" + ada.email + "\x00" + home) {
+		t.Fatal("the place is still known after wrong passwords from it")
+	}
+}
