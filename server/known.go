@@ -16,7 +16,8 @@ import (
 //   - is evaluated even when the account's budgets are spent by an attacker with many addresses
 //     (the targeted-lockout rule, limits.go), as long as the pair itself has not failed since.
 //
-// A wrong password from a known pair ends its trust at once (the pair's own budget then remembers
+// A place is known for the password given there (the key includes a tag of the stored hash), so a
+// password change ends every place's trust. A wrong password from a known pair ends its trust at once (the pair's own budget then remembers
 // the failure). The memory is per instance and bounded (knownPairs entries, least recently used
 // first out, each trusted for knownFor); an instance that does not know a pair treats it like any
 // other address.
@@ -46,6 +47,17 @@ func (k *knownPlaces) has(pair string) bool {
 		return false
 	}
 	return ok
+}
+
+// hashTag names the password an account has now, for the key of a known place: the end of its
+// stored hash (part of the derived key), which changes with the password. A place is known for
+// the password given there, so a password change ends every place's trust.
+func hashTag(passwordHash string) string {
+	const n = 16
+	if len(passwordHash) <= n {
+		return passwordHash
+	}
+	return passwordHash[len(passwordHash)-n:]
 }
 
 // signedIn remembers a right password from the pair.

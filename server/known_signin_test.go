@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -126,7 +127,31 @@ func TestBurstFromAKnownPlaceIsBounded(t *testing.T) {
 	if c[401] > DefaultLimits.Account.Burst+1 || c[401]+c[429] != 60 {
 		t.Fatalf("%d guesses evaluated from a known place (at most %d): %v", c[401], DefaultLimits.Account.Burst+1, c)
 	}
-	if e.s.known.has(kindPassword + ":" + ada.email + "\x00" + home) {
+	acct, err := e.store.AccountByEmail(context.Background(), ada.email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.s.known.has(kindPassword + ":" + ada.email + "\x00" + home + "\x00" + hashTag(acct.PasswordHash)) {
 		t.Fatal("the place is still known after wrong passwords from it")
 	}
+}
+
+// TestPasswordChangeEndsKnownPlaces: a place is known for the password that was given there; once
+// the password changes (say, because someone else learned it and signed in from their address),
+// no place is known until it signs in with the new one.
+func TestPasswordChangeEndsKnownPlaces(t *testing.T) {
+	e := newEnv(t, byHeader(nil))
+	ada := e.newUser("ada@example.com", "")
+	const thief = "203.0.113.99"
+	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(thief)...).want(t, 200)
+	const newPassword = "a brand new password"
+	e.do("PUT", "/user/update-password", map[string]string{"oldPassword": testPassword, "newPassword": newPassword},
+		append(from("198.51.100.20"), ada.auth()...)...).want(t, 200)
+	// Many addresses spend the account's budgets; the thief's address, known for the old
+	// password, gets no guess past them.
+	e.burst(60, func(i int) (resp, error) {
+		return e.send("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "guess guess"},
+			from(fmt.Sprintf("192.0.2.%d", i+1))...)
+	})
+	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "one more guess"}, from(thief)...).want(t, 429)
 }

@@ -158,9 +158,10 @@ type attempt struct {
 	account string
 
 	held      []held
-	addrWhole bool // the address's budget was whole when this attempt took from it
-	whole     bool // and the account's too: nothing marks this attempt as part of an attack
-	known     bool // a password from a pair that signed in before (known.go)
+	addrWhole bool   // the address's budget was whole when this attempt took from it
+	whole     bool   // and the account's too: nothing marks this attempt as part of an attack
+	known     bool   // a password from a pair that signed in before (known.go)
+	hashTag   string // for passwords: a tag of the account's stored hash, so that places are known per password
 	settled   bool
 }
 
@@ -176,6 +177,7 @@ func (s *Server) attempt(r *http.Request, kind, account string) *attempt {
 func (a *attempt) accountKey() string { return a.kind + ":" + a.account }
 func (a *attempt) addressKey() string { return a.kind + ":" + a.address }
 func (a *attempt) pairKey() string    { return a.kind + ":" + a.account + "\x00" + a.address }
+func (a *attempt) knownKey() string   { return a.pairKey() + "\x00" + a.hashTag }
 
 func (a *attempt) take(ctx context.Context, b Budget, key string) (auth.Taken, error) {
 	t, err := b.Take(ctx, key)
@@ -212,7 +214,7 @@ func (a *attempt) reserveAccount(ctx context.Context) error {
 	l := a.s.limits
 	pairWhole := false
 	if a.kind == kindPassword {
-		a.known = a.s.known.has(a.pairKey())
+		a.known = a.hashTag != "" && a.s.known.has(a.knownKey())
 		// The pair's budget only remembers failures; it refuses nothing.
 		t, err := a.take(ctx, l.pair, a.pairKey())
 		if err != nil {
@@ -266,8 +268,8 @@ func (a *attempt) hashContext(ctx context.Context) context.Context {
 // fail settles the attempt as a failure: its tokens stay spent, and a known pair is known no more.
 func (a *attempt) fail() {
 	a.held, a.settled = nil, true
-	if a.kind == kindPassword && a.account != "" {
-		a.s.known.failed(a.pairKey())
+	if a.kind == kindPassword && a.hashTag != "" {
+		a.s.known.failed(a.knownKey())
 	}
 }
 
@@ -280,7 +282,9 @@ func (a *attempt) succeed(ctx context.Context) {
 		a.logged(a.s.limits.account.Clear(context.WithoutCancel(ctx), a.accountKey()))
 		if a.kind == kindPassword {
 			a.logged(a.s.limits.pair.Clear(context.WithoutCancel(ctx), a.pairKey()))
-			a.s.known.signedIn(a.pairKey())
+			if a.hashTag != "" {
+				a.s.known.signedIn(a.knownKey())
+			}
 		}
 	}
 }
