@@ -406,24 +406,27 @@ func TestKnownLaneGoesFirst(t *testing.T) {
 	ctx := context.Background()
 	h.acquire(ctx)
 	order := make(chan string, 5)
+	var wg sync.WaitGroup
 	run := func(name string, ctx context.Context) {
-		if err := h.acquire(ctx); err != nil {
-			order <- err.Error()
-			return
-		}
-		order <- name
-		h.release()
+		wg.Go(func() {
+			if err := h.acquire(ctx); err != nil {
+				order <- err.Error()
+				return
+			}
+			order <- name
+			h.release()
+		})
 	}
-	go run("general", ctx)
+	run("general", ctx)
 	waitQueued(h.q, laneGeneral, 1)
 	for i := range 2 {
-		go run(fmt.Sprintf("priority %d", i), WithPriority(ctx))
+		run(fmt.Sprintf("priority %d", i), WithPriority(ctx))
 		waitQueued(h.q, lanePriority, i+1)
 	}
 	if err := h.acquire(WithPriority(ctx)); !errors.Is(err, ErrBusy) {
 		t.Fatalf("a third priority caller: %v; want ErrBusy (lane full)", err)
 	}
-	go run("known", WithKnown(ctx))
+	run("known", WithKnown(ctx))
 	waitQueued(h.q, laneKnown, 1)
 	h.release()
 	for _, w := range []string{"known", "priority 0", "priority 1", "general"} {
@@ -431,7 +434,11 @@ func TestKnownLaneGoesFirst(t *testing.T) {
 			t.Fatalf("got %q, want %q", got, w)
 		}
 	}
-	if h.q.free != 1 {
-		t.Fatalf("%d free", h.q.free)
+	wg.Wait()
+	h.q.mu.Lock()
+	free := h.q.free
+	h.q.mu.Unlock()
+	if free != 1 {
+		t.Fatalf("%d free", free)
 	}
 }
