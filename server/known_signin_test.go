@@ -155,3 +155,36 @@ func TestPasswordChangeEndsKnownPlaces(t *testing.T) {
 	})
 	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "one more guess"}, from(thief)...).want(t, 429)
 }
+
+// TestKnownLaneTakesOneAttemptPerPlace: attempts in flight at once from one known place get the
+// known lane one at a time (the others are classed like any attempt), so an account's owner, or
+// someone who has its password, cannot fill the lane from a single place.
+func TestKnownLaneTakesOneAttemptPerPlace(t *testing.T) {
+	e := newEnv(t, byHeader(nil))
+	ada := e.newUser("ada@example.com", "")
+	const home = "198.51.100.20"
+	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(home)...).want(t, 200)
+	acct, err := e.store.AccountByEmail(context.Background(), ada.email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var known int
+	var held []*attempt
+	for range 5 {
+		a := &attempt{s: e.s, kind: kindPassword, address: home, account: ada.email, hashTag: hashTag(acct.PasswordHash)}
+		if err := a.reserve(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if a.known {
+			known++
+		}
+		held = append(held, a)
+	}
+	for _, a := range held {
+		a.release(ctx)
+	}
+	if known != 1 {
+		t.Fatalf("%d of 5 attempts in flight at once from one known place took the known lane; want 1", known)
+	}
+}

@@ -222,6 +222,8 @@ func (a *attempt) reserveAccount(ctx context.Context) error {
 			return err
 		}
 		pairWhole = t.OK && t.Whole
+		// One attempt at a time per known place: others in flight from it are classed as usual.
+		a.known = a.known && pairWhole
 	}
 	t, err := a.take(ctx, l.account, a.accountKey())
 	if err != nil {
@@ -232,7 +234,7 @@ func (a *attempt) reserveAccount(ctx context.Context) error {
 		a.whole = a.whole && t.Whole
 		return nil
 	}
-	if a.known && pairWhole {
+	if a.known {
 		a.whole = false
 		return nil
 	}
