@@ -1,6 +1,9 @@
 package ledger
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // KeyStore records which keys the ledger's secrets depend on, so that the service can refuse to
 // run with keys that cannot open them (a lost, replaced or corrupt keys file). It knows key ids
@@ -20,6 +23,10 @@ type KeyStore interface {
 	// they are, attributed to the key that sealed them, so that sign-in can tell them apart and
 	// ask for a recovery code. It returns the ids of the sessions revoked.
 	ReplaceKeys(ctx context.Context, ids KeyIDs) ([]string, error)
+	// NoteTokensSigned records that delegation tokens signed with the key kid may be presented
+	// until `until` (the latest such time is kept): they are stored nowhere else, yet the key
+	// must not be replaced silently while one of them may still draw a payment.
+	NoteTokensSigned(ctx context.Context, kid string, until time.Time) error
 }
 
 // KeyIDs name a keyset.
@@ -34,6 +41,9 @@ type KeyUse struct {
 	MFAAccounts  int    // accounts with two-factor on whose secret Recorded.Data sealed
 	Pending      int    // enrollments not yet confirmed whose secret Recorded.Data sealed
 	LiveSessions int    // sessions neither revoked nor past their last refresh token
+	// TokensUntil is how long delegation tokens signed by Recorded.Signing may still be
+	// presented (NoteTokensSigned); zero when none may any more.
+	TokensUntil time.Time
 	// Legacy are the sealed secrets stored before ledgers recorded key ids: the service finds
 	// out by trying which key opens them.
 	Legacy []LegacySecret
@@ -41,7 +51,7 @@ type KeyUse struct {
 
 // Empty reports whether nothing in the ledger depends on its keys.
 func (u KeyUse) Empty() bool {
-	return u.MFAAccounts == 0 && u.Pending == 0 && u.LiveSessions == 0 && len(u.Legacy) == 0
+	return u.MFAAccounts == 0 && u.Pending == 0 && u.LiveSessions == 0 && len(u.Legacy) == 0 && u.TokensUntil.IsZero()
 }
 
 // LegacySecret is a sealed TOTP secret without a key id.

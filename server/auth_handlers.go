@@ -117,6 +117,9 @@ func (s *Server) accountForPassword(ctx context.Context, email string) (acct led
 // queue is 503). A wrong password settles att as a failure, a right one as a success. The caller
 // defers att.release.
 func (s *Server) checkPassword(ctx context.Context, att *attempt, acct ledger.Account, known bool, password string) (bool, error) {
+	if known {
+		att.hashTag = hashTag(acct.PasswordHash)
+	}
 	if err := att.reserve(ctx); err != nil {
 		return false, err
 	}

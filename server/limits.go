@@ -41,6 +41,12 @@ import (
 // attacker with many fresh addresses is capped by the clean budget (and, while it is spent,
 // holds the owner up too: the price of not knowing which address is the owner's).
 //
+// Known places: a password from an (account, address) pair that signed in with the right password
+// recently (known.go) hashes before every other caller, and is evaluated even when both of the
+// account's budgets are spent, until it fails once. A flood from fresh addresses cannot imitate
+// it, so the owner signing in again from home is held up neither by such a flood nor by the
+// lockout it would cause.
+//
 // Three kinds of failure are kept apart, so that a mistyped TOTP code does not count against the
 // password: "pw" (passwords), "mfa" (second-factor codes and challenges), "rt" (refresh tokens).
 // The second-factor budgets of a challenge (5 codes) and of an account (10 in a row, then a
@@ -151,8 +157,10 @@ type attempt struct {
 	account string
 
 	held      []held
-	addrWhole bool // the address's budget was whole when this attempt took from it
-	whole     bool // and the account's too: nothing marks this attempt as part of an attack
+	addrWhole bool   // the address's budget was whole when this attempt took from it
+	whole     bool   // and the account's too: nothing marks this attempt as part of an attack
+	known     bool   // a password from a pair that signed in before (known.go)
+	hashTag   string // for passwords: a tag of the account's stored hash, so that places are known per password
 	settled   bool
 }
 
@@ -168,6 +176,7 @@ func (s *Server) attempt(r *http.Request, kind, account string) *attempt {
 func (a *attempt) accountKey() string { return a.kind + ":" + a.account }
 func (a *attempt) addressKey() string { return a.kind + ":" + a.address }
 func (a *attempt) pairKey() string    { return a.kind + ":" + a.account + "\x00" + a.address }
+func (a *attempt) knownKey() string   { return a.pairKey() + "\x00" + a.hashTag }
 
 func (a *attempt) take(ctx context.Context, b Budget, key string) (auth.Taken, error) {
 	t, err := b.Take(ctx, key)
@@ -198,11 +207,13 @@ func (a *attempt) reserve(ctx context.Context) error {
 }
 
 // reserveAccount takes the account's token, once reserve has taken the address's. A password
-// from a clean address may take from the account's clean budget instead (see the top of the file).
+// from a clean address may take from the account's clean budget instead, and one from a known
+// pair that has not failed since needs neither (see the top of the file and known.go).
 func (a *attempt) reserveAccount(ctx context.Context) error {
 	l := a.s.limits
 	pairWhole := false
 	if a.kind == kindPassword {
+		a.known = a.hashTag != "" && a.s.known.has(a.knownKey())
 		// The pair's budget only remembers failures; it refuses nothing.
 		t, err := a.take(ctx, l.pair, a.pairKey())
 		if err != nil {
@@ -210,6 +221,8 @@ func (a *attempt) reserveAccount(ctx context.Context) error {
 			return err
 		}
 		pairWhole = t.OK && t.Whole
+		// One attempt at a time per known place: others in flight from it are classed as usual.
+		a.known = a.known && pairWhole
 	}
 	t, err := a.take(ctx, l.account, a.accountKey())
 	if err != nil {
@@ -218,6 +231,10 @@ func (a *attempt) reserveAccount(ctx context.Context) error {
 	}
 	if t.OK {
 		a.whole = a.whole && t.Whole
+		return nil
+	}
+	if a.known {
+		a.whole = false
 		return nil
 	}
 	wait := t.RetryAfter
@@ -237,18 +254,24 @@ func (a *attempt) reserveAccount(ctx context.Context) error {
 	return tooManyFailures(wait)
 }
 
-// hashContext is ctx for the attempt's password hash: the hasher's priority lane when nothing
-// marks the attempt as part of an attack.
+// hashContext is ctx for the attempt's password hash: the hasher's known lane for a known pair,
+// its priority lane when nothing marks the attempt as part of an attack.
 func (a *attempt) hashContext(ctx context.Context) context.Context {
+	if a.known {
+		return auth.WithKnown(ctx)
+	}
 	if a.whole {
 		return auth.WithPriority(ctx)
 	}
 	return ctx
 }
 
-// fail settles the attempt as a failure: its tokens stay spent.
+// fail settles the attempt as a failure: its tokens stay spent, and a known pair is known no more.
 func (a *attempt) fail() {
 	a.held, a.settled = nil, true
+	if a.kind == kindPassword && a.hashTag != "" {
+		a.s.known.failed(a.knownKey())
+	}
 }
 
 // succeed settles the attempt as a success: its tokens come back and the account's failures are
@@ -260,6 +283,9 @@ func (a *attempt) succeed(ctx context.Context) {
 		a.logged(a.s.limits.account.Clear(context.WithoutCancel(ctx), a.accountKey()))
 		if a.kind == kindPassword {
 			a.logged(a.s.limits.pair.Clear(context.WithoutCancel(ctx), a.pairKey()))
+			if a.hashTag != "" {
+				a.s.known.signedIn(a.knownKey())
+			}
 		}
 	}
 }

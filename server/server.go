@@ -48,6 +48,10 @@ type Config struct {
 	SystemEmail   string       // the system account's address; default ledger.SystemEmail
 	WelcomeCredit money.Micros // credited to every new account (embedded mode only); default 0
 
+	// KeyStore, when set, is told of the delegation tokens the service signs (how long they may be
+	// presented), so that it refuses to start without the keys that verify them.
+	KeyStore ledger.KeyStore
+
 	// Events serves GET /events (the live event stream); it authenticates its own requests with
 	// AuthenticateBearer. Mounted only with Auth. Nil: GET /events answers 404.
 	Events http.Handler
@@ -97,10 +101,12 @@ type Server struct {
 
 	auth   ledger.AuthStore // nil: no /auth endpoints, no Bearer
 	limits *limiters
+	known  *knownPlaces // where accounts signed in recently (known.go)
 	// basicFlight shares a Basic password check among identical ones in flight (authn.go).
 	basicFlight singleflight.Group
 
 	storage storageAlarm // logs a full ledger storage once a minute (storage.go)
+	signed  signedNote   // how long the tokens signed so far are valid, as recorded (transactions.go)
 
 	// authenticators resolve an Authorization header to a principal, by lower-case scheme.
 	// Basic is registered here; Bearer access tokens plug in the same way.
@@ -180,11 +186,12 @@ func New(cfg Config) (*Server, error) {
 		now:    cfg.Now,
 		hasher: cfg.Hasher,
 		issuer: &auth.Issuer{Keys: cfg.Keys, Now: cfg.Now,
-			Issuer: cfg.Issuer, Audience: cfg.Audience, TTL: cfg.AccessTTL},
+			Issuer: cfg.Issuer, Audience: cfg.Audience, TTL: cfg.AccessTTL, TokenTTL: cfg.TokenTTL},
 		creds:    auth.NewCredentialCache(cfg.CredentialTTL, 0, cfg.Now),
 		inflight: newInflight(),
 		auth:     cfg.Auth,
 		limits:   newLimiters(cfg.Limits, cfg.NewBudget),
+		known:    newKnownPlaces(cfg.Now),
 	}
 	if cfg.AdminKey != "" {
 		sum := sha256.Sum256([]byte(cfg.AdminKey))
@@ -218,12 +225,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ReadTimeout:       time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		// "OPTIONS *" reaches the service's routing (a JSON 404) instead of net/http's empty 200.
+		DisableGeneralOptionsHandler: true,
+		ErrorLog:                     slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		// Requests keep running while shutting down: their context is not the one that ended.
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(jsonRefusals(ln)) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("server: %w", err)

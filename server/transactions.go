@@ -1,11 +1,13 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -196,6 +198,9 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p *Principa
 	if err != nil {
 		return err
 	}
+	if err := s.noteTokenSigned(r.Context()); err != nil {
+		return err
+	}
 	tok, err := s.issuer.IssueTransactionToken(auth.NewID(), p.Account.Email, to.Email, s.cfg.TokenTTL)
 	if err != nil {
 		return err
@@ -334,4 +339,36 @@ func parseAmount(v url.Values, name string) (money.Micros, *api.Error) {
 		return 0, api.Invalid(name, name+" must be a decimal amount of at most 6 decimal places.")
 	}
 	return m, nil
+}
+
+// signedNote is how long the delegation tokens signed so far may be presented, as last recorded in
+// Config.KeyStore.
+type signedNote struct {
+	mu    sync.Mutex
+	until time.Time
+}
+
+// tokenNoteSlack: a recorded bound covers the tokens signed in the next minute too, so that
+// signing tokens costs the ledger at most one write a minute.
+const tokenNoteSlack = time.Minute
+
+// noteTokenSigned makes sure the ledger knows, before a token goes out, that a delegation token
+// signed now by this keyset may be presented until now + TokenTTL: a ledger with such tokens
+// outstanding depends on the signing key (docs/api-decisions.md, "Keys").
+func (s *Server) noteTokenSigned(ctx context.Context) error {
+	if s.cfg.KeyStore == nil {
+		return nil
+	}
+	exp := s.now().Add(s.cfg.TokenTTL)
+	s.signed.mu.Lock()
+	defer s.signed.mu.Unlock()
+	if !exp.After(s.signed.until) {
+		return nil
+	}
+	until := exp.Add(tokenNoteSlack)
+	if err := s.cfg.KeyStore.NoteTokensSigned(ctx, s.cfg.Keys.KID(), until); err != nil {
+		return err
+	}
+	s.signed.until = until
+	return nil
 }

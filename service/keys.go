@@ -17,8 +17,8 @@ import (
 //
 //   - The ledger records the ids of the keys its secrets depend on (the signing kid, the data key's
 //     id) and each sealed TOTP secret carries the id of the key that sealed it.
-//   - New keys are made silently only when nothing depends on keys: no sealed secret and no live
-//     session. A keys file that exists is never overwritten silently, not even a corrupt one.
+//   - New keys are made silently only when nothing depends on keys: no sealed secret, no live
+//     session and no delegation token that may still be presented. A keys file that exists is never overwritten silently, not even a corrupt one.
 //   - Otherwise the service starts only with the keys the ledger records. Missing, other or corrupt
 //     keys are refused with a KeysError that says what is wrong and how to fix it.
 //   - With Options.NewKeys, and only when the keys do not match, the service makes new keys (the
@@ -58,7 +58,10 @@ func (e *KeysError) Error() string {
 		}
 		b.WriteString(". ")
 	case KeysOther:
-		if e.Want != "" {
+		if e.Want != "" && e.Have == e.Want {
+			fmt.Fprintf(&b, "The keys file %s holds the signing key this ledger was used with (key id %s) but another data key, "+
+				"which cannot open the ledger's two-factor secrets. ", e.KeysPath, e.Want)
+		} else if e.Want != "" {
 			fmt.Fprintf(&b, "The keys file %s holds other keys (key id %s) than the ones this ledger was used with (key id %s). ", e.KeysPath, e.Have, e.Want)
 		} else {
 			fmt.Fprintf(&b, "The keys file %s holds other keys (key id %s) than the ones that sealed this ledger's secrets: it opens none of them. ", e.KeysPath, e.Have)
@@ -106,10 +109,18 @@ func consequences(u ledger.KeyUse) string {
 		}
 		parts = append(parts, fmt.Sprintf("%s %s (people sign in again)", plural(u.LiveSessions, "session", "sessions"), verb))
 	}
-	if len(parts) == 0 {
+	switch {
+	case !u.TokensUntil.IsZero():
+		parts = append(parts, "the delegation tokens issued so far stop working (the last could be used until "+
+			u.TokensUntil.UTC().Format("2006-01-02 15:04")+" UTC)")
+	case len(parts) == 0:
 		return ""
+	default:
+		parts = append(parts, "delegation tokens issued so far stop working")
 	}
-	parts = append(parts, "delegation tokens issued so far stop working")
+	if len(parts) == 1 {
+		return parts[0]
+	}
 	if len(parts) == 2 {
 		return parts[0] + " and " + parts[1]
 	}

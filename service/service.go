@@ -112,7 +112,7 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 		return hub.Subject{AccountID: account, SessionID: session}, err
 	})
 	srv, err = server.New(server.Config{
-		Ledger: store, Auth: store, Events: stream, Currency: o.Currency, AdminKey: o.AdminKey,
+		Ledger: store, Auth: store, KeyStore: store, Events: stream, Currency: o.Currency, AdminKey: o.AdminKey,
 		TokenTTL: o.TokenTTL, AccessTTL: o.AccessTTL, Keys: keys, Logger: o.Logger,
 		WelcomeCredit: o.WelcomeCredit,
 		OnRevoke: func(ids []string) {

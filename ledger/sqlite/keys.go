@@ -2,7 +2,10 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/syftbox/syftwallet/ledger"
 )
@@ -39,6 +42,15 @@ func (s *Store) KeyUse(ctx context.Context) (ledger.KeyUse, error) {
 		Scan(&u.MFAAccounts, &u.Pending, &u.LiveSessions)
 	if err != nil {
 		return u, fmt.Errorf("ledger: count what depends on the keys: %w", err)
+	}
+	var until int64
+	err = s.rdb.QueryRowContext(ctx, `SELECT valid_until FROM signed_tokens WHERE kid = ? AND valid_until > ?`,
+		u.Recorded.Signing, now).Scan(&until)
+	switch {
+	case err == nil:
+		u.TokensUntil = time.UnixMilli(until).UTC()
+	case !errors.Is(err, sql.ErrNoRows):
+		return u, fmt.Errorf("ledger: read signed tokens: %w", err)
 	}
 	rows, err = s.rdb.QueryContext(ctx, `
 		SELECT id, 0, mfa_secret FROM accounts WHERE mfa_secret IS NOT NULL AND mfa_secret_key IS NULL
@@ -106,6 +118,10 @@ func (s *Store) ReplaceKeys(ctx context.Context, ids ledger.KeyIDs) ([]string, e
 			ledger.UnknownKey); err != nil {
 			return nil, fmt.Errorf("ledger: attribute old secrets: %w", err)
 		}
+		// Tokens signed by other keys cannot be verified any more.
+		if _, err := w.exec(`DELETE FROM signed_tokens WHERE kid <> ?`, ids.Signing); err != nil {
+			return nil, fmt.Errorf("ledger: forget old tokens: %w", err)
+		}
 		if _, err := w.exec(`UPDATE accounts SET mfa_pending = NULL, mfa_pending_key = NULL
 			WHERE mfa_pending IS NOT NULL AND (mfa_pending_key IS NULL OR mfa_pending_key <> ?)`, ids.Data); err != nil {
 			return nil, fmt.Errorf("ledger: drop old enrollments: %w", err)
@@ -140,4 +156,20 @@ func (s *Store) ReplaceKeys(ctx context.Context, ids ledger.KeyIDs) ([]string, e
 	}
 	sids, _ := res.([]string)
 	return sids, nil
+}
+
+// NoteTokensSigned implements ledger.KeyStore.
+func (s *Store) NoteTokensSigned(ctx context.Context, kid string, until time.Time) error {
+	if kid == "" {
+		return errors.New("ledger: no kid for signed tokens")
+	}
+	_, err := s.submit(ctx, func(w *wtx) (any, error) {
+		if _, err := w.exec(`INSERT INTO signed_tokens (kid, valid_until) VALUES (?, ?)
+			ON CONFLICT (kid) DO UPDATE SET valid_until = MAX(valid_until, excluded.valid_until)`,
+			kid, until.UnixMilli()); err != nil {
+			return nil, fmt.Errorf("ledger: note signed tokens: %w", err)
+		}
+		return nil, nil
+	})
+	return err
 }

@@ -147,3 +147,59 @@ func TestReplaceKeys(t *testing.T) {
 		t.Fatalf("after ReplaceKeys: %+v", u)
 	}
 }
+
+// TestSignedTokensDependOnTheirKey: a delegation token that may still be presented makes the
+// ledger depend on the key that signed it, until it expires or the keys are replaced; the latest
+// time noted is kept.
+func TestSignedTokensDependOnTheirKey(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	clock := func() time.Time { return now }
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "ledger.db"), Options{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ids := ledger.KeyIDs{Signing: "kid-1", Data: "data-1"}
+	if err := s.AdoptKeys(ctx, ids, nil); err != nil {
+		t.Fatal(err)
+	}
+	use := func() ledger.KeyUse {
+		t.Helper()
+		u, err := s.KeyUse(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	if !use().Empty() {
+		t.Fatal("a new ledger depends on its keys")
+	}
+	later := now.Add(24 * time.Hour).Truncate(time.Millisecond)
+	for _, until := range []time.Time{later, now.Add(time.Hour)} { // an earlier note keeps the later
+		if err := s.NoteTokensSigned(ctx, "kid-1", until); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.NoteTokensSigned(ctx, "kid-other", now.Add(48*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if u := use(); u.Empty() || !u.TokensUntil.Equal(later) {
+		t.Fatalf("tokens until %v (empty %v); want %v", u.TokensUntil, u.Empty(), later)
+	}
+	now = later.Add(time.Millisecond)
+	if u := use(); !u.Empty() {
+		t.Fatalf("expired tokens still count: %+v", u)
+	}
+	now = later.Add(-time.Hour)
+	if _, err := s.ReplaceKeys(ctx, ledger.KeyIDs{Signing: "kid-2", Data: "data-2"}); err != nil {
+		t.Fatal(err)
+	}
+	if u := use(); !u.Empty() {
+		t.Fatalf("tokens of replaced keys still count: %+v", u)
+	}
+	var n int
+	if err := s.rdb.QueryRow(`SELECT COUNT(*) FROM signed_tokens`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("signed_tokens rows after replacing the keys: %d %v", n, err)
+	}
+}

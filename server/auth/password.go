@@ -60,8 +60,8 @@ type Capacity struct {
 	Concurrent int           // argon2id computations at once; default (and at least) 1
 	MaxWait    time.Duration // longest wait for a slot before ErrBusy; default DefaultMaxWait
 	MaxQueued  int           // callers waiting per lane before ErrBusy; default DefaultQueuePerSlot per slot
-	// Reserved slots are for the priority lane only: however full the general lane, a priority
-	// caller then finds a slot free or soon free. Default a quarter of the slots, rounded up, when
+	// Reserved slots are for the known and priority lanes only: however full the general lane, a
+	// priority caller then finds a slot free or soon free. Default a quarter of the slots, rounded up, when
 	// there are two or more (1 of 2); negative for none.
 	Reserved int
 }
@@ -75,11 +75,15 @@ const (
 
 // Hasher hashes and verifies passwords with argon2id. At most
 // Capacity.Concurrent hashes run at once (each costs Params.Memory KiB).
-// Callers beyond that wait in one of two lanes: the priority lane (a context
-// from WithPriority) is served first whenever a slot frees, the general lane
-// after it, each first come first served; and Capacity.Reserved slots are kept
-// for the priority lane alone, so that a flood of other hashing (registrations,
-// attempts from addresses that have failed) cannot take every slot. A caller gives up with ErrBusy after
+// Callers beyond that wait in one of three lanes, each first come first
+// served: whenever a slot frees it goes to the known lane (a context from
+// WithKnown: a sign-in from where the account signed in before), else the
+// priority lane (WithPriority: nothing marks it as an attack), else the
+// general lane. Capacity.Reserved slots are kept for the known and priority
+// lanes alone, so that a flood of other hashing (registrations, attempts from
+// addresses that have failed) cannot take every slot; and a flood that looks
+// clean (every attempt from a fresh address) fills the priority lane only, so
+// a known caller still waits at most for the hashes already running. A caller gives up with ErrBusy after
 // Capacity.MaxWait or when its lane already holds Capacity.MaxQueued callers,
 // and with its context's error when that ends. A Hasher is safe for concurrent
 // use.
@@ -130,31 +134,40 @@ func NewHasherCapacity(p Params, c Capacity) (*Hasher, error) {
 	return h, nil
 }
 
-type priorityKey struct{}
+type laneKey struct{}
 
 // WithPriority marks ctx's hashing for the priority lane: for sign-ins that
 // nothing marks as an attack (no recent failures, nothing in flight), so that a
 // flood of other hashing does not hold them up.
 func WithPriority(ctx context.Context) context.Context {
-	return context.WithValue(ctx, priorityKey{}, true)
+	return context.WithValue(ctx, laneKey{}, lanePriority)
+}
+
+// WithKnown marks ctx's hashing for the known lane, served before every other:
+// for a sign-in from an address that signed in to the same account before, which
+// a flood cannot imitate without the account's password.
+func WithKnown(ctx context.Context) context.Context {
+	return context.WithValue(ctx, laneKey{}, laneKnown)
 }
 
 func lane(ctx context.Context) int {
-	if p, _ := ctx.Value(priorityKey{}).(bool); p {
-		return lanePriority
+	if l, ok := ctx.Value(laneKey{}).(int); ok {
+		return l
 	}
 	return laneGeneral
 }
 
+// The lanes, in the order a freed slot is handed out.
 const (
-	lanePriority = iota
+	laneKnown = iota
+	lanePriority
 	laneGeneral
 	lanes
 )
 
-// queue is a counting semaphore with two FIFO lanes of waiters. A freed slot
-// is handed straight to the first priority waiter, or else to the first
-// general waiter unless it is one of the reserved slots.
+// queue is a counting semaphore with three FIFO lanes of waiters. A freed slot
+// is handed straight to the first known waiter, else the first priority
+// waiter, else the first general waiter unless it is one of the reserved slots.
 type queue struct {
 	maxWait   time.Duration
 	maxQueued int

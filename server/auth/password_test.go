@@ -395,3 +395,50 @@ func TestReservedSlotIsForPriority(t *testing.T) {
 		t.Fatalf("%d free", h.q.free)
 	}
 }
+
+// TestKnownLaneGoesFirst: with the priority lane full, a known caller still has room, and when a
+// slot frees it goes to the known caller before priority and general callers that queued earlier.
+func TestKnownLaneGoesFirst(t *testing.T) {
+	h, err := NewHasherCapacity(DefaultParams(), Capacity{Concurrent: 1, MaxWait: time.Minute, MaxQueued: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	h.acquire(ctx)
+	order := make(chan string, 5)
+	var wg sync.WaitGroup
+	run := func(name string, ctx context.Context) {
+		wg.Go(func() {
+			if err := h.acquire(ctx); err != nil {
+				order <- err.Error()
+				return
+			}
+			order <- name
+			h.release()
+		})
+	}
+	run("general", ctx)
+	waitQueued(h.q, laneGeneral, 1)
+	for i := range 2 {
+		run(fmt.Sprintf("priority %d", i), WithPriority(ctx))
+		waitQueued(h.q, lanePriority, i+1)
+	}
+	if err := h.acquire(WithPriority(ctx)); !errors.Is(err, ErrBusy) {
+		t.Fatalf("a third priority caller: %v; want ErrBusy (lane full)", err)
+	}
+	run("known", WithKnown(ctx))
+	waitQueued(h.q, laneKnown, 1)
+	h.release()
+	for _, w := range []string{"known", "priority 0", "priority 1", "general"} {
+		if got := <-order; got != w {
+			t.Fatalf("got %q, want %q", got, w)
+		}
+	}
+	wg.Wait()
+	h.q.mu.Lock()
+	free := h.q.free
+	h.q.mu.Unlock()
+	if free != 1 {
+		t.Fatalf("%d free", free)
+	}
+}

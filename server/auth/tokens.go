@@ -34,9 +34,12 @@ const DefaultClockSkew = 30 * time.Second
 // use it from any number of goroutines.
 type Issuer struct {
 	Keys     *Keyset
-	Issuer   string           // iss of access tokens
-	Audience string           // aud of access tokens
-	TTL      time.Duration    // access token lifetime; DefaultAccessTTL when zero
+	Issuer   string        // iss of access tokens
+	Audience string        // aud of access tokens
+	TTL      time.Duration // access token lifetime; DefaultAccessTTL when zero
+	// TokenTTL is the longest a delegation token may live (exp - iat) to be accepted: the
+	// lifetime the service issues them with. Zero: not checked.
+	TokenTTL time.Duration
 	Skew     time.Duration    // clock skew tolerated on iat and lifetime; DefaultClockSkew when zero
 	Now      func() time.Time // clock; time.Now when nil
 }
@@ -198,8 +201,10 @@ func (i *Issuer) IssueTransactionToken(id, senderEmail, recipientEmail string, t
 }
 
 // VerifyTransactionToken checks a transaction token's signature, typ, exp and
-// iat and returns its claims. Whether the caller is the recipient, and whether
-// the id was used before, is for the caller to check.
+// iat and returns its claims. As for access tokens, even a genuine token is
+// refused when it lives longer than TokenTTL (by more than Skew): the issuer
+// could not have issued it under this configuration. Whether the caller is the
+// recipient, and whether the id was used before, is for the caller to check.
 func (i *Issuer) VerifyTransactionToken(token string) (TxClaims, error) {
 	var c txJWT
 	_, err := jwt.NewParser(
@@ -213,6 +218,9 @@ func (i *Issuer) VerifyTransactionToken(token string) (TxClaims, error) {
 	}
 	if c.ID == "" || c.SenderEmail == "" || c.RecipientEmail == "" || c.IssuedAt == nil {
 		return TxClaims{}, fmt.Errorf("%w: missing claims", ErrTokenInvalid)
+	}
+	if i.TokenTTL > 0 && c.ExpiresAt.Sub(c.IssuedAt.Time) > i.TokenTTL+i.skew() {
+		return TxClaims{}, fmt.Errorf("%w: lifetime longer than allowed", ErrTokenInvalid)
 	}
 	return TxClaims{
 		ID: c.ID, SenderEmail: c.SenderEmail, RecipientEmail: c.RecipientEmail,
