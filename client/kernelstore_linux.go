@@ -3,7 +3,6 @@
 package client
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -66,72 +65,26 @@ var (
 
 // Load implements TokenStore.
 func (k *KernelStore) Load(server, email string) (Secret, error) {
-	user, err := entryName(server, email)
-	if err != nil {
-		return Secret{}, err
-	}
-	v, err := k.get(user)
-	if err != nil {
-		return Secret{}, err
-	}
-	var s Secret
-	if err := json.Unmarshal(v, &s); err != nil || s.IsZero() {
-		return Secret{}, fmt.Errorf("client: kernel keyring entry %s is not a syftwallet secret", user)
-	}
-	return s, nil
+	return loadSecret(k, "kernel keyring", server, email)
 }
 
 // Save implements TokenStore.
 func (k *KernelStore) Save(server, email string, s Secret) error {
-	user, err := entryName(server, email)
-	if err != nil {
-		return err
-	}
-	if s.IsZero() {
-		return errors.New("client: refusing to store an empty secret")
-	}
-	b, err := json.Marshal(s)
-	if err != nil {
-		return errors.New("client: cannot encode secret")
-	}
-	return k.set(user, b)
+	return saveSecret(k, server, email, s)
 }
 
 // Delete implements TokenStore.
-func (k *KernelStore) Delete(server, email string) error {
-	user, err := entryName(server, email)
-	if err != nil {
-		return err
-	}
-	return k.delete(user)
-}
+func (k *KernelStore) Delete(server, email string) error { return deleteSecret(k, server, email) }
 
 // Persistent implements TokenStore: entries outlive the process (and the login session).
 func (k *KernelStore) Persistent() bool { return true }
 
 // LastAccount implements LastAccountStore.
-func (k *KernelStore) LastAccount(server string) (string, error) {
-	user, err := lastEntryName(server)
-	if err != nil {
-		return "", err
-	}
-	v, err := k.get(user)
-	if err != nil {
-		return "", err
-	}
-	return string(v), nil
-}
+func (k *KernelStore) LastAccount(server string) (string, error) { return lastAccount(k, server) }
 
 // SetLastAccount implements LastAccountStore.
 func (k *KernelStore) SetLastAccount(server, email string) error {
-	user, err := lastEntryName(server)
-	if err != nil {
-		return err
-	}
-	if email, err = normalizeEmail(email); err != nil {
-		return err
-	}
-	return k.set(user, []byte(email))
+	return setLastAccount(k, server, email)
 }
 
 // find is the id of the entry named user in ring, or ErrNotFound.

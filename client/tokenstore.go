@@ -74,7 +74,7 @@ type TokenStore interface {
 }
 
 // LastAccountStore remembers the last account used on each server, so that
-// the wallet can offer it at sign-in. KeyringStore and MemoryStore implement it.
+// the wallet can offer it at sign-in. KeyringStore, KernelStore and MemoryStore implement it.
 type LastAccountStore interface {
 	// LastAccount returns the email last used on server, or ErrNotFound.
 	LastAccount(server string) (string, error)
@@ -140,89 +140,45 @@ var (
 
 // Load implements TokenStore.
 func (k *KeyringStore) Load(server, email string) (Secret, error) {
-	user, err := entryName(server, email)
-	if err != nil {
-		return Secret{}, err
-	}
-	v, err := k.get(user)
-	if err != nil {
-		return Secret{}, err
-	}
-	var s Secret
-	if err := json.Unmarshal([]byte(v), &s); err != nil || s.IsZero() {
-		// The JSON error could quote the entry; never pass it on.
-		return Secret{}, fmt.Errorf("client: keyring entry %s is not a syftwallet secret", user)
-	}
-	return s, nil
+	return loadSecret(k, "keyring", server, email)
 }
 
 // Save implements TokenStore.
 func (k *KeyringStore) Save(server, email string, s Secret) error {
-	user, err := entryName(server, email)
-	if err != nil {
-		return err
-	}
-	if s.IsZero() {
-		return errors.New("client: refusing to store an empty secret")
-	}
-	b, err := json.Marshal(s)
-	if err != nil {
-		return errors.New("client: cannot encode secret")
-	}
-	return k.set(user, string(b))
+	return saveSecret(k, server, email, s)
 }
 
 // Delete implements TokenStore.
-func (k *KeyringStore) Delete(server, email string) error {
-	user, err := entryName(server, email)
-	if err != nil {
-		return err
-	}
-	return k.delete(user)
-}
+func (k *KeyringStore) Delete(server, email string) error { return deleteSecret(k, server, email) }
 
 // Persistent implements TokenStore: keyring entries outlive the process.
 func (k *KeyringStore) Persistent() bool { return true }
 
 // LastAccount implements LastAccountStore, reading the entry "last@server".
-func (k *KeyringStore) LastAccount(server string) (string, error) {
-	user, err := lastEntryName(server)
-	if err != nil {
-		return "", err
-	}
-	return k.get(user)
-}
+func (k *KeyringStore) LastAccount(server string) (string, error) { return lastAccount(k, server) }
 
 // SetLastAccount implements LastAccountStore.
 func (k *KeyringStore) SetLastAccount(server, email string) error {
-	user, err := lastEntryName(server)
-	if err != nil {
-		return err
-	}
-	email, err = normalizeEmail(email)
-	if err != nil {
-		return err
-	}
-	return k.set(user, email)
+	return setLastAccount(k, server, email)
 }
 
-func (k *KeyringStore) get(user string) (string, error) {
+func (k *KeyringStore) get(user string) ([]byte, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	v, err := keyring.Get(KeyringService, user)
 	if errors.Is(err, keyring.ErrNotFound) {
-		return "", ErrNotFound
+		return nil, ErrNotFound
 	}
 	if err != nil {
-		return "", fmt.Errorf("client: read keyring entry %s: %w", user, err)
+		return nil, fmt.Errorf("client: read keyring entry %s: %w", user, err)
 	}
-	return v, nil
+	return []byte(v), nil
 }
 
-func (k *KeyringStore) set(user, value string) error {
+func (k *KeyringStore) set(user string, value []byte) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if err := keyring.Set(KeyringService, user, value); err != nil {
+	if err := keyring.Set(KeyringService, user, string(value)); err != nil {
 		return fmt.Errorf("client: write keyring entry %s: %w", user, err)
 	}
 	return nil
@@ -243,7 +199,7 @@ func (k *KeyringStore) probe(timeout time.Duration) error {
 	const user = "probe@syftwallet"
 	done := make(chan error, 1)
 	go func() {
-		err := k.set(user, "probe")
+		err := k.set(user, []byte("probe"))
 		if err == nil {
 			err = k.delete(user)
 		}
@@ -255,6 +211,80 @@ func (k *KeyringStore) probe(timeout time.Duration) error {
 	case <-time.After(timeout):
 		return errors.New("client: keyring did not answer")
 	}
+}
+
+// entries is a keyring that holds one value under each entry name ("email@server" for a
+// secret, "last@server" for the last account): all that KeyringStore and KernelStore do
+// differently. get returns ErrNotFound when there is no such entry; no method puts a value in
+// an error. The functions below keep secrets and last accounts in such entries, one way for both.
+type entries interface {
+	get(user string) ([]byte, error)
+	set(user string, value []byte) error
+	delete(user string) error
+}
+
+// loadSecret reads the secret of server and email; what names the keyring in an error.
+func loadSecret(e entries, what, server, email string) (Secret, error) {
+	user, err := entryName(server, email)
+	if err != nil {
+		return Secret{}, err
+	}
+	v, err := e.get(user)
+	if err != nil {
+		return Secret{}, err
+	}
+	var s Secret
+	if err := json.Unmarshal(v, &s); err != nil || s.IsZero() {
+		// The JSON error could quote the entry; never pass it on.
+		return Secret{}, fmt.Errorf("client: %s entry %s is not a syftwallet secret", what, user)
+	}
+	return s, nil
+}
+
+func saveSecret(e entries, server, email string, s Secret) error {
+	user, err := entryName(server, email)
+	if err != nil {
+		return err
+	}
+	if s.IsZero() {
+		return errors.New("client: refusing to store an empty secret")
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		return errors.New("client: cannot encode secret")
+	}
+	return e.set(user, b)
+}
+
+func deleteSecret(e entries, server, email string) error {
+	user, err := entryName(server, email)
+	if err != nil {
+		return err
+	}
+	return e.delete(user)
+}
+
+func lastAccount(e entries, server string) (string, error) {
+	user, err := lastEntryName(server)
+	if err != nil {
+		return "", err
+	}
+	v, err := e.get(user)
+	if err != nil {
+		return "", err
+	}
+	return string(v), nil
+}
+
+func setLastAccount(e entries, server, email string) error {
+	user, err := lastEntryName(server)
+	if err != nil {
+		return err
+	}
+	if email, err = normalizeEmail(email); err != nil {
+		return err
+	}
+	return e.set(user, []byte(email))
 }
 
 // MemoryStore keeps secrets in process memory only: for the SSH host, a
