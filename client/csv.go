@@ -30,8 +30,10 @@ import (
 //     output uses (termsafe.String: `\x1b`, `\n`, `\u202e`). It changes nothing in a
 //     well-formed id, amount or time, and applying it again changes nothing.
 //   - a text cell (every column but id, amount and the times) that a spreadsheet would read as
-//     a formula, one starting with = + - @, a tab, a CR or the full-width ＝ ＋ － ＠, gets a
-//     leading '. Ids (which may start with -), amounts and times are never prefixed.
+//     a formula, one starting with = + - @ or the full-width ＝ ＋ － ＠, gets a leading '. A tab
+//     or CR at the start needs no quote: the escape above has made it `\t` or `\r` already, which
+//     no spreadsheet reads as a formula. Ids (which may start with -), amounts and times are never
+//     prefixed.
 
 // CSVHeader names the columns of a history export.
 var CSVHeader = []string{"id", "createdAt", "resolvedAt", "direction", "counterparty", "senderEmail",
@@ -66,14 +68,15 @@ func CSVRecord(tx api.Transaction) []string {
 	}
 }
 
-// csvText is a text cell: escaped, then quoted away from a spreadsheet formula.
+// csvText is a text cell: escaped, then quoted away from a spreadsheet formula. (After the
+// escape no cell starts with a tab or a CR.)
 func csvText(s string) string {
 	s = termsafe.String(s)
 	if s == "" {
 		return s
 	}
 	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
+	case '=', '+', '-', '@':
 		return "'" + s
 	}
 	switch r, _ := utf8.DecodeRuneInString(s); r {
