@@ -114,14 +114,7 @@ func (m Micros) Grouped() string {
 		sign, s = "-", s[1:]
 	}
 	whole, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return sign + b.String() + "." + frac
+	return sign + withCommas(whole) + "." + frac
 }
 
 // MarshalJSON writes a JSON number from the exact decimal (10.5, never 10.499999).
