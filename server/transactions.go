@@ -65,11 +65,11 @@ func (s *Server) createTransaction(w http.ResponseWriter, r *http.Request, p *Pr
 	if e != nil {
 		return e
 	}
-	appName, e := cleanText("appName", req.AppName)
+	appName, e := cleanText("appName", "The app name", req.AppName)
 	if e != nil {
 		return e
 	}
-	appEpPath, e := cleanText("appEpPath", req.AppEpPath)
+	appEpPath, e := cleanText("appEpPath", "The app endpoint", req.AppEpPath)
 	if e != nil {
 		return e
 	}

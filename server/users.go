@@ -37,7 +37,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 			return e
 		}
 	}
-	org, e := cleanText("organization", req.Organization)
+	org, e := cleanText("organization", "The organization", req.Organization)
 	if e != nil {
 		return e
 	}
@@ -101,7 +101,7 @@ func (s *Server) updateOrganization(w http.ResponseWriter, r *http.Request, p *P
 	if e := decode(r, &req); e != nil {
 		return e
 	}
-	org, e := cleanText("organization", req.Organization)
+	org, e := cleanText("organization", "The organization", req.Organization)
 	if e != nil {
 		return e
 	}
@@ -116,8 +116,9 @@ func (s *Server) updateOrganization(w http.ResponseWriter, r *http.Request, p *P
 func (s *Server) userJSON(a ledger.Account) api.User { return a.API(s.cfg.Currency) }
 
 // cleanText trims an optional free-text field; empty becomes null. At most maxTextRunes
-// characters of valid UTF-8 without control or bidi characters (api.CheckPrintable).
-func cleanText(field string, v *string) (*string, *api.Error) {
+// characters of valid UTF-8 without control or bidi characters (api.CheckPrintable, whose
+// sentence names the value as what: "The organization").
+func cleanText(field, what string, v *string) (*string, *api.Error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -127,11 +128,6 @@ func cleanText(field string, v *string) (*string, *api.Error) {
 	}
 	if !utf8.ValidString(t) || utf8.RuneCountInString(t) > maxTextRunes {
 		return nil, api.Invalid(field, field+" must be at most 255 characters.")
-	}
-	what := map[string]string{"organization": "The organization", "appName": "The app name",
-		"appEpPath": "The app endpoint"}[field]
-	if what == "" {
-		what = field
 	}
 	if e := api.CheckPrintable(field, what, t); e != nil {
 		return nil, e
