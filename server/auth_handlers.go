@@ -236,16 +236,8 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		att.fail()
-		// The account is known only now: its token is taken after the fact, and once its budget
-		// is spent the answer is 429.
-		if sess.AccountID != "" {
-			t, err := s.limits.account.Take(ctx, kindRefresh+":"+sess.AccountID)
-			if err != nil {
-				return err
-			}
-			if !t.OK {
-				return tooManyFailures(t.RetryAfter)
-			}
+		if err := att.failedFor(ctx, sess.AccountID); err != nil {
+			return err
 		}
 		return refused
 	}

@@ -274,6 +274,25 @@ func (a *attempt) fail() {
 	}
 }
 
+// failedFor counts a failed attempt against account, known only once the attempt was evaluated
+// (a refresh token names its account only through its lookup): the account's token is taken
+// after the fact and stays spent, and once the account's budget is spent the answer is 429. An
+// empty account is nothing to count.
+func (a *attempt) failedFor(ctx context.Context, account string) error {
+	if account == "" {
+		return nil
+	}
+	a.account = account
+	t, err := a.s.limits.account.Take(ctx, a.accountKey())
+	if err != nil {
+		return err
+	}
+	if !t.OK {
+		return tooManyFailures(t.RetryAfter)
+	}
+	return nil
+}
+
 // succeed settles the attempt as a success: its tokens come back and the account's failures are
 // forgotten (the address's are not).
 func (a *attempt) succeed(ctx context.Context) {

@@ -102,3 +102,22 @@ func TestAddressLimit(t *testing.T) {
 	}
 	e.do("POST", "/auth/refresh", `{"refreshToken":"guess"}`).want(t, 401) // another kind of failure, its own budget
 }
+
+// A refresh token names its account only through its lookup, so a refused one (spent, revoked,
+// expired) counts against that account after the fact: from fresh addresses, whose own budgets
+// are whole, the account's budget still runs out, and then the answer is 429.
+func TestRefusedRefreshTokensCountAgainstTheirAccount(t *testing.T) {
+	e := newEnv(t, byHeader(nil), func(c *Config) { c.Limits = Limits{Account: Rate{PerMinute: 1, Burst: 3}} })
+	tk := e.newUser("ada@example.com", "").login()
+	e.refresh(tk.RefreshToken).want(t, 200) // tk's refresh token is spent now
+	from := func(i int) []string { return []string{testAddrHeader, fmt.Sprintf("192.0.2.%d", i+1)} }
+	for i := range 3 {
+		e.do("POST", "/auth/refresh", api.RefreshRequest{RefreshToken: tk.RefreshToken}, from(i)...).
+			want(t, 401, api.CodeUnauthenticated)
+	}
+	r := e.do("POST", "/auth/refresh", api.RefreshRequest{RefreshToken: tk.RefreshToken}, from(3)...)
+	r.want(t, 429, api.CodeRateLimited)
+	if r.header.Get(api.HeaderRetryAfter) == "" {
+		t.Error("429 without Retry-After")
+	}
+}
