@@ -425,11 +425,6 @@ func (s *Store) ReleaseChallengeAttempt(ctx context.Context, id string) error {
 	return err
 }
 
-type failed struct {
-	c ledger.Challenge
-	m ledger.MFAState
-}
-
 // FailChallenge implements ledger.AuthStore: the attempt was counted when it was taken; this
 // decides what the count means.
 func (s *Store) FailChallenge(ctx context.Context, id string, p ledger.ChallengePolicy) (ledger.Challenge, ledger.MFAState, error) {
@@ -469,14 +464,14 @@ func (s *Store) FailChallenge(ctx context.Context, id string, p ledger.Challenge
 				return nil, err
 			}
 		}
-		return failed{c: c}, nil
+		return c, nil
 	})
 	if err != nil {
 		return ledger.Challenge{}, ledger.MFAState{}, err
 	}
-	f := res.(failed)
-	m, err := s.MFA(ctx, f.c.AccountID)
-	return f.c, m, err
+	c := res.(ledger.Challenge)
+	m, err := s.MFA(ctx, c.AccountID)
+	return c, m, err
 }
 
 // PassChallenge implements ledger.AuthStore.
