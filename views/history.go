@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -757,16 +758,6 @@ func (h *History) export() tea.Cmd {
 	})
 }
 
-func mapKeys(m map[string]string) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
 // --- live ------------------------------------------------------------------------------------
 
 func (h *History) live(msg LiveMsg) {
@@ -1170,7 +1161,7 @@ func (h *History) detailLines(tx api.Transaction) []string {
 		lines = append(lines, field("Metadata", "—", t.Text)...)
 	} else {
 		first := true
-		for _, k := range slices.Sorted(mapKeys(tx.Metadata)) {
+		for _, k := range slices.Sorted(maps.Keys(tx.Metadata)) {
 			lab := ""
 			if first {
 				lab, first = "Metadata", false
