@@ -17,10 +17,10 @@ import (
 //     (the targeted-lockout rule, limits.go), as long as the pair itself has not failed since.
 //
 // A place is known for the password given there (the key includes a tag of the stored hash), so a
-// password change ends every place's trust. A wrong password from a known pair ends its trust at once (the pair's own budget then remembers
-// the failure). The memory is per instance and bounded (knownPairs entries, least recently used
-// first out, each trusted for knownFor); an instance that does not know a pair treats it like any
-// other address.
+// password change ends every place's trust. A wrong password from a known pair ends its trust at
+// once (the pair's own budget then remembers the failure). The memory is per instance and bounded
+// (knownPairs entries, least recently used first out, each trusted for knownFor); an instance
+// that does not know a pair treats it like any other address.
 type knownPlaces struct {
 	now   func() time.Time
 	pairs *lru.Cache[string, time.Time] // pair key → time of the last right password

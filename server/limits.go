@@ -31,7 +31,7 @@ import (
 //
 // A success gives its tokens back and clears the account's budget, never the address's (an
 // attacker could otherwise reset it by signing in to an account of their own between guesses).
-// Someone who signs in correctly, however often, is never held up.
+// Signing in correctly, however often, spends nothing.
 //
 // Targeted lockout: when the account's budget is spent, a password is still evaluated if it comes
 // from a clean address (the address's budget is whole: no failure from it within its refill time

@@ -18,7 +18,8 @@ import (
 //   - The ledger records the ids of the keys its secrets depend on (the signing kid, the data key's
 //     id) and each sealed TOTP secret carries the id of the key that sealed it.
 //   - New keys are made silently only when nothing depends on keys: no sealed secret, no live
-//     session and no delegation token that may still be presented. A keys file that exists is never overwritten silently, not even a corrupt one.
+//     session and no delegation token that may still be presented. A keys file that exists is
+//     never overwritten silently, not even a corrupt one.
 //   - Otherwise the service starts only with the keys the ledger records. Missing, other or corrupt
 //     keys are refused with a KeysError that says what is wrong and how to fix it.
 //   - With Options.NewKeys, and only when the keys do not match, the service makes new keys (the

@@ -67,8 +67,8 @@ type Service struct {
 
 // Start opens the ledger and keys and starts serving. Keys that cannot open what the ledger
 // holds (missing, another keyset, corrupt) are refused with a *KeysError, unless NewKeys. It
-// returns once the listener is open, so URL answers at once. Stop (or ending ctx) shuts it down: in-flight requests finish, then the ledger
-// commits what it was given and closes.
+// returns once the listener is open, so URL answers at once. Stop (or ending ctx) shuts it down:
+// in-flight requests finish, then the ledger commits what it was given and closes.
 func Start(ctx context.Context, o Options) (*Service, error) {
 	if o.DBPath == "" {
 		return nil, errors.New("service: no ledger path")

@@ -61,8 +61,8 @@ type Capacity struct {
 	MaxWait    time.Duration // longest wait for a slot before ErrBusy; default DefaultMaxWait
 	MaxQueued  int           // callers waiting per lane before ErrBusy; default DefaultQueuePerSlot per slot
 	// Reserved slots are for the known and priority lanes only: however full the general lane, a
-	// priority caller then finds a slot free or soon free. Default a quarter of the slots, rounded up, when
-	// there are two or more (1 of 2); negative for none.
+	// priority caller then finds a slot free or soon free. Default a quarter of the slots, rounded
+	// up, when there are two or more (1 of 2); negative for none.
 	Reserved int
 }
 
@@ -83,10 +83,10 @@ const (
 // lanes alone, so that a flood of other hashing (registrations, attempts from
 // addresses that have failed) cannot take every slot; and a flood that looks
 // clean (every attempt from a fresh address) fills the priority lane only, so
-// a known caller still waits at most for the hashes already running. A caller gives up with ErrBusy after
-// Capacity.MaxWait or when its lane already holds Capacity.MaxQueued callers,
-// and with its context's error when that ends. A Hasher is safe for concurrent
-// use.
+// a known caller still waits at most for the hashes already running. A caller
+// gives up with ErrBusy after Capacity.MaxWait or when its lane already holds
+// Capacity.MaxQueued callers, and with its context's error when that ends. A
+// Hasher is safe for concurrent use.
 type Hasher struct {
 	params Params
 	q      *queue
