@@ -166,35 +166,45 @@ func (s *Store) RevokeSessions(ctx context.Context, accountID, except, reason st
 		if err != nil {
 			return nil, err
 		}
-		st, err := w.s.stmt(`SELECT id FROM sessions WHERE account = ? AND revoked_at IS NULL AND id <> ?`)
-		if err != nil {
-			return nil, err
-		}
-		rows, err := st.Query(a.n, except)
-		if err != nil {
-			return nil, fmt.Errorf("ledger: list sessions: %w", err)
-		}
-		var ids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		for _, id := range ids {
-			if _, err := w.revoke(id, reason); err != nil {
-				return nil, err
-			}
-		}
-		return ids, nil
+		return w.revokeAll(reason, `SELECT id FROM sessions WHERE account = ? AND revoked_at IS NULL AND id <> ?`, a.n, except)
 	})
 	if err != nil {
 		return nil, err
 	}
 	ids, _ := res.([]string)
+	return ids, nil
+}
+
+// revokeAll revokes every session whose id query selects (each with its session.revoked event,
+// as revoke does) and returns their ids.
+func (w *wtx) revokeAll(reason, query string, args ...any) ([]string, error) {
+	st, err := w.s.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.Query(args...)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: list sessions: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return nil, fmt.Errorf("ledger: list sessions: %w", err)
+	}
+	for _, id := range ids {
+		if _, err := w.revoke(id, reason); err != nil {
+			return nil, err
+		}
+	}
 	return ids, nil
 }
 

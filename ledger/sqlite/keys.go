@@ -126,30 +126,7 @@ func (s *Store) ReplaceKeys(ctx context.Context, ids ledger.KeyIDs) ([]string, e
 			WHERE mfa_pending IS NOT NULL AND (mfa_pending_key IS NULL OR mfa_pending_key <> ?)`, ids.Data); err != nil {
 			return nil, fmt.Errorf("ledger: drop old enrollments: %w", err)
 		}
-		st, err := w.s.stmt(`SELECT id FROM sessions WHERE revoked_at IS NULL`)
-		if err != nil {
-			return nil, err
-		}
-		rows, err := st.Query()
-		if err != nil {
-			return nil, fmt.Errorf("ledger: list sessions: %w", err)
-		}
-		var sids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			sids = append(sids, id)
-		}
-		rows.Close()
-		for _, id := range sids {
-			if _, err := w.revoke(id, "keys replaced"); err != nil {
-				return nil, err
-			}
-		}
-		return sids, nil
+		return w.revokeAll("keys replaced", `SELECT id FROM sessions WHERE revoked_at IS NULL`)
 	})
 	if err != nil {
 		return nil, err
