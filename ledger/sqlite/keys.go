@@ -32,7 +32,12 @@ func (s *Store) KeyUse(ctx context.Context) (ledger.KeyUse, error) {
 			u.Recorded.Data = id
 		}
 	}
+	err = rows.Err()
 	rows.Close()
+	if err != nil {
+		// Never a half-read: ids that look unrecorded would let other keys be adopted.
+		return u, fmt.Errorf("ledger: read key ids: %w", err)
+	}
 	now := s.opts.Now().UnixMilli()
 	err = s.rdb.QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM accounts WHERE mfa_enabled = 1 AND mfa_secret IS NOT NULL AND mfa_secret_key = ?1),
