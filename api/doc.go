@@ -4,5 +4,6 @@
 // nothing more.
 //
 // It knows nothing of HTTP clients or servers, SQL, keyrings or Bubble Tea; client, events and
-// server import it, and it imports only the standard library and package money.
+// server import it, and it imports only the standard library, package money and package termsafe
+// (whose runes CheckPrintable refuses in stored text).
 package api

@@ -4,7 +4,9 @@
 // (--json), and end with an exit code a script can act on (see ExitCode and README-section.md).
 //
 // It knows cobra, the client SDK (package client), the live events stream (package events), the
-// wire types (package api) and how to start the accounting service embedded (package service). It
+// wire types (package api), the amount parser (package money), the escape of text from other
+// people (package termsafe, on everything it writes for people) and how to start the accounting
+// service embedded (packages app and service). It
 // knows nothing of Bubble Tea, the TUI's screens or the server's internals: the main package only
 // adds Commands to its root and exits with ExitCode.
 package cli

@@ -7,7 +7,8 @@
 // api; every response, errors included, is JSON and carries X-Request-Id (a 204 has no body).
 //
 // It must not know SQL or which store is behind the ledger interface, and it never imports the
-// wallet's client package. Password hashing, keys and tokens come from server/auth. It never
+// wallet's client package. Password hashing, keys and tokens come from server/auth, the client
+// address the per-address limits count from server/clientaddr. It never
 // writes a password, token, Authorization header or request body to its log, and never puts a Go
 // error's text, SQL, a file path or a stack trace in a response.
 package server

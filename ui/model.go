@@ -4,8 +4,9 @@
 // live feed, circuit breaker), the help line and the toasts, and adapts the live events stream
 // (package events) and, for services without events, polling into messages.
 //
-// It knows views, theme, client, events and api. It does no HTTP of its own: every call goes
-// through the client in a tea.Cmd, and Update never blocks.
+// It knows views, theme, client, events, api and money, and termsafe: every string the service
+// sends passes its escape here, once, before a screen sees it (inbound.go). It does no HTTP of its
+// own: every call goes through the client in a tea.Cmd, and Update never blocks.
 package ui
 
 import (

@@ -4,10 +4,12 @@
 // inside.
 //
 // A screen may know the client SDK's types and errors (package client), the wire types (package
-// api), money formatting and the theme. It never does I/O in Update: every call to the service is a
-// tea.Cmd that calls one method of the Client interface and answers with a message tagged with the
-// request that asked for it; a screen drops answers it no longer waits for. A screen never calls
-// another screen: it asks the root to switch with a message (SwitchMsg, SignedInMsg, ...).
+// api), money parsing and formatting, the theme, and termsafe for text it did not get through the
+// client (an error sentence, a pasted filter). It never does I/O in Update: every call to the
+// service is a tea.Cmd that calls one method of the Client interface and answers with a message
+// tagged with the request that asked for it; a screen drops answers it no longer waits for. A
+// screen never calls another screen: it asks the root to switch with a message (SwitchMsg,
+// SignedInMsg, ...).
 package views
 
 import (

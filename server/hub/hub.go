@@ -13,9 +13,10 @@
 // polling the outbox by seq); a connection that sees a gap in the seqs it is fed fills it from the
 // outbox by itself, so a feed may be late or batched but never needs to be exact.
 //
-// It knows package ledger's events and the wire shapes of package api. It knows no authentication
-// scheme (the caller injects an authenticator returning a Subject), nothing of HTTP routing, and
-// nothing of the client or Bubble Tea.
+// It knows package ledger's events, the wire shapes of package api and how the service names a
+// client's address (server/clientaddr, the default of Options.ClientAddr). It knows no
+// authentication scheme (the caller injects an authenticator returning a Subject), nothing of HTTP
+// routing, and nothing of the client or Bubble Tea.
 package hub
 
 import (
