@@ -35,7 +35,7 @@ var (
 	testHasher *auth.Hasher
 )
 
-func sharedHasher(t *testing.T) *auth.Hasher {
+func sharedHasher(t testing.TB) *auth.Hasher {
 	hasherOnce.Do(func() {
 		// A long wait limit: functional tests on a loaded machine (and under -race) must not see
 		// the 503 of a full queue unless they ask for it with a hasher of their own.
@@ -107,7 +107,7 @@ func (h *hookLedger) Accounts(ctx context.Context) ([]ledger.Account, error) {
 }
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	s     *Server
 	hs    *httptest.Server
 	led   *hookLedger
@@ -118,7 +118,7 @@ type env struct {
 	dir   string // the data directory: ledger.db (and keys.json when a test writes it)
 }
 
-func newEnv(t *testing.T, mods ...func(*Config)) *env {
+func newEnv(t testing.TB, mods ...func(*Config)) *env {
 	t.Helper()
 	e := &env{t: t, logs: &lockedBuffer{}}
 	now := func() time.Time { return time.Now().Add(time.Duration(e.skew.Load())) }
@@ -249,14 +249,14 @@ func (e *env) checkEnvelope(r resp) {
 	}
 }
 
-func (r resp) decode(t *testing.T, v any) {
+func (r resp) decode(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.body, err)
 	}
 }
 
-func (r resp) apiErr(t *testing.T) api.Error {
+func (r resp) apiErr(t testing.TB) api.Error {
 	t.Helper()
 	var ae api.Error
 	r.decode(t, &ae)
@@ -264,7 +264,7 @@ func (r resp) apiErr(t *testing.T) api.Error {
 }
 
 // want checks the status (and, for errors, code and field).
-func (r resp) want(t *testing.T, status int, codeField ...string) resp {
+func (r resp) want(t testing.TB, status int, codeField ...string) resp {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
