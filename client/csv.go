@@ -147,16 +147,25 @@ func ExportCSV(ctx context.Context, pages iter.Seq2[HistoryPage, error], dir, na
 		_ = os.Remove(tmp)
 		return "", 0, err
 	}
+	// Link, unlike rename, fails when the name is taken, so a file that appears meanwhile (another
+	// export in the same second) is never overwritten either.
+	defer os.Remove(tmp)
 	path := filepath.Join(dir, name)
 	for i := 1; ; i++ {
-		if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
+		err := os.Link(tmp, path)
+		if err != nil && !errors.Is(err, os.ErrExist) {
+			// A file system without hard links: rename onto a name that is free now.
+			if _, serr := os.Lstat(path); errors.Is(serr, os.ErrNotExist) {
+				err = os.Rename(tmp, path)
+			}
+		}
+		if err == nil {
 			break
 		}
+		if i > 1000 {
+			return "", 0, fmt.Errorf("cannot name the export: %w", err)
+		}
 		path = filepath.Join(dir, strings.TrimSuffix(name, ".csv")+"-"+strconv.Itoa(i)+".csv")
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		return "", 0, err
 	}
 	return path, n, nil
 }
