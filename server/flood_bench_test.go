@@ -32,49 +32,13 @@ import (
 //
 //	go test -run '^$' -bench SignInUnderHashFlood -benchtime 5x ./server/
 func BenchmarkSignInUnderHashFlood(b *testing.B) {
-	store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "ledger.db"), sqlite.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := New(Config{Ledger: store, Auth: store, Logger: slog.New(slog.DiscardHandler),
-		ClientAddr: func(r *http.Request) string {
-			if a := r.Header.Get(testAddrHeader); a != "" {
-				return a
-			}
-			return clientaddr.Host(r)
-		}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var arrived atomic.Int64
-	h := s.Handler()
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		arrived.Add(1)
-		h.ServeHTTP(w, r)
-	}))
-	b.Cleanup(func() { hs.Close(); store.Close() })
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 400}}
-	post := func(path, addr string, body any) (int, error) {
-		j, _ := json.Marshal(body)
-		req, _ := http.NewRequest("POST", hs.URL+path, bytes.NewReader(j))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(testAddrHeader, addr)
-		res, err := client.Do(req)
-		if err != nil {
-			return 0, err
-		}
-		defer res.Body.Close()
-		io.Copy(io.Discard, res.Body)
-		return res.StatusCode, nil
-	}
+	post, arrived := floodService(b)
 	const owner = "198.51.100.1"
-	if st, err := post("/user/create", owner, map[string]string{"email": "ada@example.com", "password": testPassword}); err != nil || st != 201 {
+	if st, _, err := post("/user/create", owner, map[string]string{"email": "ada@example.com", "password": testPassword}); err != nil || st != 201 {
 		b.Fatalf("create: %d %v", st, err)
 	}
 	signIn := func() time.Duration {
-		t0 := time.Now()
-		st, err := post("/auth/login", owner, api.Credentials{Email: "ada@example.com", Password: testPassword})
-		d := time.Since(t0)
+		st, d, err := post("/auth/login", owner, api.Credentials{Email: "ada@example.com", Password: testPassword})
 		if err != nil || st != 200 {
 			b.Fatalf("the real sign-in: %d %v", st, err)
 		}
@@ -102,9 +66,9 @@ func BenchmarkSignInUnderHashFlood(b *testing.B) {
 				var err error
 				addr := fmt.Sprintf("10.%d.%d.%d", round%250, i/250, i%250)
 				if i < regs {
-					st, err = post("/user/create", addr, map[string]string{"email": fmt.Sprintf("flood%d-%d@example.com", round, i), "password": testPassword})
+					st, _, err = post("/user/create", addr, map[string]string{"email": fmt.Sprintf("flood%d-%d@example.com", round, i), "password": testPassword})
 				} else {
-					st, err = post("/auth/login", addr, api.Credentials{Email: fmt.Sprintf("target%d-%d@example.com", round, i%5), Password: "guess guess"})
+					st, _, err = post("/auth/login", addr, api.Credentials{Email: fmt.Sprintf("target%d-%d@example.com", round, i%5), Password: "guess guess"})
 				}
 				if err != nil {
 					b.Error(err)
@@ -134,4 +98,50 @@ func BenchmarkSignInUnderHashFlood(b *testing.B) {
 	b.ReportMetric(float64(slices.Max(flooded))/float64(time.Millisecond), "flood-max-ms")
 	b.ReportMetric(f/q, "ratio")
 	b.Logf("%d rounds; quiet %v; flooded %v; flood answers %v", len(quiet), quiet, flooded, answers)
+}
+
+// floodPost sends a JSON POST as if from addr and answers its status and how long it took.
+type floodPost func(path, addr string, body any) (int, time.Duration, error)
+
+// floodService is the service of the flood benchmarks: production configuration (default hasher
+// and limits) over loopback, except that the client's address is read from a header, so that a
+// flood can come from many addresses. arrived counts the requests that have reached the service.
+func floodService(b *testing.B) (post floodPost, arrived *atomic.Int64) {
+	store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "ledger.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := New(Config{Ledger: store, Auth: store, Logger: slog.New(slog.DiscardHandler),
+		ClientAddr: func(r *http.Request) string {
+			if a := r.Header.Get(testAddrHeader); a != "" {
+				return a
+			}
+			return clientaddr.Host(r)
+		}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	arrived = new(atomic.Int64)
+	h := s.Handler()
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived.Add(1)
+		h.ServeHTTP(w, r)
+	}))
+	b.Cleanup(func() { hs.Close(); store.Close() })
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 400}}
+	post = func(path, addr string, body any) (int, time.Duration, error) {
+		j, _ := json.Marshal(body)
+		req, _ := http.NewRequest("POST", hs.URL+path, bytes.NewReader(j))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(testAddrHeader, addr)
+		t0 := time.Now()
+		res, err := client.Do(req)
+		if err != nil {
+			return 0, 0, err
+		}
+		defer res.Body.Close()
+		io.Copy(io.Discard, res.Body)
+		return res.StatusCode, time.Since(t0), nil
+	}
+	return post, arrived
 }

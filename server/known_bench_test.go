@@ -1,24 +1,13 @@
 package server
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/syftbox/syftwallet/api"
-	"github.com/syftbox/syftwallet/ledger/sqlite"
-	"github.com/syftbox/syftwallet/server/clientaddr"
 )
 
 // BenchmarkSignInUnderCleanLookingFlood measures a real sign-in while 300 wrong logins that look
@@ -29,42 +18,7 @@ import (
 //
 //	go test -run '^$' -bench SignInUnderCleanLookingFlood -benchtime 5x ./server/
 func BenchmarkSignInUnderCleanLookingFlood(b *testing.B) {
-	store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "ledger.db"), sqlite.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := New(Config{Ledger: store, Auth: store, Logger: slog.New(slog.DiscardHandler),
-		ClientAddr: func(r *http.Request) string {
-			if a := r.Header.Get(testAddrHeader); a != "" {
-				return a
-			}
-			return clientaddr.Host(r)
-		}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var arrived atomic.Int64
-	h := s.Handler()
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		arrived.Add(1)
-		h.ServeHTTP(w, r)
-	}))
-	b.Cleanup(func() { hs.Close(); store.Close() })
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 400}}
-	post := func(path, addr string, body any) (int, time.Duration, error) {
-		j, _ := json.Marshal(body)
-		req, _ := http.NewRequest("POST", hs.URL+path, bytes.NewReader(j))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(testAddrHeader, addr)
-		t0 := time.Now()
-		res, err := client.Do(req)
-		if err != nil {
-			return 0, 0, err
-		}
-		defer res.Body.Close()
-		io.Copy(io.Discard, res.Body)
-		return res.StatusCode, time.Since(t0), nil
-	}
+	post, arrived := floodService(b)
 	const home = "198.51.100.1"
 	if st, _, err := post("/user/create", home, map[string]string{"email": "ada@example.com", "password": testPassword}); err != nil || st != 201 {
 		b.Fatalf("create: %d %v", st, err)
