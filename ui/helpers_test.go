@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -146,3 +147,17 @@ func (s *fakeStream) Close() error {
 func keyMsg(s string) tea.KeyPressMsg { return viewstest.Key(s) }
 
 func exec(cmd tea.Cmd) []tea.Msg { return viewstest.Exec(cmd, 300*time.Millisecond) }
+
+// toReview opens Pay with key (p on the dashboard, or 2), fills in the recipient and the amount
+// and asks for the review, which must then be on screen.
+func toReview(t *testing.T, m *Model, key, to, amount string) {
+	t.Helper()
+	press(m, key)
+	typeText(m, to)
+	press(m, "tab")
+	typeText(m, amount)
+	press(m, "enter")
+	if !strings.Contains(screen(m), "Review payment") {
+		t.Fatalf("no review:\n%s", screen(m))
+	}
+}

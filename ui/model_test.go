@@ -333,14 +333,7 @@ func TestQuitAsksWhileAPaymentIsInFlight(t *testing.T) {
 	fc := newFake()
 	m := newModel(t, fc)
 	signIn(t, m, fc)
-	press(m, "p")
-	typeText(m, "ada@example.com")
-	press(m, "tab")
-	typeText(m, "5")
-	press(m, "enter")
-	if !strings.Contains(screen(m), "Review payment") {
-		t.Fatalf("no review:\n%s", screen(m))
-	}
+	toReview(t, m, "p", "ada@example.com", "5")
 	block := make(chan struct{})
 	fc.Block["Pay"] = block
 	defer close(block)
@@ -586,14 +579,7 @@ func TestTooSmallDropsEveryKeyButQuit(t *testing.T) {
 	fc := newFake()
 	m := newModel(t, fc)
 	signIn(t, m, fc)
-	press(m, "2")
-	typeText(m, "ada@example.com")
-	press(m, "tab")
-	typeText(m, "5")
-	press(m, "enter")
-	if !strings.Contains(screen(m), "Review payment") {
-		t.Fatalf("no review:\n%s", screen(m))
-	}
+	toReview(t, m, "2", "ada@example.com", "5")
 	resize(m, 70, 20)
 	out := press(m, "y", "enter", "esc", "3", "tab", "h", "?", "ctrl+l")
 	settle(m, func() tea.Msg { return tea.PasteMsg{Content: "y"} })
@@ -623,11 +609,7 @@ func TestTooSmallQuitAsksWhileAPaymentIsInFlight(t *testing.T) {
 	fc := newFake()
 	m := newModel(t, fc)
 	signIn(t, m, fc)
-	press(m, "p")
-	typeText(m, "ada@example.com")
-	press(m, "tab")
-	typeText(m, "5")
-	press(m, "enter")
+	toReview(t, m, "p", "ada@example.com", "5")
 	block := make(chan struct{})
 	fc.Block["Pay"] = block
 	defer close(block)
