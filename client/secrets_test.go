@@ -187,11 +187,21 @@ func TestNoKeyringWarning(t *testing.T) {
 //	  'echo -n pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null &&
 //	   go test -run TestRealKeyring ./client/'
 //
-// tokenstore_test.go's tests install go-keyring's mock, which cannot be
-// undone; go test runs files in name order, so this file comes first.
+// Other tests of this package install go-keyring's mock, which cannot be undone in a process;
+// so the test runs its body in a child process of its own (the test binary again, running this
+// test alone), where nothing has replaced the Secret Service, whatever order the tests run in.
 func TestRealKeyring(t *testing.T) {
 	if os.Getenv("SYFTWALLET_REAL_KEYRING") != "1" {
 		t.Skip("set SYFTWALLET_REAL_KEYRING=1 inside dbus-run-session with gnome-keyring unlocked")
+	}
+	if os.Getenv("SYFTWALLET_REAL_KEYRING_CHILD") != "1" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestRealKeyring$", "-test.count=1", "-test.v")
+		cmd.Env = append(os.Environ(), "SYFTWALLET_REAL_KEYRING_CHILD=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !bytes.Contains(out, []byte("--- PASS: TestRealKeyring")) {
+			t.Fatalf("the real-keyring test in its own process: %v\n%s", err, out)
+		}
+		return
 	}
 	s := startService(t)
 	requireAuth(t, s)
