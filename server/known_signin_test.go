@@ -3,8 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,31 +18,9 @@ import (
 // cleanLookingFlood sends wrong passwords until stop is closed, each from a fresh address to a
 // fresh unknown email, and counts their answers.
 func (e *env) cleanLookingFlood(stop chan struct{}, workers int) (wait func() map[int]int) {
-	var mu sync.Mutex
-	got := map[int]int{}
-	var wg sync.WaitGroup
-	var n atomic.Int64
-	for w := range workers {
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				i := n.Add(1)
-				r, err := e.send("POST", "/auth/login", api.Credentials{Email: fmt.Sprintf("ghost%d@example.com", i), Password: "guess guess"},
-					from(fmt.Sprintf("10.%d.%d.%d", w, i/250, i%250))...)
-				if err != nil {
-					return
-				}
-				mu.Lock()
-				got[r.status]++
-				mu.Unlock()
-			}
-		})
-	}
-	return func() map[int]int { wg.Wait(); return got }
+	return e.flood(stop, workers, func(i int64, from []string) (resp, error) {
+		return e.send("POST", "/auth/login", api.Credentials{Email: fmt.Sprintf("ghost%d@example.com", i), Password: "guess guess"}, from...)
+	})
 }
 
 // TestKnownSignInBeatsACleanLookingFlood: while a flood that looks clean keeps the priority lane

@@ -368,9 +368,9 @@ func tightHasher(t *testing.T) func(*Config) {
 	return func(c *Config) { c.Hasher = h }
 }
 
-// flood keeps registrations (general lane) coming from fresh addresses until stop is closed, and
-// counts their answers.
-func (e *env) flood(stop chan struct{}, workers int) (wait func() map[int]int) {
+// flood sends one request after another from each of workers goroutines until stop is closed,
+// request i from the fresh address 10.w.x.y, and counts their answers.
+func (e *env) flood(stop chan struct{}, workers int, send func(i int64, from []string) (resp, error)) (wait func() map[int]int) {
 	var mu sync.Mutex
 	got := map[int]int{}
 	var wg sync.WaitGroup
@@ -384,8 +384,7 @@ func (e *env) flood(stop chan struct{}, workers int) (wait func() map[int]int) {
 				default:
 				}
 				i := n.Add(1)
-				r, err := e.send("POST", "/user/create", map[string]any{"email": fmt.Sprintf("flood%d@example.com", i), "password": testPassword},
-					from(fmt.Sprintf("10.%d.%d.%d", w, i/250, i%250))...)
+				r, err := send(i, from(fmt.Sprintf("10.%d.%d.%d", w, i/250, i%250)))
 				if err != nil {
 					return
 				}
@@ -396,6 +395,13 @@ func (e *env) flood(stop chan struct{}, workers int) (wait func() map[int]int) {
 		})
 	}
 	return func() map[int]int { wg.Wait(); return got }
+}
+
+// registrationFlood keeps registrations (the general lane) coming from fresh addresses.
+func (e *env) registrationFlood(stop chan struct{}, workers int) (wait func() map[int]int) {
+	return e.flood(stop, workers, func(i int64, from []string) (resp, error) {
+		return e.send("POST", "/user/create", map[string]any{"email": fmt.Sprintf("flood%d@example.com", i), "password": testPassword}, from...)
+	})
 }
 
 func TestFullHashQueueIs503AndRefundsRegistration(t *testing.T) {
@@ -443,7 +449,7 @@ func TestCleanSignInsKeepTheirShareOfHashing(t *testing.T) {
 	ada := e.newUser("ada@example.com", "")
 	e.do("POST", "/auth/login", api.Credentials{Email: "bob@example.com", Password: "guess guess"}, from("203.0.113.5")...).want(t, 401)
 	stop := make(chan struct{})
-	wait := e.flood(stop, 4)
+	wait := e.registrationFlood(stop, 4)
 	// Until the flood is refused for a full queue, and then some.
 	var failing []int
 	for range 8 {
