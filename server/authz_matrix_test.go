@@ -47,28 +47,32 @@ func TestAuthorizationMatrix(t *testing.T) {
 	ada.do("POST", "/transaction/create", `{"senderEmail":"ada@example.com","recipientEmail":"carol@example.com","amount":2}`).
 		want(t, 201).decode(t, &held)
 	_ = carol
+	var adaToken api.TokenBody // ada's token for carol: only ada may revoke it
+	ada.do("POST", "/transactions/token", `{"recipientEmail":"carol@example.com"}`).want(t, 201).decode(t, &adaToken)
 
 	calls := map[string]matrixCall{
-		"GET /user/my-info":             {path: "/user/my-info", strangerOK: true},
-		"GET /account":                  {path: "/account", strangerOK: true},
-		"PUT /user/update-password":     {path: "/user/update-password", body: api.PasswordChange{OldPassword: testPassword, NewPassword: "taken over!"}},
-		"PUT /user/update-organization": {path: "/user/update-organization", body: `{"organization":"Mallory Inc"}`, strangerOK: true},
-		"POST /transaction/create":      {path: "/transaction/create", body: `{"senderEmail":"ada@example.com","recipientEmail":"bob@example.com","amount":3}`},
-		"POST /transaction/confirm":     {path: "/transaction/confirm", body: `{"transactionId":"` + held.Transaction.ID + `"}`},
-		"POST /transaction/cancel":      {path: "/transaction/cancel", body: `{"transactionId":"` + held.Transaction.ID + `"}`},
-		"POST /token/create":            {path: "/token/create", body: `{"recipientEmail":"carol@example.com"}`, strangerOK: true},
-		"POST /transactions/token":      {path: "/transactions/token", body: `{"recipientEmail":"carol@example.com"}`, strangerOK: true},
-		"GET /transactions":             {path: "/transactions", strangerOK: true},
-		"GET /transaction/history":      {path: "/transaction/history", strangerOK: true},
-		"POST /payments":                {path: "/payments", body: `{"recipientEmail":"carol@example.com","amount":4}`, hdr: []string{api.HeaderIdempotencyKey, "matrix-key"}},
-		"GET /payments/{id}":            {path: "/payments/" + paid.Transaction.ID},
-		"POST /transactions/batch":      {path: "/transactions/batch", body: `{"payments":[{"recipientEmail":"carol@example.com","amount":5}]}`, hdr: []string{api.HeaderIdempotencyKey, "matrix-batch"}},
-		"POST /auth/logout":             {path: "/auth/logout", strangerOK: true},
-		"POST /auth/logout-all":         {path: "/auth/logout-all", strangerOK: true},
-		"POST /auth/password":           {path: "/auth/password", body: api.PasswordChange{OldPassword: testPassword, NewPassword: "taken over!"}},
-		"POST /auth/mfa/enroll":         {path: "/auth/mfa/enroll", strangerOK: true},
-		"POST /auth/mfa/enable":         {path: "/auth/mfa/enable", body: `{"code":"123456"}`},
-		"POST /auth/mfa/disable":        {path: "/auth/mfa/disable", body: `{"code":"123456"}`},
+		"GET /user/my-info":                     {path: "/user/my-info", strangerOK: true},
+		"GET /account":                          {path: "/account", strangerOK: true},
+		"PUT /user/update-password":             {path: "/user/update-password", body: api.PasswordChange{OldPassword: testPassword, NewPassword: "taken over!"}},
+		"PUT /user/update-organization":         {path: "/user/update-organization", body: `{"organization":"Mallory Inc"}`, strangerOK: true},
+		"POST /transaction/create":              {path: "/transaction/create", body: `{"senderEmail":"ada@example.com","recipientEmail":"bob@example.com","amount":3}`},
+		"POST /transaction/confirm":             {path: "/transaction/confirm", body: `{"transactionId":"` + held.Transaction.ID + `"}`},
+		"POST /transaction/cancel":              {path: "/transaction/cancel", body: `{"transactionId":"` + held.Transaction.ID + `"}`},
+		"POST /token/create":                    {path: "/token/create", body: `{"recipientEmail":"carol@example.com"}`, strangerOK: true},
+		"POST /transactions/token":              {path: "/transactions/token", body: `{"recipientEmail":"carol@example.com"}`, strangerOK: true},
+		"GET /transactions":                     {path: "/transactions", strangerOK: true},
+		"GET /transactions/tokens":              {path: "/transactions/tokens", strangerOK: true},
+		"POST /transactions/tokens/{id}/revoke": {path: "/transactions/tokens/" + adaToken.TokenInfo.ID + "/revoke"},
+		"GET /transaction/history":              {path: "/transaction/history", strangerOK: true},
+		"POST /payments":                        {path: "/payments", body: `{"recipientEmail":"carol@example.com","amount":4}`, hdr: []string{api.HeaderIdempotencyKey, "matrix-key"}},
+		"GET /payments/{id}":                    {path: "/payments/" + paid.Transaction.ID},
+		"POST /transactions/batch":              {path: "/transactions/batch", body: `{"payments":[{"recipientEmail":"carol@example.com","amount":5}]}`, hdr: []string{api.HeaderIdempotencyKey, "matrix-batch"}},
+		"POST /auth/logout":                     {path: "/auth/logout", strangerOK: true},
+		"POST /auth/logout-all":                 {path: "/auth/logout-all", strangerOK: true},
+		"POST /auth/password":                   {path: "/auth/password", body: api.PasswordChange{OldPassword: testPassword, NewPassword: "taken over!"}},
+		"POST /auth/mfa/enroll":                 {path: "/auth/mfa/enroll", strangerOK: true},
+		"POST /auth/mfa/enable":                 {path: "/auth/mfa/enable", body: `{"code":"123456"}`},
+		"POST /auth/mfa/disable":                {path: "/auth/mfa/disable", body: `{"code":"123456"}`},
 	}
 
 	// Every user and bearer route is in the matrix, and the matrix names only real routes.
@@ -201,7 +205,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 					t.Fatalf("bob sees ada's %q: %s", s, r.body)
 				}
 			}
-			if strings.HasPrefix(c.path, "/payments/") || c.path == "/transaction/confirm" || c.path == "/transaction/cancel" {
+			if strings.HasPrefix(c.path, "/payments/") || strings.HasPrefix(c.path, "/transactions/tokens/") ||
+				c.path == "/transaction/confirm" || c.path == "/transaction/cancel" {
 				r.want(t, 404, api.CodeNotFound)
 			}
 		})

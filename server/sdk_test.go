@@ -243,7 +243,7 @@ func TestPythonSDKCompatibility(t *testing.T) {
 		status       int
 	}{
 		{bob, "POST", "/transaction/create", `{"senderEmail": "bob@openmined.org", "recipientEmail": "ada@openmined.org", "amount": 1000.0, "appName": null, "appEpPath": null}`, 402},
-		{bob, "POST", "/transaction/create", fmt.Sprintf(`{"senderEmail": "ada@openmined.org", "recipientEmail": "bob@openmined.org", "amount": 1.0, "token": %q, "appName": null, "appEpPath": null}`, tok), 409},
+		{bob, "POST", "/transaction/create", fmt.Sprintf(`{"senderEmail": "ada@openmined.org", "recipientEmail": "bob@openmined.org", "amount": 1000.0, "token": %q, "appName": null, "appEpPath": null}`, tok), 402},
 		{anon, "POST", "/user/create", `{"email": "bob@openmined.org", "password": null, "organization": "x"}`, 409},
 		{&pyClient{t: t, base: base, auth: basic("bob@openmined.org", "wrong")}, "GET", "/user/my-info", "", 401},
 		{&pyClient{t: t, base: base, auth: "Bearer wrong"}, "GET", "/users", "", 401},

@@ -303,6 +303,8 @@ func (s *Server) routeTable() []route {
 		usr("POST /transaction/cancel", s.cancelTransaction),
 		usr("POST /token/create", s.createToken),
 		usr("POST /transactions/token", s.createToken),
+		usr("GET /transactions/tokens", s.listTokens),
+		usr("POST /transactions/tokens/{id}/revoke", s.revokeToken),
 		usr("GET /transactions", s.listTransactions),
 		usr("GET /transaction/history", s.listTransactions), // the SDK's name for it before /transactions
 
