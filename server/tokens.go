@@ -40,7 +40,8 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p *Principa
 	if err := s.noteTokenSigned(r.Context()); err != nil {
 		return err
 	}
-	nt.ID, nt.SenderID, nt.RecipientEmail = auth.NewID(), p.Account.ID, to.Email
+	// "tok_": an id never starts with "-", so `syftwallet token revoke ID` never reads it as a flag.
+	nt.ID, nt.SenderID, nt.RecipientEmail = "tok_"+auth.NewID(), p.Account.ID, to.Email
 	tok, err := s.issuer.IssueTransactionToken(nt.ID, p.Account.Email, to.Email, s.tokenTTL(req))
 	if err != nil {
 		return err
