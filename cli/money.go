@@ -286,4 +286,3 @@ func parseBound(flag, s string) (money.Micros, error) {
 	}
 	return m, nil
 }
-
