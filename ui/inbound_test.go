@@ -130,8 +130,14 @@ func (h hostile) Confirm(ctx context.Context, id string) (api.Transaction, error
 func (h hostile) Cancel(ctx context.Context, id string) (api.Transaction, error) {
 	return poisonOf(h.Client.Cancel(ctx, id))
 }
-func (h hostile) CreateTransactionToken(ctx context.Context, r string) (string, error) {
-	return poisonOf(h.Client.CreateTransactionToken(ctx, r))
+func (h hostile) CreateToken(ctx context.Context, r client.TokenRequest) (client.CreatedToken, error) {
+	return poisonOf(h.Client.CreateToken(ctx, r))
+}
+func (h hostile) Tokens(ctx context.Context) ([]api.TokenInfo, error) {
+	return poisonOf(h.Client.Tokens(ctx))
+}
+func (h hostile) RevokeToken(ctx context.Context, id string) (api.TokenInfo, error) {
+	return poisonOf(h.Client.RevokeToken(ctx, id))
 }
 func (h hostile) EnrollMFA(ctx context.Context) (api.MFAEnrollment, error) {
 	return poisonOf(h.Client.EnrollMFA(ctx))
