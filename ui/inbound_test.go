@@ -287,9 +287,16 @@ func TestEveryScreenEscapesTheServicesText(t *testing.T) {
 	seen("pay refused")
 	delete(fc.Err, "Pay")
 
-	// Tokens: the created token.
+	// Tokens: the list of active tokens (every string poisoned), then the created token.
+	fc.AddToken(api.TokenInfo{ID: "tok_x", RecipientEmail: "router@example.com", State: api.TokenActive,
+		ExpiresAt: api.At(at.Add(3600e9))})
 	switchTo(m, views.TokensScreen)
-	look("tokens")
+	if look("tokens"); !strings.Contains(screen(m), "0 uses") {
+		t.Errorf("the token list is not shown:\n%s", screen(m))
+	}
+	press(m, "esc", "x")
+	look("tokens revoke prompt")
+	press(m, "n")
 	press(m, "enter")
 	typeText(m, "grace@example.com")
 	press(m, "enter")

@@ -283,7 +283,8 @@ func (t *Tokens) key(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 // setList keeps the tokens that may still be used (active, or used up and able to come back when
-// a cancel gives an amount back), and keeps the selection on the same token where it can.
+// a cancel gives an amount back: all but expired and revoked ones), and keeps the selection on
+// the same token where it can.
 func (t *Tokens) setList(list []api.TokenInfo, err error) {
 	if err != nil {
 		t.listErr = Message(err)
@@ -298,7 +299,7 @@ func (t *Tokens) setList(list []api.TokenInfo, err error) {
 	}
 	t.list, t.listErr, t.listKnown, t.sel = t.list[:0:0], "", true, 0
 	for _, tok := range list {
-		if tok.State == api.TokenActive || tok.State == api.TokenUsedUp {
+		if tok.State != api.TokenExpired && tok.State != api.TokenRevoked { // a state of a newer service shows
 			if tok.ID == prev {
 				t.sel = len(t.list)
 			}
