@@ -458,7 +458,7 @@ func (s *Store) Resolve(ctx context.Context, r ledger.Resolution) (ledger.Transa
 			}
 			return tx, w.post(to, amt, 0, evSpec{typ, tx.API(to.id, cur)})
 		}
-		if err := w.giveBack(tx); err != nil {
+		if err := w.giveBackToToken(tx); err != nil {
 			return nil, err
 		}
 		if err := w.post(from, 0, -amt, evSpec{typ, tx.API(from.id, cur)}); err != nil {

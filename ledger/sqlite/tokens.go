@@ -197,9 +197,9 @@ func (w *wtx) countToken(t *ledger.Token, tx ledger.Transaction, from *acct) err
 	return w.post(from, 0, 0, evSpec{api.EventTokenUsed, t.API(w.now, w.s.opts.Currency)})
 }
 
-// giveBack returns a cancelled transaction's amount to its token's maxAmount (a token pruned
+// giveBackToToken returns a cancelled transaction's amount to its token's maxAmount (a token pruned
 // meanwhile, or none, changes nothing).
-func (w *wtx) giveBack(tx ledger.Transaction) error {
+func (w *wtx) giveBackToToken(tx ledger.Transaction) error {
 	if tx.CreatedBy != api.PartyRecipient || tx.Amount == 0 {
 		return nil
 	}
