@@ -396,6 +396,13 @@ func TestTokenRevocation(t *testing.T) {
 	if got := strings.Join(types, " "); got != want {
 		t.Fatalf("ada's events:\n%s\nwant\n%s", got, want)
 	}
+	// A token refusal does not consume an idempotency key: the same key then works with a good token.
+	keyed := func(tok string) resp {
+		return e.do("POST", "/transaction/create", pyDelegated("ada@openmined.org", "bob@openmined.org", tok, "1", "chat"),
+			"Authorization", basic("bob@openmined.org", testPassword), api.HeaderIdempotencyKey, "policy-1")
+	}
+	keyed(created.Token).want(t, 409, api.CodeConflict)
+	keyed(pyToken(t, ada, `{"recipientEmail": "bob@openmined.org"}`)).want(t, 201)
 }
 
 // The limits of a creation are checked like every field; old clients' bodies still work.
