@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,8 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/server/hub"
 )
 
 // createKey makes an API key with the session token tok and expects 201.
@@ -459,5 +464,109 @@ func TestAPIKeySpendLimit(t *testing.T) {
 	pay("0.000001").want(t, 402, api.CodeSpendLimitExceeded)
 	if inv, err := e.store.Check(context.Background()); err != nil || !inv.OK() {
 		t.Fatalf("invariants: %+v %v", inv, err)
+	}
+}
+
+// eventsEnv is a service with a real event hub: commits feed it, revocations close its
+// connections (as service.Start wires them).
+func eventsEnv(t *testing.T) *env {
+	t.Helper()
+	var e *env
+	var h *hub.Hub
+	e = newEnv(t, func(c *Config) {
+		h = hub.New(hub.Options{Ledger: c.Auth.(ledger.Ledger), Logger: c.Logger})
+		c.Events = h.Handler(func(r *http.Request) (hub.Subject, error) {
+			account, session, err := e.s.AuthenticateBearer(r)
+			return hub.Subject{AccountID: account, SessionID: session}, err
+		})
+		c.OnRevoke = func(ids []string) {
+			for _, id := range ids {
+				h.RevokeSession(id)
+			}
+		}
+	})
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = h.Shutdown(ctx)
+	})
+	return e
+}
+
+// dialEvents opens GET /events with the credentials; it returns the connection, or the refusal.
+func (e *env) dialEvents(key string) (*websocket.Conn, *http.Response, error) {
+	url := "ws" + strings.TrimPrefix(e.hs.URL, "http") + "/events"
+	return websocket.DefaultDialer.Dial(url, http.Header{"Authorization": {"Bearer " + key}})
+}
+
+// TestAPIKeyEventStream: a key with the read scope reads events; one without gets 403 before the
+// upgrade; revoking a key closes its connections with 4001 and leaves the others open.
+func TestAPIKeyEventStream(t *testing.T) {
+	e := eventsEnv(t)
+	ada := e.newUser("ada@example.com", "10")
+	tok := ada.login().AccessToken
+	reader := e.createKey(tok, `{"name":"reader","scopes":["read"]}`)
+	other := e.createKey(tok, `{"name":"other","scopes":["read","pay"]}`)
+	payer := e.createKey(tok, `{"name":"payer","scopes":["pay"]}`)
+
+	_, res, err := e.dialEvents(payer.Key)
+	if err == nil || res == nil || res.StatusCode != 403 {
+		t.Fatalf("a pay-only key reads events: %v %v", res, err)
+	}
+	var ae api.Error
+	if err := json.NewDecoder(res.Body).Decode(&ae); err != nil || ae.Code != api.CodeForbidden || ae.Scope != api.ScopeRead {
+		t.Fatalf("refusal %+v %v", ae, err)
+	}
+
+	conns := map[string]*websocket.Conn{}
+	for name, k := range map[string]string{"reader": reader.Key, "other": other.Key, "session": tok} {
+		c, _, err := e.dialEvents(k)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		defer c.Close()
+		var hello api.Event
+		if err := c.ReadJSON(&hello); err != nil || hello.Type != api.EventHello {
+			t.Fatalf("%s: hello %+v %v", name, hello, err)
+		}
+		conns[name] = c
+	}
+
+	e.do("DELETE", "/auth/api-keys/"+reader.ID, nil, bearer(tok)...).want(t, 204)
+	c := conns["reader"]
+	_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	for {
+		_, _, err := c.ReadMessage()
+		if err == nil {
+			continue // frames sent before the close
+		}
+		if !websocket.IsCloseError(err, api.CloseSessionRevoked) {
+			t.Fatalf("closed with %v, want %d", err, api.CloseSessionRevoked)
+		}
+		break
+	}
+	// The others stay open: they answer a ping (a close frame would come first).
+	errPong := errors.New("pong")
+	for _, name := range []string{"other", "session"} {
+		c := conns[name]
+		c.SetPongHandler(func(string) error { return errPong })
+		if err := c.WriteControl(websocket.PingMessage, []byte("ping"), time.Now().Add(10*time.Second)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+		for {
+			_, _, err := c.ReadMessage()
+			if err == nil {
+				continue
+			}
+			if !errors.Is(err, errPong) {
+				t.Fatalf("%s: %v", name, err)
+			}
+			break
+		}
+	}
+	// The revoked key cannot reconnect.
+	if _, res, err := e.dialEvents(reader.Key); err == nil || res == nil || res.StatusCode != 401 {
+		t.Fatalf("revoked key reconnects: %v %v", res, err)
 	}
 }
