@@ -570,3 +570,26 @@ func TestAPIKeyEventStream(t *testing.T) {
 		t.Fatalf("revoked key reconnects: %v %v", res, err)
 	}
 }
+
+// TestAPIKeyRevokedWhileAPaymentRuns: a payment that passed authentication before its key was
+// revoked still moves nothing: the ledger checks the key again inside the payment's transaction.
+func TestAPIKeyRevokedWhileAPaymentRuns(t *testing.T) {
+	e := newEnv(t)
+	ada := e.newUser("ada@example.com", "10")
+	e.newUser("carol@example.com", "")
+	tok := ada.login().AccessToken
+	k := e.createKey(tok, `{"name":"ci","scopes":["pay"]}`)
+	e.led.blockPay.Store(true)
+	done := make(chan resp, 1)
+	go func() {
+		done <- e.do("POST", "/payments", `{"recipientEmail":"carol@example.com","amount":1}`, bearer(k.Key)...)
+	}()
+	<-e.led.entered // authenticated, about to reach the ledger
+	e.led.blockPay.Store(false)
+	e.do("DELETE", "/auth/api-keys/"+k.ID, nil, bearer(tok)...).want(t, 204)
+	e.led.release <- struct{}{}
+	(<-done).want(t, 401, api.CodeUnauthenticated)
+	if u := ada.info(); u.Balance != must(t, "10") {
+		t.Fatalf("a revoked key paid: %+v", u)
+	}
+}
