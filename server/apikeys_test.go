@@ -333,6 +333,13 @@ func TestAPIKeyCannotManageKeys(t *testing.T) {
 	}
 	e.do("GET", "/account", nil, bearer(k.Key)...).want(t, 200)
 	ada.do("GET", "/account", nil).want(t, 200) // the password is unchanged
+
+	// A key is not a session: a password change and logout-all leave it working.
+	e.do("POST", "/auth/password", api.PasswordChange{OldPassword: testPassword, NewPassword: "a new password"},
+		bearer(tok)...).want(t, 204)
+	ada.pw = "a new password"
+	e.do("POST", "/auth/logout-all", nil, bearer(ada.login().AccessToken)...).want(t, 204)
+	e.do("GET", "/account", nil, bearer(k.Key)...).want(t, 200)
 }
 
 // TestAPIKeySpendLimitUnderABurst fires 50 payments at once (a start barrier, 50 goroutines over
