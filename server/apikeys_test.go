@@ -600,3 +600,32 @@ func TestAPIKeyRevokedWhileAPaymentRuns(t *testing.T) {
 		t.Fatalf("a revoked key paid: %+v", u)
 	}
 }
+
+// TestAPIKeyDelegatedHold: the recipient's key draws on a delegation token: the hold records the
+// recipient's key (shown to the recipient only) and does not count against its limit, since the
+// money is the sender's.
+func TestAPIKeyDelegatedHold(t *testing.T) {
+	e := newEnv(t)
+	ada := e.newUser("ada@example.com", "10")
+	carol := e.newUser("carol@example.com", "")
+	var tb api.TokenBody
+	ada.do("POST", "/token/create", `{"recipientEmail":"carol@example.com"}`).want(t, 201).decode(t, &tb)
+	ctok := carol.login().AccessToken
+	k := e.createKey(ctok, `{"name":"app","scopes":["pay"],"spendLimit":{"amount":1,"period":"week"}}`)
+	var held api.TransactionBody
+	e.do("POST", "/transaction/create", `{"senderEmail":"ada@example.com","recipientEmail":"carol@example.com","amount":3,"token":"`+
+		tb.Token+`"}`, bearer(k.Key)...).want(t, 201).decode(t, &held)
+	if held.Transaction.CreatedBy != api.PartyRecipient || held.Transaction.APIKeyID == nil || *held.Transaction.APIKeyID != k.ID {
+		t.Fatalf("hold: %+v", held.Transaction)
+	}
+	var seen api.TransactionBody
+	r := ada.do("GET", "/payments/"+held.Transaction.ID, nil).want(t, 200)
+	r.decode(t, &seen)
+	if seen.Transaction.APIKeyID != nil {
+		t.Fatalf("the sender sees the recipient's key: %s", r.body)
+	}
+	if ks := e.listKeys(ctok); ks[0].SpentInPeriod != 0 {
+		t.Fatalf("the sender's money counted against the recipient's key: %+v", ks[0])
+	}
+	e.do("POST", "/transaction/confirm", `{"transactionId":"`+held.Transaction.ID+`"}`, bearer(k.Key)...).want(t, 200)
+}
