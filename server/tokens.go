@@ -37,6 +37,9 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p *Principa
 	if err != nil {
 		return err
 	}
+	if p.APIKey != nil && p.APIKey.Limit > 0 {
+		return errLimitedToken
+	}
 	if err := s.noteTokenSigned(r.Context()); err != nil {
 		return err
 	}

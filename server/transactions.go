@@ -78,7 +78,7 @@ func (s *Server) createTransaction(w http.ResponseWriter, r *http.Request, p *Pr
 	if e != nil {
 		return e
 	}
-	hold := ledger.Hold{Amount: amount, AppName: appName, AppEpPath: appEpPath}
+	hold := ledger.Hold{Amount: amount, AppName: appName, AppEpPath: appEpPath, APIKeyID: p.apiKeyID()}
 	me := p.Account.Email
 	if token != "" {
 		if err := s.delegatedHold(r, p, &req, token, &hold); err != nil {
