@@ -101,6 +101,8 @@ type loginJSON struct {
 	SignedIn   bool   `json:"signedIn"`
 	MFA        bool   `json:"mfa"`
 	Persistent bool   `json:"persistent"`
+	// Store is where the session is kept: "keyring", "kernel" or "memory".
+	Store string `json:"store"`
 }
 
 func loginCmd(o *options) *cobra.Command {
@@ -154,14 +156,14 @@ needs --mfa-code, or the code is asked for on a terminal.`,
 		if s.Warning != "" {
 			r.note("%s", s.Warning)
 		}
-		if r.json {
-			return r.emit(loginJSON{Email: s.Email, SignedIn: true, MFA: usedMFA, Persistent: s.Persistent})
-		}
-		where := "the keyring"
+		report := r.report
 		if !s.Persistent {
-			where = "memory only, for this command"
+			report = client.StoreReport{Kind: client.StoreMemory}
 		}
-		fmt.Fprintf(r.stdout, "Signed in as %s on %s (session kept in %s).\n", s.Email, r.where, where)
+		if r.json {
+			return r.emit(loginJSON{Email: s.Email, SignedIn: true, MFA: usedMFA, Persistent: s.Persistent, Store: report.Kind})
+		}
+		fmt.Fprintf(r.stdout, "Signed in as %s on %s; the session is kept in %s.\n", s.Email, r.where, report.Where())
 		return nil
 	})
 }

@@ -30,8 +30,9 @@ type run struct {
 	stderr io.Writer
 
 	in    *bufio.Reader
-	store client.TokenStore
-	warn  string // the token store's warning, if any
+	store  client.TokenStore
+	report client.StoreReport // which store, and until when it keeps a session
+	warn   string             // the token store's warning, if any
 	c     *client.Client
 	emb   *app.Embedded
 	where string // the service, as messages name it
@@ -169,7 +170,8 @@ func (r *run) connect() error {
 		return nil
 	}
 	discard := slog.New(slog.DiscardHandler)
-	r.store, r.warn = client.NewTokenStore(r.cfg.Keyring)
+	r.store, r.report = client.ChooseTokenStore(r.cfg.Keyring)
+	r.warn = r.report.Warning
 	opts := []client.Option{client.WithTokenStore(r.store), client.WithLogger(discard)}
 	cfg := r.cfg
 	r.where = cfg.ServiceURL
