@@ -29,13 +29,13 @@ type run struct {
 	stdout io.Writer
 	stderr io.Writer
 
-	in    *bufio.Reader
+	in     *bufio.Reader
 	store  client.TokenStore
 	report client.StoreReport // which store, and until when it keeps a session
 	warn   string             // the token store's warning, if any
-	c     *client.Client
-	emb   *app.Embedded
-	where string // the service, as messages name it
+	c      *client.Client
+	emb    *app.Embedded
+	where  string // the service, as messages name it
 }
 
 // commonFlags are on every command.
