@@ -125,6 +125,9 @@ needs --mfa-code, or the code is asked for on a terminal.`,
 	c.Flags().BoolVar(&passwordStdin, "password-stdin", false, "read the password from stdin")
 	c.Flags().StringVar(&mfaCode, "mfa-code", "", "two-factor code (TOTP or recovery code), if the account has MFA on")
 	return command(o, c, func(r *run, _ []string) error {
+		if r.cfg.APIKey != "" {
+			return usagef("An API key is set (SYFTWALLET_API_KEY or auth.api_key) and every command uses it: unset it to sign in with a password.")
+		}
 		email, err := r.email()
 		if err != nil {
 			return err
@@ -182,6 +185,9 @@ func logoutCmd(o *options) *cobra.Command {
 else the last one used on this service. Not being signed in is not an error.`,
 	}
 	return command(o, c, func(r *run, _ []string) error {
+		if r.cfg.APIKey != "" {
+			return usagef("An API key is set (SYFTWALLET_API_KEY or auth.api_key): there is no session to end. Revoke the key with `syftwallet apikey revoke ID` (signed in, without the key).")
+		}
 		if err := r.connect(); err != nil {
 			return err
 		}
