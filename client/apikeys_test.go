@@ -149,3 +149,96 @@ func TestParseSpendLimitAndExpiry(t *testing.T) {
 		}
 	}
 }
+
+// Against the real service: create, list and revoke keys; a read key reads and cannot pay (a
+// ForbiddenError naming the scope); a pay key stops at its spend limit (a SpendLimitError with
+// what is left); a revoked key is refused as a key; and the key is in no log, error, file,
+// config print-out or token store.
+func TestAPIKeysEndToEnd(t *testing.T) {
+	s := startService(t)
+	requireAuth(t, s)
+	ctx := context.Background()
+	logs := &lockedLog{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg := testConfig(t, s.URL)
+	owner := signUp(t, s, cfg, "owner@example.com", WithLogger(logger))
+	signUp(t, s, cfg, "payee@example.com")
+	s.credit("owner@example.com", "100")
+
+	if _, err := owner.CreateAPIKey(ctx, APIKeyRequest{Name: "x", Scopes: []string{"admin"}}); err == nil {
+		t.Fatal("the admin scope was accepted")
+	}
+	read, err := owner.CreateAPIKey(ctx, APIKeyRequest{Name: "reader", Scopes: []string{api.ScopeRead}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	limit, _ := ParseSpendLimit("5.00/day")
+	payer, err := owner.CreateAPIKey(ctx, APIKeyRequest{Name: "payer", Scopes: []string{api.ScopePay}, SpendLimit: limit,
+		ExpiresAt: time.Now().Add(90 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := owner.ListAPIKeys(ctx)
+	if err != nil || len(keys) != 2 {
+		t.Fatalf("ListAPIKeys: %v, %v", keys, err)
+	}
+
+	keyClient := func(key string) (*Client, Config) {
+		kc := testConfig(t, s.URL)
+		kc.APIKey = key
+		return newClient(t, kc, WithLogger(logger), WithTokenStore(NewMemoryStore())), kc
+	}
+	rc, rcfg := keyClient(read.Key)
+	sess, err := rc.Resume(ctx, "")
+	if err != nil || sess.Email != "owner@example.com" || !sess.APIKey {
+		t.Fatalf("Resume with a read key: %+v, %v", sess, err)
+	}
+	_, perr := rc.Pay(ctx, PayRequest{Recipient: "payee@example.com", Amount: mustMicros(t, "1"), IdempotencyKey: NewIdempotencyKey()})
+	var forb *ForbiddenError
+	if !errors.As(perr, &forb) || forb.Scope != api.ScopePay || !strings.Contains(perr.Error(), `"pay" scope`) {
+		t.Fatalf("a read key paying: %v", perr)
+	}
+	if _, err := rc.ListAPIKeys(ctx); !errors.As(err, &forb) {
+		t.Fatalf("a key listing keys: %v", err)
+	}
+
+	pc, pcfg := keyClient(payer.Key)
+	if _, err := pc.Pay(ctx, PayRequest{Recipient: "payee@example.com", Amount: mustMicros(t, "3"), IdempotencyKey: NewIdempotencyKey()}); err != nil {
+		t.Fatalf("a pay key within its limit: %v", err)
+	}
+	_, lerr := pc.Pay(ctx, PayRequest{Recipient: "payee@example.com", Amount: mustMicros(t, "3"), IdempotencyKey: NewIdempotencyKey()})
+	var sl *SpendLimitError
+	if !errors.As(lerr, &sl) || sl.Remaining != mustMicros(t, "2") || Code(lerr) != api.CodeSpendLimitExceeded {
+		t.Fatalf("past the limit: %v", lerr)
+	}
+
+	if err := owner.RevokeAPIKey(ctx, read.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, aerr := rc.Account(ctx)
+	var unauth *UnauthenticatedError
+	if !errors.As(aerr, &unauth) || !unauth.APIKey {
+		t.Fatalf("a revoked key: %v", aerr)
+	}
+	if err := owner.RevokeAPIKey(ctx, read.ID); err == nil {
+		t.Error("revoking twice succeeded")
+	}
+
+	secrets := []string{read.Key, payer.Key}
+	for _, sec := range secrets {
+		for name, text := range map[string]string{"log": logs.String(), "pay error": perr.Error(), "limit error": lerr.Error(),
+			"revoked error": aerr.Error(), "config": rcfg.String() + pcfg.String() + fmt.Sprintf("%+v %#v", rcfg, pcfg)} {
+			if strings.Contains(text, sec) {
+				t.Errorf("the %s holds an API key", name)
+			}
+		}
+	}
+	for _, c := range []*Client{rc, pc} {
+		if _, err := c.store.Load(s.URL, "owner@example.com"); !errors.Is(err, ErrNotFound) {
+			t.Error("a key client stored a session")
+		}
+		assertNoSecretUnder(t, c.Config().DataDir, secrets) // the audit log of the payments made with it
+	}
+	assertNoSecretUnder(t, cfg.DataDir, secrets)
+	assertNoSecretUnder(t, s.dbDir, secrets) // the ledger keeps only hashes
+}
