@@ -203,7 +203,7 @@ func chooseTokenStore(useKeyring bool, getenv func(string) string, kernel func()
 		return NewMemoryStore(), StoreReport{Kind: StoreMemory, OSKeyring: KeyringOff}
 	}
 	var why string
-	if usesSecretService(runtime.GOOS) && getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+	if bus := getenv("DBUS_SESSION_BUS_ADDRESS"); usesSecretService(runtime.GOOS) && (bus == "" || bus == "autolaunch:") {
 		why = KeyringNoBus
 	} else {
 		ks := NewKeyringStore()
@@ -322,7 +322,27 @@ func (k *KeyringStore) set(user string, value []byte) error {
 	if err := keyring.Set(KeyringService, user, string(value)); err != nil {
 		return fmt.Errorf("client: write keyring entry %s: %w", user, err)
 	}
+	relabel(user, entryLabel(user))
 	return nil
+}
+
+// entryLabel is what a person reading their keyring sees for the entry user: a session (not a
+// password) or the last account used; "" for the probe, which is deleted at once.
+func entryLabel(user string) string {
+	if user == probeEntry {
+		return ""
+	}
+	if server, ok := strings.CutPrefix(user, "last@"); ok {
+		return "syftwallet: the last account used on " + server + " (not a secret)"
+	}
+	// email@server: the email holds the first "@", the server follows the second.
+	if i := strings.IndexByte(user, '@'); i >= 0 {
+		if j := strings.IndexByte(user[i+1:], '@'); j >= 0 {
+			email, server := user[:i+1+j], user[i+2+j:]
+			return "syftwallet session of " + email + " on " + server + " (a refresh token, not your password)"
+		}
+	}
+	return "syftwallet session (not your password)"
 }
 
 func (k *KeyringStore) delete(user string) error {
@@ -335,9 +355,12 @@ func (k *KeyringStore) delete(user string) error {
 	return nil
 }
 
+// probeEntry is the entry the probe writes and deletes.
+const probeEntry = "probe@syftwallet"
+
 // probe checks that the keyring can store and delete an entry within timeout.
 func (k *KeyringStore) probe(timeout time.Duration) error {
-	const user = "probe@syftwallet"
+	const user = probeEntry
 	done := make(chan error, 1)
 	go func() {
 		err := k.set(user, []byte("probe"))

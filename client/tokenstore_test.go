@@ -290,3 +290,16 @@ func TestStoreReportWhere(t *testing.T) {
 		t.Errorf("90 minutes: %q", got)
 	}
 }
+
+func TestEntryLabel(t *testing.T) {
+	for user, want := range map[string]string{
+		"ada@example.com@https://accounting.example.org":  "syftwallet session of ada@example.com on https://accounting.example.org (a refresh token, not your password)",
+		"ada@example.com@embedded:/home/ada/.local/share": "syftwallet session of ada@example.com on embedded:/home/ada/.local/share (a refresh token, not your password)",
+		"last@https://accounting.example.org":             "syftwallet: the last account used on https://accounting.example.org (not a secret)",
+		probeEntry:                                        "",
+	} {
+		if got := entryLabel(user); got != want {
+			t.Errorf("%s: %q, want %q", user, got, want)
+		}
+	}
+}
