@@ -193,3 +193,22 @@ func squeezed(s string) string {
 		return r
 	}, s)
 }
+
+// A payment made with an API key names the key in its details; one made with a session does not
+// show the line at all.
+func TestHistoryDetailNamesTheAPIKey(t *testing.T) {
+	fc := newFake()
+	tx := fc.AddTx("me@example.com", "grace@example.com", 3*money.Scale, api.StatusCompleted, "from ci", viewstest.Epoch.Add(-time.Minute))
+	fc.AddTx("me@example.com", "grace@example.com", 1*money.Scale, api.StatusCompleted, "by hand", viewstest.Epoch.Add(-time.Hour))
+	fc.SetTxAPIKey(tx.ID, "key-ci")
+	h, _ := newHistory(t, fc)
+	var s Screen = h
+	s, _ = press(s, "enter")
+	if out := plain(s); !strings.Contains(out, "API key") || !strings.Contains(out, "key-ci") || !strings.Contains(out, "from ci") {
+		t.Fatalf("the details of a payment made with a key:\n%s", out)
+	}
+	s, _ = press(s, "esc", "j", "enter")
+	if out := plain(s); strings.Contains(out, "API key") || !strings.Contains(out, "by hand") {
+		t.Fatalf("the details of a payment made by hand:\n%s", out)
+	}
+}

@@ -587,3 +587,14 @@ func (c *Client) RevokeAPIKey(ctx context.Context, id string) error {
 	}
 	return &client.NotFoundError{}
 }
+
+// SetTxAPIKey marks the transaction id as made with the API key keyID.
+func (c *Client) SetTxAPIKey(id, keyID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range c.txs {
+		if c.txs[i].ID == id {
+			c.txs[i].APIKeyID = &keyID
+		}
+	}
+}
