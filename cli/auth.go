@@ -17,6 +17,7 @@ type registerJSON struct {
 	GeneratedPassword *string     `json:"generatedPassword"`
 	SignedIn          bool        `json:"signedIn"`
 	Persistent        bool        `json:"persistent"`
+	Store             string      `json:"store"` // where the session is kept, as login's
 }
 
 func registerCmd(o *options) *cobra.Command {
@@ -38,6 +39,9 @@ prompt on a terminal. With none, the service generates one: it is printed once, 
 	c.Flags().BoolVar(&passwordStdin, "password-stdin", false, "read the password from stdin")
 	c.Flags().StringVar(&organization, "organization", "", "the account's organization")
 	return command(o, c, func(r *run, _ []string) error {
+		if r.cfg.APIKey != "" {
+			return usagef("An API key is set (SYFTWALLET_API_KEY or auth.api_key) and every command uses it: unset it to create an account.")
+		}
 		email, err := r.email()
 		if err != nil {
 			return err
@@ -77,14 +81,15 @@ prompt on a terminal. With none, the service generates one: it is printed once, 
 		if s.Warning != "" {
 			r.note("%s", s.Warning)
 		}
+		report := r.sessionStore(s)
 		if r.json {
-			doc := registerJSON{Account: accountOf(u), SignedIn: true, Persistent: s.Persistent}
+			doc := registerJSON{Account: accountOf(u), SignedIn: true, Persistent: s.Persistent, Store: report.Kind}
 			if reg.Password != "" {
 				doc.GeneratedPassword = &reg.Password
 			}
 			return r.emit(doc)
 		}
-		fmt.Fprintf(r.stdout, "Created the account %s and signed in.\n", u.Email)
+		fmt.Fprintf(r.stdout, "Created the account %s and signed in; the session is kept in %s.\n", u.Email, report.Where())
 		if reg.Password != "" {
 			fmt.Fprintf(r.stdout, "Generated password (shown this once, keep it): %s\n", reg.Password)
 		}
@@ -159,10 +164,7 @@ needs --mfa-code, or the code is asked for on a terminal.`,
 		if s.Warning != "" {
 			r.note("%s", s.Warning)
 		}
-		report := r.report
-		if !s.Persistent {
-			report = client.StoreReport{Kind: client.StoreMemory}
-		}
+		report := r.sessionStore(s)
 		if r.json {
 			return r.emit(loginJSON{Email: s.Email, SignedIn: true, MFA: usedMFA, Persistent: s.Persistent, Store: report.Kind})
 		}
@@ -336,4 +338,13 @@ func mfaConflict(err error, msg string) error {
 		return &sentence{msg: msg, err: err}
 	}
 	return err
+}
+
+// sessionStore is where the session s is kept: the chosen store, or memory when saving it there
+// failed.
+func (r *run) sessionStore(s client.Session) client.StoreReport {
+	if !s.Persistent {
+		return client.StoreReport{Kind: client.StoreMemory}
+	}
+	return r.report
 }

@@ -1,5 +1,5 @@
 // Package cli holds the scripting commands of syftwallet: register, login, logout, balance, pay,
-// history, events, token create and mfa enable|disable. They use the same client, configuration
+// history, events, token create, mfa enable|disable and apikey create|list|revoke. They use the same client, configuration
 // and keyring sessions as the wallet TUI, print human output or one stable JSON document
 // (--json), and end with an exit code a script can act on (see ExitCode and README-section.md).
 //
