@@ -210,7 +210,19 @@ func (t *keyTouch) use(ctx context.Context, store ledger.APIKeyStore, k ledger.A
 // (a code already used is refused); a missing one is 403 mfa_required, a wrong one 400 on code.
 func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	var req api.CreateAPIKeyRequest
-	if e := decode(r, &req); e != nil {
+	body, e := readBody(r)
+	if e != nil {
+		return e
+	}
+	var when struct {
+		ExpiresAt *string `json:"expiresAt"`
+	}
+	if decodeJSON(body, &when, "", "") == nil && when.ExpiresAt != nil {
+		if _, err := time.Parse(time.RFC3339Nano, *when.ExpiresAt); err != nil {
+			return api.Invalid("expiresAt", "expiresAt must be an RFC 3339 time, such as 2027-06-30T00:00:00Z.")
+		}
+	}
+	if e := decodeJSON(body, &req, "", "spendLimit.amount"); e != nil {
 		return e
 	}
 	name, e := api.CheckAPIKeyName("name", req.Name)

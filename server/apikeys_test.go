@@ -263,7 +263,11 @@ func TestAPIKeyCreateChecks(t *testing.T) {
 		{`{"name":"ci","scopes":["admin"]}`, "scopes"},
 		{`{"name":"ci","scopes":["read"],"spendLimit":{"period":"day"}}`, "spendLimit.amount"},
 		{`{"name":"ci","scopes":["read"],"spendLimit":{"amount":0,"period":"day"}}`, "spendLimit.amount"},
-		{`{"name":"ci","scopes":["read"],"spendLimit":{"amount":"1.0000001","period":"day"}}`, "amount"},
+		{`{"name":"ci","scopes":["read"],"spendLimit":{"amount":"1.0000001","period":"day"}}`, "spendLimit.amount"},
+		{`{"name":"ci","scopes":["read"],"spendLimit":{"amount":"ten","period":"day"}}`, "spendLimit.amount"},
+		{`{"name":"ci","scopes":"read"}`, "scopes"},
+		{`{"name":"ci","scopes":["read"],"expiresAt":"tomorrow"}`, "expiresAt"},
+		{`{"name":"ci","scopes":["read"],"expiresAt":5}`, "expiresAt"},
 		{`{"name":"ci","scopes":["read"],"spendLimit":{"amount":5,"period":"year"}}`, "spendLimit.period"},
 		{`{"name":"ci","scopes":["read"],"expiresAt":"` + late + `"}`, "expiresAt"},
 		{`{"name":"ci","scopes":["read"],"expiresAt":"` + past + `"}`, "expiresAt"},
@@ -333,6 +337,13 @@ func TestAPIKeyCannotManageKeys(t *testing.T) {
 	}
 	e.do("GET", "/account", nil, bearer(k.Key)...).want(t, 200)
 	ada.do("GET", "/account", nil).want(t, 200) // the password is unchanged
+
+	// A key is not a session: a password change and logout-all leave it working.
+	e.do("POST", "/auth/password", api.PasswordChange{OldPassword: testPassword, NewPassword: "a new password"},
+		bearer(tok)...).want(t, 204)
+	ada.pw = "a new password"
+	e.do("POST", "/auth/logout-all", nil, bearer(ada.login().AccessToken)...).want(t, 204)
+	e.do("GET", "/account", nil, bearer(k.Key)...).want(t, 200)
 }
 
 // TestAPIKeySpendLimitUnderABurst fires 50 payments at once (a start barrier, 50 goroutines over
@@ -569,4 +580,56 @@ func TestAPIKeyEventStream(t *testing.T) {
 	if _, res, err := e.dialEvents(reader.Key); err == nil || res == nil || res.StatusCode != 401 {
 		t.Fatalf("revoked key reconnects: %v %v", res, err)
 	}
+}
+
+// TestAPIKeyRevokedWhileAPaymentRuns: a payment that passed authentication before its key was
+// revoked still moves nothing: the ledger checks the key again inside the payment's transaction.
+func TestAPIKeyRevokedWhileAPaymentRuns(t *testing.T) {
+	e := newEnv(t)
+	ada := e.newUser("ada@example.com", "10")
+	e.newUser("carol@example.com", "")
+	tok := ada.login().AccessToken
+	k := e.createKey(tok, `{"name":"ci","scopes":["pay"]}`)
+	e.led.blockPay.Store(true)
+	done := make(chan resp, 1)
+	go func() {
+		done <- e.do("POST", "/payments", `{"recipientEmail":"carol@example.com","amount":1}`, bearer(k.Key)...)
+	}()
+	<-e.led.entered // authenticated, about to reach the ledger
+	e.led.blockPay.Store(false)
+	e.do("DELETE", "/auth/api-keys/"+k.ID, nil, bearer(tok)...).want(t, 204)
+	e.led.release <- struct{}{}
+	(<-done).want(t, 401, api.CodeUnauthenticated)
+	if u := ada.info(); u.Balance != must(t, "10") {
+		t.Fatalf("a revoked key paid: %+v", u)
+	}
+}
+
+// TestAPIKeyDelegatedHold: the recipient's key draws on a delegation token: the hold records the
+// recipient's key (shown to the recipient only) and does not count against its limit, since the
+// money is the sender's.
+func TestAPIKeyDelegatedHold(t *testing.T) {
+	e := newEnv(t)
+	ada := e.newUser("ada@example.com", "10")
+	carol := e.newUser("carol@example.com", "")
+	var tb api.TokenBody
+	ada.do("POST", "/token/create", `{"recipientEmail":"carol@example.com"}`).want(t, 201).decode(t, &tb)
+	ctok := carol.login().AccessToken
+	k := e.createKey(ctok, `{"name":"app","scopes":["pay"],"spendLimit":{"amount":1,"period":"week"}}`)
+	var held api.TransactionBody
+	e.do("POST", "/transaction/create", `{"senderEmail":"ada@example.com","recipientEmail":"carol@example.com","amount":3,"token":"`+
+		tb.Token+`"}`, bearer(k.Key)...).want(t, 201).decode(t, &held)
+	if held.Transaction.CreatedBy != api.PartyRecipient || held.Transaction.APIKeyID == nil || *held.Transaction.APIKeyID != k.ID {
+		t.Fatalf("hold: %+v", held.Transaction)
+	}
+	var seen api.TransactionBody
+	r := ada.do("GET", "/payments/"+held.Transaction.ID, nil).want(t, 200)
+	r.decode(t, &seen)
+	if seen.Transaction.APIKeyID != nil {
+		t.Fatalf("the sender sees the recipient's key: %s", r.body)
+	}
+	if ks := e.listKeys(ctok); ks[0].SpentInPeriod != 0 {
+		t.Fatalf("the sender's money counted against the recipient's key: %+v", ks[0])
+	}
+	e.do("POST", "/transaction/confirm", `{"transactionId":"`+held.Transaction.ID+`"}`, bearer(k.Key)...).want(t, 200)
 }
