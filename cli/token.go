@@ -206,7 +206,7 @@ expired, revoked). The tokens themselves are never shown again.`,
 		}
 		rows := [][]string{{"ID", "RECIPIENT", "USED", "LIMIT", "EXPIRES", "STATE"}}
 		for _, t := range list {
-			rows = append(rows, []string{t.ID, t.RecipientEmail, usedText(t), limitText(t), localTime(t.ExpiresAt.Time), t.State})
+			rows = append(rows, []string{t.ID, t.RecipientEmail, usedText(t), tokenLimitText(t), localTime(t.ExpiresAt.Time), t.State})
 		}
 		table(r.stdout, rows, map[int]bool{2: true})
 		return nil
@@ -218,8 +218,8 @@ func usedText(t api.TokenInfo) string {
 	return fmt.Sprintf("%d × %s", t.UsedCount, fixed(t.UsedAmount, places(t.UsedAmount)))
 }
 
-// limitText is a token's limits: "3 uses, 10.00", "no limit".
-func limitText(t api.TokenInfo) string {
+// tokenLimitText is a token's limits: "3 uses, 10.00", "no limit".
+func tokenLimitText(t api.TokenInfo) string {
 	var parts []string
 	if t.MaxUses != nil {
 		parts = append(parts, fmt.Sprintf("%d uses", *t.MaxUses))
