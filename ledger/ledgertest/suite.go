@@ -384,8 +384,14 @@ func testEventsPruneAndResync(t *testing.T, open Opener) {
 // accounts, one of them hot, with A->B and B->A cycles and duplicate idempotency keys. After:
 // the total is unchanged, nothing is negative, one ledger entry per distinct key, no seq gaps.
 func testConcurrentTransfers(t *testing.T, open Opener) {
+	ConcurrentTransfers(t, open(t, Options{}))
+}
+
+// ConcurrentTransfers is the property test over one or several stores sharing one database
+// (instances of the service): the payers are spread over them.
+func ConcurrentTransfers(t *testing.T, stores ...Store) {
 	ctx := context.Background()
-	s := open(t, Options{})
+	s := stores[0]
 	const nAcct, workers, perWorker = 6, 64, 40
 	accts := make([]ledger.Account, nAcct)
 	for i := range accts {
@@ -417,6 +423,7 @@ func testConcurrentTransfers(t *testing.T, open Opener) {
 				key := fmt.Sprintf("k%d", rng.IntN(200)) // shared across workers: duplicates
 				amt := money.Micros(rng.Int64N(int64(Units(20))) + 1)
 				fp := []byte(fmt.Sprintf("%d>%d:%d", from, to, amt))
+				s := stores[w%len(stores)]
 				r, err := s.Pay(ctx, ledger.Payment{SenderID: accts[from].ID, RecipientEmail: accts[to].Email, Amount: amt,
 					Idem: &ledger.Idempotency{Key: key, Fingerprint: fp, Respond: render}})
 				if err != nil && !errors.Is(err, ledger.ErrKeyReused) {

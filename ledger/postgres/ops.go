@@ -43,37 +43,79 @@ func scanAcct(row pgx.Row) (*acct, error) {
 	return &a, nil
 }
 
+// keys are the names the caches know the account by.
+func (a *acct) keys() []string {
+	return []string{"i:" + a.id, "e:" + a.email, "n:" + strconv.FormatInt(a.n, 10)}
+}
+
 func (w *wtx) remember(a *acct) {
 	if w.locked == nil {
 		w.locked = map[string]*acct{}
 	}
-	w.locked["i:"+a.id], w.locked["e:"+a.email], w.locked["n:"+strconv.FormatInt(a.n, 10)] = a, a, a
+	for _, k := range a.keys() {
+		w.locked[k] = a
+	}
+}
+
+func (w *wtx) cached(key string) (*acct, bool) {
+	if a, ok := w.g.accts[key]; ok {
+		return a, true
+	}
+	a, ok := w.locked[key]
+	return a, ok
 }
 
 // lockAccounts locks, in account order (so that two calls never wait on each other in a cycle),
-// every existing account named by ids, emails or row numbers, and remembers them for this call.
+// every existing account named by ids, emails or row numbers that the group or the call has not
+// locked already, and remembers them for this call.
 func (w *wtx) lockAccounts(ids, emails []string, ns []int64) error {
+	var li, le []string
+	var ln []int64
+	for _, id := range ids {
+		if _, ok := w.cached("i:" + id); !ok {
+			li = append(li, id)
+		}
+	}
+	for _, e := range emails {
+		if _, ok := w.cached("e:" + e); !ok {
+			le = append(le, e)
+		}
+	}
+	for _, n := range ns {
+		if _, ok := w.cached("n:" + strconv.FormatInt(n, 10)); !ok {
+			ln = append(ln, n)
+		}
+	}
+	if len(li)+len(le)+len(ln) == 0 {
+		return nil
+	}
 	rows, err := w.query(`SELECT `+acctCols+` FROM accounts WHERE id = ANY($1) OR email = ANY($2) OR n = ANY($3)
-		ORDER BY n FOR UPDATE`, ids, emails, ns)
+		ORDER BY n FOR UPDATE`, li, le, ln)
 	if err != nil {
 		return fmt.Errorf("ledger: lock accounts: %w", err)
 	}
 	defer rows.Close()
+	var got []*acct
 	for rows.Next() {
 		a, err := scanAcct(rows)
 		if err != nil {
 			return err
 		}
-		w.remember(a)
+		got = append(got, a)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("ledger: lock accounts: %w", err)
+	}
+	for _, a := range got {
+		if _, ok := w.cached("n:" + strconv.FormatInt(a.n, 10)); !ok {
+			w.remember(a)
+		}
 	}
 	return nil
 }
 
 func (w *wtx) acctBy(key, where string, arg any) (*acct, error) {
-	if a, ok := w.locked[key]; ok {
+	if a, ok := w.cached(key); ok {
 		return a, nil
 	}
 	a, err := scanAcct(w.queryRow(`SELECT `+acctCols+` FROM accounts WHERE `+where+` = $1 FOR UPDATE`, arg))
@@ -116,6 +158,12 @@ func (w *wtx) post(a *acct, dBalance, dHeld int64, evs ...evSpec) error {
 	}
 	if dBalance > 0 && a.balance > math.MaxInt64-dBalance || dBalance < 0 && a.balance < math.MinInt64-dBalance {
 		return ledger.ErrBalanceLimit
+	}
+	if w.undo == nil {
+		w.undo = map[*acct]acct{}
+	}
+	if _, ok := w.undo[a]; !ok {
+		w.undo[a] = *a
 	}
 	a.balance += dBalance
 	a.held += dHeld
@@ -221,13 +269,17 @@ type who struct{ id, email string }
 // the others named (emails) are locked first, together and in account order.
 func (s *Store) moneyOp(ctx context.Context, caller who, idem *ledger.Idempotency, emails []string,
 	body func(w *wtx, caller *acct) ([]ledger.Transaction, error)) (ledger.Receipt, error) {
-	res, err := s.submit(ctx, func(w *wtx) (any, error) {
-		var ids []string
-		if caller.id != "" {
-			ids = []string{caller.id}
-		} else {
-			emails = append([]string{caller.email}, emails...)
-		}
+	var ids []string
+	if caller.id != "" {
+		ids = []string{caller.id}
+	} else {
+		emails = append([]string{caller.email}, emails...)
+	}
+	l := &locks{ids: ids, emails: emails}
+	if idem != nil {
+		l.keys = []string{idem.Key}
+	}
+	res, err := s.submitLocking(ctx, l, func(w *wtx) (any, error) {
 		if err := w.lockAccounts(ids, emails, nil); err != nil {
 			return nil, err
 		}
@@ -282,6 +334,18 @@ func (s *Store) moneyOp(ctx context.Context, caller who, idem *ledger.Idempotenc
 }
 
 func (w *wtx) kept(account int64, key string) (*ledger.Kept, error) {
+	if k, ok := w.newKept[keptKey(account, key)]; ok {
+		return k, nil
+	}
+	if k, ok := w.g.kept[keptKey(account, key)]; ok {
+		if w.now.Sub(k.CreatedAt) > w.s.opts.KeyTTL {
+			return nil, nil
+		}
+		return k, nil
+	}
+	if _, locked := w.g.accts["n:"+strconv.FormatInt(account, 10)]; locked && w.g.keys[key] {
+		return nil, nil // read with the group's locks: not kept
+	}
 	var k ledger.Kept
 	var created int64
 	err := w.queryRow(`SELECT fingerprint, status, body, created_at FROM idempotency WHERE account = $1 AND key = $2`,
@@ -306,6 +370,10 @@ func (w *wtx) keep(account int64, idem *ledger.Idempotency, status int, body []b
 		account, idem.Key, w.now.Add(-w.s.opts.KeyTTL).UnixMilli())
 	w.exec(`INSERT INTO idempotency (account, key, fingerprint, status, body, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6)`, account, idem.Key, idem.Fingerprint, status, body, w.now.UnixMilli())
+	if w.newKept == nil {
+		w.newKept = map[string]*ledger.Kept{}
+	}
+	w.newKept[keptKey(account, idem.Key)] = &ledger.Kept{Fingerprint: idem.Fingerprint, Status: status, Body: body, CreatedAt: w.now}
 }
 
 // Pay implements ledger.Ledger.
@@ -519,7 +587,8 @@ func (w *wtx) credit(to *acct, amount money.Micros) (ledger.Transaction, error) 
 
 // Credit implements ledger.Ledger.
 func (s *Store) Credit(ctx context.Context, c ledger.Credit) (ledger.Account, ledger.Transaction, error) {
-	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+	l := &locks{emails: []string{c.RecipientEmail}, ns: []int64{s.system}}
+	res, err := s.submitLocking(ctx, l, func(w *wtx) (any, error) {
 		if err := w.lockAccounts(nil, []string{c.RecipientEmail}, []int64{s.system}); err != nil {
 			return nil, err
 		}

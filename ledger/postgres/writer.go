@@ -22,28 +22,58 @@ import (
 type op struct {
 	ctx      context.Context
 	fn       func(w *wtx) (any, error)
+	locks    *locks // what fn will lock, locked for the whole group at its start; nil: fn locks its own
 	res      any
 	err      error
 	attempts int
 	done     chan struct{}
 }
 
+// locks names the accounts a call posts to and the idempotency keys it looks up, so that a group
+// locks all of its accounts in one statement (in account order: two groups never wait on each
+// other in a cycle) and reads all of its keys in the same round trip.
+type locks struct {
+	ids, emails []string
+	ns          []int64
+	keys        []string
+}
+
+// group is what the calls of one transaction share: the accounts locked for it (updated in place
+// as calls post to them) and the kept responses of its keys.
+type group struct {
+	conn    *pgxpool.Conn
+	batch   *pgx.Batch
+	careful bool // flush at the end of each call, so a failing statement is the call's own
+	failed  bool // a flush failed: in a hurried group it may be an earlier call's statement
+	accts   map[string]*acct
+	kept    map[string]*ledger.Kept // by account n and key, for the accounts locked for the group
+	keys    map[string]bool         // the keys read for the group
+}
+
 // wtx is what an op sees of the writing transaction. Statements whose results the call does not
-// need (exec) are queued and sent together with the next read or at the end of the call, so a
-// payment costs a few round trips, not one per statement.
+// need (exec) are queued and sent with the next read, or with the commit, so a group of payments
+// costs a few round trips, not one per statement.
 type wtx struct {
 	s       *Store
-	conn    *pgxpool.Conn
+	g       *group
 	now     time.Time
-	batch   *pgx.Batch
 	events  []ledger.Event
 	revoked []string
-	locked  map[string]*acct // accounts this call has locked, by "i:"+id, "e:"+email and "n:"+n
+	locked  map[string]*acct     // accounts this call locked itself, by "i:"+id, "e:"+email, "n:"+n
+	undo    map[*acct]acct       // the group's accounts as they were before this call posted to them
+	newKept map[string]*ledger.Kept
 }
+
+func keptKey(n int64, key string) string { return strconv.FormatInt(n, 10) + "/" + key }
 
 // submit hands fn to the writer and waits until its group is durable.
 func (s *Store) submit(ctx context.Context, fn func(w *wtx) (any, error)) (any, error) {
-	o := &op{ctx: ctx, fn: fn, done: make(chan struct{})}
+	return s.submitLocking(ctx, nil, fn)
+}
+
+// submitLocking is submit for a call that names what it locks (see locks).
+func (s *Store) submitLocking(ctx context.Context, l *locks, fn func(w *wtx) (any, error)) (any, error) {
+	o := &op{ctx: ctx, fn: fn, locks: l, done: make(chan struct{})}
 	s.mu.RLock()
 	if s.isShut {
 		s.mu.RUnlock()
@@ -139,12 +169,29 @@ func retryable(err error) bool {
 }
 
 // runGroup runs a group of calls in one transaction, each in its own savepoint, and commits once.
-// It returns the calls to run again in the next group. A call's own error rolls back its
-// savepoint only; a failure of the transaction itself (the connection, the commit) fails every
+// It returns the calls to run again in the next group.
+//
+// The transaction begins by locking every account the calls name (one statement) and reading
+// their idempotency keys (same round trip); the calls' writes are then queued and sent with the
+// commit. Should a queued statement fail (it should not: every check is made before writing),
+// the whole transaction is rolled back and the group run again carefully, each call's statements
+// sent at its end, so that the failure is the failing call's alone. A call's own error rolls back
+// its savepoint only; a failure of the transaction itself (the connection, the commit) fails every
 // call of the group, and the next group starts afresh on a connection from the pool.
-func (s *Store) runGroup(group []*op) (retry []*op) {
+func (s *Store) runGroup(ops []*op) (retry []*op) {
+	retry, again := s.tryGroup(ops, false)
+	if again {
+		for _, o := range ops {
+			o.res, o.err = nil, nil
+		}
+		retry, _ = s.tryGroup(ops, true)
+	}
+	return retry
+}
+
+func (s *Store) tryGroup(ops []*op, careful bool) (retry []*op, again bool) {
 	ctx := context.Background()
-	finished := group[:0:0]
+	var finished []*op
 	defer func() {
 		for _, o := range finished {
 			close(o.done)
@@ -152,68 +199,73 @@ func (s *Store) runGroup(group []*op) (retry []*op) {
 	}()
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		finished = group
-		s.fail(group, fmt.Errorf("ledger: connect: %w", redact(err)))
-		return nil
+		finished = ops
+		s.fail(ops, fmt.Errorf("ledger: connect: %w", redact(err)))
+		return nil, false
 	}
 	defer conn.Release()
-	b := &pgx.Batch{}
-	b.Queue("BEGIN")
-	now := s.opts.Now()
-	var events []ledger.Event
-	var revoked []string
-	wait := "" // the lock_timeout set in this transaction
-	ran := 0
-	abort := func(err error) []*op {
+	abort := func(err error) {
 		conn.Exec(ctx, "ROLLBACK")
 		if isConnErr(err) {
 			conn.Conn().Close(ctx)
 		}
-		finished = group
-		s.fail(group, err)
-		return nil
+		finished = ops
+		s.fail(ops, err)
 	}
-	for _, o := range group {
+	g := &group{conn: conn, batch: &pgx.Batch{}, careful: careful,
+		accts: map[string]*acct{}, kept: map[string]*ledger.Kept{}, keys: map[string]bool{}}
+	if err := g.begin(ops, s.opts.LockWait); err != nil {
+		if retryable(err) {
+			conn.Exec(ctx, "ROLLBACK")
+			return ops, false
+		}
+		abort(fmt.Errorf("ledger: begin: %w", err))
+		return nil, false
+	}
+	now := s.opts.Now()
+	var events []ledger.Event
+	var revoked []string
+	for _, o := range ops {
 		if err := o.ctx.Err(); err != nil {
 			o.err = err
 			finished = append(finished, o)
 			continue
 		}
-		// The first call that runs may wait for its locks (it holds none yet); later ones wait
-		// briefly, since the group already holds locks another instance may be waiting for.
-		want := "5s"
-		if ran > 0 {
-			want = strconv.FormatInt(s.opts.LockWait.Milliseconds(), 10) + "ms"
-		}
-		if want != wait {
-			b.Queue("SET LOCAL lock_timeout = '" + want + "'")
-			wait = want
-		}
-		ran++
-		b.Queue("SAVEPOINT op")
-		w := &wtx{s: s, conn: conn, now: now, batch: b}
+		g.batch.Queue("SAVEPOINT op")
+		w := &wtx{s: s, g: g, now: now}
 		o.attempts++
 		res, err := o.fn(w)
 		if err == nil {
-			w.batch.Queue("RELEASE op")
-			err = w.flush()
-			b = w.batch
+			g.batch.Queue("RELEASE op")
+			if careful {
+				err = w.flush()
+			}
 		}
 		if err != nil {
-			b = &pgx.Batch{}
-			w.batch.Queue("ROLLBACK TO op")
-			w.batch.Queue("RELEASE op")
-			if ferr := w.flush(); ferr != nil {
-				// The queued statements failed first (they skip the rest): roll back on its own.
+			for a, was := range w.undo {
+				*a = was
+			}
+			g.batch.Queue("ROLLBACK TO op")
+			g.batch.Queue("RELEASE op")
+			ferr := w.flush()
+			if !careful && g.failed {
+				conn.Exec(ctx, "ROLLBACK")
+				return nil, true
+			}
+			if ferr != nil {
+				// The call's queued statements failed first (they skip the rest): roll back on its own.
 				if _, rerr := conn.Exec(ctx, "ROLLBACK TO op"); rerr != nil {
-					return abort(fmt.Errorf("ledger: rollback to savepoint: %w (after %w)", rerr, err))
+					abort(fmt.Errorf("ledger: rollback to savepoint: %w (after %w)", rerr, err))
+					return nil, false
 				}
 				if _, rerr := conn.Exec(ctx, "RELEASE op"); rerr != nil {
-					return abort(fmt.Errorf("ledger: release savepoint: %w (after %w)", rerr, err))
+					abort(fmt.Errorf("ledger: release savepoint: %w (after %w)", rerr, err))
+					return nil, false
 				}
 			}
 			if isConnErr(err) {
-				return abort(err)
+				abort(err)
+				return nil, false
 			}
 			if retryable(err) && o.attempts < s.opts.MaxAttempts {
 				retry = append(retry, o)
@@ -226,24 +278,115 @@ func (s *Store) runGroup(group []*op) (retry []*op) {
 			finished = append(finished, o)
 			continue
 		}
+		for k, a := range w.locked {
+			g.accts[k] = a
+		}
+		for k, v := range w.newKept {
+			g.kept[k] = v
+		}
 		o.res, o.err = res, nil
 		finished = append(finished, o)
 		events = append(events, w.events...)
 		revoked = append(revoked, w.revoked...)
 	}
-	for _, p := range s.notifications(events, revoked) {
-		b.Queue(`SELECT pg_notify($1, $2)`, p[0], p[1])
+	if notes := s.notifications(events, revoked); len(notes) > 0 {
+		// A commit that notifies takes PostgreSQL's notification queue lock, one commit at a
+		// time across instances: wait for it as long as it takes, not LockWait.
+		g.batch.Queue("SET LOCAL lock_timeout = 0")
+		for _, p := range notes {
+			g.batch.Queue(`SELECT pg_notify($1, $2)`, p[0], p[1])
+		}
 	}
-	b.Queue("COMMIT")
-	br := conn.SendBatch(ctx, b)
-	if err := br.Close(); err != nil {
+	g.batch.Queue("COMMIT")
+	if err := conn.SendBatch(ctx, g.batch).Close(); err != nil {
+		var pe *pgconn.PgError
+		if !careful && errors.As(err, &pe) {
+			conn.Exec(ctx, "ROLLBACK")
+			finished = nil
+			return nil, true
+		}
+		if errors.As(err, &pe) && retryable(err) {
+			// The server refused the commit and rolled everything back: run the group again.
+			conn.Exec(ctx, "ROLLBACK")
+			again, gone := retry, finished[:0:0]
+			for _, o := range finished {
+				if o.ctx.Err() == nil && o.attempts < s.opts.MaxAttempts {
+					o.res, o.err = nil, nil
+					again = append(again, o)
+				} else {
+					gone = append(gone, o)
+				}
+			}
+			finished = gone
+			s.fail(gone, fmt.Errorf("ledger: commit: %w", err))
+			return again, false
+		}
 		finished = append(finished, retry...) // they would have run in a transaction that is gone
-		return abort(fmt.Errorf("ledger: commit: %w", err))
+		abort(fmt.Errorf("ledger: commit: %w", err))
+		return nil, false
 	}
 	if len(events) > 0 && s.opts.OnCommit != nil {
 		s.opts.OnCommit(events)
 	}
-	return retry
+	return retry, false
+}
+
+// begin starts the group's transaction: it locks the accounts its calls name, in account order,
+// and reads their idempotency keys, in one round trip. Then lock_timeout becomes wait: a call that
+// must lock another row meanwhile waits that long at most for another instance before it is
+// retried in the next group (this group holds locks that instance may be waiting for).
+func (g *group) begin(ops []*op, wait time.Duration) error {
+	var ids, emails, keys []string
+	var ns []int64
+	for _, o := range ops {
+		if o.locks == nil || o.ctx.Err() != nil {
+			continue
+		}
+		ids = append(ids, o.locks.ids...)
+		emails = append(emails, o.locks.emails...)
+		ns = append(ns, o.locks.ns...)
+		keys = append(keys, o.locks.keys...)
+	}
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	b.Queue("SET LOCAL lock_timeout = '10s'")
+	if len(ids)+len(emails)+len(ns) > 0 {
+		b.Queue(`SELECT `+acctCols+` FROM accounts WHERE id = ANY($1) OR email = ANY($2) OR n = ANY($3)
+			ORDER BY n FOR UPDATE`, ids, emails, ns).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				a, err := scanAcct(rows)
+				if err != nil {
+					return err
+				}
+				for _, k := range a.keys() {
+					g.accts[k] = a
+				}
+			}
+			return rows.Err()
+		})
+		if len(keys) > 0 {
+			b.Queue(`SELECT account, key, fingerprint, status, body, created_at FROM idempotency
+				WHERE account IN (SELECT n FROM accounts WHERE id = ANY($1) OR email = ANY($2) OR n = ANY($3))
+				AND key = ANY($4)`, ids, emails, ns, keys).Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					var n, created int64
+					var key string
+					k := &ledger.Kept{}
+					if err := rows.Scan(&n, &key, &k.Fingerprint, &k.Status, &k.Body, &created); err != nil {
+						return err
+					}
+					k.CreatedAt = time.UnixMilli(created)
+					g.kept[keptKey(n, key)] = k
+				}
+				return rows.Err()
+			})
+			for _, k := range keys {
+				g.keys[k] = true
+			}
+		}
+	}
+	b.Queue("SET LOCAL lock_timeout = '" + strconv.FormatInt(wait.Milliseconds(), 10) + "ms'")
+	return g.conn.SendBatch(context.Background(), b).Close()
 }
 
 // isConnErr reports whether err leaves the connection unusable (no answer from the server).
@@ -270,18 +413,23 @@ func (s *Store) fail(group []*op, err error) {
 
 // flush sends the queued statements.
 func (w *wtx) flush() error {
-	if w.batch.Len() == 0 {
+	g := w.g
+	if g.batch.Len() == 0 {
 		return nil
 	}
-	b := w.batch
-	w.batch = &pgx.Batch{}
-	return w.conn.SendBatch(context.Background(), b).Close()
+	b := g.batch
+	g.batch = &pgx.Batch{}
+	err := g.conn.SendBatch(context.Background(), b).Close()
+	if err != nil {
+		g.failed = true
+	}
+	return err
 }
 
 // exec queues a statement whose result the call does not need; an error surfaces at the next
 // read or at the end of the call, and fails the call.
 func (w *wtx) exec(query string, args ...any) {
-	w.batch.Queue(query, args...)
+	w.g.batch.Queue(query, args...)
 }
 
 // execNow runs a statement now (after the queued ones) and says how many rows it changed.
@@ -289,7 +437,7 @@ func (w *wtx) execNow(query string, args ...any) (int64, error) {
 	if err := w.flush(); err != nil {
 		return 0, err
 	}
-	tag, err := w.conn.Exec(context.Background(), query, args...)
+	tag, err := w.g.conn.Exec(context.Background(), query, args...)
 	return tag.RowsAffected(), err
 }
 
@@ -301,14 +449,14 @@ func (w *wtx) queryRow(query string, args ...any) pgx.Row {
 	if err := w.flush(); err != nil {
 		return errRow{err}
 	}
-	return w.conn.QueryRow(context.Background(), query, args...)
+	return w.g.conn.QueryRow(context.Background(), query, args...)
 }
 
 func (w *wtx) query(query string, args ...any) (pgx.Rows, error) {
 	if err := w.flush(); err != nil {
 		return nil, err
 	}
-	return w.conn.Query(context.Background(), query, args...)
+	return w.g.conn.Query(context.Background(), query, args...)
 }
 
 // event appends one event for an account whose seq the caller has just reserved.
