@@ -59,8 +59,8 @@ type wtx struct {
 	now     time.Time
 	events  []ledger.Event
 	revoked []string
-	locked  map[string]*acct     // accounts this call locked itself, by "i:"+id, "e:"+email, "n:"+n
-	undo    map[*acct]acct       // the group's accounts as they were before this call posted to them
+	locked  map[string]*acct // accounts this call locked itself, by "i:"+id, "e:"+email, "n:"+n
+	undo    map[*acct]acct   // the group's accounts as they were before this call posted to them
 	newKept map[string]*ledger.Kept
 }
 
