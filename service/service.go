@@ -34,8 +34,8 @@ type Options struct {
 	// DatabaseURL, when set (postgres://…), puts the ledger on PostgreSQL instead of DBPath:
 	// several instances may share the database. KeysPath is then required, the same keys file for
 	// every instance.
-	DatabaseURL string
-	KeysPath    string // the signing and encryption keys; default keys.json beside DBPath
+	DatabaseURL   string
+	KeysPath      string // the signing and encryption keys; default keys.json beside DBPath
 	AdminKey      string
 	Currency      string
 	TokenTTL      time.Duration // delegation tokens; default 24 h
