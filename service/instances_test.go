@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -295,5 +296,97 @@ func TestRevocationReachesEveryInstance(t *testing.T) {
 		t.Logf("closed %v after the reuse on the other instance", time.Since(began))
 	case <-time.After(30 * time.Second): // a bound for a broken feed, not a speed goal
 		t.Fatal("the revoked session's socket on the other instance is still open")
+	}
+}
+
+// TestKillOneInstanceMidStorm: two instances on one database, payers on both; one instance is
+// killed (SIGKILL) while payments are in flight. The other keeps serving, and every payment
+// either instance acknowledged with 201 is in the ledger, whose invariants hold.
+func TestKillOneInstanceMidStorm(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and kills a service process")
+	}
+	dbURL, keys, svcs := startInstances(t, 1)
+	cmd, childURL := startChild(t, filepath.Dir(keys), childDBEnv+"="+dbURL)
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	urls := []string{childURL, svcs[0].URL}
+	hc := &http.Client{Timeout: 10 * time.Second}
+	const nAcct = 4
+	ws := make([]*wallet, nAcct)
+	for i := range ws {
+		ws[i] = newWallet(t, hc, svcs[0], fmt.Sprintf("p%d@example.com", i), "1000")
+	}
+	type ack struct{ id string }
+	var mu sync.Mutex
+	var acks []ack
+	survivorAcks := 0 // acknowledged by the survivor after the kill
+	killed := make(chan struct{})
+	var wg sync.WaitGroup
+	for p := 0; p < 16; p++ {
+		wg.Add(1)
+		go func(p int) {
+			defer wg.Done()
+			url := urls[p%2]
+			for i := 0; ; i++ {
+				from, to := (p+i)%nAcct, (p+i+1)%nAcct
+				st, body, err := call(hc, "POST", url+"/payments", "Bearer "+ws[from].token,
+					map[string]any{"recipientEmail": ws[to].email, "amount": json.Number("0.01")},
+					map[string]string{api.HeaderIdempotencyKey: fmt.Sprintf("p%d-%d", p, i)})
+				if err != nil {
+					return // the killed instance
+				}
+				if st != 201 && st != 402 {
+					t.Errorf("payment: %d %s", st, body)
+					return
+				}
+				if st != 201 {
+					continue
+				}
+				var tb api.TransactionBody
+				if err := json.Unmarshal(body, &tb); err != nil {
+					t.Errorf("201 body: %s", body)
+					return
+				}
+				mu.Lock()
+				acks = append(acks, ack{tb.Transaction.ID})
+				n := len(acks)
+				select {
+				case <-killed:
+					if p%2 == 1 {
+						survivorAcks++
+					}
+				default:
+				}
+				done := survivorAcks >= 200
+				mu.Unlock()
+				if n == 300 {
+					cmd.Process.Signal(syscall.SIGKILL)
+					close(killed)
+				}
+				if done {
+					return
+				}
+			}
+		}(p)
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	t.Logf("%d payments acknowledged, %d of them by the survivor after the kill", len(acks), survivorAcks)
+	ctx := context.Background()
+	store, err := postgres.Open(ctx, dbURL, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	inv, err := store.Check(ctx)
+	if err != nil || !inv.OK() {
+		t.Fatalf("invariants after the kill: %+v %v", inv, err)
+	}
+	for _, a := range acks {
+		if _, err := store.Transaction(ctx, a.id); err != nil {
+			t.Fatalf("acknowledged payment %s lost: %v", a.id, err)
+		}
 	}
 }
