@@ -168,8 +168,7 @@ func (w *wtx) post(a *acct, dBalance, dHeld int64, evs ...evSpec) error {
 	a.balance += dBalance
 	a.held += dHeld
 	seq := a.lastSeq
-	a.lastSeq += count
-	w.exec(`UPDATE accounts SET balance = $1, held = $2, last_seq = $3 WHERE n = $4`, a.balance, a.held, a.lastSeq, a.n)
+	a.lastSeq += count // the row is written at the commit (group.writeAccounts)
 	if a.system {
 		return nil
 	}
@@ -252,13 +251,9 @@ func (w *wtx) record(m movement) (ledger.Transaction, error) {
 		s := string(b)
 		md = &s
 	}
-	w.exec(`WITH t AS (INSERT INTO transactions (id, sender, recipient, amount, status, created_by,
-		resolved_by, created_at, resolved_at, app_name, app_ep_path, memo, metadata)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING n)
-		INSERT INTO parties (account, tx, outgoing, counterparty)
-		SELECT $2, n, TRUE, $3 FROM t UNION ALL SELECT $3, n, FALSE, $2 FROM t`,
-		tx.ID, m.from.n, m.to.n, m.amount, m.status, m.createdBy, resolvedBy, w.now.UnixMilli(),
-		resolvedAt, m.appName, m.appEpPath, m.memo, md)
+	w.txs = append(w.txs, txRow{id: tx.ID, sender: m.from.n, recipient: m.to.n, amount: m.amount, status: m.status,
+		createdBy: m.createdBy, resolvedBy: resolvedBy, createdAt: w.now.UnixMilli(), resolvedAt: resolvedAt,
+		appName: m.appName, appEpPath: m.appEpPath, memo: m.memo, metadata: md})
 	return tx, nil
 }
 
@@ -339,6 +334,7 @@ func (w *wtx) kept(account int64, key string) (*ledger.Kept, error) {
 	}
 	if k, ok := w.g.kept[keptKey(account, key)]; ok {
 		if w.now.Sub(k.CreatedAt) > w.s.opts.KeyTTL {
+			w.expire(account, key)
 			return nil, nil
 		}
 		return k, nil
@@ -357,6 +353,7 @@ func (w *wtx) kept(account int64, key string) (*ledger.Kept, error) {
 		return nil, fmt.Errorf("ledger: read idempotency key: %w", err)
 	}
 	if w.now.Sub(time.UnixMilli(created)) > w.s.opts.KeyTTL {
+		w.expire(account, key)
 		return nil, nil // expired: the key may be used again
 	}
 	k.CreatedAt = time.UnixMilli(created)
@@ -365,11 +362,19 @@ func (w *wtx) kept(account int64, key string) (*ledger.Kept, error) {
 
 // keep records the response for a key (replacing an expired one). A key another instance
 // committed meanwhile fails the insert on the primary key, and the call is retried: it replays.
+func (w *wtx) expire(account int64, key string) {
+	if w.expired == nil {
+		w.expired = map[string]bool{}
+	}
+	w.expired[keptKey(account, key)] = true
+}
+
 func (w *wtx) keep(account int64, idem *ledger.Idempotency, status int, body []byte) {
-	w.exec(`DELETE FROM idempotency WHERE account = $1 AND key = $2 AND created_at < $3`,
-		account, idem.Key, w.now.Add(-w.s.opts.KeyTTL).UnixMilli())
-	w.exec(`INSERT INTO idempotency (account, key, fingerprint, status, body, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, account, idem.Key, idem.Fingerprint, status, body, w.now.UnixMilli())
+	if w.expired[keptKey(account, idem.Key)] {
+		w.exec(`DELETE FROM idempotency WHERE account = $1 AND key = $2 AND created_at < $3`,
+			account, idem.Key, w.now.Add(-w.s.opts.KeyTTL).UnixMilli())
+	}
+	// Written with the group's other keys at the commit (group.writeKept).
 	if w.newKept == nil {
 		w.newKept = map[string]*ledger.Kept{}
 	}

@@ -50,12 +50,17 @@ type Options struct {
 	Currency    string               // default "USD"
 	SystemEmail string               // default ledger.SystemEmail
 	Now         func() time.Time     // default time.Now
-	OnCommit    func([]ledger.Event) // called by the writer after each commit, in seq order per account
+	OnCommit    func([]ledger.Event) // called by the writer after each commit, in seq order per account (one writer)
 	MaxGroup    int                  // most calls committed together; 1 = one transaction per call; default 256
-	MaxConns    int                  // pool size (reads, the writer); default 8
-	EventTTL    time.Duration        // events kept at least this long; default 7 days
-	KeyTTL      time.Duration        // idempotency keys kept this long; default 24 h
-	PruneEvery  time.Duration        // how often old events and keys are pruned; default 1 h
+	// Writers is how many groups this instance commits at once, each on its own connection: while
+	// one waits for its commit to be durable, the next gathers and runs. Groups lock their
+	// accounts in account order, so writers (and instances) never wait on each other in a cycle.
+	// Default 2; MaxGroup=1 with Writers=1 is one commit at a time, the baseline.
+	Writers    int
+	MaxConns   int           // pool size (reads, the writer); default 8
+	EventTTL   time.Duration // events kept at least this long; default 7 days
+	KeyTTL     time.Duration // idempotency keys kept this long; default 24 h
+	PruneEvery time.Duration // how often old events and keys are pruned; default 1 h
 	// LockWait is how long a call that is not the first of its group waits for a row another
 	// instance holds before it is retried in the next group (the group's own locks are released
 	// by its commit meanwhile, so instances never wait on each other in a cycle); default 20 ms.
@@ -108,8 +113,14 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if opts.MaxGroup <= 0 {
 		opts.MaxGroup = 256
 	}
+	if opts.Writers <= 0 {
+		opts.Writers = 1
+	}
 	if opts.MaxConns <= 0 {
 		opts.MaxConns = 8
+	}
+	if opts.MaxConns < int(opts.Writers)+2 {
+		opts.MaxConns = opts.Writers + 2
 	}
 	if opts.EventTTL <= 0 {
 		opts.EventTTL = 7 * 24 * time.Hour
@@ -148,7 +159,12 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	go s.writer()
+	var wg sync.WaitGroup
+	for i := 0; i < opts.Writers; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.writer() }()
+	}
+	go func() { wg.Wait(); close(s.done) }()
 	return s, nil
 }
 

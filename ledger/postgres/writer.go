@@ -48,6 +48,22 @@ type group struct {
 	accts   map[string]*acct
 	kept    map[string]*ledger.Kept // by account n and key, for the accounts locked for the group
 	keys    map[string]bool         // the keys read for the group
+	dirty   map[*acct]bool          // accounts posted to: written once, at the commit
+	evN     []int64                 // the account row of each event to insert at the commit
+	events  []ledger.Event
+	txs     []txRow                 // transfers to insert at the commit
+	newKept map[string]*ledger.Kept // responses to keep at the commit
+}
+
+// txRow is a transfer to insert.
+type txRow struct {
+	id                                 string
+	sender, recipient, amount          int64
+	status, createdBy                  string
+	resolvedBy                         *string
+	createdAt                          int64
+	resolvedAt                         *int64
+	appName, appEpPath, memo, metadata *string
 }
 
 // wtx is what an op sees of the writing transaction. Statements whose results the call does not
@@ -60,8 +76,13 @@ type wtx struct {
 	events  []ledger.Event
 	revoked []string
 	locked  map[string]*acct // accounts this call locked itself, by "i:"+id, "e:"+email, "n:"+n
-	undo    map[*acct]acct   // the group's accounts as they were before this call posted to them
+	undo    map[*acct]acct   // the accounts as they were before this call posted to them
 	newKept map[string]*ledger.Kept
+	expired map[string]bool // keys whose kept response expired: replaced by this call
+	evN     []int64         // the account row of each of events
+	txs     []txRow         // transfers this call made
+	mark    int             // where this call's statements start in the group's queue
+	sp      bool            // the call's savepoint is open (it sent statements before its end)
 }
 
 func keptKey(n int64, key string) string { return strconv.FormatInt(n, 10) + "/" + key }
@@ -91,12 +112,11 @@ func (s *Store) submitLocking(ctx context.Context, l *locks, fn func(w *wtx) (an
 	return o.res, o.err
 }
 
-// writer is the single goroutine of this instance that writes. It takes the calls to retry and
+// writer is one of the Writers goroutines of this instance that write. It takes the calls to retry and
 // the first waiting call, gathers the others already queued (up to MaxGroup), runs them in one
 // transaction and commits once. It ends when the Store closes, after running everything
 // submitted before.
 func (s *Store) writer() {
-	defer close(s.done)
 	prune := time.NewTicker(s.opts.PruneEvery)
 	defer prune.Stop()
 	var retry []*op
@@ -212,8 +232,9 @@ func (s *Store) tryGroup(ops []*op, careful bool) (retry []*op, again bool) {
 		finished = ops
 		s.fail(ops, err)
 	}
-	g := &group{conn: conn, batch: &pgx.Batch{}, careful: careful,
-		accts: map[string]*acct{}, kept: map[string]*ledger.Kept{}, keys: map[string]bool{}}
+	g := &group{conn: conn, batch: &pgx.Batch{}, careful: careful, accts: map[string]*acct{},
+		kept: map[string]*ledger.Kept{}, keys: map[string]bool{}, dirty: map[*acct]bool{},
+		newKept: map[string]*ledger.Kept{}}
 	if err := g.begin(ops, s.opts.LockWait); err != nil {
 		if retryable(err) {
 			conn.Exec(ctx, "ROLLBACK")
@@ -231,23 +252,33 @@ func (s *Store) tryGroup(ops []*op, careful bool) (retry []*op, again bool) {
 			finished = append(finished, o)
 			continue
 		}
-		g.batch.Queue("SAVEPOINT op")
-		w := &wtx{s: s, g: g, now: now}
+		// The savepoint is opened only if the call sends a statement before it ends (a read):
+		// a call that only queues writes is undone by dropping them from the queue.
+		w := &wtx{s: s, g: g, now: now, mark: len(g.batch.QueuedQueries)}
 		o.attempts++
 		res, err := o.fn(w)
-		if err == nil {
+		if err == nil && w.sp {
 			g.batch.Queue("RELEASE op")
-			if careful {
-				err = w.flush()
+		}
+		if err == nil && careful {
+			if !w.sp && len(g.batch.QueuedQueries) > w.mark {
+				w.openSavepoint()
+				g.batch.Queue("RELEASE op")
 			}
+			err = g.send()
 		}
 		if err != nil {
 			for a, was := range w.undo {
 				*a = was
 			}
-			g.batch.Queue("ROLLBACK TO op")
-			g.batch.Queue("RELEASE op")
-			ferr := w.flush()
+			var ferr error
+			if w.sp {
+				g.batch.Queue("ROLLBACK TO op")
+				g.batch.Queue("RELEASE op")
+				ferr = w.flush()
+			} else {
+				g.batch.QueuedQueries = g.batch.QueuedQueries[:w.mark]
+			}
 			if !careful && g.failed {
 				conn.Exec(ctx, "ROLLBACK")
 				return nil, true
@@ -283,12 +314,23 @@ func (s *Store) tryGroup(ops []*op, careful bool) (retry []*op, again bool) {
 		}
 		for k, v := range w.newKept {
 			g.kept[k] = v
+			g.newKept[k] = v
+		}
+		g.txs = append(g.txs, w.txs...)
+		for a := range w.undo {
+			g.dirty[a] = true
 		}
 		o.res, o.err = res, nil
 		finished = append(finished, o)
 		events = append(events, w.events...)
+		g.evN = append(g.evN, w.evN...)
 		revoked = append(revoked, w.revoked...)
 	}
+	g.events = events
+	g.writeAccounts()
+	g.writeTransactions()
+	g.writeEvents()
+	g.writeKept()
 	if notes := s.notifications(events, revoked); len(notes) > 0 {
 		// A commit that notifies takes PostgreSQL's notification queue lock, one commit at a
 		// time across instances: wait for it as long as it takes, not LockWait.
@@ -411,9 +453,16 @@ func (s *Store) fail(group []*op, err error) {
 	}
 }
 
-// flush sends the queued statements.
+// flush sends the queued statements, the call's savepoint first: the call is about to read.
 func (w *wtx) flush() error {
-	g := w.g
+	if !w.sp {
+		w.openSavepoint()
+	}
+	return w.g.send()
+}
+
+// send sends the queued statements.
+func (g *group) send() error {
 	if g.batch.Len() == 0 {
 		return nil
 	}
@@ -424,6 +473,92 @@ func (w *wtx) flush() error {
 		g.failed = true
 	}
 	return err
+}
+
+// openSavepoint opens the call's savepoint before the statements it queued so far.
+func (w *wtx) openSavepoint() {
+	q := w.g.batch.QueuedQueries
+	sp := &pgx.QueuedQuery{SQL: "SAVEPOINT op"}
+	q = append(q, nil)
+	copy(q[w.mark+1:], q[w.mark:])
+	q[w.mark] = sp
+	w.g.batch.QueuedQueries = q
+	w.sp = true
+}
+
+// writeAccounts queues one statement that writes the balances, held amounts and last seqs of
+// every account the group's calls posted to (their rows are locked by the group).
+func (g *group) writeAccounts() {
+	if len(g.dirty) == 0 {
+		return
+	}
+	var ns, bal, held, seq []int64
+	for a := range g.dirty {
+		ns, bal, held, seq = append(ns, a.n), append(bal, a.balance), append(held, a.held), append(seq, a.lastSeq)
+	}
+	g.batch.Queue(`UPDATE accounts a SET balance = v.balance, held = v.held, last_seq = v.last_seq
+		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS v(n, balance, held, last_seq)
+		WHERE a.n = v.n`, ns, bal, held, seq)
+}
+
+// writeTransactions queues one statement that inserts the group's transfers and their party rows.
+func (g *group) writeTransactions() {
+	if len(g.txs) == 0 {
+		return
+	}
+	n := len(g.txs)
+	ids, status, createdBy := make([]string, n), make([]string, n), make([]string, n)
+	senders, recipients, amounts, created := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	resolvedBy, appName, appEp, memo, md := make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n)
+	resolvedAt := make([]*int64, n)
+	for i, t := range g.txs {
+		ids[i], senders[i], recipients[i], amounts[i], status[i], createdBy[i] = t.id, t.sender, t.recipient, t.amount, t.status, t.createdBy
+		resolvedBy[i], created[i], resolvedAt[i] = t.resolvedBy, t.createdAt, t.resolvedAt
+		appName[i], appEp[i], memo[i], md[i] = t.appName, t.appEpPath, t.memo, t.metadata
+	}
+	g.batch.Queue(`WITH t AS (INSERT INTO transactions (id, sender, recipient, amount, status, created_by,
+		resolved_by, created_at, resolved_at, app_name, app_ep_path, memo, metadata)
+		SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],
+			$7::text[], $8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[])
+		RETURNING n, sender, recipient)
+		INSERT INTO parties (account, tx, outgoing, counterparty)
+		SELECT sender, n, TRUE, recipient FROM t UNION ALL SELECT recipient, n, FALSE, sender FROM t`,
+		ids, senders, recipients, amounts, status, createdBy, resolvedBy, created, resolvedAt, appName, appEp, memo, md)
+}
+
+// writeKept queues one statement that keeps the responses of the group's idempotency keys.
+func (g *group) writeKept() {
+	if len(g.newKept) == 0 {
+		return
+	}
+	var accounts, created []int64
+	var keys []string
+	var fps, bodies [][]byte
+	var status []int32
+	for k, v := range g.newKept {
+		nStr, key, _ := strings.Cut(k, "/")
+		n, _ := strconv.ParseInt(nStr, 10, 64)
+		accounts, keys, fps = append(accounts, n), append(keys, key), append(fps, v.Fingerprint)
+		status, bodies, created = append(status, int32(v.Status)), append(bodies, v.Body), append(created, v.CreatedAt.UnixMilli())
+	}
+	g.batch.Queue(`INSERT INTO idempotency (account, key, fingerprint, status, body, created_at)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::int[], $5::bytea[], $6::bigint[])`,
+		accounts, keys, fps, status, bodies, created)
+}
+
+// writeEvents queues one statement that appends every event of the group to the outbox.
+func (g *group) writeEvents() {
+	if len(g.events) == 0 {
+		return
+	}
+	seqs, types, ats, data := make([]int64, len(g.events)), make([]string, len(g.events)),
+		make([]int64, len(g.events)), make([]string, len(g.events))
+	for i, e := range g.events {
+		seqs[i], types[i], ats[i], data[i] = e.Seq, e.Type, e.At.UnixMilli(), string(e.Data)
+	}
+	g.batch.Queue(`INSERT INTO events (account, seq, type, at, data)
+		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[])`,
+		g.evN, seqs, types, ats, data)
 }
 
 // exec queues a statement whose result the call does not need; an error surfaces at the next
@@ -465,9 +600,9 @@ func (w *wtx) event(a *acct, seq int64, typ string, data any) error {
 	if err != nil {
 		return fmt.Errorf("ledger: event data: %w", err)
 	}
-	w.exec(`INSERT INTO events (account, seq, type, at, data) VALUES ($1, $2, $3, $4, $5)`,
-		a.n, seq, typ, w.now.UnixMilli(), string(b))
+	// Written with the group's other events at the commit (writeEvents).
 	w.events = append(w.events, ledger.Event{AccountID: a.id, Seq: seq, Type: typ, At: w.now, Data: b})
+	w.evN = append(w.evN, a.n)
 	return nil
 }
 
