@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -388,5 +389,40 @@ func TestKillOneInstanceMidStorm(t *testing.T) {
 		if _, err := store.Transaction(ctx, a.id); err != nil {
 			t.Fatalf("acknowledged payment %s lost: %v", a.id, err)
 		}
+	}
+}
+
+// TestInstanceRefusesOtherKeys: an instance started on a shared database with keys that cannot
+// open what the database holds (another keyset, or none) refuses to start, and says so; it never
+// makes new keys of its own while the others serve with theirs.
+func TestInstanceRefusesOtherKeys(t *testing.T) {
+	dbURL, _, svcs := startInstances(t, 1)
+	hc := &http.Client{Timeout: 30 * time.Second}
+	newWallet(t, hc, svcs[0], "ada@example.com", "") // a live session, signed by the first keys
+	for _, c := range []struct {
+		name  string
+		bytes []byte
+		say   string
+	}{{"missing", nil, "is missing"}, {"other", otherKeys(t), "holds other keys"}} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "keys.json")
+			if c.bytes != nil {
+				if err := os.WriteFile(path, c.bytes, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			svc, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", DatabaseURL: dbURL, KeysPath: path})
+			if err == nil {
+				svc.Stop()
+				t.Fatalf("an instance started with keys.json %s", c.name)
+			}
+			var ke *KeysError
+			if !errors.As(err, &ke) || !strings.Contains(err.Error(), c.say) {
+				t.Fatalf("refusal: %v", err)
+			}
+			if _, err := os.Stat(path); c.bytes == nil && err == nil {
+				t.Fatal("the refused instance wrote a keys file")
+			}
+		})
 	}
 }
