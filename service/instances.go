@@ -15,8 +15,11 @@ import (
 // connection here, read from the outbox, and the sessions revoked, whose sockets close with 4001.
 // When the listening connection comes back after a drop it catches up: each watched account's
 // latest event is published (its connections fill the gap from the outbox by themselves) and the
-// sessions revoked meanwhile are closed. It returns when ctx ends.
-func followInstances(ctx context.Context, pg *postgres.Store, h *hub.Hub, log *slog.Logger) error {
+// sessions revoked meanwhile are closed. Accounts whose password or second factor changed elsewhere
+// are forgotten by forget (the server's remembered Basic checks: they also miss by themselves
+// once the stored password hash changes, but not when only the second factor does). It returns
+// when ctx ends.
+func followInstances(ctx context.Context, pg *postgres.Store, h *hub.Hub, forget func(accountID string), log *slog.Logger) error {
 	log = log.With("component", "instances")
 	read := func(accountID string, after int64, limit int) {
 		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -39,6 +42,11 @@ func followInstances(ctx context.Context, pg *postgres.Store, h *hub.Hub, log *s
 		Revoked: func(ids []string) {
 			for _, id := range ids {
 				h.RevokeSession(id)
+			}
+		},
+		Credentials: func(ids []string) {
+			for _, id := range ids {
+				forget(id)
 			}
 		},
 		Connected: func(since time.Time) {

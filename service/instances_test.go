@@ -426,3 +426,38 @@ func TestInstanceRefusesOtherKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestPasswordChangeReachesEveryInstance: instance 1 remembers a successful Basic check; the
+// password is changed on instance 2; instance 1 then refuses the old password.
+func TestPasswordChangeReachesEveryInstance(t *testing.T) {
+	_, _, svcs := startInstances(t, 2)
+	hc := &http.Client{Timeout: 30 * time.Second}
+	w := newWallet(t, hc, svcs[0], "ada@example.com", "")
+	basic := func(pw string) string {
+		req, _ := http.NewRequest("GET", "/", nil)
+		req.SetBasicAuth(w.email, pw)
+		return req.Header.Get("Authorization")
+	}
+	if st, body, err := call(hc, "GET", svcs[0].URL+"/user/my-info", basic(w.password), nil, nil); err != nil || st != 200 {
+		t.Fatalf("basic on instance 1: %d %s %v", st, body, err)
+	}
+	st, body, err := call(hc, "PUT", svcs[1].URL+"/user/update-password", basic(w.password),
+		map[string]any{"oldPassword": w.password, "newPassword": "another-long-password"}, nil)
+	if err != nil || st != 200 {
+		t.Fatalf("update password on instance 2: %d %s %v", st, body, err)
+	}
+	deadline := time.Now().Add(30 * time.Second) // a bound for a broken feed, not a speed goal
+	for {
+		st, _, err := call(hc, "GET", svcs[0].URL+"/user/my-info", basic(w.password), nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st == 401 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("instance 1 still accepts the old password (%d)", st)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/syftbox/syftwallet/ledger"
@@ -127,6 +128,7 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 		store = sq
 	}
 	var srv *server.Server
+	var served atomic.Pointer[server.Server] // srv, for the feed's goroutine once it exists
 	events = hub.New(hub.Options{Ledger: store, Logger: o.Logger,
 		MaxPerAccount: o.EventsPerAccount, MaxPerAddress: o.EventsPerAddress,
 		ClientAddr: func(r *http.Request) string { return srv.ClientAddr(r) }})
@@ -135,7 +137,13 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 	if pg != nil {
 		// Events committed and sessions revoked by the other instances reach this one's hub.
 		feed = make(chan error, 1)
-		go func() { feed <- followInstances(runCtx, pg, events, o.Logger) }()
+		go func() {
+			feed <- followInstances(runCtx, pg, events, func(id string) {
+				if p := served.Load(); p != nil {
+					p.ForgetCredentials(id)
+				}
+			}, o.Logger)
+		}()
 	}
 	closeStore := func() error {
 		cancel()
@@ -169,6 +177,7 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 		closeStore()
 		return nil, err
 	}
+	served.Store(srv)
 	ln := o.Listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", o.Addr); err != nil {

@@ -265,6 +265,7 @@ func (s *Store) EnableMFA(ctx context.Context, accountID string, step int64, rec
 		if err != nil {
 			return nil, err
 		}
+		w.forgot = append(w.forgot, a.id)
 		if _, err := w.affectOne(`UPDATE accounts SET mfa_enabled = TRUE, mfa_secret = mfa_pending,
 			mfa_secret_key = mfa_pending_key, mfa_pending = NULL, mfa_pending_key = NULL,
 			mfa_last_step = $1, mfa_failures = 0, mfa_locked_until = 0 WHERE n = $2 AND mfa_pending IS NOT NULL`,
@@ -291,6 +292,7 @@ func (s *Store) DisableMFA(ctx context.Context, accountID string, step int64) er
 		if err != nil {
 			return nil, err
 		}
+		w.forgot = append(w.forgot, a.id)
 		if _, err := w.do(`UPDATE accounts SET mfa_enabled = FALSE, mfa_secret = NULL, mfa_secret_key = NULL,
 			mfa_pending = NULL, mfa_pending_key = NULL,
 			mfa_last_step = GREATEST(mfa_last_step, $1), mfa_failures = 0, mfa_locked_until = 0 WHERE n = $2`, step, a.n); err != nil {
@@ -459,6 +461,7 @@ func (s *Store) FailChallenge(ctx context.Context, id string, p ledger.Challenge
 			return nil, err
 		}
 		if failures >= p.LockAfter {
+			w.forgot = append(w.forgot, a.id)
 			until := w.now.Add(p.LockFor)
 			if _, err := w.do(`UPDATE accounts SET mfa_failures = 0, mfa_locked_until = $1 WHERE n = $2`,
 				until.UnixMilli(), a.n); err != nil {

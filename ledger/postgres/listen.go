@@ -17,6 +17,9 @@ type Remote struct {
 	Events func(accountID string, first, last int64)
 	// Revoked: sessions another instance revoked.
 	Revoked func(sessionIDs []string)
+	// Credentials: accounts whose password or second factor another instance changed (drop
+	// what was remembered of their sign-ins).
+	Credentials func(accountIDs []string)
 	// Connected is called each time the listening connection is (re)established, with the time
 	// the previous one was last known to be listening (zero the first time): notifications sent
 	// in between were missed, so the caller catches up from the outbox (and RevokedSince).
@@ -60,8 +63,8 @@ func (s *Store) listenOnce(ctx context.Context, r Remote, since time.Time) (time
 		return time.Time{}, fmt.Errorf("ledger: listen: %w", redact(err))
 	}
 	defer conn.Close(context.Background())
-	events, sessions := s.opts.Channel+"_events", s.opts.Channel+"_sessions"
-	for _, ch := range []string{events, sessions} {
+	events, sessions, creds := s.opts.Channel+"_events", s.opts.Channel+"_sessions", s.opts.Channel+"_credentials"
+	for _, ch := range []string{events, sessions, creds} {
 		if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{ch}.Sanitize()); err != nil {
 			return time.Time{}, fmt.Errorf("ledger: listen: %w", err)
 		}
@@ -109,6 +112,10 @@ func (s *Store) listenOnce(ctx context.Context, r Remote, since time.Time) (time
 		case sessions:
 			if r.Revoked != nil && len(items) > 0 {
 				r.Revoked(items)
+			}
+		case creds:
+			if r.Credentials != nil && len(items) > 0 {
+				r.Credentials(items)
 			}
 		}
 	}

@@ -12,12 +12,13 @@ import (
 //
 //	<Channel>_events    "<instance> <account>:<first>:<last> …"  the seqs a commit wrote per account
 //	<Channel>_sessions  "<instance> <session> …"                 the sessions it revoked
+//	<Channel>_credentials "<instance> <account> …"               accounts whose password or MFA changed
 //
 // A payload stays under PostgreSQL's 8000-byte limit: long lists are split over several calls.
 const maxPayload = 7000
 
 // notifications returns the (channel, payload) pairs for what a group committed.
-func (s *Store) notifications(events []ledger.Event, revoked []string) [][2]string {
+func (s *Store) notifications(events []ledger.Event, revoked, forgot []string) [][2]string {
 	var out [][2]string
 	if len(events) > 0 {
 		type span struct{ first, last int64 }
@@ -40,6 +41,9 @@ func (s *Store) notifications(events []ledger.Event, revoked []string) [][2]stri
 	}
 	if len(revoked) > 0 {
 		out = append(out, s.payloads(s.opts.Channel+"_sessions", revoked)...)
+	}
+	if len(forgot) > 0 {
+		out = append(out, s.payloads(s.opts.Channel+"_credentials", forgot)...)
 	}
 	return out
 }

@@ -645,7 +645,14 @@ func (s *Store) CreateAccount(ctx context.Context, na ledger.NewAccount) (ledger
 
 // SetPassword implements ledger.Ledger.
 func (s *Store) SetPassword(ctx context.Context, accountID, hash string) (ledger.Account, error) {
-	return s.update(ctx, accountID, `UPDATE accounts SET password_hash = $1 WHERE id = $2 AND NOT system`, hash)
+	_, err := s.submit(ctx, func(w *wtx) (any, error) {
+		w.forgot = append(w.forgot, accountID)
+		return w.affectOne(`UPDATE accounts SET password_hash = $1 WHERE id = $2 AND NOT system`, hash, accountID)
+	})
+	if err != nil {
+		return ledger.Account{}, err
+	}
+	return s.AccountByID(ctx, accountID)
 }
 
 // SetOrganization implements ledger.Ledger.

@@ -75,6 +75,7 @@ type wtx struct {
 	now     time.Time
 	events  []ledger.Event
 	revoked []string
+	forgot  []string         // accounts whose password or second factor changed
 	locked  map[string]*acct // accounts this call locked itself, by "i:"+id, "e:"+email, "n:"+n
 	undo    map[*acct]acct   // the accounts as they were before this call posted to them
 	newKept map[string]*ledger.Kept
@@ -245,7 +246,7 @@ func (s *Store) tryGroup(ops []*op, careful bool) (retry []*op, again bool) {
 	}
 	now := s.opts.Now()
 	var events []ledger.Event
-	var revoked []string
+	var revoked, forgot []string
 	for _, o := range ops {
 		if err := o.ctx.Err(); err != nil {
 			o.err = err
@@ -325,13 +326,14 @@ func (s *Store) tryGroup(ops []*op, careful bool) (retry []*op, again bool) {
 		events = append(events, w.events...)
 		g.evN = append(g.evN, w.evN...)
 		revoked = append(revoked, w.revoked...)
+		forgot = append(forgot, w.forgot...)
 	}
 	g.events = events
 	g.writeAccounts()
 	g.writeTransactions()
 	g.writeEvents()
 	g.writeKept()
-	if notes := s.notifications(events, revoked); len(notes) > 0 {
+	if notes := s.notifications(events, revoked, forgot); len(notes) > 0 {
 		// A commit that notifies takes PostgreSQL's notification queue lock, one commit at a
 		// time across instances: wait for it as long as it takes, not LockWait.
 		g.batch.Queue("SET LOCAL lock_timeout = 0")
