@@ -381,8 +381,16 @@ func (w *wtx) keep(account int64, idem *ledger.Idempotency, status int, body []b
 	w.newKept[keptKey(account, idem.Key)] = &ledger.Kept{Fingerprint: idem.Fingerprint, Status: status, Body: body, CreatedAt: w.now}
 }
 
+// errNoAPIKeys: this store does not implement ledger.APIKeyStore yet, so the service offers no
+// API keys on it (server.Config.APIKeys stays nil) and no money call may come with one: a call
+// that does is refused rather than run without its key's spend limit.
+var errNoAPIKeys = errors.New("ledger/postgres: API keys are not supported by this store")
+
 // Pay implements ledger.Ledger.
 func (s *Store) Pay(ctx context.Context, p ledger.Payment) (ledger.Receipt, error) {
+	if p.APIKeyID != "" {
+		return ledger.Receipt{}, errNoAPIKeys
+	}
 	return s.moneyOp(ctx, who{id: p.SenderID}, p.Idem, []string{p.RecipientEmail}, func(w *wtx, from *acct) ([]ledger.Transaction, error) {
 		to, err := w.recipient(p.RecipientEmail, from)
 		if err != nil {
@@ -404,6 +412,9 @@ func (s *Store) Pay(ctx context.Context, p ledger.Payment) (ledger.Receipt, erro
 // account is posted once for the whole batch (its payment events in item order, then one
 // balance.updated).
 func (s *Store) PayBatch(ctx context.Context, b ledger.Batch) (ledger.Receipt, error) {
+	if b.APIKeyID != "" {
+		return ledger.Receipt{}, errNoAPIKeys
+	}
 	emails := make([]string, 0, len(b.Items))
 	for _, it := range b.Items {
 		emails = append(emails, it.RecipientEmail)
@@ -473,6 +484,9 @@ func needed(total, amount int64) money.Micros {
 
 // Hold implements ledger.Ledger.
 func (s *Store) Hold(ctx context.Context, h ledger.Hold) (ledger.Receipt, error) {
+	if h.APIKeyID != "" {
+		return ledger.Receipt{}, errNoAPIKeys
+	}
 	caller := who{email: h.SenderEmail}
 	if h.CreatedBy == api.PartyRecipient {
 		caller = who{email: h.RecipientEmail}
