@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/ledger/postgres"
@@ -459,5 +460,48 @@ func TestPasswordChangeReachesEveryInstance(t *testing.T) {
 			t.Fatalf("instance 1 still accepts the old password (%d)", st)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestListenReconnectsAndCatchesUp: the connection an instance listens on is cut (as a failover
+// or a restart of PostgreSQL would); a payment committed on the other instance meanwhile still
+// reaches the socket on the first one, once it has reconnected and caught up from the outbox.
+func TestListenReconnectsAndCatchesUp(t *testing.T) {
+	dbURL, _, svcs := startInstances(t, 2)
+	hc := &http.Client{Timeout: 30 * time.Second}
+	ada := newWallet(t, hc, svcs[1], "ada@example.com", "100")
+	bob := newWallet(t, hc, svcs[0], "bob@example.com", "")
+	l := listen(t, svcs[0], bob)
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	var cut int
+	if err := admin.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE application_name = $1 AND datname = current_database()`, postgres.ListenerName).Scan(&cut); err != nil || cut != 2 {
+		t.Fatalf("cut %d listening connections: %v", cut, err)
+	}
+	st, body, err := call(hc, "POST", svcs[1].URL+"/payments", "Bearer "+ada.token,
+		map[string]any{"recipientEmail": bob.email, "amount": json.Number("1")}, nil)
+	if err != nil || st != 201 {
+		t.Fatalf("payment: %d %s %v", st, body, err)
+	}
+	deadline := time.Now().Add(30 * time.Second) // a bound for a broken feed, not a speed goal
+	for {
+		l.mu.Lock()
+		got := false
+		for _, e := range l.events {
+			got = got || e.Type == api.EventPaymentReceived
+		}
+		l.mu.Unlock()
+		if got {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the payment committed while the listener was cut never reached the socket")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

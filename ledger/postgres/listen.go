@@ -28,6 +28,9 @@ type Remote struct {
 	Lost func(err error)
 }
 
+// ListenerName is the application_name of the listening connections (pg_stat_activity).
+const ListenerName = "syftwallet-listen"
+
 // Listen follows the other instances' commits until ctx ends: it LISTENs on the store's channels
 // on a connection of its own and calls r for each notification not sent by this store. When the
 // connection drops it reconnects (backing off up to 5 s) and calls r.Connected, so nothing is lost
@@ -58,7 +61,9 @@ func (s *Store) Listen(ctx context.Context, r Remote) error {
 // listenOnce listens on one connection until it fails; it returns the last time it was known to
 // be listening (zero if it never was).
 func (s *Store) listenOnce(ctx context.Context, r Remote, since time.Time) (time.Time, error) {
-	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig.Copy())
+	cfg := s.pool.Config().ConnConfig.Copy()
+	cfg.RuntimeParams["application_name"] = ListenerName
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("ledger: listen: %w", redact(err))
 	}
