@@ -126,10 +126,11 @@ func (s *Store) listenOnce(ctx context.Context, r Remote, since time.Time) (time
 	}
 }
 
-// RevokedSince lists the sessions revoked at or after since (by any instance), for a listener
-// that catches up after its connection dropped.
+// RevokedSince lists the sessions (and, as "apikey:<id>", the API keys) revoked at or after since
+// by any instance, for a listener that catches up after its connection dropped.
 func (s *Store) RevokedSince(ctx context.Context, since time.Time) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id FROM sessions WHERE revoked_at >= $1`, since.UnixMilli())
+	rows, err := s.pool.Query(ctx, `SELECT id FROM sessions WHERE revoked_at >= $1
+		UNION ALL SELECT 'apikey:' || id FROM api_keys WHERE revoked_at >= $1`, since.UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("ledger: revoked sessions: %w", err)
 	}

@@ -202,6 +202,7 @@ type movement struct {
 	metadata   map[string]string
 	appName    *string
 	appEpPath  *string
+	apiKey     string // the API key it is made with ("" for none)
 }
 
 // write inserts a transfer, its two party rows, and posts it to both accounts with their events.
@@ -233,7 +234,7 @@ func (w *wtx) record(m movement) (ledger.Transaction, error) {
 		ID: newID(), SenderID: m.from.id, RecipientID: m.to.id, SenderEmail: m.from.email,
 		RecipientEmail: m.to.email, Amount: money.Micros(m.amount), Status: m.status,
 		CreatedBy: m.createdBy, ResolvedBy: m.resolvedBy, CreatedAt: w.now, AppName: m.appName,
-		AppEpPath: m.appEpPath, Memo: m.memo, Metadata: m.metadata,
+		AppEpPath: m.appEpPath, Memo: m.memo, Metadata: m.metadata, APIKeyID: m.apiKey,
 	}
 	var resolvedAt *int64
 	var resolvedBy *string
@@ -253,8 +254,15 @@ func (w *wtx) record(m movement) (ledger.Transaction, error) {
 	}
 	w.txs = append(w.txs, txRow{id: tx.ID, sender: m.from.n, recipient: m.to.n, amount: m.amount, status: m.status,
 		createdBy: m.createdBy, resolvedBy: resolvedBy, createdAt: w.now.UnixMilli(), resolvedAt: resolvedAt,
-		appName: m.appName, appEpPath: m.appEpPath, memo: m.memo, metadata: md})
+		appName: m.appName, appEpPath: m.appEpPath, memo: m.memo, metadata: md, apiKey: nonEmpty(m.apiKey)})
 	return tx, nil
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // who names the caller of a money-moving call, the owner of its idempotency key.
@@ -381,30 +389,30 @@ func (w *wtx) keep(account int64, idem *ledger.Idempotency, status int, body []b
 	w.newKept[keptKey(account, idem.Key)] = &ledger.Kept{Fingerprint: idem.Fingerprint, Status: status, Body: body, CreatedAt: w.now}
 }
 
-// errNoAPIKeys: this store does not implement ledger.APIKeyStore yet, so the service offers no
-// API keys on it (server.Config.APIKeys stays nil) and no money call may come with one: a call
-// that does is refused rather than run without its key's spend limit.
-var errNoAPIKeys = errors.New("ledger/postgres: API keys are not supported by this store")
-
 // Pay implements ledger.Ledger.
 func (s *Store) Pay(ctx context.Context, p ledger.Payment) (ledger.Receipt, error) {
-	if p.APIKeyID != "" {
-		return ledger.Receipt{}, errNoAPIKeys
-	}
 	return s.moneyOp(ctx, who{id: p.SenderID}, p.Idem, []string{p.RecipientEmail}, func(w *wtx, from *acct) ([]ledger.Transaction, error) {
 		to, err := w.recipient(p.RecipientEmail, from)
 		if err != nil {
+			return nil, err
+		}
+		key, err := w.apiKey(p.APIKeyID, from)
+		if err != nil {
+			return nil, err
+		}
+		if err := key.fits(0, int64(p.Amount)); err != nil {
 			return nil, err
 		}
 		if from.available() < int64(p.Amount) {
 			return nil, &ledger.InsufficientFunds{Available: money.Micros(from.available()), Needed: p.Amount}
 		}
 		tx, err := w.write(movement{from: from, to: to, amount: int64(p.Amount), status: api.StatusCompleted,
-			createdBy: api.PartySender, resolvedBy: api.PartySender, memo: p.Memo, metadata: p.Metadata})
+			createdBy: api.PartySender, resolvedBy: api.PartySender, memo: p.Memo, metadata: p.Metadata,
+			apiKey: p.APIKeyID})
 		if err != nil {
 			return nil, err
 		}
-		return []ledger.Transaction{tx}, nil
+		return []ledger.Transaction{tx}, w.spend(key, int64(p.Amount))
 	})
 }
 
@@ -412,14 +420,15 @@ func (s *Store) Pay(ctx context.Context, p ledger.Payment) (ledger.Receipt, erro
 // account is posted once for the whole batch (its payment events in item order, then one
 // balance.updated).
 func (s *Store) PayBatch(ctx context.Context, b ledger.Batch) (ledger.Receipt, error) {
-	if b.APIKeyID != "" {
-		return ledger.Receipt{}, errNoAPIKeys
-	}
 	emails := make([]string, 0, len(b.Items))
 	for _, it := range b.Items {
 		emails = append(emails, it.RecipientEmail)
 	}
 	return s.moneyOp(ctx, who{id: b.SenderID}, b.Idem, emails, func(w *wtx, from *acct) ([]ledger.Transaction, error) {
+		key, err := w.apiKey(b.APIKeyID, from)
+		if err != nil {
+			return nil, err
+		}
 		tos := make([]*acct, len(b.Items))
 		var total int64
 		for i, it := range b.Items {
@@ -428,6 +437,9 @@ func (s *Store) PayBatch(ctx context.Context, b ledger.Batch) (ledger.Receipt, e
 				return nil, &ledger.ItemError{Index: i, Err: err}
 			}
 			tos[i] = to
+			if err := key.fits(total, int64(it.Amount)); err != nil {
+				return nil, &ledger.ItemError{Index: i, Err: err}
+			}
 			// Compare before adding: 100 items of the largest amount add up past int64.
 			if int64(it.Amount) > from.available()-total {
 				return nil, &ledger.ItemError{Index: i, Err: &ledger.InsufficientFunds{
@@ -447,7 +459,8 @@ func (s *Store) PayBatch(ctx context.Context, b ledger.Batch) (ledger.Receipt, e
 		cur := s.opts.Currency
 		for i, it := range b.Items {
 			tx, err := w.record(movement{from: from, to: tos[i], amount: int64(it.Amount), status: api.StatusCompleted,
-				createdBy: api.PartySender, resolvedBy: api.PartySender, memo: it.Memo, metadata: it.Metadata})
+				createdBy: api.PartySender, resolvedBy: api.PartySender, memo: it.Memo, metadata: it.Metadata,
+				apiKey: b.APIKeyID})
 			if err != nil {
 				return nil, err
 			}
@@ -470,7 +483,7 @@ func (s *Store) PayBatch(ctx context.Context, b ledger.Batch) (ledger.Receipt, e
 				return nil, err
 			}
 		}
-		return txs, nil
+		return txs, w.spend(key, total)
 	})
 }
 
@@ -484,9 +497,6 @@ func needed(total, amount int64) money.Micros {
 
 // Hold implements ledger.Ledger.
 func (s *Store) Hold(ctx context.Context, h ledger.Hold) (ledger.Receipt, error) {
-	if h.APIKeyID != "" {
-		return ledger.Receipt{}, errNoAPIKeys
-	}
 	caller := who{email: h.SenderEmail}
 	if h.CreatedBy == api.PartyRecipient {
 		caller = who{email: h.RecipientEmail}
@@ -501,6 +511,17 @@ func (s *Store) Hold(ctx context.Context, h ledger.Hold) (ledger.Receipt, error)
 		}
 		to, err := w.recipient(h.RecipientEmail, from)
 		if err != nil {
+			return nil, err
+		}
+		// The key is the caller's: its spend limit counts only money leaving its own account.
+		key, err := w.apiKey(h.APIKeyID, c)
+		if err != nil {
+			return nil, err
+		}
+		if c.n != from.n {
+			key = key.recordOnly()
+		}
+		if err := key.fits(0, int64(h.Amount)); err != nil {
 			return nil, err
 		}
 		// Funds first: a refused hold (kept under an idempotency key) must not spend its token.
@@ -521,11 +542,11 @@ func (s *Store) Hold(ctx context.Context, h ledger.Hold) (ledger.Receipt, error)
 			}
 		}
 		tx, err := w.write(movement{from: from, to: to, amount: int64(h.Amount), status: api.StatusPending,
-			createdBy: h.CreatedBy, appName: h.AppName, appEpPath: h.AppEpPath})
+			createdBy: h.CreatedBy, appName: h.AppName, appEpPath: h.AppEpPath, apiKey: h.APIKeyID})
 		if err != nil {
 			return nil, err
 		}
-		return []ledger.Transaction{tx}, nil
+		return []ledger.Transaction{tx}, w.spend(key, int64(h.Amount))
 	})
 }
 
@@ -566,6 +587,11 @@ func (s *Store) Resolve(ctx context.Context, r ledger.Resolution) (ledger.Transa
 		w.exec(`UPDATE transactions SET status = $1, resolved_by = $2, resolved_at = $3 WHERE id = $4`,
 			status, by, w.now.UnixMilli(), tx.ID)
 		tx.Status, tx.ResolvedBy, tx.ResolvedAt = status, by, w.now
+		if !r.Confirm && tx.APIKeyID != "" && tx.CreatedBy == api.PartySender {
+			if err := w.giveBack(tx); err != nil {
+				return nil, err
+			}
+		}
 		from, err := w.acctByN(sn)
 		if err != nil {
 			return nil, err

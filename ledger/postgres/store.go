@@ -87,9 +87,10 @@ type Store struct {
 }
 
 var (
-	_ ledger.Ledger    = (*Store)(nil)
-	_ ledger.AuthStore = (*Store)(nil)
-	_ ledger.KeyStore  = (*Store)(nil)
+	_ ledger.Ledger      = (*Store)(nil)
+	_ ledger.AuthStore   = (*Store)(nil)
+	_ ledger.KeyStore    = (*Store)(nil)
+	_ ledger.APIKeyStore = (*Store)(nil)
 )
 
 // IsURL reports whether s names a PostgreSQL database (postgres:// or postgresql://).

@@ -64,6 +64,7 @@ type txRow struct {
 	createdAt                          int64
 	resolvedAt                         *int64
 	appName, appEpPath, memo, metadata *string
+	apiKey                             *string
 }
 
 // wtx is what an op sees of the writing transaction. Statements whose results the call does not
@@ -512,20 +513,20 @@ func (g *group) writeTransactions() {
 	ids, status, createdBy := make([]string, n), make([]string, n), make([]string, n)
 	senders, recipients, amounts, created := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 	resolvedBy, appName, appEp, memo, md := make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n)
-	resolvedAt := make([]*int64, n)
+	resolvedAt, keys := make([]*int64, n), make([]*string, n)
 	for i, t := range g.txs {
 		ids[i], senders[i], recipients[i], amounts[i], status[i], createdBy[i] = t.id, t.sender, t.recipient, t.amount, t.status, t.createdBy
 		resolvedBy[i], created[i], resolvedAt[i] = t.resolvedBy, t.createdAt, t.resolvedAt
-		appName[i], appEp[i], memo[i], md[i] = t.appName, t.appEpPath, t.memo, t.metadata
+		appName[i], appEp[i], memo[i], md[i], keys[i] = t.appName, t.appEpPath, t.memo, t.metadata, t.apiKey
 	}
 	g.batch.Queue(`WITH t AS (INSERT INTO transactions (id, sender, recipient, amount, status, created_by,
-		resolved_by, created_at, resolved_at, app_name, app_ep_path, memo, metadata)
+		resolved_by, created_at, resolved_at, app_name, app_ep_path, memo, metadata, api_key)
 		SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],
-			$7::text[], $8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[])
+			$7::text[], $8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
 		RETURNING n, sender, recipient)
 		INSERT INTO parties (account, tx, outgoing, counterparty)
 		SELECT sender, n, TRUE, recipient FROM t UNION ALL SELECT recipient, n, FALSE, sender FROM t`,
-		ids, senders, recipients, amounts, status, createdBy, resolvedBy, created, resolvedAt, appName, appEp, memo, md)
+		ids, senders, recipients, amounts, status, createdBy, resolvedBy, created, resolvedAt, appName, appEp, memo, md, keys)
 }
 
 // writeKept queues one statement that keeps the responses of the group's idempotency keys.
