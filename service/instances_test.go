@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/ledger/postgres"
 	"github.com/syftbox/syftwallet/ledger/postgres/pgtest"
 )
@@ -503,5 +504,53 @@ func TestListenReconnectsAndCatchesUp(t *testing.T) {
 			t.Fatal("the payment committed while the listener was cut never reached the socket")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestAPIKeyRevocationReachesEveryInstance: an API key's event stream on instance 1 closes with
+// 4001 when the key is revoked on instance 2, and a limit spent on one instance holds on the other.
+func TestAPIKeyRevocationReachesEveryInstance(t *testing.T) {
+	_, _, svcs := startInstances(t, 2)
+	hc := &http.Client{Timeout: 30 * time.Second}
+	w := newWallet(t, hc, svcs[0], "ada@example.com", "100")
+	newWallet(t, hc, svcs[0], "bob@example.com", "")
+	limit := money.Micros(3 * money.Scale)
+	st, body, err := call(hc, "POST", svcs[0].URL+"/auth/api-keys", "Bearer "+w.token, api.CreateAPIKeyRequest{
+		Name: "ci", Scopes: []string{api.ScopeRead, api.ScopePay},
+		SpendLimit: &api.SpendLimit{Amount: &limit, Period: api.PeriodDay}}, nil)
+	if err != nil || st != 201 {
+		t.Fatalf("create key: %d %s %v", st, body, err)
+	}
+	var key api.NewAPIKey
+	if err := json.Unmarshal(body, &key); err != nil {
+		t.Fatal(err)
+	}
+	pay := func(svc *Service) int {
+		st, body, err := call(hc, "POST", svc.URL+"/payments", "Bearer "+key.Key,
+			map[string]any{"recipientEmail": "bob@example.com", "amount": json.Number("2")}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("pay with the key: %d %s", st, body)
+		return st
+	}
+	if st := pay(svcs[0]); st != 201 {
+		t.Fatalf("first payment with the key: %d", st)
+	}
+	if st := pay(svcs[1]); st == 201 {
+		t.Fatal("the other instance let the key spend past its limit")
+	}
+	l := listen(t, svcs[0], &wallet{token: key.Key})
+	st, body, err = call(hc, "DELETE", svcs[1].URL+"/auth/api-keys/"+key.ID, "Bearer "+w.token, nil, nil)
+	if err != nil || st/100 != 2 {
+		t.Fatalf("revoke key: %d %s %v", st, body, err)
+	}
+	select {
+	case code := <-l.closed:
+		if code != api.CloseSessionRevoked {
+			t.Fatalf("key's socket on instance 1 closed with %d, want %d", code, api.CloseSessionRevoked)
+		}
+	case <-time.After(30 * time.Second): // a bound for a broken feed, not a speed goal
+		t.Fatal("the revoked key's socket on the other instance is still open")
 	}
 }
