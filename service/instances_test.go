@@ -19,9 +19,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/syftbox/syftwallet/api"
-	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/ledger/postgres"
 	"github.com/syftbox/syftwallet/ledger/postgres/pgtest"
+	"github.com/syftbox/syftwallet/money"
 )
 
 // startInstances starts n instances of the service on one PostgreSQL database with one keys
