@@ -103,6 +103,8 @@ type Server struct {
 	auth   ledger.AuthStore // nil: no /auth endpoints, no Bearer
 	limits *limiters
 	known  *knownPlaces // where accounts signed in recently (known.go)
+	// sessions remembers verified access tokens of live sessions (sessioncache.go).
+	sessions *sessionCache
 	// basicFlight shares a Basic password check among identical ones in flight (authn.go).
 	basicFlight singleflight.Group
 
@@ -193,6 +195,7 @@ func New(cfg Config) (*Server, error) {
 		auth:     cfg.Auth,
 		limits:   newLimiters(cfg.Limits, cfg.NewBudget),
 		known:    newKnownPlaces(cfg.Now),
+		sessions: newSessionCache(cfg.Now),
 	}
 	if cfg.AdminKey != "" {
 		sum := sha256.Sum256([]byte(cfg.AdminKey))
