@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -60,7 +61,9 @@ const (
 //     unchanged and each balance is its funding minus what it sent plus what it received);
 //   - store: the same payments straight into the ledger (ledger.Pay, 64 goroutines), no HTTP.
 //
-// payments reports payments/s, p50/p99 and x-healthz, its rate as a fraction of healthz's.
+// payments reports payments/s, p50/p99 and x-healthz, its rate as a fraction of healthz's. Each
+// phase also reports cpu-µs/op: the process's CPU time (server and load generator) per request,
+// which a busy shared machine disturbs less than the rates.
 //
 //	go test -run '^$' -bench PaymentsHTTP -benchtime 1x ./service/ -args -payments.duration 10s
 func BenchmarkPaymentsHTTP(b *testing.B) {
@@ -205,6 +208,7 @@ type result struct {
 	ok, failed int
 	rate       float64 // ok per second
 	lat        []time.Duration
+	cpuPerOp   time.Duration // CPU time of the whole process per ok
 }
 
 func (r result) report(b *testing.B, unit string) {
@@ -213,6 +217,7 @@ func (r result) report(b *testing.B, unit string) {
 		b.ReportMetric(float64(r.lat[len(r.lat)/2].Microseconds())/1000, "p50-ms")
 		b.ReportMetric(float64(r.lat[len(r.lat)*99/100].Microseconds())/1000, "p99-ms")
 	}
+	b.ReportMetric(float64(r.cpuPerOp.Microseconds()), "cpu-µs/op")
 	b.ReportMetric(0, "ns/op")
 	if r.failed > 0 {
 		b.Errorf("%d of %d requests failed", r.failed, r.ok+r.failed)
@@ -254,19 +259,35 @@ func drive(b *testing.B, d time.Duration, call func(c, n int) (bool, error)) res
 		}()
 	}
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	t0 := time.Now()
 	close(start)
 	time.Sleep(d)
 	stop.Store(true)
 	wg.Wait()
 	elapsed := time.Since(t0)
+	cpu := cpuTime() - cpu0
 	b.StopTimer()
 	if first != nil {
 		b.Logf("first failure: %v", first)
 	}
 	all := slices.Concat(lats...)
 	slices.Sort(all)
-	return result{ok: int(ok.Load()), failed: int(bad.Load()), rate: float64(ok.Load()) / elapsed.Seconds(), lat: all}
+	r := result{ok: int(ok.Load()), failed: int(bad.Load()), rate: float64(ok.Load()) / elapsed.Seconds(), lat: all}
+	if r.ok > 0 {
+		r.cpuPerOp = cpu / time.Duration(r.ok)
+	}
+	return r
+}
+
+// cpuTime is the CPU time this process has used (user and system), load generator included: per
+// request it is a figure that other processes on a shared machine disturb much less than a rate.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // do sends req and reads the whole answer (so the connection is kept alive); ok when the status is

@@ -51,9 +51,10 @@ type Store struct {
 	closed sync.Once
 	mu     sync.RWMutex // guards closing against new submissions
 	isShut bool
-	system int64 // the system account's row number
-	stmts  map[string]*sql.Stmt
-	dir    string // the ledger's directory: its free space tells a full disk (storageError)
+	system int64                // the system account's row number
+	stmts  map[string]*sql.Stmt // the writer's prepared statements
+	reads  sync.Map             // query → *sql.Stmt prepared on the read pool (readRow)
+	dir    string               // the ledger's directory: its free space tells a full disk (storageError)
 }
 
 var _ ledger.Ledger = (*Store)(nil)
@@ -176,6 +177,10 @@ func (s *Store) closeDBs() error {
 	for _, st := range s.stmts {
 		st.Close()
 	}
+	s.reads.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
 	return errors.Join(s.wconn.Close(), s.wdb.Close(), s.rdb.Close())
 }
 
