@@ -105,6 +105,7 @@ type Server struct {
 	known  *knownPlaces // where accounts signed in recently (known.go)
 	// sessions remembers verified access tokens of live sessions (sessioncache.go).
 	sessions *sessionCache
+	payees   *payees // addresses known to be people's accounts (payees.go)
 	// basicFlight shares a Basic password check among identical ones in flight (authn.go).
 	basicFlight singleflight.Group
 
@@ -196,6 +197,7 @@ func New(cfg Config) (*Server, error) {
 		limits:   newLimiters(cfg.Limits, cfg.NewBudget),
 		known:    newKnownPlaces(cfg.Now),
 		sessions: newSessionCache(cfg.Now),
+		payees:   newPayees(),
 	}
 	if cfg.AdminKey != "" {
 		sum := sha256.Sum256([]byte(cfg.AdminKey))
