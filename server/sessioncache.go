@@ -2,10 +2,14 @@ package server
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"sync"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
+
+	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/ledger"
 )
 
 // The bearer cache (issue 16): an access token that verified once (its EdDSA signature, alg,
@@ -16,8 +20,9 @@ import (
 //
 // What keeps it as strict as reading the session every time: every revocation that passes through
 // this server (logout, logout-all, a password change, a reused refresh token: Server.revoked, the
-// same path that closes the session's WebSockets), and every revocation another instance reports
-// (Server.SessionsRevoked), drops the session's tokens from the cache before the revoking request
+// same path that closes the session's WebSockets), every session.revoked event the ledger commits
+// (Server.Committed, fed by the ledger's OnCommit) and every revocation another instance reports
+// (Server.SessionsRevoked) drops the session's tokens from the cache before the revoking request
 // answers, so the session's next request reads it again and is refused. A token whose session
 // check was in flight while a revocation happened is not remembered (the generation below), so a
 // read from before the revocation cannot put a revoked session back. Only successes are kept;
@@ -104,3 +109,23 @@ func (c *sessionCache) forget(sessionIDs ...string) {
 // honouring their access tokens from memory at once. Revocations made through this server need
 // no call: they reach the cache themselves.
 func (s *Server) SessionsRevoked(sessionIDs []string) { s.sessions.forget(sessionIDs...) }
+
+// Committed tells the server about events the ledger committed (the service feeds it what the
+// ledger hands its OnCommit, before the committing calls return): each session.revoked event
+// drops that session's remembered tokens, so a revocation reaches the cache whichever way it was
+// made.
+func (s *Server) Committed(evs []ledger.Event) {
+	var ids []string
+	for _, e := range evs {
+		if e.Type != api.EventSessionRevoked {
+			continue
+		}
+		var d struct {
+			SessionID string `json:"sessionId"`
+		}
+		if json.Unmarshal(e.Data, &d) == nil && d.SessionID != "" {
+			ids = append(ids, d.SessionID)
+		}
+	}
+	s.sessions.forget(ids...)
+}

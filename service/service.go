@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/syftbox/syftwallet/ledger"
@@ -88,11 +89,18 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 	if o.NewKeysCommand == "" {
 		o.NewKeysCommand = "syftwallet serve --new-keys"
 	}
-	// The hub is fed from committed rows only: the ledger hands each commit's events to it.
+	// The hub is fed from committed rows only: the ledger hands each commit's events to it, and to
+	// the server, whose session cache forgets the sessions they revoke.
 	var events *hub.Hub
+	var committed atomic.Pointer[server.Server] // set once the server exists
 	store, err := sqlite.Open(ctx, o.DBPath, sqlite.Options{
 		Currency: o.Currency,
-		OnCommit: func(evs []ledger.Event) { events.Publish(evs) },
+		OnCommit: func(evs []ledger.Event) {
+			events.Publish(evs)
+			if srv := committed.Load(); srv != nil {
+				srv.Committed(evs)
+			}
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("service: ledger: %w", err)
@@ -125,6 +133,7 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 		store.Close()
 		return nil, err
 	}
+	committed.Store(srv)
 	ln := o.Listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", o.Addr); err != nil {
