@@ -136,7 +136,7 @@ func (m *Model) liveItem(msg liveItemMsg) tea.Cmd {
 		return tea.Batch(next, m.feedChanged(it.State))
 	case events.KindResync:
 		m.opts.Client.Invalidate()
-		return tea.Batch(next, m.broadcast(views.ReloadMsg{}))
+		return tea.Batch(next, views.LoadAccount(m.common, true), m.broadcast(views.ReloadMsg{}))
 	case events.KindEvent:
 		return tea.Batch(next, m.event(it.Event))
 	}
@@ -194,6 +194,7 @@ func (m *Model) event(ev api.Event) tea.Cmd {
 			return nil
 		}
 		m.opts.Client.ApplyBalance(b)
+		m.common.Account.Apply(b, m.opts.Now())
 		return m.broadcast(views.LiveMsg{Type: ev.Type, Balance: &b, At: at})
 	case strings.HasPrefix(ev.Type, "payment.") || strings.HasPrefix(ev.Type, "transaction."):
 		var tx api.Transaction
@@ -312,7 +313,7 @@ func (m *Model) pollResult(msg pollResultMsg) tea.Cmd {
 		m.feed.pollErr = views.Message(msg.err)
 		var unauth *client.UnauthenticatedError
 		if errorsAs(msg.err, &unauth) {
-			return m.endSession("Your session has ended; sign in again.")
+			return m.endSession(sessionEnded)
 		}
 		return next
 	}
@@ -350,8 +351,9 @@ func (m *Model) pollResult(msg pollResultMsg) tea.Cmd {
 			cmds = append(cmds, m.txEvent(typ, tx, at))
 		}
 	}
-	if bal != p.bal {
+	if bal != p.bal || !m.common.Account.Have {
 		b := bal
+		m.common.Account.Set(msg.user, nil, msg.at)
 		cmds = append(cmds, m.broadcast(views.LiveMsg{Type: api.EventBalanceUpdated, Balance: &b, At: at}))
 	}
 	p.seen, p.bal = seen, bal

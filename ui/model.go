@@ -178,6 +178,7 @@ func (m *Model) applyTheme() {
 }
 
 func (m *Model) showLogin(email, notice string) {
+	m.common.Gen++
 	l := views.NewLogin(m.common, email, notice)
 	l.RegisterHint = m.opts.RegisterHint
 	m.screens = map[views.ID]views.Screen{views.LoginScreen: l}
@@ -261,6 +262,24 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.monoForce = msg.Mono
 		m.applyTheme()
 		return m, m.broadcast(views.StyleMsg{})
+	case views.Addressed:
+		return m, m.deliver(msg)
+	case views.AccountMsg:
+		if m.session.SignedIn {
+			m.common.Account.Set(msg.User, msg.Err, m.opts.Now())
+			if msg.Err == nil && msg.User.Currency != "" {
+				m.common.Currency = msg.User.Currency
+			}
+			if lostSession(msg.Err) {
+				return m, m.endSession(sessionEnded)
+			}
+		}
+		return m, nil
+	case views.RefreshAccountMsg:
+		if !m.session.SignedIn {
+			return m, nil
+		}
+		return m, views.LoadAccount(m.common, true)
 	case tickMsg:
 		return m, m.tick()
 	case liveItemMsg:
@@ -272,10 +291,34 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case pollResultMsg:
 		return m, m.pollResult(msg)
 	}
-	// Everything else is an answer to some screen's command (or a spinner's tick): every screen
-	// sees it, and the one that asked (by type and request id) takes it. A screen that is not on
-	// show still gets the answers to the loads it started.
+	// Everything else (a spinner's tick, the plain answers of the screens that do not use
+	// views.Ask yet) goes to every screen; the one that asked (by type and request id) takes it.
 	return m, m.broadcast(msg)
+}
+
+// sessionEnded is what the sign-in form says when the service no longer knows the session.
+const sessionEnded = "Your session has ended; sign in again."
+
+// lostSession reports whether err says the session is gone (not a wrong password typed on a
+// form, which the screen shows itself).
+func lostSession(err error) bool {
+	var unauth *client.UnauthenticatedError
+	return errorsAs(err, &unauth) && !unauth.BadCredentials
+}
+
+// deliver gives an answer to the screen that asked for it and to no other. A lost session is
+// handled here, once, for every screen: back to the sign-in form with one sentence.
+func (m *Model) deliver(a views.Addressed) tea.Cmd {
+	if m.session.SignedIn && lostSession(a.Failure()) {
+		return m.endSession(sessionEnded)
+	}
+	s, ok := m.screens[a.To()]
+	if !ok {
+		return nil
+	}
+	ns, cmd := s.Update(a)
+	m.screens[a.To()] = ns
+	return cmd
 }
 
 // key handles the global keys, then gives the key to the active screen.
@@ -517,7 +560,10 @@ func (m *Model) signedIn(msg views.SignedInMsg) tea.Cmd {
 		m.common.Currency = msg.Session.User.Currency
 	}
 	m.screens = map[views.ID]views.Screen{}
-	cmds := []tea.Cmd{}
+	m.common.Gen++
+	m.common.Account = views.Account{}
+	// The account is loaded once here, for every screen, and kept current by the live events.
+	cmds := []tea.Cmd{views.LoadAccount(m.common, false)}
 	for _, id := range views.SignedIn {
 		s := views.New(id, m.common)
 		m.screens[id] = s
@@ -540,6 +586,7 @@ func (m *Model) endSession(reason string) tea.Cmd {
 	stop := m.stopFeed()
 	m.session = client.Session{}
 	m.common.Email = ""
+	m.common.Account = views.Account{}
 	m.setPrivacy(false)
 	m.confirmQuit, m.showHelp = false, false
 	m.showLogin("", reason)

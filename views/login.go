@@ -54,7 +54,7 @@ func NewLogin(c *Common, email, notice string) *Login {
 	rpw.Input.CharLimit = 256
 	rpw.Hint = "At least 8 characters, or leave it empty."
 	l := &Login{
-		c: c, signIn: NewForm(em, pw), register: NewForm(rem, rpw), spin: NewSpinner(c.Theme),
+		c: c, reqs: newReqs(c), signIn: NewForm(em, pw), register: NewForm(rem, rpw), spin: NewSpinner(c.Theme),
 		notice: notice,
 	}
 	if email != "" {

@@ -37,7 +37,7 @@ type MFA struct {
 func NewMFA(c *Common, ch *client.MFAChallenge) *MFA {
 	code := NewField(c, "Code", "123456 or a recovery code")
 	code.Input.CharLimit = 40
-	return &MFA{c: c, ch: ch, form: NewForm(code), spin: NewSpinner(c.Theme), left: MFAAttempts, now: c.now()}
+	return &MFA{c: c, reqs: newReqs(c), ch: ch, form: NewForm(code), spin: NewSpinner(c.Theme), left: MFAAttempts, now: c.now()}
 }
 
 // mfaTickMsg moves the countdown.

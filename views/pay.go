@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -11,11 +12,11 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/client"
 	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/views/components"
 )
 
 type payState int
@@ -38,13 +39,11 @@ type Pay struct {
 	form  *Form
 	// confirm is the amount typed again on the review, for amounts at or above the threshold.
 	confirm *Field
-	spin    spinner.Model
-	reqs    reqs
+	spin    components.Spinner
+	asks    *Requests
 
-	acctReq, recentReq, sendReq int
-	user                        api.User
-	haveUser                    bool
-	recents                     []string
+	recentReq, sendReq int
+	recents            []string
 
 	// The review being shown, and its idempotency key: trying the same review again (after a
 	// timeout) reuses the key, so the payment is made at most once.
@@ -72,7 +71,8 @@ func NewPay(c *Common) *Pay {
 	memo.Input.CharLimit = api.MaxMemoRunes
 	confirm := NewField(c, "Again", "type the amount again")
 	confirm.Input.CharLimit = 24
-	p := &Pay{c: c, form: NewForm(rcpt, amount, memo), confirm: confirm, spin: NewSpinner(c.Theme)}
+	p := &Pay{c: c, form: NewForm(rcpt, amount, memo), confirm: confirm,
+		spin: components.NewSpinner(c.Theme), asks: NewRequests(PayScreen)}
 	p.form.Blur()
 	p.suggest()
 	return p
@@ -82,13 +82,13 @@ func (p *Pay) recipient() *Field { return p.form.Fields[0] }
 func (p *Pay) amount() *Field    { return p.form.Fields[1] }
 func (p *Pay) memo() *Field      { return p.form.Fields[2] }
 
-// Init loads the balance and the recent counterparties.
-func (p *Pay) Init() tea.Cmd { return tea.Batch(p.loadAccount(), p.loadRecents()) }
+// Init loads the recent counterparties (the balance is the root's: Common.Account).
+func (p *Pay) Init() tea.Cmd { return p.loadRecents() }
 
 // Activate focuses the form (and takes a recipient, when one is given) whenever Pay is shown,
 // from every way in: typing goes into the recipient (or, when it is filled, the amount).
 func (p *Pay) Activate(msg SwitchMsg) tea.Cmd {
-	cmds := []tea.Cmd{p.loadAccount()}
+	var cmds []tea.Cmd
 	if p.state == payDone {
 		p.reset()
 	}
@@ -116,7 +116,7 @@ func (p *Pay) SetSize(w, h int) {
 	p.confirm.TextWidth = iw
 }
 
-func (p *Pay) panelWidth() int { return min(max(p.width-2, 50), 76) }
+func (p *Pay) panelWidth() int { return components.PanelWidth(p.width, 76) }
 
 // InputFocused reports whether typing goes into a field (the form's, or the review's amount).
 func (p *Pay) InputFocused() bool {
@@ -137,52 +137,22 @@ func (p *Pay) Busy() bool { return p.state == paySending }
 
 func (p *Pay) needsConfirm() bool { return p.c.PayThreshold > 0 && p.req.Amount >= p.c.PayThreshold }
 
-// payAccountMsg is the answer to loading the balance.
-type payAccountMsg struct {
-	reqID int
-	user  api.User
-	err   error
-}
-
-func (p *Pay) loadAccount() tea.Cmd {
-	id := p.reqs.next()
-	p.acctReq = id
-	c := p.c
-	return func() tea.Msg {
-		ctx, cancel := c.call()
-		defer cancel()
-		u, err := c.Client.Account(ctx)
-		return payAccountMsg{reqID: id, user: u, err: err}
-	}
-}
-
-// recentsMsg is the answer to reading who was paid or paid lately.
-type recentsMsg struct {
-	reqID int
-	who   []string
-	err   error
-}
-
 func (p *Pay) loadRecents() tea.Cmd {
-	id := p.reqs.next()
-	p.recentReq = id
-	c := p.c
-	return func() tea.Msg {
-		ctx, cancel := c.call()
-		defer cancel()
-		page, err := c.Client.History(ctx, client.HistoryQuery{Limit: 50})
+	cl, me := p.c.Client, p.c.Email
+	return Ask(p.c, p.asks, &p.recentReq, func(ctx context.Context) ([]string, error) {
+		page, err := cl.History(ctx, client.HistoryQuery{Limit: 50})
 		if err != nil {
-			return recentsMsg{reqID: id, err: err}
+			return nil, err
 		}
 		var who []string
 		for _, tx := range page.Transactions {
 			if tx.CreatedBy == api.PartySystem {
 				continue
 			}
-			who = addRecent(who, tx.Counterparty(), c.Email)
+			who = addRecent(who, tx.Counterparty(), me)
 		}
-		return recentsMsg{reqID: id, who: who}
-	}
+		return who, nil
+	})
 }
 
 // addRecent appends email unless it is there already, is the caller, or the list is full.
@@ -216,25 +186,13 @@ func bumpRecent(list []string, email string) []string {
 	return list
 }
 
-// paySentMsg is the answer to sending the payment.
-type paySentMsg struct {
-	reqID int
-	tx    api.Transaction
-	err   error
-}
-
 func (p *Pay) send() tea.Cmd {
-	id := p.reqs.next()
-	p.sendReq = id
 	p.state = paySending
 	p.banner, p.note = "", ""
-	c, req := p.c, p.req
-	return tea.Batch(p.spin.Tick, func() tea.Msg {
-		ctx, cancel := c.call()
-		defer cancel()
-		tx, err := c.Client.Pay(ctx, req)
-		return paySentMsg{reqID: id, tx: tx, err: err}
-	})
+	cl, req := p.c.Client, p.req
+	return tea.Batch(p.spin.Tick, Ask(p.c, p.asks, &p.sendReq, func(ctx context.Context) (api.Transaction, error) {
+		return cl.Pay(ctx, req)
+	}))
 }
 
 // Update handles keys and answers.
@@ -243,37 +201,25 @@ func (p *Pay) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	case StyleMsg:
 		p.form.Restyle(p.c)
 		p.confirm.Input.SetStyles(InputStyles(p.c.Theme))
-		p.spin.Style = p.c.Theme.Accent
+		p.spin.Restyle(p.c.Theme)
 	case spinner.TickMsg:
-		if p.state == paySending {
-			var cmd tea.Cmd
-			p.spin, cmd = p.spin.Update(msg)
-			return p, cmd
-		}
-	case payAccountMsg:
-		if msg.reqID == p.acctReq && msg.err == nil {
-			p.user, p.haveUser = msg.user, true
-		}
-	case recentsMsg:
-		if msg.reqID == p.recentReq && msg.err == nil {
-			p.recents = msg.who
+		cmd, _ := p.spin.Update(msg, p.state == paySending)
+		return p, cmd
+	case Answer[[]string]:
+		if msg.For(p.asks, &p.recentReq) && msg.Err == nil {
+			p.recents = msg.Val
 			p.suggest()
 		}
-	case paySentMsg:
-		if msg.reqID != p.sendReq {
+	case Answer[api.Transaction]:
+		if !msg.For(p.asks, &p.sendReq) {
 			return p, nil
 		}
 		return p, p.sent(msg)
 	case LiveMsg:
-		if msg.Balance != nil {
-			p.user.Balance, p.user.AvailableBalance = msg.Balance.Balance, msg.Balance.AvailableBalance
-		}
 		if msg.Tx != nil && msg.Tx.CreatedBy != api.PartySystem {
 			p.recents = bumpRecent(p.recents, msg.Tx.Counterparty())
 			p.suggest()
 		}
-	case ReloadMsg:
-		return p, p.loadAccount()
 	case tea.PasteMsg:
 		if p.state == payForm {
 			return p, p.form.Update(msg)
@@ -362,8 +308,8 @@ func (p *Pay) check() (client.PayRequest, *Field) {
 		af.Err = err.Error()
 		return client.PayRequest{}, af
 	}
-	if p.haveUser && amount > p.user.AvailableBalance {
-		af.Err = fmt.Sprintf("Only %s is available.", p.c.Amount(p.user.AvailableBalance))
+	if acct := p.c.Account; acct.Have && amount > acct.User.AvailableBalance {
+		af.Err = fmt.Sprintf("Only %s is available.", p.c.Amount(acct.User.AvailableBalance))
 		return client.PayRequest{}, af
 	}
 	memo := strings.TrimSpace(OneLine(mf.Value()))
@@ -432,9 +378,9 @@ func amountKey(msg tea.KeyPressMsg) bool {
 	return n > 0 && n == len(msg.Text) && unicode.IsPrint(r) && !unicode.IsLetter(r)
 }
 
-func (p *Pay) sent(msg paySentMsg) tea.Cmd {
-	if msg.err == nil {
-		p.tx = msg.tx
+func (p *Pay) sent(msg Answer[api.Transaction]) tea.Cmd {
+	if msg.Err == nil {
+		p.tx = msg.Val
 		p.state = payDone
 		p.key, p.keySig = "", "" // a new payment, even with the same details, is a new payment
 		p.recents = bumpRecent(p.recents, p.req.Recipient)
@@ -442,26 +388,29 @@ func (p *Pay) sent(msg paySentMsg) tea.Cmd {
 		// The balance comes from the service (or its live event), never from arithmetic here:
 		// the event may already have arrived.
 		return tea.Batch(ToastTo(ToastOutgoing, "Paid "+p.c.Amount(p.req.Amount)+" to ", p.req.Recipient, ""),
-			p.loadAccount())
+			RefreshAccount)
 	}
-	if Retryable(msg.err) {
+	if Retryable(msg.Err) {
 		// The payment may or may not have been made: stay on the review, keep the key.
 		p.state = payReview
-		p.banner = Message(msg.err) + " Press " + p.c.Keys.Pay.Send.Help().Key +
+		p.banner = Message(msg.Err) + " Press " + p.c.Keys.Pay.Send.Help().Key +
 			" to try again: the same payment, never paid twice."
 		return nil
 	}
 	// Refused: a new attempt is a new request.
 	p.key, p.keySig = "", ""
-	field, text := ErrorField(msg.err)
-	var unauth *client.UnauthenticatedError
-	if errors.As(msg.err, &unauth) {
-		return func() tea.Msg { return SignedOutMsg{Reason: "Your session has ended; sign in again."} }
-	}
+	// (A lost session never comes here: the root ends it, see Addressed.)
+	field, text := ErrorField(msg.Err)
+	var refresh tea.Cmd
 	var funds *client.InsufficientFundsError
-	if errors.As(msg.err, &funds) && funds.Available >= 0 {
-		p.user.AvailableBalance = funds.Available
+	if errors.As(msg.Err, &funds) {
+		refresh = RefreshAccount // the service knows another available amount than the one shown
 	}
+	return tea.Batch(refresh, p.refused(field, text))
+}
+
+// refused puts a refusal's sentence next to the field it is about, or on the review.
+func (p *Pay) refused(field, text string) tea.Cmd {
 	switch field {
 	case "recipient":
 		p.state = payForm
@@ -485,7 +434,7 @@ func (p *Pay) doneKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := p.c.Keys
 	if key.Matches(msg, k.Pay.NewPayment) {
 		p.reset()
-		return tea.Batch(p.form.FocusOn(0), p.loadAccount())
+		return p.form.FocusOn(0)
 	}
 	return nil
 }
@@ -512,7 +461,7 @@ func (p *Pay) View() string {
 	case payDone:
 		body = p.doneView()
 	}
-	return lipgloss.Place(p.width, p.hight, lipgloss.Center, lipgloss.Center, body)
+	return components.Centre(p.width, p.hight, body)
 }
 
 func (p *Pay) formView() string {
@@ -522,8 +471,8 @@ func (p *Pay) formView() string {
 	var b strings.Builder
 	b.WriteString(t.Title.Render("Pay someone") + "\n")
 	avail := "…"
-	if p.haveUser {
-		avail = p.c.Money(p.user.AvailableBalance)
+	if acct := p.c.Account; acct.Have {
+		avail = p.c.Money(acct.User.AvailableBalance)
 	}
 	b.WriteString(t.Muted.Render("Available ") + t.Text.Render(avail) + "\n\n")
 	b.WriteString(p.form.View(p.c, 11))
@@ -587,9 +536,9 @@ func (p *Pay) reviewLayout() reviewLayout {
 	}
 	row := func(label, value string) string { return t.Muted.Render(Fit(label, payLabelW)) + value }
 	l.foot = append(l.foot, row("Amount", t.Negative.Render(p.c.Money(p.req.Amount))))
-	if p.haveUser {
-		after := p.user.AvailableBalance - p.req.Amount
-		l.foot = append(l.foot, row("Available", t.Text.Render(p.c.Amount(p.user.AvailableBalance))+
+	if acct := p.c.Account; acct.Have {
+		after := acct.User.AvailableBalance - p.req.Amount
+		l.foot = append(l.foot, row("Available", t.Text.Render(p.c.Amount(acct.User.AvailableBalance))+
 			t.Faint.Render(" → ")+t.Bold.Render(p.c.Amount(after))+t.Muted.Render(" after")))
 	}
 	if p.needsConfirm() {
@@ -600,7 +549,7 @@ func (p *Pay) reviewLayout() reviewLayout {
 	l.foot = append(l.foot, "")
 	switch {
 	case p.state == paySending:
-		l.foot = append(l.foot, p.spin.View()+" "+t.Muted.Render("Sending…"))
+		l.foot = append(l.foot, p.spin.Line(t.Muted, "Sending…"))
 	default:
 		k := p.c.Keys
 		l.foot = append(l.foot, t.Key.Render(k.Pay.Send.Help().Key)+t.Text.Render(" send")+t.Faint.Render("   ")+
@@ -667,8 +616,8 @@ func (p *Pay) doneView() string {
 	}
 	lines = append(lines, row("Amount", t.Text.Render(p.c.Money(p.tx.Amount))))
 	lines = append(lines, row("Transaction", t.Code.Render(Trunc(p.tx.ID, inner-payLabelW))))
-	if p.haveUser {
-		lines = append(lines, row("Available", t.Text.Render(p.c.Amount(p.user.AvailableBalance))))
+	if acct := p.c.Account; acct.Have {
+		lines = append(lines, row("Available", t.Text.Render(p.c.Amount(acct.User.AvailableBalance))))
 	}
 	k := p.c.Keys
 	lines = append(lines, "", t.Key.Render(k.Pay.NewPayment.Help().Key)+t.Muted.Render(" new payment")+

@@ -85,7 +85,7 @@ func NewSecurity(c *Common) *Security {
 	for _, f := range []*Field{cur, nw, again} {
 		f.Input.CharLimit = 256
 	}
-	s := &Security{c: c, spin: NewSpinner(c.Theme), code: NewForm(code), pass: NewForm(cur, nw, again)}
+	s := &Security{c: c, reqs: newReqs(c), spin: NewSpinner(c.Theme), code: NewForm(code), pass: NewForm(cur, nw, again)}
 	s.code.Blur()
 	s.pass.Blur()
 	return s

@@ -41,7 +41,7 @@ type Tokens struct {
 func NewTokens(c *Common) *Tokens {
 	rcpt := NewField(c, "Recipient", "who may draw on your account")
 	rcpt.Input.CharLimit = api.MaxEmailLen
-	t := &Tokens{c: c, form: NewForm(rcpt), spin: NewSpinner(c.Theme)}
+	t := &Tokens{c: c, reqs: newReqs(c), form: NewForm(rcpt), spin: NewSpinner(c.Theme)}
 	t.form.Blur()
 	return t
 }
