@@ -91,7 +91,7 @@ func runScene(t *testing.T, sc scene, dark bool) {
 	if sc.setup != nil {
 		sc.setup(fc)
 	}
-	m := newModel(t, fc)
+	m := &probed{Model: newModel(t, fc), frames: make(chan string, 1)}
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ANSI256)))
 	bg := color.Color(color.White)
@@ -103,12 +103,11 @@ func runScene(t *testing.T, sc scene, dark bool) {
 		sc.drive(t, tm)
 	}
 	waitText(t, tm, sc.ready)
-	// Let the last answers land and render.
-	time.Sleep(150 * time.Millisecond)
+	waitSettled(t, tm, m)
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}
-	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*probed).Model
 	out := frame(fm)
 	if n := strings.Count(string(out), "\n") + 1; n != h {
 		t.Fatalf("frame has %d lines, want %d", n, h)
@@ -117,6 +116,47 @@ func runScene(t *testing.T, sc scene, dark bool) {
 		sc.check(t, ansi.Strip(string(out)))
 	}
 	golden.RequireEqual(t, out)
+}
+
+// probed is the root model with one more message: probeMsg hands the frame of now to the test,
+// drawn on the program's own goroutine (no race with Update).
+type probed struct {
+	*Model
+	frames chan string
+}
+
+type probeMsg struct{}
+
+func (p *probed) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if _, ok := msg.(probeMsg); ok {
+		p.frames <- p.render()
+		return p, nil
+	}
+	_, cmd := p.Model.Update(msg)
+	return p, cmd
+}
+
+// waitSettled waits for a settled frame: the same frame drawn at settledProbes probes in a row,
+// each asked after the program handled every message sent before it. The last answers have
+// landed then, however slow the machine; no fixed sleep guesses how long they take.
+func waitSettled(t *testing.T, tm *teatest.TestModel, m *probed) {
+	t.Helper()
+	const settledProbes = 4
+	deadline := time.Now().Add(10 * time.Second)
+	last, same := "", 0
+	for same < settledProbes {
+		if time.Now().After(deadline) {
+			t.Fatalf("the frame never settled; last:\n%s", ansi.Strip(last))
+		}
+		time.Sleep(20 * time.Millisecond) // between probes, commands run and answer
+		tm.Send(probeMsg{})
+		f := <-m.frames
+		if f == last {
+			same++
+		} else {
+			last, same = f, 1
+		}
+	}
 }
 
 func foundationScenes() []scene {
@@ -159,6 +199,15 @@ func TestGolden(t *testing.T) {
 			}
 			t.Run(sc.name+"/"+bg, func(t *testing.T) { runScene(t, sc, dark) })
 		}
+	}
+}
+
+// TestGolden80 is every screen at the smallest size the wallet lays out in, 80×24 (dark): what
+// a default terminal shows.
+func TestGolden80(t *testing.T) {
+	for _, sc := range append(foundationScenes(), screenScenes()...) {
+		sc.w, sc.h = MinWidth, MinHeight
+		t.Run(sc.name, func(t *testing.T) { runScene(t, sc, true) })
 	}
 }
 

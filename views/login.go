@@ -11,6 +11,7 @@ import (
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/views/components"
 )
 
 type loginMode int
@@ -74,7 +75,7 @@ func (l *Login) SetSize(w, h int) {
 	l.register.SetWidth(inner - 3)
 }
 
-func (l *Login) panelWidth() int { return min(max(l.width-4, 40), 68) }
+func (l *Login) panelWidth() int { return components.PanelWidth(l.width, 68) }
 
 // SetBusy shows a spinner with text (the root uses it while it restores a session); "" stops it.
 func (l *Login) SetBusy(text string) tea.Cmd {

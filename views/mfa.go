@@ -12,6 +12,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/views/components"
 )
 
 // MFAAttempts is how many wrong codes a challenge allows (the service's rule).
@@ -56,7 +57,7 @@ func (m *MFA) SetSize(w, h int) {
 	m.form.SetWidth(m.panelWidth() - 4 - 11 - 3)
 }
 
-func (m *MFA) panelWidth() int { return min(max(m.width-4, 40), 64) }
+func (m *MFA) panelWidth() int { return components.PanelWidth(m.width, 64) }
 
 // InputFocused reports whether the code field has the focus.
 func (m *MFA) InputFocused() bool { return m.form.Focused() }

@@ -17,6 +17,7 @@ import (
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/client"
 	"github.com/syftbox/syftwallet/theme"
+	"github.com/syftbox/syftwallet/views/components"
 )
 
 type secState int
@@ -643,7 +644,7 @@ func (s *Security) View() string {
 	return s.menuView()
 }
 
-func (s *Security) panelWidth() int { return min(max(s.width-4, 40), 76) }
+func (s *Security) panelWidth() int { return components.PanelWidth(s.width, 76) }
 
 // boxed centres a panel with a title and a body.
 func (s *Security) boxed(title, body string) string {

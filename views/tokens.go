@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/views/components"
 )
 
 // madeToken is a token created in this session (only its recipient and time are kept).
@@ -63,7 +64,7 @@ func (t *Tokens) SetSize(w, h int) {
 	t.form.SetWidth(t.panelWidth() - 4 - 12 - 3)
 }
 
-func (t *Tokens) panelWidth() int { return min(max(t.width-2, 50), 84) }
+func (t *Tokens) panelWidth() int { return components.PanelWidth(t.width, 84) }
 
 // InputFocused reports whether the recipient field has the focus.
 func (t *Tokens) InputFocused() bool { return t.form.Focused() }

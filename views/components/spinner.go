@@ -43,4 +43,6 @@ func (s *Spinner) Update(msg tea.Msg, busy bool) (tea.Cmd, bool) {
 func (s *Spinner) View() string { return s.m.View() }
 
 // Line is the spinner and what is awaited, in st: "⠋ Loading your balance…".
-func (s *Spinner) Line(st lipgloss.Style, text string) string { return s.m.View() + " " + st.Render(text) }
+func (s *Spinner) Line(st lipgloss.Style, text string) string {
+	return s.m.View() + " " + st.Render(text)
+}
