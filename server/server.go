@@ -295,6 +295,7 @@ func (s *Server) routeTable() []route {
 
 		usr("GET /user/my-info", s.myInfo),
 		usr("GET /account", s.myInfo),
+		usr("GET /account/balance-history", s.balanceHistory),
 		usr("PUT /user/update-password", s.updatePassword),
 		usr("PUT /user/update-organization", s.updateOrganization),
 

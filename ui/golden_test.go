@@ -211,6 +211,27 @@ func TestGolden80(t *testing.T) {
 	}
 }
 
+// TestGoldenLarge is the dashboard and History at 120×40: more recent rows, a chart of two cells
+// a day.
+func TestGoldenLarge(t *testing.T) {
+	more := func(fc *viewstest.Client) {
+		for i := range 12 {
+			fc.AddTx("ada@example.com", "me@example.com", money.Micros(i+1)*money.Scale, api.StatusCompleted, "refund",
+				viewstest.Epoch.Add(-time.Duration(i+5)*24*time.Hour-time.Hour))
+		}
+	}
+	for _, sc := range []scene{
+		{name: "dashboard", setup: more, drive: signInKeys, ready: "low"},
+		{name: "history", setup: more, drive: func(t *testing.T, tm *teatest.TestModel) {
+			signedIn(t, tm)
+			keys(tm, "3")
+		}, ready: "row 1 of 18"},
+	} {
+		sc.w, sc.h = 120, 40
+		t.Run(sc.name, func(t *testing.T) { runScene(t, sc, true) })
+	}
+}
+
 func TestGoldenTooSmall(t *testing.T) {
 	m := newModel(t, newFake())
 	m.Update(tea.WindowSizeMsg{Width: 70, Height: 20})

@@ -2,6 +2,7 @@ package views
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -24,6 +25,7 @@ const sparkMaxPages = 10
 
 const (
 	recentCount = 5
+	recentMax   = 20 // read, for a large terminal
 	feedCount   = 12
 )
 
@@ -95,7 +97,7 @@ func (d *Dashboard) reload() tea.Cmd {
 func (d *Dashboard) loadRecent() tea.Cmd {
 	cl := d.c.Client
 	return Ask(d.c, d.req, &d.recentReq, func(ctx context.Context) ([]api.Transaction, error) {
-		p, err := cl.History(ctx, client.HistoryQuery{Limit: recentCount})
+		p, err := cl.History(ctx, client.HistoryQuery{Limit: recentMax})
 		return p.Transactions, err
 	})
 }
@@ -115,35 +117,51 @@ func (d *Dashboard) loadSpark() tea.Cmd {
 	y, m, dd := now.In(time.Local).Date()
 	day0 := time.Date(y, m, dd, 0, 0, 0, 0, time.Local).AddDate(0, 0, -(SparkDays - 1))
 	return Ask(d.c, d.req, &d.sparkReq, func(ctx context.Context) (spark, error) {
-		out := spark{day0: day0}
-		oldest := SparkDays
-		q := client.HistoryQuery{Limit: 200, Since: day0, Status: api.StatusCompleted}
-		for page := 0; ; page++ {
-			if page == sparkMaxPages {
-				// Not everything was read: the days before the oldest one read are unknown.
-				out.coverFrom = min(oldest+1, SparkDays)
-				break
-			}
-			p, err := cl.History(ctx, q)
-			if err != nil {
-				return out, err
-			}
-			for _, tx := range p.Transactions {
-				i := dayIndex(day0, settledAt(tx))
-				if i < 0 || i >= SparkDays {
-					continue
-				}
-				out.dayNet[i] += Net(tx)
-				out.ids = append(out.ids, tx.ID)
-				oldest = min(oldest, i)
-			}
-			if !p.HasMore || p.NextCursor == "" {
-				break
-			}
-			q.Cursor = p.NextCursor
+		days, err := cl.BalanceHistory(ctx, SparkDays, time.Local)
+		if errors.Is(err, client.ErrNoBalanceHistory) {
+			return readSpark(ctx, cl, day0) // an older service: read the history, maybe in part
 		}
-		return out, nil
+		out := spark{day0: day0}
+		for i, day := range days {
+			if i < SparkDays {
+				out.dayNet[i] = day.Net
+			}
+		}
+		return out, err
 	})
+}
+
+// readSpark works the 30 days out from the history itself, reading at most sparkMaxPages pages:
+// with more transactions than that, the days before the oldest one read are unknown (coverFrom),
+// and the chart says it is partial.
+func readSpark(ctx context.Context, cl HistoryClient, day0 time.Time) (spark, error) {
+	out := spark{day0: day0}
+	oldest := SparkDays
+	q := client.HistoryQuery{Limit: 200, Since: day0, Status: api.StatusCompleted}
+	for page := 0; ; page++ {
+		if page == sparkMaxPages {
+			out.coverFrom = min(oldest+1, SparkDays)
+			break
+		}
+		p, err := cl.History(ctx, q)
+		if err != nil {
+			return out, err
+		}
+		for _, tx := range p.Transactions {
+			i := dayIndex(day0, settledAt(tx))
+			if i < 0 || i >= SparkDays {
+				continue
+			}
+			out.dayNet[i] += Net(tx)
+			out.ids = append(out.ids, tx.ID)
+			oldest = min(oldest, i)
+		}
+		if !p.HasMore || p.NextCursor == "" {
+			break
+		}
+		q.Cursor = p.NextCursor
+	}
+	return out, nil
 }
 
 // Net is what a completed transaction did to the balance: +amount in, -amount out.
@@ -259,8 +277,8 @@ func (d *Dashboard) live(msg LiveMsg) {
 	} else {
 		d.recent = append([]api.Transaction{tx}, d.recent...)
 		slices.SortStableFunc(d.recent, func(a, b api.Transaction) int { return b.CreatedAt.Compare(a.CreatedAt.Time) })
-		if len(d.recent) > recentCount {
-			d.recent = d.recent[:recentCount]
+		if len(d.recent) > recentMax {
+			d.recent = d.recent[:recentMax]
 		}
 	}
 	if d.haveSpark && tx.Status == api.StatusCompleted && !d.applied[tx.ID] {

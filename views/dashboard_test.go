@@ -178,3 +178,30 @@ func TestDashboardPrivacyHidesSparkline(t *testing.T) {
 		t.Fatalf("no sparkline:\n%s", p)
 	}
 }
+
+// Past 2,000 transactions in 30 days an older service's history is read only in part: the chart
+// says so (in its title, where no height cuts it). The service's own series is whole however
+// many there are, and the chart draws every day of it.
+func TestDashboardChartSaysWhenPartial(t *testing.T) {
+	fc := newFake()
+	fc.AddAccount("rich@example.com", 10_000*money.Scale)
+	for i := range 2100 {
+		fc.AddTx("rich@example.com", "me@example.com", money.Scale, api.StatusCompleted, "",
+			viewstest.Epoch.Add(-time.Duration(i)*10*time.Minute))
+	}
+	fc.SignIn("me@example.com")
+	for _, old := range []bool{true, false} {
+		fc.NoChart = old
+		d := NewDashboard(newCommon(t, fc))
+		d.SetSize(98, 26)
+		s, _ := settle(d, d.Init())
+		v := plain(s)
+		if partial := strings.Contains(v, "partial"); partial != old {
+			t.Errorf("older service %v: says partial %v:\n%s", old, partial, v)
+		}
+		vals, known := s.(*Dashboard).series()
+		if !old && (!known[0] || vals[0] != int64(250*money.Scale)) {
+			t.Errorf("the service's series does not start at 250 on day 0: %d (known %v)", vals[0], known[0])
+		}
+	}
+}

@@ -11,11 +11,31 @@ import (
 	"github.com/syftbox/syftwallet/views/components"
 )
 
+// Large is the size from which the dashboard uses the room it has: more recent rows, and a chart
+// wide enough for two cells a day.
+const (
+	LargeWidth  = 118 // the content area of a 120-column terminal
+	LargeHeight = 37  // of a 40-line one
+)
+
+func (d *Dashboard) large() bool { return d.width >= LargeWidth && d.height >= LargeHeight }
+
+// recentRows is how many recent transactions are shown: five, or as many as fit when large.
+func (d *Dashboard) recentRows() int {
+	if !d.large() {
+		return recentCount
+	}
+	return min(recentMax, max(d.height-9-3, recentCount))
+}
+
 // View renders the four panels.
 func (d *Dashboard) View() string {
 	t := d.c.Theme
 	w := d.width
 	leftW := w * 58 / 100
+	if d.large() {
+		leftW = max(w-SparkDays*2-5, w*40/100) // the chart gets two cells a day
+	}
 	rightW := w - leftW - 1
 	var top []string
 	if d.notice != "" {
@@ -108,10 +128,15 @@ func (d *Dashboard) sparkPanel(w, h int) string {
 			t.Muted.Render("low ")+t.Text.Render(d.c.Amount(lo))+t.Faint.Render("  ·  ")+
 				t.Muted.Render("high ")+t.Text.Render(d.c.Amount(hi)))
 		if d.coverFrom > 0 {
-			lines = append(lines, t.Faint.Render("· older days not loaded"))
+			lines = append(lines, t.Warning.Render("· partial: older days not read"))
 		}
 	}
-	return panel(d.c, "Last 30 days", "", lines, w, h)
+	right := ""
+	if d.haveSpark && d.coverFrom > 0 {
+		// Said in the title too, where no height cuts it: the line is not the whole story.
+		right = t.Warning.Render("partial")
+	}
+	return panel(d.c, "Last 30 days", right, lines, w, h)
 }
 
 // txLine is one transaction on one line: when, direction, counterparty, amount.
@@ -154,7 +179,7 @@ func (d *Dashboard) recentPanel(w, h int) string {
 			t.Faint.Render("Press ")+t.Key.Render(d.c.Keys.Dashboard.Pay.Help().Key)+t.Faint.Render(" to pay someone."))
 	default:
 		now := d.c.now()
-		for _, tx := range d.recent {
+		for _, tx := range d.recent[:min(len(d.recent), d.recentRows())] {
 			lines = append(lines, txLine(d.c, tx, inner, now))
 		}
 	}

@@ -51,6 +51,8 @@ type Client struct {
 	Stored string
 	// Enrollment is what EnrollMFA returns.
 	Enrollment api.MFAEnrollment
+	// NoChart makes BalanceHistory answer as a service without it.
+	NoChart bool
 }
 
 // New returns a fake with the accounts given as email → balance, every password "password123".
@@ -536,3 +538,51 @@ func (c *Client) Refresh(context.Context) (string, error) { return "access", nil
 
 // BaseURL implements views.SessionClient.
 func (c *Client) BaseURL() string { return "http://127.0.0.1:1" }
+
+// BalanceHistory implements views.ChartClient as the service does: the balance at the end of
+// each of the last days days in loc, worked back from the balance now. With NoChart set it
+// answers as an older service would (client.ErrNoBalanceHistory).
+func (c *Client) BalanceHistory(ctx context.Context, days int, loc *time.Location) ([]api.BalanceDay, error) {
+	if err := c.enter(ctx, "BalanceHistory"); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.NoChart {
+		return nil, client.ErrNoBalanceHistory
+	}
+	if c.me == "" {
+		return nil, &client.UnauthenticatedError{}
+	}
+	if loc == nil {
+		loc = time.Local
+	}
+	y, m, d := c.Now().In(loc).Date()
+	day0 := time.Date(y, m, d, 0, 0, 0, 0, loc).AddDate(0, 0, -(days - 1))
+	net := make([]money.Micros, days)
+	for _, tx := range c.txs {
+		if tx.Status != api.StatusCompleted || (tx.SenderEmail != c.me && tx.RecipientEmail != c.me) {
+			continue
+		}
+		at := tx.CreatedAt.Time
+		if tx.ResolvedAt != nil {
+			at = tx.ResolvedAt.Time
+		}
+		i := int(at.Sub(day0) / (24 * time.Hour))
+		if at.Before(day0) || i >= days {
+			continue
+		}
+		if tx.SenderEmail == c.me {
+			net[i] -= tx.Amount
+		} else {
+			net[i] += tx.Amount
+		}
+	}
+	out := make([]api.BalanceDay, days)
+	bal := c.accounts[c.me].user.Balance
+	for i := days - 1; i >= 0; i-- {
+		out[i] = api.BalanceDay{Date: day0.AddDate(0, 0, i).Format(time.DateOnly), Balance: bal, Net: net[i]}
+		bal -= net[i]
+	}
+	return out, nil
+}
