@@ -102,6 +102,7 @@ type fakeStream struct {
 	once    sync.Once
 	mu      sync.Mutex
 	started bool
+	retries int
 }
 
 func newFakeStream() *fakeStream {
@@ -129,6 +130,19 @@ func (s *fakeStream) Next(ctx context.Context) (events.Item, error) {
 	case <-ctx.Done():
 		return events.Item{}, ctx.Err()
 	}
+}
+
+// Retry counts the times the root asked to reconnect now.
+func (s *fakeStream) Retry() {
+	s.mu.Lock()
+	s.retries++
+	s.mu.Unlock()
+}
+
+func (s *fakeStream) Retries() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.retries
 }
 
 // Close ends the stream and, like events.Stream, waits for Run when it was started. (A

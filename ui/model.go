@@ -279,7 +279,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if !m.session.SignedIn {
 			return m, nil
 		}
-		return m, views.LoadAccount(m.common, true)
+		// r: the balance now, and, while the live feed is down, a reconnect now.
+		return m, tea.Batch(views.LoadAccount(m.common, true), m.reconnect())
 	case tickMsg:
 		return m, m.tick()
 	case liveItemMsg:

@@ -85,15 +85,16 @@ func (d *Dashboard) balancePanel(w, h int) string {
 			t.Muted.Render("Available ")+t.Text.Render(d.c.Amount(acct.User.AvailableBalance))+
 				t.Faint.Render("  ·  ")+t.Muted.Render("Held ")+t.Warning.Render(d.c.Amount(held))+
 				t.Faint.Render(" in pending"))
-		switch {
-		case acct.Err != "":
+		if acct.Err != "" {
 			lines[len(lines)-1] += t.Error.Render("  ✗ not refreshed")
-		case acct.Stale:
-			lines[len(lines)-1] += t.Warning.Render("  · stale: offline")
 		}
 	}
-	cur := d.c.Currency
-	return panel(d.c, "Balance", t.Muted.Render(cur), lines, w, h)
+	right := t.Muted.Render(d.c.Currency)
+	if acct.Stale && acct.Have {
+		// The live feed is down: this is the balance as last known; r asks again and reconnects.
+		right = t.Warning.Render("stale · "+d.c.Keys.Dashboard.Refresh.Help().Key+" reconnects") + "  " + right
+	}
+	return panel(d.c, "Balance", right, lines, w, h)
 }
 
 func (d *Dashboard) sparkPanel(w, h int) string {

@@ -77,7 +77,7 @@ func (h *History) key(msg tea.KeyPressMsg) tea.Cmd {
 		return h.export()
 	case key.Matches(msg, hk.Refresh):
 		h.note = ""
-		return h.reload()
+		return tea.Batch(RefreshAccount, h.reload()) // and, while the live feed is down, reconnect now
 	}
 	return nil
 }
