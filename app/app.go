@@ -164,7 +164,7 @@ func (a *App) Model(ctx context.Context) *ui.Model {
 		Ctx: ctx, Client: a.client, Theme: theme.Resolve(a.cfg.Theme, a.opts.Getenv), Keys: a.cfg.Keys,
 		Server: a.server, Embedded: a.embedded, ExportDir: ExportDir(a.opts.ExportDir),
 		PayThreshold: threshold, Resume: true, Email: a.cfg.Email, RegisterHint: hint, Suggest: suggest,
-		Logger: a.log, Dark: theme.DarkFromEnv(a.opts.Getenv),
+		Logger: a.log, Dark: theme.DarkFromEnv(a.opts.Getenv), Mouse: a.cfg.Mouse,
 	})
 }
 

@@ -86,7 +86,7 @@ func (w *wallet) start() *tea.Program {
 		Server: h.server, Embedded: h.embedded,
 		// No ExportDir: a remote person must not write files on the host.
 		PayThreshold: h.payLimit, RegisterHint: h.hint,
-		Logger: log, Dark: theme.DarkFromEnv(envLookup(w.sess.Environ())),
+		Logger: log, Dark: theme.DarkFromEnv(envLookup(w.sess.Environ())), Mouse: h.cfg.Mouse,
 	})
 	// MakeOptions wires the session's input and output, its environment (so its colour
 	// profile) and its window size; our filter replaces its own (which only turns suspend

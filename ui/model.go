@@ -70,6 +70,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Dark is the background assumed until the terminal answers; tests pin it.
 	Dark bool
+	// Mouse turns the mouse on: the wheel scrolls lists and a click on a tab switches to it. Off
+	// by default: a terminal that reports the mouse to a program stops selecting text for copy
+	// (most still select with shift held).
+	Mouse bool
 }
 
 // Model is the root model.
@@ -109,13 +113,14 @@ type Model struct {
 	reqSeq    int
 
 	// Frame caches: line widths of the last frame, and the chrome lines with what they show.
-	widths  map[string]int
-	hdrKey  headerKey
-	hdr     string
-	statKey statusKey
-	stat    string
-	helpKey string
-	helpStr string
+	widths   map[string]int
+	hdrKey   headerKey
+	hdr      string
+	tabSpans []tabSpan // where the header drew each tab
+	statKey  statusKey
+	stat     string
+	helpKey  string
+	helpStr  string
 }
 
 // New builds the root model. It does no I/O.
@@ -232,6 +237,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.broadcast(views.StyleMsg{})
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
+	case tea.MouseWheelMsg:
+		return m, m.wheel(tea.Mouse(msg))
+	case tea.MouseClickMsg:
+		return m, m.click(tea.Mouse(msg))
 	case tea.PasteMsg:
 		if m.tooSmall() {
 			return m, nil // nothing is typed into a screen that cannot be seen
@@ -613,6 +622,9 @@ func (m *Model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeNone
+	if m.opts.Mouse {
+		v.MouseMode = tea.MouseModeCellMotion
+	}
 	v.WindowTitle = "syftwallet"
 	return v
 }
@@ -747,16 +759,77 @@ func (m *Model) drawHeader() string {
 		}
 		return b.String()
 	}
+	short := false
 	left := brand + " " + tabs(false)
 	if lipgloss.Width(left)+lipgloss.Width(right) >= m.width {
 		// Short of room (the privacy marker at 80 columns): the other tabs show only their number.
+		short = true
 		left = brand + " " + tabs(true)
+	}
+	m.tabSpans = m.tabSpans[:0]
+	if m.session.SignedIn {
+		// Where each tab is drawn, for a click on it.
+		x := lipgloss.Width(brand + " ")
+		g := m.keys.Global
+		nums := []key.Binding{g.Dashboard, g.Pay, g.History, g.Tokens, g.Security}
+		for i, id := range views.SignedIn {
+			label := nums[i].Help().Key + " " + id.Title()
+			var w int
+			switch {
+			case id == m.active:
+				w = lipgloss.Width(t.TabActive.Render(label))
+			case short:
+				w = lipgloss.Width(t.TabInactive.Render(nums[i].Help().Key))
+			default:
+				w = lipgloss.Width(t.TabInactive.Render(label))
+			}
+			m.tabSpans = append(m.tabSpans, tabSpan{x0: x, x1: x + w, id: id})
+			x += w
+		}
 	}
 	gap := m.width - lipgloss.Width(left) - lipgloss.Width(right)
 	if gap < 1 {
 		return views.Trunc(left, m.width)
 	}
 	return left + strings.Repeat(" ", gap) + right
+}
+
+// tabSpan is the cells x0 to x1 (exclusive) of the header where the tab of id is drawn.
+type tabSpan struct {
+	x0, x1 int
+	id     views.ID
+}
+
+// wheel scrolls the list on show: the wheel is the up and down keys of the screen (History's
+// rows, the review's lines), never typed into a field.
+func (m *Model) wheel(ms tea.Mouse) tea.Cmd {
+	if m.tooSmall() || m.showHelp || m.confirmQuit || m.inputFocused() {
+		return nil
+	}
+	code := tea.KeyDown
+	switch ms.Button {
+	case tea.MouseWheelUp:
+		code = tea.KeyUp
+	case tea.MouseWheelDown:
+	default:
+		return nil
+	}
+	return m.toActive(tea.KeyPressMsg{Code: code})
+}
+
+// click switches to the tab clicked on in the header.
+func (m *Model) click(ms tea.Mouse) tea.Cmd {
+	if ms.Button != tea.MouseLeft || ms.Y != 0 || !m.session.SignedIn || m.tooSmall() || m.confirmQuit {
+		return nil
+	}
+	m.header() // the spans of the header as drawn now
+	for _, sp := range m.tabSpans {
+		if ms.X >= sp.x0 && ms.X < sp.x1 {
+			m.showHelp = false
+			return m.switchTo(views.SwitchMsg{To: sp.id})
+		}
+	}
+	return nil
 }
 
 // helpLine is the active screen's short help and the global keys that work right now; it is
