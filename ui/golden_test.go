@@ -31,15 +31,7 @@ func frame(m *Model) []byte {
 	return buf.Bytes()
 }
 
-func seed(fc *viewstest.Client) {
-	at := viewstest.Epoch
-	fc.AddTx("ada@example.com", "me@example.com", 12_500_000, api.StatusCompleted, "coffee ☕", at.Add(-26*24*time.Hour))
-	fc.AddTx("me@example.com", "grace@example.com", 40*money.Scale, api.StatusCompleted, "rent share", at.Add(-12*24*time.Hour))
-	fc.AddTx("grace@example.com", "me@example.com", 5*money.Scale, api.StatusCompleted, "", at.Add(-3*24*time.Hour))
-	fc.AddTx("me@example.com", "ada@example.com", 7*money.Scale, api.StatusPending, "book club", at.Add(-2*time.Hour))
-	fc.AddTx("ada@example.com", "me@example.com", 1_750_000, api.StatusCompleted, "taxi home", at.Add(-10*time.Minute))
-	fc.AddTx("grace@example.com", "me@example.com", 2*money.Scale, api.StatusCompleted, "lunch split", at.Add(-2*time.Minute))
-}
+func seed(fc *viewstest.Client) { viewstest.Seed(fc) }
 
 // scene is one golden frame: how to get there, and a text that says the screen is ready.
 type scene struct {

@@ -63,8 +63,8 @@ func (c *Common) now() time.Time {
 	return c.Now()
 }
 
-// reqs hands out request ids for screens whose answers are plain messages (Login, MFA, Security,
-// Tokens; the others use Ask and Answer): a screen remembers the one it waits for and drops
+// reqs hands out request ids for the screens whose answers are still plain messages (Security and
+// Tokens, until their own pass; the others use Ask and Answer): a screen remembers the one it waits for and drops
 // other answers. Those messages go to every screen, so the ids of each set of screens the root
 // builds start from its generation (Common.Gen): a screen made for a new session never takes the
 // answer to an earlier screen's request because both counted from 1. There is no counter of the

@@ -12,15 +12,7 @@ import (
 	"github.com/syftbox/syftwallet/views/viewstest"
 )
 
-func seedHistory(fc *viewstest.Client) {
-	at := viewstest.Epoch
-	fc.AddTx("ada@example.com", "me@example.com", 12_500_000, api.StatusCompleted, "coffee ☕", at.Add(-26*24*time.Hour))
-	fc.AddTx("me@example.com", "grace@example.com", 40*money.Scale, api.StatusCompleted, "rent share", at.Add(-12*24*time.Hour))
-	fc.AddTx("grace@example.com", "me@example.com", 5*money.Scale, api.StatusCompleted, "", at.Add(-3*24*time.Hour))
-	fc.AddTx("me@example.com", "ada@example.com", 7*money.Scale, api.StatusPending, "book club", at.Add(-2*time.Hour))
-	fc.AddTx("ada@example.com", "me@example.com", 1_750_000, api.StatusCompleted, "taxi home", at.Add(-10*time.Minute))
-	fc.AddTx("grace@example.com", "me@example.com", 2*money.Scale, api.StatusCompleted, "lunch split", at.Add(-2*time.Minute))
-}
+func seedHistory(fc *viewstest.Client) { viewstest.Seed(fc) }
 
 func newDashboardScreen(t *testing.T) (*Dashboard, *viewstest.Client) {
 	fc := newFake()

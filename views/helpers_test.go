@@ -20,13 +20,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func newFake() *viewstest.Client {
-	return viewstest.New(map[string]money.Micros{
-		"me@example.com":    250 * money.Scale,
-		"ada@example.com":   1000 * money.Scale,
-		"grace@example.com": 1000 * money.Scale,
-	})
-}
+func newFake() *viewstest.Client { return viewstest.Standard() }
 
 func newCommon(t testing.TB, fc *viewstest.Client) *Common {
 	t.Helper()

@@ -9,7 +9,6 @@ import (
 	"iter"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -272,7 +271,7 @@ func (c *Client) History(ctx context.Context, q client.HistoryQuery) (client.His
 			continue
 		}
 		tx = c.view(tx)
-		if !matches(q, tx) {
+		if !q.Matches(tx) { // the service's filter, as the client applies it
 			continue
 		}
 		if n >= start {
@@ -304,40 +303,6 @@ func (c *Client) HistoryPages(ctx context.Context, q client.HistoryQuery) iter.S
 			q.Cursor, q.Offset = page.NextCursor, 0
 		}
 	}
-}
-
-func matches(q client.HistoryQuery, tx api.Transaction) bool {
-	if q.Direction != "" && tx.Direction != q.Direction {
-		return false
-	}
-	if q.Status != "" && tx.Status != q.Status {
-		return false
-	}
-	if q.Counterparty != "" && tx.Counterparty() != q.Counterparty {
-		return false
-	}
-	if !q.Since.IsZero() && tx.CreatedAt.Before(q.Since) {
-		return false
-	}
-	if !q.Until.IsZero() && tx.CreatedAt.After(q.Until) {
-		return false
-	}
-	if q.MinAmount > 0 && tx.Amount < q.MinAmount {
-		return false
-	}
-	if q.MaxAmount > 0 && tx.Amount > q.MaxAmount {
-		return false
-	}
-	if q.Q != "" {
-		hay := strings.ToLower(tx.Counterparty())
-		if tx.Memo != nil {
-			hay += " " + strings.ToLower(*tx.Memo)
-		}
-		if !strings.Contains(hay, strings.ToLower(q.Q)) {
-			return false
-		}
-	}
-	return true
 }
 
 // Pay implements views.PayClient: the same idempotency key pays once.
