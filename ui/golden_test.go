@@ -198,7 +198,23 @@ func TestGolden(t *testing.T) {
 // a default terminal shows.
 func TestGolden80(t *testing.T) {
 	for _, sc := range append(foundationScenes(), screenScenes()...) {
+		sc.w, sc.h = FullWidth, FullHeight
+		t.Run(sc.name, func(t *testing.T) { runScene(t, sc, true) })
+	}
+}
+
+// TestGoldenNarrow is every screen at the smallest size the wallet draws in, 60×20: columns
+// dropped, nothing wider than the window.
+func TestGoldenNarrow(t *testing.T) {
+	for _, sc := range append(foundationScenes(), screenScenes()...) {
 		sc.w, sc.h = MinWidth, MinHeight
+		sc.check = func(t *testing.T, text string) {
+			for i, l := range strings.Split(text, "\n") {
+				if w := ansi.StringWidth(l); w > MinWidth {
+					t.Errorf("line %d is %d wide: %q", i, w, l)
+				}
+			}
+		}
 		t.Run(sc.name, func(t *testing.T) { runScene(t, sc, true) })
 	}
 }
@@ -226,6 +242,6 @@ func TestGoldenLarge(t *testing.T) {
 
 func TestGoldenTooSmall(t *testing.T) {
 	m := newModel(t, newFake())
-	m.Update(tea.WindowSizeMsg{Width: 70, Height: 20})
+	m.Update(tea.WindowSizeMsg{Width: 56, Height: 18})
 	golden.RequireEqual(t, frame(m))
 }

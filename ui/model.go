@@ -29,10 +29,14 @@ import (
 	"github.com/syftbox/syftwallet/views"
 )
 
-// MinWidth and MinHeight are the smallest window the wallet lays out in.
+// MinWidth and MinHeight are the smallest window the wallet lays out in. Below FullWidth ×
+// FullHeight (80 × 24, what the screens are designed for) the screens drop columns (History's
+// status and direction, the dashboard's live feed) before the wallet refuses to draw.
 const (
-	MinWidth  = 80
-	MinHeight = 24
+	MinWidth   = 60
+	MinHeight  = 20
+	FullWidth  = 80
+	FullHeight = 24
 )
 
 // Options configure the root model.
@@ -639,7 +643,7 @@ func (m *Model) render() string {
 	}
 	if m.tooSmall() {
 		msg := t.Warning.Render("The window is too small.") + "\n" +
-			t.Muted.Render(views.Trunc("syftwallet needs at least 80 × 24;", m.width)) + "\n" +
+			t.Muted.Render(views.Trunc("syftwallet needs at least "+itoa(MinWidth)+" × "+itoa(MinHeight)+";", m.width)) + "\n" +
 			t.Muted.Render(views.Trunc("this one is "+itoa(m.width)+" × "+itoa(m.height)+".", m.width))
 		// Only quit acts here (keyTooSmall), and it says so; while money moves, its question is
 		// drawn here too.

@@ -18,6 +18,9 @@ const (
 	LargeHeight = 37  // of a 40-line one
 )
 
+// dashNarrow is the width below which the dashboard drops its live feed column.
+const dashNarrow = 74
+
 func (d *Dashboard) large() bool { return d.width >= LargeWidth && d.height >= LargeHeight }
 
 // recentRows is how many recent transactions are shown: five, or as many as fit when large.
@@ -48,6 +51,10 @@ func (d *Dashboard) View() string {
 	restH := d.height - topH - len(top)
 	if restH < 5 {
 		restH = 5
+	}
+	if w < dashNarrow {
+		// Narrow: the live feed goes (its payments are in the recent list and the toasts).
+		return strings.Join(append(top, row1, d.recentPanel(w, restH)), "\n")
 	}
 	row2 := lipgloss.JoinHorizontal(lipgloss.Top, d.recentPanel(leftW, restH), " ", d.feedPanel(rightW, restH))
 	return strings.Join(append(top, row1, row2), "\n")

@@ -28,21 +28,57 @@ func (h *History) visible() int { return max(h.height-h.chrome(), 1) }
 
 // Who was paid comes before what for: the counterparty column has at least histWhoMin cells
 // (an address at a domain like example.com shows whole, or cut keeping its domain), and the
-// memo column is drawn only with histMemoMin cells or more (it is whole in the details).
+// memo column is drawn only with histMemoMin cells or more (it is whole in the details). On a
+// window narrower than that needs, columns go before the counterparty is cut further: first the
+// status (a pending row still reads by its colour, and says so after the address), then the
+// direction (the amount's sign says it too), then the year and the minutes of the date.
 const (
-	histWhoMin  = 20
-	histMemoMin = 6
+	histWhoMin   = 20
+	histMemoMin  = 6
+	histShortDay = 11 // "11-29 10:52"
 )
+
+// histLayout is the width of each column at the width of now (0: left out).
+type histLayout struct {
+	date, dir, who, amount, status, memo int
+}
+
+func (h *History) layout() histLayout {
+	l := histLayout{date: histDateW, dir: histDirW, amount: histAmountW, status: histStatusW}
+	rest := func() int {
+		n, cols := 2, 0 // the marker
+		for _, w := range []int{l.date, l.dir, l.amount, l.status} {
+			if w > 0 {
+				n, cols = n+w, cols+1
+			}
+		}
+		return h.width - n - 2*cols // two cells between columns, the counterparty's included
+	}
+	for _, drop := range []*int{&l.status, &l.dir} {
+		if rest() >= histWhoMin {
+			break
+		}
+		*drop = 0
+	}
+	if rest() < histWhoMin {
+		l.date = histShortDay
+	}
+	r := rest() - 2 // and the memo's
+	l.who = min(max(r*55/100, histWhoMin), 34)
+	if r-l.who < histMemoMin {
+		l.who = min(max(r, 10), 34)
+	}
+	l.memo = max(r-l.who, 0)
+	if l.memo == 0 {
+		l.who = min(r+2, 34) // no memo column: its gap is the counterparty's
+	}
+	return l
+}
 
 // columns are the widths of the counterparty and memo columns.
 func (h *History) columns() (who, memo int) {
-	rest := h.width - 2 - histDateW - histDirW - histAmountW - histStatusW - 10
-	who = min(max(rest*55/100, histWhoMin), 34)
-	if rest-who < histMemoMin {
-		who = min(max(rest, 10), 34)
-	}
-	memo = max(rest-who, 0)
-	return who, memo
+	l := h.layout()
+	return l.who, l.memo
 }
 
 // View draws the title, the filter, the table (or the details) and the footer.
@@ -136,25 +172,20 @@ func (h *History) body() []string {
 
 func (h *History) header() string { return h.table().Header(h.c.Theme.TableHeader) }
 
-// table is the columns at the width of now: the counterparty and memo share what is left.
+// table is the columns at the width of now.
 func (h *History) table() components.Table {
-	whoW, memoW := h.columns()
+	l := h.layout()
 	return components.Table{Columns: []components.Column{
-		{Title: "Date", Width: histDateW}, {Title: "Dir", Width: histDirW}, {Title: "Counterparty", Width: whoW},
-		{Title: "Amount", Width: histAmountW, Right: true}, {Title: "Status", Width: histStatusW}, {Title: "Memo", Width: memoW},
+		{Title: "Date", Width: l.date}, {Title: "Dir", Width: l.dir}, {Title: "Counterparty", Width: l.who},
+		{Title: "Amount", Width: l.amount, Right: true}, {Title: "Status", Width: l.status}, {Title: "Memo", Width: l.memo},
 	}}
 }
 
 // rowLine is one transaction: direction by sign and arrow as well as colour.
 func (h *History) rowLine(tbl components.Table, tx api.Transaction, sel bool) string {
 	t := h.c.Theme
-	whoW, _ := h.columns()
+	l := h.layout()
 	amount, amtStyle := h.c.TxAmount(tx)
-	cells := tbl.Fit([]string{Date(tx.CreatedAt.Time), Arrow(tx), CutAddress(OneLine(tx.Counterparty()), whoW),
-		amount, StatusWord(tx.Status), Memo(tx)})
-	if sel {
-		return t.RowSelected.Render(components.Marker(true) + strings.Join(cells, "  "))
-	}
 	st := t.Muted
 	switch tx.Status {
 	case api.StatusPending:
@@ -162,12 +193,41 @@ func (h *History) rowLine(tbl components.Table, tx api.Transaction, sel bool) st
 	case api.StatusCancelled:
 		st = t.Faint
 	}
-	line := components.Marker(false) + t.Muted.Render(cells[0]) + "  " + amtStyle.Render(cells[1]) + "  " +
-		t.Text.Render(cells[2]) + "  " + amtStyle.Render(cells[3]) + "  " + st.Render(cells[4])
-	if len(cells) > 5 {
-		line += t.Muted.Render("  " + cells[5])
+	date := Date(tx.CreatedAt.Time)
+	if l.date < histDateW {
+		date = tx.CreatedAt.Local().Format("01-02 15:04")
 	}
-	return line
+	who := CutAddress(OneLine(tx.Counterparty()), l.who)
+	whoSt := t.Text
+	if l.status == 0 && tx.Status != api.StatusCompleted {
+		// No status column: the word goes after the address, as on the dashboard.
+		word := StatusWord(tx.Status)
+		who, whoSt = CutAddress(OneLine(tx.Counterparty()), l.who-Width(word)-1)+" "+word, st
+	}
+	cells := tbl.Fit([]string{date, Arrow(tx), who, amount, StatusWord(tx.Status), Memo(tx)})
+	if sel {
+		return t.RowSelected.Render(components.Marker(true) + strings.Join(cells, "  "))
+	}
+	styles := []lipgloss.Style{t.Muted, amtStyle, whoSt, amtStyle, st, t.Muted}
+	var b strings.Builder
+	b.WriteString(components.Marker(false))
+	i := 0
+	for c, col := range tbl.Columns {
+		if col.Width <= 0 {
+			continue
+		}
+		switch {
+		case c == 5: // the memo carries its gap in its style, as it always drew
+			b.WriteString(styles[c].Render("  " + cells[i]))
+		case i > 0:
+			b.WriteString("  ")
+			fallthrough
+		default:
+			b.WriteString(styles[c].Render(cells[i]))
+		}
+		i++
+	}
+	return b.String()
 }
 
 // footer says where the cursor is, what is loading, and the last result.
