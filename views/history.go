@@ -75,6 +75,8 @@ type History struct {
 	note    string // one line of news at the bottom (export path, confirm result)
 	noteBad bool
 
+	raw, cells []string // one row's cells, before and after fitting (reused row to row)
+
 	width, height int
 }
 

@@ -150,10 +150,11 @@ func (h *History) body() []string {
 	case h.detail:
 		out = h.detailPane(n)
 	default:
-		tbl := h.table()
+		lay := h.layout()
+		tbl := h.tableOf(lay)
 		out = append(out, tbl.Header(t.TableHeader))
 		rows, end := components.Visible(&h.win, n-1, func(tx api.Transaction, sel bool) string {
-			return h.rowLine(tbl, tx, sel)
+			return h.rowLine(lay, tbl, tx, sel)
 		})
 		out = append(out, rows...)
 		switch {
@@ -173,8 +174,9 @@ func (h *History) body() []string {
 func (h *History) header() string { return h.table().Header(h.c.Theme.TableHeader) }
 
 // table is the columns at the width of now.
-func (h *History) table() components.Table {
-	l := h.layout()
+func (h *History) table() components.Table { return h.tableOf(h.layout()) }
+
+func (h *History) tableOf(l histLayout) components.Table {
 	return components.Table{Columns: []components.Column{
 		{Title: "Date", Width: l.date}, {Title: "Dir", Width: l.dir}, {Title: "Counterparty", Width: l.who},
 		{Title: "Amount", Width: l.amount, Right: true}, {Title: "Status", Width: l.status}, {Title: "Memo", Width: l.memo},
@@ -182,9 +184,8 @@ func (h *History) table() components.Table {
 }
 
 // rowLine is one transaction: direction by sign and arrow as well as colour.
-func (h *History) rowLine(tbl components.Table, tx api.Transaction, sel bool) string {
+func (h *History) rowLine(l histLayout, tbl components.Table, tx api.Transaction, sel bool) string {
 	t := h.c.Theme
-	l := h.layout()
 	amount, amtStyle := h.c.TxAmount(tx)
 	st := t.Muted
 	switch tx.Status {
@@ -204,11 +205,13 @@ func (h *History) rowLine(tbl components.Table, tx api.Transaction, sel bool) st
 		word := StatusWord(tx.Status)
 		who, whoSt = CutAddress(OneLine(tx.Counterparty()), l.who-Width(word)-1)+" "+word, st
 	}
-	cells := tbl.Fit([]string{date, Arrow(tx), who, amount, StatusWord(tx.Status), Memo(tx)})
+	h.raw = append(h.raw[:0], date, Arrow(tx), who, amount, StatusWord(tx.Status), Memo(tx))
+	h.cells = tbl.FitInto(h.cells, h.raw)
+	cells := h.cells
 	if sel {
 		return t.RowSelected.Render(components.Marker(true) + strings.Join(cells, "  "))
 	}
-	styles := []lipgloss.Style{t.Muted, amtStyle, whoSt, amtStyle, st, t.Muted}
+	styles := [...]lipgloss.Style{t.Muted, amtStyle, whoSt, amtStyle, st, t.Muted}
 	var b strings.Builder
 	b.WriteString(components.Marker(false))
 	i := 0

@@ -21,8 +21,11 @@ type Table struct {
 }
 
 // Fit cuts or pads each cell to its column (a column of width 0 is left out).
-func (t Table) Fit(cells []string) []string {
-	out := make([]string, 0, len(cells))
+func (t Table) Fit(cells []string) []string { return t.FitInto(make([]string, 0, len(cells)), cells) }
+
+// FitInto is Fit appending to out[:0] (a row's buffer, used again for the next row).
+func (t Table) FitInto(out, cells []string) []string {
+	out = out[:0]
 	for i, c := range cells {
 		if i >= len(t.Columns) || t.Columns[i].Width <= 0 {
 			continue
