@@ -27,7 +27,6 @@ import (
 	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/service"
-	"github.com/syftbox/syftwallet/theme"
 	"github.com/syftbox/syftwallet/ui"
 )
 
@@ -147,12 +146,8 @@ func (a *App) Client() *client.Client { return a.client }
 // Service is the embedded service, or nil.
 func (a *App) Service() *service.Service { return a.svc }
 
-// Model builds the root model for this wallet.
+// Model builds the root model for this wallet (NewModel, as every SSH session's is built).
 func (a *App) Model(ctx context.Context) *ui.Model {
-	threshold, err := money.Parse(a.cfg.PayConfirmThreshold)
-	if err != nil || threshold <= 0 {
-		threshold = 1_000 * money.Scale
-	}
 	hint := ""
 	var suggest []string
 	if a.embedded {
@@ -160,11 +155,10 @@ func (a *App) Model(ctx context.Context) *ui.Model {
 		hint = fmt.Sprintf("The service runs on this machine; new accounts start with %s, and %s and %s are there to pay.",
 			money.Micros(WelcomeCredit).Grouped(), DemoAccounts[0], DemoAccounts[1])
 	}
-	return ui.New(ui.Options{
-		Ctx: ctx, Client: a.client, Theme: theme.Resolve(a.cfg.Theme, a.opts.Getenv), Keys: a.cfg.Keys,
+	return NewModel(ModelOptions{
+		Ctx: ctx, Client: a.client, Config: a.cfg, Getenv: a.opts.Getenv,
 		Server: a.server, Embedded: a.embedded, ExportDir: ExportDir(a.opts.ExportDir),
-		PayThreshold: threshold, Resume: true, Email: a.cfg.Email, RegisterHint: hint, Suggest: suggest,
-		Logger: a.log, Dark: theme.DarkFromEnv(a.opts.Getenv), Mouse: a.cfg.Mouse,
+		Resume: true, RegisterHint: hint, Suggest: suggest, Logger: a.log,
 	})
 }
 
