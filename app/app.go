@@ -30,17 +30,37 @@ import (
 	"github.com/syftbox/syftwallet/ui"
 )
 
-// Embedded mode's money: what a new account starts with, what each demo account starts with.
+// Embedded mode's money and demo accounts are the service's (service/embedded.go); these names
+// stay for the callers that know them from here.
 const (
-	WelcomeCredit = 100 * money.Scale
-	DemoCredit    = 1_000 * money.Scale
+	WelcomeCredit = service.WelcomeCredit
+	DemoCredit    = service.DemoCredit
 	// DemoEvery is how often --demo has ada pay the signed-in person.
 	DemoEvery = 20 * time.Second
 )
 
-// DemoAccounts exist in every embedded ledger, to have someone to pay. They have no password:
-// nobody can sign in as them (the service refuses an account without a password hash).
-var DemoAccounts = []string{"ada@example.com", "grace@example.com"}
+// DemoAccounts are the service's demo accounts (service.DemoAccounts).
+var DemoAccounts = service.DemoAccounts
+
+// The embedded service of a data directory now lives in package service; these names stay for
+// the callers that know them from here.
+type (
+	Embedded        = service.Embedded
+	EmbeddedOptions = service.EmbeddedOptions
+)
+
+// StartEmbedded is service.StartEmbedded.
+func StartEmbedded(ctx context.Context, dataDir string, logger *slog.Logger) (*Embedded, error) {
+	return service.StartEmbedded(ctx, dataDir, logger)
+}
+
+// StartEmbeddedWith is service.StartEmbeddedWith.
+func StartEmbeddedWith(ctx context.Context, dataDir string, logger *slog.Logger, o EmbeddedOptions) (*Embedded, error) {
+	return service.StartEmbeddedWith(ctx, dataDir, logger, o)
+}
+
+// EmbeddedIdentity is service.EmbeddedIdentity.
+func EmbeddedIdentity(dataDir string) string { return service.EmbeddedIdentity(dataDir) }
 
 // Options configure a wallet.
 type Options struct {
@@ -234,23 +254,9 @@ func (a *App) startEmbedded(ctx context.Context) error {
 	return nil
 }
 
-// EnsureDemoAccounts creates the demo accounts that are missing, each with DemoCredit and no
-// password.
+// EnsureDemoAccounts is service.EnsureDemoAccounts.
 func EnsureDemoAccounts(ctx context.Context, l ledger.Ledger) error {
-	for _, email := range DemoAccounts {
-		_, err := l.AccountByEmail(ctx, email)
-		if err == nil {
-			continue
-		}
-		if !errors.Is(err, ledger.ErrNotFound) {
-			return err
-		}
-		_, err = l.CreateAccount(ctx, ledger.NewAccount{Email: email, WelcomeCredit: DemoCredit})
-		if err != nil && !errors.Is(err, ledger.ErrAccountExists) {
-			return err
-		}
-	}
-	return nil
+	return service.EnsureDemoAccounts(ctx, l)
 }
 
 // demoMemos are what ada's payments are for.

@@ -1,6 +1,9 @@
 // Package service assembles the accounting service from its parts (the SQLite ledger, the signing
 // keys, the HTTP server and its event hub) and runs it: for `syftwallet serve`, and in-process on
-// loopback for the wallet's embedded mode and for tests.
+// loopback for the wallet's embedded mode and for tests. The embedded mode itself is here too
+// (embedded.go): one process per data directory runs the service, holding the directory's lock
+// and writing its address for the others; new accounts get the welcome credit; the demo accounts
+// are there to pay.
 //
 // It holds wiring and lifetimes only, and the start-up rule that the keys must open what the
 // ledger holds (keys.go): no HTTP handlers, no SQL, no Bubble Tea.
