@@ -1,7 +1,7 @@
-// Package app starts the wallet: it connects to the configured accounting service or starts one
-// embedded in this process (with its ledger in the data directory, a welcome credit for new
-// accounts and two demo accounts), builds the client and the root model, runs the program, and
-// takes everything down again in order when it ends. With --demo it has ada@example.com pay the
+// Package app starts the wallet: it connects to the configured accounting service or starts the
+// data directory's embedded one (package service), builds the client and the root model (NewModel,
+// the one builder of the model, which sshhost uses for every SSH session too), runs the program,
+// and takes everything down again in order when it ends. With --demo it has ada@example.com pay the
 // signed-in person a little every 20 seconds.
 //
 // It holds wiring and lifetimes: no screens (package views), no routing (package ui), no HTTP
