@@ -1,6 +1,8 @@
 // Package ui is the wallet's root Bubble Tea model. It routes between the screens of package
-// views, holds the session state they share (views.Common: client, theme, keys, privacy), handles
-// the global keys before any screen sees them, draws the header, the status bar (account, server,
+// views, holds the session state they share (views.Common: client, theme, keys, privacy, the
+// account loaded once and kept current by the live events), delivers each answer to the screen
+// that asked for it (and ends a lost session itself, once), handles the global keys before any
+// screen sees them, draws the header, the status bar (account, server,
 // live feed, circuit breaker), the help line and the toasts, and adapts the live events stream
 // (package events) and, for services without events, polling into messages.
 //
@@ -227,8 +229,9 @@ func (m *Model) resume() tea.Cmd {
 	}
 }
 
-// Update routes a message: the root's own first, keys and pastes to the active screen only, and
-// every other message (answers, ticks, live changes) to every screen.
+// Update routes a message: the root's own first, keys and pastes to the active screen only, an
+// answer (views.Addressed) to the screen that asked for it only, and session-wide news (live
+// changes, reloads, style changes, spinner ticks) to every screen.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:

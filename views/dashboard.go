@@ -253,7 +253,8 @@ func (d *Dashboard) Update(msg tea.Msg) (Screen, tea.Cmd) {
 }
 
 func (d *Dashboard) loading() bool {
-	return !d.c.Account.Have || d.recentReq != 0 || d.sparkReq != 0
+	a := d.c.Account
+	return (!a.Have && a.Err == "") || d.recentReq != 0 || d.sparkReq != 0
 }
 
 // live applies one live change without asking the service again.
