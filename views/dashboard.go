@@ -91,7 +91,7 @@ func (d *Dashboard) SetSize(w, h int) { d.width, d.height = w, h }
 
 // reload reads the recent transactions and the last 30 days; the account is the root's.
 func (d *Dashboard) reload() tea.Cmd {
-	return tea.Batch(d.spin.Tick, d.loadRecent(), d.loadSpark())
+	return tea.Batch(d.spin.Tick(), d.loadRecent(), d.loadSpark())
 }
 
 func (d *Dashboard) loadRecent() tea.Cmd {

@@ -149,7 +149,7 @@ func (h *History) load(k int, cursor string, limit int, fresh bool) tea.Cmd {
 	h.loadK, h.loadErr = k, ""
 	cl, q := h.c.Client, h.q
 	q.Cursor, q.Limit, q.Offset = cursor, min(max(limit, 1), api.MaxPageLimit), 0
-	return tea.Batch(h.spin.Tick, Ask(h.c, h.asks, &h.loadReq, func(ctx context.Context) (histPage, error) {
+	return tea.Batch(h.spin.Tick(), Ask(h.c, h.asks, &h.loadReq, func(ctx context.Context) (histPage, error) {
 		p, err := cl.History(ctx, q)
 		return histPage{k: k, fresh: fresh, page: p}, err
 	}))

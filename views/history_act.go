@@ -32,7 +32,7 @@ func (h *History) askResolve(kind string) {
 func (h *History) resolve() tea.Cmd {
 	h.ask.Start()
 	cl, kind, txID := h.c.Client, h.actKind, h.actTx.ID
-	return tea.Batch(h.spin.Tick, Ask(h.c, h.asks, &h.actReq, func(ctx context.Context) (api.Transaction, error) {
+	return tea.Batch(h.spin.Tick(), Ask(h.c, h.asks, &h.actReq, func(ctx context.Context) (api.Transaction, error) {
 		if kind == "confirm" {
 			return cl.Confirm(ctx, txID)
 		}
@@ -122,7 +122,7 @@ func (h *History) export() tea.Cmd {
 		path, n, err := client.ExportCSV(ctx, c.Client.HistoryPages(ctx, q), dir, name)
 		return exported{path: path, rows: n}, err
 	})
-	return tea.Batch(h.spin.Tick, export)
+	return tea.Batch(h.spin.Tick(), export)
 }
 
 func (h *History) exported(msg Answer[exported]) {

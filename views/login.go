@@ -85,7 +85,7 @@ func (l *Login) SetBusy(text string) tea.Cmd {
 	if text == "" {
 		return nil
 	}
-	return l.spin.Tick
+	return l.spin.Tick()
 }
 
 // InputFocused reports whether a field has the focus.
@@ -109,7 +109,7 @@ func (l *Login) form() *Form {
 func (l *Login) login(email, password string) tea.Cmd {
 	l.busyText = "Signing in…"
 	cl := l.c.Client
-	return tea.Batch(l.spin.Tick, Ask(l.c, l.asks, &l.waiting, func(ctx context.Context) (client.Session, error) {
+	return tea.Batch(l.spin.Tick(), Ask(l.c, l.asks, &l.waiting, func(ctx context.Context) (client.Session, error) {
 		return cl.Login(ctx, email, password)
 	}))
 }
@@ -124,7 +124,7 @@ type registered struct {
 func (l *Login) createAccount(email, password string) tea.Cmd {
 	l.busyText = "Creating your account…"
 	cl := l.c.Client
-	return tea.Batch(l.spin.Tick, Ask(l.c, l.asks, &l.waiting, func(ctx context.Context) (registered, error) {
+	return tea.Batch(l.spin.Tick(), Ask(l.c, l.asks, &l.waiting, func(ctx context.Context) (registered, error) {
 		reg, err := cl.Register(ctx, email, password, nil)
 		return registered{email: email, password: password, reg: reg}, err
 	}))

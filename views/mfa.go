@@ -65,7 +65,7 @@ func (m *MFA) InputFocused() bool { return m.form.Focused() }
 
 func (m *MFA) verify(code string) tea.Cmd {
 	cl, ch := m.c.Client, m.ch
-	return tea.Batch(m.spin.Tick, Ask(m.c, m.asks, &m.waiting, func(ctx context.Context) (client.Session, error) {
+	return tea.Batch(m.spin.Tick(), Ask(m.c, m.asks, &m.waiting, func(ctx context.Context) (client.Session, error) {
 		return cl.VerifyMFA(ctx, ch, code)
 	}))
 }

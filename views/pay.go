@@ -190,7 +190,7 @@ func (p *Pay) send() tea.Cmd {
 	p.state = paySending
 	p.banner, p.note = "", ""
 	cl, req := p.c.Client, p.req
-	return tea.Batch(p.spin.Tick, Ask(p.c, p.asks, &p.sendReq, func(ctx context.Context) (api.Transaction, error) {
+	return tea.Batch(p.spin.Tick(), Ask(p.c, p.asks, &p.sendReq, func(ctx context.Context) (api.Transaction, error) {
 		return cl.Pay(ctx, req)
 	}))
 }

@@ -22,8 +22,9 @@ func NewSpinner(t *theme.Theme) Spinner {
 // Restyle takes the theme's accent again.
 func (s *Spinner) Restyle(t *theme.Theme) { s.m.Style = t.Accent }
 
-// Tick starts the spinner turning.
-func (s *Spinner) Tick() tea.Msg { return s.m.Tick() }
+// Tick is the command that starts the spinner turning. It is made now, from the spinner as it is
+// now (a copy), so that running it in its goroutine reads nothing Update may be writing.
+func (s *Spinner) Tick() tea.Cmd { return s.m.Tick }
 
 // Update turns the spinner on its own tick while busy; other messages and idle ticks do nothing.
 func (s *Spinner) Update(msg tea.Msg, busy bool) (tea.Cmd, bool) {
