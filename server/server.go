@@ -108,6 +108,9 @@ type Server struct {
 	touch  keyTouch           // when keys were last marked used (apikeys.go)
 	limits *limiters
 	known  *knownPlaces // where accounts signed in recently (known.go)
+	// sessions remembers verified access tokens of live sessions (sessioncache.go).
+	sessions *sessionCache
+	payees   *payees // addresses known to be people's accounts (payees.go)
 	// basicFlight shares a Basic password check among identical ones in flight (authn.go).
 	basicFlight singleflight.Group
 
@@ -199,6 +202,8 @@ func New(cfg Config) (*Server, error) {
 		keys:     cfg.APIKeys,
 		limits:   newLimiters(cfg.Limits, cfg.NewBudget),
 		known:    newKnownPlaces(cfg.Now),
+		sessions: newSessionCache(cfg.Now),
+		payees:   newPayees(),
 	}
 	if s.keys == nil && s.auth != nil {
 		s.keys, _ = s.auth.(ledger.APIKeyStore)

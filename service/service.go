@@ -111,9 +111,16 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 	if o.NewKeysCommand == "" {
 		o.NewKeysCommand = "syftwallet serve --new-keys"
 	}
-	// The hub is fed from committed rows only: the ledger hands each commit's events to it.
+	// The hub is fed from committed rows only: the ledger hands each commit's events to it, and to
+	// the server, whose session cache forgets the sessions they revoke.
 	var events *hub.Hub
-	publish := func(evs []ledger.Event) { events.Publish(evs) }
+	var served atomic.Pointer[server.Server] // srv, for the ledger's and the feed's goroutines once it exists
+	publish := func(evs []ledger.Event) {
+		events.Publish(evs)
+		if p := served.Load(); p != nil {
+			p.Committed(evs)
+		}
+	}
 	var store Store
 	var pg *postgres.Store
 	where := o.DBPath
@@ -131,7 +138,6 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 		store = sq
 	}
 	var srv *server.Server
-	var served atomic.Pointer[server.Server] // srv, for the feed's goroutine once it exists
 	events = hub.New(hub.Options{Ledger: store, Logger: o.Logger,
 		MaxPerAccount: o.EventsPerAccount, MaxPerAddress: o.EventsPerAddress,
 		ClientAddr: func(r *http.Request) string { return srv.ClientAddr(r) }})
@@ -144,6 +150,10 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 			feed <- followInstances(runCtx, pg, events, func(id string) {
 				if p := served.Load(); p != nil {
 					p.ForgetCredentials(id)
+				}
+			}, func(ids []string) {
+				if p := served.Load(); p != nil {
+					p.SessionsRevoked(ids) // the session cache, as the hub closes their streams
 				}
 			}, o.Logger)
 		}()
