@@ -1,7 +1,7 @@
-// Package app starts the wallet: it connects to the configured accounting service or starts one
-// embedded in this process (with its ledger in the data directory, a welcome credit for new
-// accounts and two demo accounts), builds the client and the root model, runs the program, and
-// takes everything down again in order when it ends. With --demo it has ada@example.com pay the
+// Package app starts the wallet: it connects to the configured accounting service or starts the
+// data directory's embedded one (package service), builds the client and the root model (NewModel,
+// the one builder of the model, which sshhost uses for every SSH session too), runs the program,
+// and takes everything down again in order when it ends. With --demo it has ada@example.com pay the
 // signed-in person a little every 20 seconds.
 //
 // It holds wiring and lifetimes: no screens (package views), no routing (package ui), no HTTP
@@ -27,21 +27,40 @@ import (
 	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/service"
-	"github.com/syftbox/syftwallet/theme"
 	"github.com/syftbox/syftwallet/ui"
 )
 
-// Embedded mode's money: what a new account starts with, what each demo account starts with.
+// Embedded mode's money and demo accounts are the service's (service/embedded.go); these names
+// stay for the callers that know them from here.
 const (
-	WelcomeCredit = 100 * money.Scale
-	DemoCredit    = 1_000 * money.Scale
+	WelcomeCredit = service.WelcomeCredit
+	DemoCredit    = service.DemoCredit
 	// DemoEvery is how often --demo has ada pay the signed-in person.
 	DemoEvery = 20 * time.Second
 )
 
-// DemoAccounts exist in every embedded ledger, to have someone to pay. They have no password:
-// nobody can sign in as them (the service refuses an account without a password hash).
-var DemoAccounts = []string{"ada@example.com", "grace@example.com"}
+// DemoAccounts are the service's demo accounts (service.DemoAccounts).
+var DemoAccounts = service.DemoAccounts
+
+// The embedded service of a data directory now lives in package service; these names stay for
+// the callers that know them from here.
+type (
+	Embedded        = service.Embedded
+	EmbeddedOptions = service.EmbeddedOptions
+)
+
+// StartEmbedded is service.StartEmbedded.
+func StartEmbedded(ctx context.Context, dataDir string, logger *slog.Logger) (*Embedded, error) {
+	return service.StartEmbedded(ctx, dataDir, logger)
+}
+
+// StartEmbeddedWith is service.StartEmbeddedWith.
+func StartEmbeddedWith(ctx context.Context, dataDir string, logger *slog.Logger, o EmbeddedOptions) (*Embedded, error) {
+	return service.StartEmbeddedWith(ctx, dataDir, logger, o)
+}
+
+// EmbeddedIdentity is service.EmbeddedIdentity.
+func EmbeddedIdentity(dataDir string) string { return service.EmbeddedIdentity(dataDir) }
 
 // Options configure a wallet.
 type Options struct {
@@ -147,12 +166,8 @@ func (a *App) Client() *client.Client { return a.client }
 // Service is the embedded service, or nil.
 func (a *App) Service() *service.Service { return a.svc }
 
-// Model builds the root model for this wallet.
+// Model builds the root model for this wallet (NewModel, as every SSH session's is built).
 func (a *App) Model(ctx context.Context) *ui.Model {
-	threshold, err := money.Parse(a.cfg.PayConfirmThreshold)
-	if err != nil || threshold <= 0 {
-		threshold = 1_000 * money.Scale
-	}
 	hint := ""
 	var suggest []string
 	if a.embedded {
@@ -160,11 +175,10 @@ func (a *App) Model(ctx context.Context) *ui.Model {
 		hint = fmt.Sprintf("The service runs on this machine; new accounts start with %s, and %s and %s are there to pay.",
 			money.Micros(WelcomeCredit).Grouped(), DemoAccounts[0], DemoAccounts[1])
 	}
-	return ui.New(ui.Options{
-		Ctx: ctx, Client: a.client, Theme: theme.Resolve(a.cfg.Theme, a.opts.Getenv), Keys: a.cfg.Keys,
+	return NewModel(ModelOptions{
+		Ctx: ctx, Client: a.client, Config: a.cfg, Getenv: a.opts.Getenv,
 		Server: a.server, Embedded: a.embedded, ExportDir: ExportDir(a.opts.ExportDir),
-		PayThreshold: threshold, Resume: true, Email: a.cfg.Email, RegisterHint: hint, Suggest: suggest,
-		Logger: a.log, Dark: true,
+		Resume: true, RegisterHint: hint, Suggest: suggest, Logger: a.log,
 	})
 }
 
@@ -240,23 +254,9 @@ func (a *App) startEmbedded(ctx context.Context) error {
 	return nil
 }
 
-// EnsureDemoAccounts creates the demo accounts that are missing, each with DemoCredit and no
-// password.
+// EnsureDemoAccounts is service.EnsureDemoAccounts.
 func EnsureDemoAccounts(ctx context.Context, l ledger.Ledger) error {
-	for _, email := range DemoAccounts {
-		_, err := l.AccountByEmail(ctx, email)
-		if err == nil {
-			continue
-		}
-		if !errors.Is(err, ledger.ErrNotFound) {
-			return err
-		}
-		_, err = l.CreateAccount(ctx, ledger.NewAccount{Email: email, WelcomeCredit: DemoCredit})
-		if err != nil && !errors.Is(err, ledger.ErrAccountExists) {
-			return err
-		}
-	}
-	return nil
+	return service.EnsureDemoAccounts(ctx, l)
 }
 
 // demoMemos are what ada's payments are for.

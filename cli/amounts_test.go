@@ -31,7 +31,7 @@ func TestTypedAmountsOneVerdictEverywhere(t *testing.T) {
 		// nothing is paid.
 		r := e.do(call{args: []string{"pay", "--to", "grace@example.com", "--amount=" + c.In}, terminal: true, stdin: "n\n"})
 		if c.OK() {
-			if want := "Pay " + c.Want.Fixed(2) + " USD to grace@example.com"; !strings.Contains(r.stderr, want) {
+			if want := "Pay " + c.Want.Grouped() + " USD to grace@example.com"; !strings.Contains(r.stderr, want) {
 				t.Errorf("pay --amount %q: want the question %q, got exit %d %q", c.In, want, r.code, r.stderr)
 			}
 		} else if c.In != "" && !strings.Contains(r.stderr, "--amount: "+c.Says) || r.code != cli.ExitUsage {

@@ -94,7 +94,7 @@ prompt on a terminal. With none, the service generates one: it is printed once, 
 			fmt.Fprintf(r.stdout, "Generated password (shown this once, keep it): %s\n", reg.Password)
 		}
 		if u.Balance > 0 {
-			fmt.Fprintf(r.stdout, "Balance: %s %s\n", amount(u.Balance), u.Currency)
+			fmt.Fprintf(r.stdout, "Balance: %s %s\n", fixed(u.Balance, places(u.Balance)), u.Currency)
 		}
 		return nil
 	})

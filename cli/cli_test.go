@@ -48,11 +48,12 @@ func TestRegisterLoginBalanceLogout(t *testing.T) {
 	r = e.must(call{args: []string{"balance", "--json"}})
 	golden(t, "balance.json", normalize(r.stdout))
 
-	// Human output: amounts right-aligned with the same number of decimals.
+	// Human output: amounts right-aligned with the same number of decimals, and the one number
+	// format of every human output (thousands separated, as in the wallet and in errors).
 	r = e.must(call{args: []string{"balance"}})
 	lines := strings.Split(strings.TrimRight(r.stdout, "\n"), "\n")
-	if len(lines) != 3 || !strings.Contains(lines[1], "1234.50 USD") || !strings.Contains(lines[2], "1234.50 USD") ||
-		strings.Index(lines[1], "1234.50") != strings.Index(lines[2], "1234.50") {
+	if len(lines) != 3 || !strings.Contains(lines[1], "1,234.50 USD") || !strings.Contains(lines[2], "1,234.50 USD") ||
+		strings.Index(lines[1], "1,234.50") != strings.Index(lines[2], "1,234.50") {
 		t.Errorf("balance table:\n%s", r.stdout)
 	}
 

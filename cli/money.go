@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"iter"
 	"strings"
@@ -146,6 +147,7 @@ func historyCmd(o *options) *cobra.Command {
 		q                    client.HistoryQuery
 		since, until         string
 		minAmount, maxAmount string
+		filter               string
 		all, csvOut          bool
 	)
 	c := &cobra.Command{
@@ -155,6 +157,7 @@ func historyCmd(o *options) *cobra.Command {
 go on from the page before), or with --all every page. Filters combine.`,
 		Example: `  syftwallet history --limit 10
   syftwallet history --all --direction in --since 2026-11-01 --csv > november.csv
+  syftwallet history --filter 'out >10 with:ada@example.com since:2026-11-01'
   syftwallet history --json | jq -r '.transactions[] | [.createdAt, .amount] | @tsv'`,
 	}
 	f := c.Flags()
@@ -169,6 +172,7 @@ go on from the page before), or with --all every page. Filters combine.`,
 	f.StringVar(&minAmount, "min-amount", "", "only amounts from this one")
 	f.StringVar(&maxAmount, "max-amount", "", "only amounts up to this one")
 	f.StringVar(&q.Q, "search", "", "only where memo, app name or counterparty contain this text")
+	f.StringVar(&filter, "filter", "", "the wallet's History filter: words such as in, out, status:pending, >10, <5, since:2026-11-01, until:…, with:email, text")
 	f.BoolVar(&csvOut, "csv", false, "print CSV: the wallet's export columns, text cells escaped and formula-safe (see the README)")
 	cmd := command(o, c, func(r *run, _ []string) error {
 		var err error
@@ -186,6 +190,9 @@ go on from the page before), or with --all every page. Filters combine.`,
 		}
 		if q.Status != "" {
 			q.Status = strings.ToUpper(q.Status)
+		}
+		if err := withFilter(&q, filter); err != nil {
+			return err
 		}
 		if q.Limit < 1 || q.Limit > api.MaxPageLimit {
 			return usagef("--limit must be from 1 to %d.", api.MaxPageLimit)
@@ -276,6 +283,52 @@ func parseWhen(flag, s string) (time.Time, error) {
 		return t, nil
 	}
 	return time.Time{}, usagef("%s must be a time such as 2026-11-29T10:54:24Z or a date such as 2026-11-29.", flag)
+}
+
+// withFilter adds the filter language of the wallet's History (client.ParseFilter, the one
+// implementation) to the flags' query; a filter word that disagrees with a flag is a usage error.
+func withFilter(q *client.HistoryQuery, filter string) error {
+	if strings.TrimSpace(filter) == "" {
+		return nil
+	}
+	fq, err := client.ParseFilter(filter, time.Local)
+	if err != nil {
+		return usagef("--filter: %s", err)
+	}
+	str := func(name string, dst *string, v string) error {
+		switch {
+		case v == "":
+		case *dst == "":
+			*dst = v
+		case !strings.EqualFold(*dst, v):
+			return usagef("--filter and --%s disagree.", name)
+		}
+		return nil
+	}
+	when := func(name string, dst *time.Time, v time.Time) error {
+		switch {
+		case v.IsZero():
+		case dst.IsZero():
+			*dst = v
+		case !dst.Equal(v):
+			return usagef("--filter and --%s disagree.", name)
+		}
+		return nil
+	}
+	bound := func(name string, dst *money.Micros, v money.Micros) error {
+		switch {
+		case v == 0:
+		case *dst == 0:
+			*dst = v
+		case *dst != v:
+			return usagef("--filter and --%s disagree.", name)
+		}
+		return nil
+	}
+	return errors.Join(str("direction", &q.Direction, fq.Direction), str("status", &q.Status, fq.Status),
+		str("counterparty", &q.Counterparty, fq.Counterparty), str("search", &q.Q, fq.Q),
+		when("since", &q.Since, fq.Since), when("until", &q.Until, fq.Until),
+		bound("min-amount", &q.MinAmount, fq.MinAmount), bound("max-amount", &q.MaxAmount, fq.MaxAmount))
 }
 
 func parseBound(flag, s string) (money.Micros, error) {

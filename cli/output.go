@@ -146,8 +146,24 @@ func places(ms ...money.Micros) int {
 	return p
 }
 
-// fixed writes m with exactly p decimals (p is at least what m needs: see places).
-func fixed(m money.Micros, p int) string { return m.Fixed(p) }
+// fixed writes m for people with exactly p decimals (p is at least what m needs: see places) and
+// thousands separators, as the wallet and every error sentence write amounts (63,808.47). Data
+// (--json, CSV) keeps the plain decimal of amount.
+func fixed(m money.Micros, p int) string {
+	s := m.Fixed(p)
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	whole, frac, dot := strings.Cut(s, ".")
+	for i := len(whole) - 3; i > 0; i -= 3 {
+		whole = whole[:i] + "," + whole[i:]
+	}
+	if dot {
+		whole += "." + frac
+	}
+	return sign + whole
+}
 
 // signed writes a transaction's amount for people: + for money in, - for money out, and no
 // sign for a cancelled one, which moved no money (as every screen of the wallet shows it). The

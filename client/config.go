@@ -79,6 +79,9 @@ type Config struct {
 	PayConfirmThreshold string
 	// Theme is one of "default", "high-contrast" and "mono".
 	Theme string
+	// Mouse lets the wallet take the mouse (wheel scrolls lists, a click on a tab switches);
+	// off by default, since a terminal then stops selecting text for copy without shift.
+	Mouse bool
 	// Keys rebinds keys: an action name (as the TUI knows it) to the keys
 	// that trigger it, as written under the file's top-level keys: section.
 	Keys map[string][]string
@@ -454,6 +457,8 @@ var settings = []setting{
 			c.Theme = s
 			return nil
 		}},
+	{yaml: "wallet.mouse",
+		apply: boolSetting(func(c *Config) *bool { return &c.Mouse }, false)},
 	{yaml: "wallet.pay_confirm_threshold",
 		apply: func(c *Config, s string, _ func(string) (string, bool)) error {
 			s = strings.TrimSpace(s)

@@ -146,9 +146,10 @@ func (q HistoryQuery) values() url.Values {
 	return v
 }
 
-// matches applies the filters to one transaction (legacy mode, on the
-// client), as the service does.
-func (q HistoryQuery) matches(tx api.Transaction) bool {
+// Matches applies the filters to one transaction as the service does (until
+// exclusive): legacy mode pages on the client with it, and the wallet checks a
+// live payment against the filter on show.
+func (q HistoryQuery) Matches(tx api.Transaction) bool {
 	if q.Direction != "" && tx.Direction != q.Direction {
 		return false
 	}

@@ -120,7 +120,7 @@ func (c *Client) legacyHistory(ctx context.Context, q HistoryQuery) (HistoryPage
 				tx.Direction = api.DirectionOut
 			}
 		}
-		if q.matches(tx) {
+		if q.Matches(tx) {
 			kept = append(kept, tx)
 		}
 	}

@@ -131,6 +131,8 @@ type Stream struct {
 	started bool
 	done    chan struct{} // closed when Run returns
 
+	retry chan struct{} // Retry: end the backoff wait now (one slot)
+
 	last  int64 // the last seq delivered; only the Run goroutine touches it
 	known bool  // last is a real position (Since was given, or a hello came): resume with since
 }
@@ -164,7 +166,7 @@ func NewStream(opts Options) *Stream {
 	s := &Stream{
 		opts: opts, log: opts.Logger.With("component", "events"),
 		events: make(chan api.Event), states: make(chan State, 1),
-		ctx: ctx, cancel: cancel, done: make(chan struct{}),
+		ctx: ctx, cancel: cancel, done: make(chan struct{}), retry: make(chan struct{}, 1),
 	}
 	if opts.Since != nil {
 		s.last, s.known = *opts.Since, true
@@ -207,6 +209,15 @@ func (s *Stream) Next(ctx context.Context) (Item, error) {
 		}
 	}
 	return Item{}, ErrClosed
+}
+
+// Retry asks a stream that is waiting out its backoff to try again now (a person pressed r);
+// while connecting or live it does nothing. It never blocks.
+func (s *Stream) Retry() {
+	select {
+	case s.retry <- struct{}{}:
+	default:
+	}
 }
 
 // Close ends the stream and waits until its goroutine has ended (if Run was called). Safe to call
@@ -262,6 +273,10 @@ func (s *Stream) loop(ctx context.Context) error {
 	refreshed := false // Refresh was tried since the last 401 streak began
 	for {
 		attempt++
+		select { // a Retry asked while connecting or live is not one for the next wait
+		case <-s.retry:
+		default:
+		}
 		s.setState(State{Phase: Connecting, Attempt: attempt, Seq: s.last})
 		wasLive, err := s.session(ctx)
 		if ctx.Err() != nil {
@@ -294,6 +309,8 @@ func (s *Stream) loop(ctx context.Context) error {
 			t.Stop()
 			return ctx.Err()
 		case <-t.C:
+		case <-s.retry:
+			t.Stop()
 		}
 	}
 }

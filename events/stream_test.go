@@ -532,3 +532,17 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// Retry ends the wait between attempts at once: with an hour of backoff, a stream that was
+// refused tries again as soon as it is asked, and waits again after.
+func TestRetryReconnectsNow(t *testing.T) {
+	env := hubtest.New(t, hubtest.Options{})
+	s := events.NewStream(events.Options{URL: env.URL, Token: fixedToken("bad:x"), MinBackoff: time.Hour})
+	start(t, s)
+	first := nextState(t, s, events.Reconnecting, 5*time.Second)
+	s.Retry()
+	next := nextState(t, s, events.Reconnecting, 5*time.Second)
+	if next.Attempt != first.Attempt+1 {
+		t.Fatalf("after Retry: attempt %d, want %d", next.Attempt, first.Attempt+1)
+	}
+}

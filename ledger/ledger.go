@@ -45,6 +45,9 @@ type Ledger interface {
 	Transaction(ctx context.Context, id string) (Transaction, error)
 	Transactions(ctx context.Context, accountID string, q Query) (Page, error)
 	Idempotent(ctx context.Context, accountID, key string) (*Kept, error)
+	// BalanceHistory is the account's balance now and the net of its completed transfers on each
+	// day of q, from one query (GET /account/balance-history). ErrNotFound for an unknown account.
+	BalanceHistory(ctx context.Context, accountID string, q BalanceQuery) (BalanceHistory, error)
 
 	// Events outbox. EventsAfter returns ErrResync when events after `after` were already pruned.
 	EventsAfter(ctx context.Context, accountID string, after int64, limit int) ([]Event, error)

@@ -57,6 +57,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	calls := map[string]matrixCall{
 		"GET /user/my-info":                     {path: "/user/my-info", strangerOK: true, scope: api.ScopeRead},
 		"GET /account":                          {path: "/account", strangerOK: true, scope: api.ScopeRead},
+		"GET /account/balance-history":          {path: "/account/balance-history?days=7", strangerOK: true, scope: api.ScopeRead},
 		"PUT /user/update-password":             {path: "/user/update-password", body: api.PasswordChange{OldPassword: testPassword, NewPassword: "taken over!"}},
 		"PUT /user/update-organization":         {path: "/user/update-organization", body: `{"organization":"Mallory Inc"}`, strangerOK: true},
 		"POST /transaction/create":              {path: "/transaction/create", body: `{"senderEmail":"ada@example.com","recipientEmail":"bob@example.com","amount":3}`, scope: api.ScopePay},

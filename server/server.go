@@ -323,6 +323,7 @@ func (s *Server) routeTable() []route {
 
 		usr("GET /user/my-info", read, s.myInfo),
 		usr("GET /account", read, s.myInfo),
+		usr("GET /account/balance-history", read, s.balanceHistory),
 		usr("PUT /user/update-password", none, s.updatePassword),
 		usr("PUT /user/update-organization", none, s.updateOrganization),
 

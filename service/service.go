@@ -2,7 +2,10 @@
 // PostgreSQL, the signing keys, the HTTP server and its event hub) and runs it: for `syftwallet
 // serve`, and in-process on loopback for the wallet's embedded mode and for tests. On PostgreSQL
 // several instances share one database: each one's hub is also fed the events the others commit,
-// and closes the sockets of sessions revoked anywhere (instances.go).
+// and closes the sockets of sessions revoked anywhere (instances.go). The embedded mode itself is
+// here too (embedded.go): one process per data directory runs the service, holding the
+// directory's lock and writing its address for the others; new accounts get the welcome credit;
+// the demo accounts are there to pay.
 //
 // It holds wiring and lifetimes only, and the start-up rule that the keys must open what the
 // ledger holds (keys.go): no HTTP handlers, no SQL, no Bubble Tea.

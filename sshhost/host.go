@@ -97,7 +97,6 @@ type Host struct {
 	server   string           // the status bar's name of the service
 	embedded bool
 	hint     string
-	payLimit money.Micros
 
 	active  atomic.Int64
 	nextID  atomic.Uint64
@@ -145,10 +144,6 @@ func Start(ctx context.Context, o Options) (*Host, error) {
 	// Every session's client: no account of the host's, no password, no keyring.
 	h.cfg = o.Config
 	h.cfg.Email, h.cfg.Password, h.cfg.Keyring = "", "", false
-	h.payLimit = 1_000 * money.Scale
-	if t, err := money.Parse(h.cfg.PayConfirmThreshold); err == nil && t > 0 {
-		h.payLimit = t
-	}
 
 	hostKey, err := loadOrCreateHostKey(o.HostKeyPath)
 	if err != nil {

@@ -12,8 +12,8 @@ import (
 	"charm.land/ssh"
 	"charm.land/wish/v2/bubbletea"
 
+	"github.com/syftbox/syftwallet/app"
 	"github.com/syftbox/syftwallet/client"
-	"github.com/syftbox/syftwallet/theme"
 	"github.com/syftbox/syftwallet/ui"
 )
 
@@ -77,17 +77,16 @@ func (w *wallet) start() *tea.Program {
 		return nil
 	}
 	ctx, cancel := context.WithCancel(w.sess.Context())
-	m := ui.New(ui.Options{
-		Ctx: ctx, Client: c,
+	m := app.NewModel(app.ModelOptions{
+		Ctx: ctx, Client: c, Config: h.cfg,
 		// SSH forwards no NO_COLOR unless the client sends it (SetEnv): honour the session's
 		// environment, never the host's. --theme mono on the host makes every session mono.
-		Theme:  theme.Resolve(h.cfg.Theme, envLookup(w.sess.Environ())),
-		Keys:   h.cfg.Keys,
+		Getenv: envLookup(w.sess.Environ()),
 		Server: h.server, Embedded: h.embedded,
 		// No ExportDir: a remote person must not write files on the host.
-		PayThreshold: h.payLimit, RegisterHint: h.hint,
-		Logger: log, Dark: true,
+		RegisterHint: h.hint, Logger: log,
 	})
+
 	// MakeOptions wires the session's input and output, its environment (so its colour
 	// profile) and its window size; our filter replaces its own (which only turns suspend
 	// into resume) and also watches for keypresses. The host's SIGINT and SIGTERM are not the

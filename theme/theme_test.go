@@ -62,3 +62,18 @@ func TestMonoHasNoColour(t *testing.T) {
 func containsAt(s string, i int, sub string) bool {
 	return len(s) >= i+1+len(sub) && s[i+1:i+1+len(sub)] == sub
 }
+
+func TestDarkFromEnv(t *testing.T) {
+	for v, dark := range map[string]bool{
+		"": true, "15;0": true, "0;15": false, "0;7": false, "15;8": true, "12;default;4": true,
+		"0;default;15": false, "junk": true, "0;99": true,
+	} {
+		env := func(k string) (string, bool) { return v, k == "COLORFGBG" && v != "" }
+		if got := DarkFromEnv(env); got != dark {
+			t.Errorf("COLORFGBG=%q: dark %v, want %v", v, got, dark)
+		}
+	}
+	if !DarkFromEnv(nil) {
+		t.Error("no environment: want dark")
+	}
+}

@@ -63,7 +63,7 @@ func screenScenes() []scene {
 			waitText(t, tm, "Transaction tokens") // the recipient has the focus
 			typeInto(tm, "grace@example.com")
 			keys(tm, "enter")
-		}, ready: "another token"},
+		}, ready: "✓ Token for"},
 		{name: "tokens-list", setup: tokenList, drive: func(t *testing.T, tm *teatest.TestModel) {
 			signedIn(t, tm)
 			keys(tm, "4")

@@ -31,15 +31,7 @@ func frame(m *Model) []byte {
 	return buf.Bytes()
 }
 
-func seed(fc *viewstest.Client) {
-	at := viewstest.Epoch
-	fc.AddTx("ada@example.com", "me@example.com", 12_500_000, api.StatusCompleted, "coffee ☕", at.Add(-26*24*time.Hour))
-	fc.AddTx("me@example.com", "grace@example.com", 40*money.Scale, api.StatusCompleted, "rent share", at.Add(-12*24*time.Hour))
-	fc.AddTx("grace@example.com", "me@example.com", 5*money.Scale, api.StatusCompleted, "", at.Add(-3*24*time.Hour))
-	fc.AddTx("me@example.com", "ada@example.com", 7*money.Scale, api.StatusPending, "book club", at.Add(-2*time.Hour))
-	fc.AddTx("ada@example.com", "me@example.com", 1_750_000, api.StatusCompleted, "taxi home", at.Add(-10*time.Minute))
-	fc.AddTx("grace@example.com", "me@example.com", 2*money.Scale, api.StatusCompleted, "lunch split", at.Add(-2*time.Minute))
-}
+func seed(fc *viewstest.Client) { viewstest.Seed(fc) }
 
 // scene is one golden frame: how to get there, and a text that says the screen is ready.
 type scene struct {
@@ -91,7 +83,7 @@ func runScene(t *testing.T, sc scene, dark bool) {
 	if sc.setup != nil {
 		sc.setup(fc)
 	}
-	m := newModel(t, fc)
+	m := &probed{Model: newModel(t, fc), frames: make(chan string, 1)}
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ANSI256)))
 	bg := color.Color(color.White)
@@ -103,12 +95,11 @@ func runScene(t *testing.T, sc scene, dark bool) {
 		sc.drive(t, tm)
 	}
 	waitText(t, tm, sc.ready)
-	// Let the last answers land and render.
-	time.Sleep(150 * time.Millisecond)
+	waitSettled(t, tm, m)
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}
-	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*probed).Model
 	out := frame(fm)
 	if n := strings.Count(string(out), "\n") + 1; n != h {
 		t.Fatalf("frame has %d lines, want %d", n, h)
@@ -117,6 +108,47 @@ func runScene(t *testing.T, sc scene, dark bool) {
 		sc.check(t, ansi.Strip(string(out)))
 	}
 	golden.RequireEqual(t, out)
+}
+
+// probed is the root model with one more message: probeMsg hands the frame of now to the test,
+// drawn on the program's own goroutine (no race with Update).
+type probed struct {
+	*Model
+	frames chan string
+}
+
+type probeMsg struct{}
+
+func (p *probed) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if _, ok := msg.(probeMsg); ok {
+		p.frames <- p.render()
+		return p, nil
+	}
+	_, cmd := p.Model.Update(msg)
+	return p, cmd
+}
+
+// waitSettled waits for a settled frame: the same frame drawn at settledProbes probes in a row,
+// each asked after the program handled every message sent before it. The last answers have
+// landed then, however slow the machine; no fixed sleep guesses how long they take.
+func waitSettled(t *testing.T, tm *teatest.TestModel, m *probed) {
+	t.Helper()
+	const settledProbes = 4
+	deadline := time.Now().Add(10 * time.Second)
+	last, same := "", 0
+	for same < settledProbes {
+		if time.Now().After(deadline) {
+			t.Fatalf("the frame never settled; last:\n%s", ansi.Strip(last))
+		}
+		time.Sleep(20 * time.Millisecond) // between probes, commands run and answer
+		tm.Send(probeMsg{})
+		f := <-m.frames
+		if f == last {
+			same++
+		} else {
+			last, same = f, 1
+		}
+	}
 }
 
 func foundationScenes() []scene {
@@ -162,8 +194,54 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+// TestGolden80 is every screen at the smallest size the wallet lays out in, 80×24 (dark): what
+// a default terminal shows.
+func TestGolden80(t *testing.T) {
+	for _, sc := range append(foundationScenes(), screenScenes()...) {
+		sc.w, sc.h = FullWidth, FullHeight
+		t.Run(sc.name, func(t *testing.T) { runScene(t, sc, true) })
+	}
+}
+
+// TestGoldenNarrow is every screen at the smallest size the wallet draws in, 60×20: columns
+// dropped, nothing wider than the window.
+func TestGoldenNarrow(t *testing.T) {
+	for _, sc := range append(foundationScenes(), screenScenes()...) {
+		sc.w, sc.h = MinWidth, MinHeight
+		sc.check = func(t *testing.T, text string) {
+			for i, l := range strings.Split(text, "\n") {
+				if w := ansi.StringWidth(l); w > MinWidth {
+					t.Errorf("line %d is %d wide: %q", i, w, l)
+				}
+			}
+		}
+		t.Run(sc.name, func(t *testing.T) { runScene(t, sc, true) })
+	}
+}
+
+// TestGoldenLarge is the dashboard and History at 120×40: more recent rows, a chart of two cells
+// a day.
+func TestGoldenLarge(t *testing.T) {
+	more := func(fc *viewstest.Client) {
+		for i := range 12 {
+			fc.AddTx("ada@example.com", "me@example.com", money.Micros(i+1)*money.Scale, api.StatusCompleted, "refund",
+				viewstest.Epoch.Add(-time.Duration(i+5)*24*time.Hour-time.Hour))
+		}
+	}
+	for _, sc := range []scene{
+		{name: "dashboard", setup: more, drive: signInKeys, ready: "low"},
+		{name: "history", setup: more, drive: func(t *testing.T, tm *teatest.TestModel) {
+			signedIn(t, tm)
+			keys(tm, "3")
+		}, ready: "row 1 of 18"},
+	} {
+		sc.w, sc.h = 120, 40
+		t.Run(sc.name, func(t *testing.T) { runScene(t, sc, true) })
+	}
+}
+
 func TestGoldenTooSmall(t *testing.T) {
 	m := newModel(t, newFake())
-	m.Update(tea.WindowSizeMsg{Width: 70, Height: 20})
+	m.Update(tea.WindowSizeMsg{Width: 56, Height: 18})
 	golden.RequireEqual(t, frame(m))
 }

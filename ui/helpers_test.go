@@ -23,13 +23,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func newFake() *viewstest.Client {
-	return viewstest.New(map[string]money.Micros{
-		"me@example.com":    250 * money.Scale,
-		"ada@example.com":   1000 * money.Scale,
-		"grace@example.com": 1000 * money.Scale,
-	})
-}
+func newFake() *viewstest.Client { return viewstest.Standard() }
 
 func newModel(t testing.TB, fc *viewstest.Client, mod ...func(*Options)) *Model {
 	t.Helper()
@@ -102,6 +96,7 @@ type fakeStream struct {
 	once    sync.Once
 	mu      sync.Mutex
 	started bool
+	retries int
 }
 
 func newFakeStream() *fakeStream {
@@ -129,6 +124,19 @@ func (s *fakeStream) Next(ctx context.Context) (events.Item, error) {
 	case <-ctx.Done():
 		return events.Item{}, ctx.Err()
 	}
+}
+
+// Retry counts the times the root asked to reconnect now.
+func (s *fakeStream) Retry() {
+	s.mu.Lock()
+	s.retries++
+	s.mu.Unlock()
+}
+
+func (s *fakeStream) Retries() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.retries
 }
 
 // Close ends the stream and, like events.Stream, waits for Run when it was started. (A

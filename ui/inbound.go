@@ -4,6 +4,7 @@ import (
 	"context"
 	"iter"
 	"reflect"
+	"time"
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/client"
@@ -134,6 +135,10 @@ func (s safeClient) Invalidate()                                   { s.c.Invalid
 
 func (s safeClient) History(ctx context.Context, q client.HistoryQuery) (client.HistoryPage, error) {
 	return answer(s.c.History(ctx, q))
+}
+
+func (s safeClient) BalanceHistory(ctx context.Context, days int, loc *time.Location) ([]api.BalanceDay, error) {
+	return answer(s.c.BalanceHistory(ctx, days, loc))
 }
 
 func (s safeClient) HistoryPages(ctx context.Context, q client.HistoryQuery) iter.Seq2[client.HistoryPage, error] {

@@ -19,6 +19,8 @@ import (
 type LiveStream interface {
 	Run(ctx context.Context) error
 	Next(ctx context.Context) (events.Item, error)
+	// Retry ends a wait between reconnects (r while the feed is down).
+	Retry()
 	Close() error
 }
 
@@ -136,7 +138,7 @@ func (m *Model) liveItem(msg liveItemMsg) tea.Cmd {
 		return tea.Batch(next, m.feedChanged(it.State))
 	case events.KindResync:
 		m.opts.Client.Invalidate()
-		return tea.Batch(next, m.broadcast(views.ReloadMsg{}))
+		return tea.Batch(next, views.LoadAccount(m.common, true), m.broadcast(views.ReloadMsg{}))
 	case events.KindEvent:
 		return tea.Batch(next, m.event(it.Event))
 	}
@@ -152,14 +154,35 @@ func (m *Model) feedChanged(st events.State) tea.Cmd {
 		m.feed.attempt = st.Attempt
 	case events.Live:
 		m.feed = feedState{mode: feedLive}
+		if m.common.Account.Stale {
+			// Back: what moved while the feed was down comes as replayed events, or a resync; the
+			// balance is asked again anyway, and is current from here on.
+			m.common.Account.Stale = false
+			return views.LoadAccount(m.common, true)
+		}
 	case events.Reconnecting:
 		m.feed = feedState{mode: feedReconnecting, nextTry: st.NextTry, attempt: st.Attempt}
 		if st.Err != nil {
 			m.feed.err = safeErr(st.Err).Error()
 		}
+		m.common.Account.Stale = true
 		return m.ensureTick()
 	case events.Offline:
 		m.feed.mode = feedEnded
+		m.common.Account.Stale = true
+	}
+	return nil
+}
+
+// reconnect is r while the live feed is down: try now rather than when the backoff says, or, when
+// the stream gave up, start it again.
+func (m *Model) reconnect() tea.Cmd {
+	switch {
+	case m.feed.mode == feedReconnecting && m.live != nil:
+		m.live.s.Retry()
+		m.feed.nextTry = m.opts.Now()
+	case m.feed.mode == feedEnded && m.session.SignedIn && m.opts.Client.EventsAvailable():
+		return tea.Batch(m.stopFeed(), m.startFeed())
 	}
 	return nil
 }
@@ -171,6 +194,7 @@ func (m *Model) liveEnded(msg liveEndedMsg) tea.Cmd {
 	m.live.cancel()
 	m.live = nil
 	m.feed = feedState{mode: feedEnded}
+	m.common.Account.Stale = true
 	if errors.Is(msg.err, events.ErrSessionRevoked) {
 		return m.endSession("Your session was ended (signed out from another device, or your password changed).")
 	}
@@ -194,6 +218,7 @@ func (m *Model) event(ev api.Event) tea.Cmd {
 			return nil
 		}
 		m.opts.Client.ApplyBalance(b)
+		m.common.Account.Apply(b, m.opts.Now())
 		return m.broadcast(views.LiveMsg{Type: ev.Type, Balance: &b, At: at})
 	case strings.HasPrefix(ev.Type, "payment.") || strings.HasPrefix(ev.Type, "transaction."):
 		var tx api.Transaction
@@ -225,7 +250,7 @@ func (m *Model) txEvent(typ string, tx api.Transaction, at api.Time) tea.Cmd {
 			tx.Direction = api.DirectionOut
 		}
 	}
-	var toast tea.Cmd
+	var show tea.Cmd
 	amount := m.common.Amount(tx.Amount)
 	// The amount as History shows it (a cancelled one has no sign), and the kind of toast to match.
 	signed, _ := m.common.TxAmount(tx)
@@ -236,12 +261,12 @@ func (m *Model) txEvent(typ string, tx api.Transaction, at api.Time) tea.Cmd {
 		if m.common.Privacy {
 			text = "Payment" + prep
 		}
-		toast = m.addToastTo(views.TxToastKind(tx), text, who, "")
+		show = m.pushToast(toast{kind: views.TxToastKind(tx), text: text, who: who, amount: views.Net(tx)})
 	case api.EventTransactionPending:
 		if tx.CreatedBy == api.PartyRecipient && tx.Direction == api.DirectionOut {
-			toast = m.addToastTo(views.ToastInfo, "", tx.RecipientEmail, " drew "+amount+" on your token: pending in History")
+			show = m.addToastTo(views.ToastInfo, "", tx.RecipientEmail, " drew "+amount+" on your token: pending in History")
 		} else if tx.Direction == api.DirectionIn {
-			toast = m.addToastTo(views.ToastInfo, "Pending "+amount+prep, who, "")
+			show = m.addToastTo(views.ToastInfo, "Pending "+amount+prep, who, "")
 		}
 	case api.EventTransactionCancelled:
 		// Cancelled by the other party (a cancel of one's own is said where it was made).
@@ -254,10 +279,10 @@ func (m *Model) txEvent(typ string, tx api.Transaction, at api.Time) tea.Cmd {
 			if m.common.Privacy {
 				text = "Cancelled: a payment" + prep
 			}
-			toast = m.addToastTo(views.TxToastKind(tx), text, who, "")
+			show = m.addToastTo(views.TxToastKind(tx), text, who, "")
 		}
 	}
-	return tea.Batch(toast, m.broadcast(views.LiveMsg{Type: typ, Tx: &tx, At: at}))
+	return tea.Batch(show, m.broadcast(views.LiveMsg{Type: typ, Tx: &tx, At: at}))
 }
 
 // poller remembers what the last poll saw, to turn the next one into changes.
@@ -315,7 +340,7 @@ func (m *Model) pollResult(msg pollResultMsg) tea.Cmd {
 		m.feed.pollErr = views.Message(msg.err)
 		var unauth *client.UnauthenticatedError
 		if errorsAs(msg.err, &unauth) {
-			return m.endSession("Your session has ended; sign in again.")
+			return m.endSession(sessionEnded)
 		}
 		return next
 	}
@@ -353,8 +378,9 @@ func (m *Model) pollResult(msg pollResultMsg) tea.Cmd {
 			cmds = append(cmds, m.txEvent(typ, tx, at))
 		}
 	}
-	if bal != p.bal {
+	if bal != p.bal || !m.common.Account.Have {
 		b := bal
+		m.common.Account.Set(msg.user, nil, msg.at)
 		cmds = append(cmds, m.broadcast(views.LiveMsg{Type: api.EventBalanceUpdated, Balance: &b, At: at}))
 	}
 	p.seen, p.bal = seen, bal

@@ -1,6 +1,8 @@
 // Package ui is the wallet's root Bubble Tea model. It routes between the screens of package
-// views, holds the session state they share (views.Common: client, theme, keys, privacy), handles
-// the global keys before any screen sees them, draws the header, the status bar (account, server,
+// views, holds the session state they share (views.Common: client, theme, keys, privacy, the
+// account loaded once and kept current by the live events), delivers each answer to the screen
+// that asked for it (and ends a lost session itself, once), handles the global keys before any
+// screen sees them, draws the header, the status bar (account, server,
 // live feed, circuit breaker), the help line and the toasts, and adapts the live events stream
 // (package events) and, for services without events, polling into messages.
 //
@@ -29,10 +31,14 @@ import (
 	"github.com/syftbox/syftwallet/views"
 )
 
-// MinWidth and MinHeight are the smallest window the wallet lays out in.
+// MinWidth and MinHeight are the smallest window the wallet lays out in. Below FullWidth ×
+// FullHeight (80 × 24, what the screens are designed for) the screens drop columns (History's
+// status and direction, the dashboard's live feed) before the wallet refuses to draw.
 const (
-	MinWidth  = 80
-	MinHeight = 24
+	MinWidth   = 60
+	MinHeight  = 20
+	FullWidth  = 80
+	FullHeight = 24
 )
 
 // Options configure the root model.
@@ -70,6 +76,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Dark is the background assumed until the terminal answers; tests pin it.
 	Dark bool
+	// Mouse turns the mouse on: the wheel scrolls lists and a click on a tab switches to it. Off
+	// by default: a terminal that reports the mouse to a program stops selecting text for copy
+	// (most still select with shift held).
+	Mouse bool
 }
 
 // Model is the root model.
@@ -109,13 +119,14 @@ type Model struct {
 	reqSeq    int
 
 	// Frame caches: line widths of the last frame, and the chrome lines with what they show.
-	widths  map[string]int
-	hdrKey  headerKey
-	hdr     string
-	statKey statusKey
-	stat    string
-	helpKey string
-	helpStr string
+	widths   map[string]int
+	hdrKey   headerKey
+	hdr      string
+	tabSpans []tabSpan // where the header drew each tab
+	statKey  statusKey
+	stat     string
+	helpKey  string
+	helpStr  string
 }
 
 // New builds the root model. It does no I/O.
@@ -178,6 +189,7 @@ func (m *Model) applyTheme() {
 }
 
 func (m *Model) showLogin(email, notice string) {
+	m.common.Gen++
 	l := views.NewLogin(m.common, email, notice)
 	l.RegisterHint = m.opts.RegisterHint
 	m.screens = map[views.ID]views.Screen{views.LoginScreen: l}
@@ -217,8 +229,9 @@ func (m *Model) resume() tea.Cmd {
 	}
 }
 
-// Update routes a message: the root's own first, keys and pastes to the active screen only, and
-// every other message (answers, ticks, live changes) to every screen.
+// Update routes a message: the root's own first, keys and pastes to the active screen only, an
+// answer (views.Addressed) to the screen that asked for it only, and session-wide news (live
+// changes, reloads, style changes, spinner ticks) to every screen.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -231,6 +244,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.broadcast(views.StyleMsg{})
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
+	case tea.MouseWheelMsg:
+		return m, m.wheel(tea.Mouse(msg))
+	case tea.MouseClickMsg:
+		return m, m.click(tea.Mouse(msg))
 	case tea.PasteMsg:
 		if m.tooSmall() {
 			return m, nil // nothing is typed into a screen that cannot be seen
@@ -261,6 +278,25 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.monoForce = msg.Mono
 		m.applyTheme()
 		return m, m.broadcast(views.StyleMsg{})
+	case views.Addressed:
+		return m, m.deliver(msg)
+	case views.AccountMsg:
+		if m.session.SignedIn {
+			m.common.Account.Set(msg.User, msg.Err, m.opts.Now())
+			if msg.Err == nil && msg.User.Currency != "" {
+				m.common.Currency = msg.User.Currency
+			}
+			if lostSession(msg.Err) {
+				return m, m.endSession(sessionEnded)
+			}
+		}
+		return m, nil
+	case views.RefreshAccountMsg:
+		if !m.session.SignedIn {
+			return m, nil
+		}
+		// r: the balance now, and, while the live feed is down, a reconnect now.
+		return m, tea.Batch(views.LoadAccount(m.common, true), m.reconnect())
 	case tickMsg:
 		return m, m.tick()
 	case liveItemMsg:
@@ -272,10 +308,34 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case pollResultMsg:
 		return m, m.pollResult(msg)
 	}
-	// Everything else is an answer to some screen's command (or a spinner's tick): every screen
-	// sees it, and the one that asked (by type and request id) takes it. A screen that is not on
-	// show still gets the answers to the loads it started.
+	// Everything else (a spinner's tick, the plain answers of the screens that do not use
+	// views.Ask yet) goes to every screen; the one that asked (by type and request id) takes it.
 	return m, m.broadcast(msg)
+}
+
+// sessionEnded is what the sign-in form says when the service no longer knows the session.
+const sessionEnded = "Your session has ended; sign in again."
+
+// lostSession reports whether err says the session is gone (not a wrong password typed on a
+// form, which the screen shows itself).
+func lostSession(err error) bool {
+	var unauth *client.UnauthenticatedError
+	return errorsAs(err, &unauth) && !unauth.BadCredentials
+}
+
+// deliver gives an answer to the screen that asked for it and to no other. A lost session is
+// handled here, once, for every screen: back to the sign-in form with one sentence.
+func (m *Model) deliver(a views.Addressed) tea.Cmd {
+	if m.session.SignedIn && lostSession(a.Failure()) {
+		return m.endSession(sessionEnded)
+	}
+	s, ok := m.screens[a.To()]
+	if !ok {
+		return nil
+	}
+	ns, cmd := s.Update(a)
+	m.screens[a.To()] = ns
+	return cmd
 }
 
 // key handles the global keys, then gives the key to the active screen.
@@ -517,7 +577,10 @@ func (m *Model) signedIn(msg views.SignedInMsg) tea.Cmd {
 		m.common.Currency = msg.Session.User.Currency
 	}
 	m.screens = map[views.ID]views.Screen{}
-	cmds := []tea.Cmd{}
+	m.common.Gen++
+	m.common.Account = views.Account{}
+	// The account is loaded once here, for every screen, and kept current by the live events.
+	cmds := []tea.Cmd{views.LoadAccount(m.common, false)}
 	for _, id := range views.SignedIn {
 		s := views.New(id, m.common)
 		m.screens[id] = s
@@ -540,6 +603,7 @@ func (m *Model) endSession(reason string) tea.Cmd {
 	stop := m.stopFeed()
 	m.session = client.Session{}
 	m.common.Email = ""
+	m.common.Account = views.Account{}
 	m.setPrivacy(false)
 	m.confirmQuit, m.showHelp = false, false
 	m.showLogin("", reason)
@@ -565,6 +629,9 @@ func (m *Model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeNone
+	if m.opts.Mouse {
+		v.MouseMode = tea.MouseModeCellMotion
+	}
 	v.WindowTitle = "syftwallet"
 	return v
 }
@@ -579,7 +646,7 @@ func (m *Model) render() string {
 	}
 	if m.tooSmall() {
 		msg := t.Warning.Render("The window is too small.") + "\n" +
-			t.Muted.Render(views.Trunc("syftwallet needs at least 80 × 24;", m.width)) + "\n" +
+			t.Muted.Render(views.Trunc("syftwallet needs at least "+itoa(MinWidth)+" × "+itoa(MinHeight)+";", m.width)) + "\n" +
 			t.Muted.Render(views.Trunc("this one is "+itoa(m.width)+" × "+itoa(m.height)+".", m.width))
 		// Only quit acts here (keyTooSmall), and it says so; while money moves, its question is
 		// drawn here too.
@@ -699,16 +766,77 @@ func (m *Model) drawHeader() string {
 		}
 		return b.String()
 	}
+	short := false
 	left := brand + " " + tabs(false)
 	if lipgloss.Width(left)+lipgloss.Width(right) >= m.width {
 		// Short of room (the privacy marker at 80 columns): the other tabs show only their number.
+		short = true
 		left = brand + " " + tabs(true)
+	}
+	m.tabSpans = m.tabSpans[:0]
+	if m.session.SignedIn {
+		// Where each tab is drawn, for a click on it.
+		x := lipgloss.Width(brand + " ")
+		g := m.keys.Global
+		nums := []key.Binding{g.Dashboard, g.Pay, g.History, g.Tokens, g.Security}
+		for i, id := range views.SignedIn {
+			label := nums[i].Help().Key + " " + id.Title()
+			var w int
+			switch {
+			case id == m.active:
+				w = lipgloss.Width(t.TabActive.Render(label))
+			case short:
+				w = lipgloss.Width(t.TabInactive.Render(nums[i].Help().Key))
+			default:
+				w = lipgloss.Width(t.TabInactive.Render(label))
+			}
+			m.tabSpans = append(m.tabSpans, tabSpan{x0: x, x1: x + w, id: id})
+			x += w
+		}
 	}
 	gap := m.width - lipgloss.Width(left) - lipgloss.Width(right)
 	if gap < 1 {
 		return views.Trunc(left, m.width)
 	}
 	return left + strings.Repeat(" ", gap) + right
+}
+
+// tabSpan is the cells x0 to x1 (exclusive) of the header where the tab of id is drawn.
+type tabSpan struct {
+	x0, x1 int
+	id     views.ID
+}
+
+// wheel scrolls the list on show: the wheel is the up and down keys of the screen (History's
+// rows, the review's lines), never typed into a field.
+func (m *Model) wheel(ms tea.Mouse) tea.Cmd {
+	if m.tooSmall() || m.showHelp || m.confirmQuit || m.inputFocused() {
+		return nil
+	}
+	code := tea.KeyDown
+	switch ms.Button {
+	case tea.MouseWheelUp:
+		code = tea.KeyUp
+	case tea.MouseWheelDown:
+	default:
+		return nil
+	}
+	return m.toActive(tea.KeyPressMsg{Code: code})
+}
+
+// click switches to the tab clicked on in the header.
+func (m *Model) click(ms tea.Mouse) tea.Cmd {
+	if ms.Button != tea.MouseLeft || ms.Y != 0 || !m.session.SignedIn || m.tooSmall() || m.confirmQuit {
+		return nil
+	}
+	m.header() // the spans of the header as drawn now
+	for _, sp := range m.tabSpans {
+		if ms.X >= sp.x0 && ms.X < sp.x1 {
+			m.showHelp = false
+			return m.switchTo(views.SwitchMsg{To: sp.id})
+		}
+	}
+	return nil
 }
 
 // helpLine is the active screen's short help and the global keys that work right now; it is

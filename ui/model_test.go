@@ -94,13 +94,14 @@ func TestTooSmallAndResize(t *testing.T) {
 	fc := newFake()
 	m := newModel(t, fc)
 	signIn(t, m, fc)
-	for _, size := range [][2]int{{79, 24}, {80, 23}, {40, 10}} {
+	for _, size := range [][2]int{{MinWidth - 1, 24}, {80, MinHeight - 1}, {40, 10}} {
 		m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
 		if !strings.Contains(screen(m), "too small") {
 			t.Fatalf("%dx%d: no too-small message:\n%s", size[0], size[1], screen(m))
 		}
 	}
-	for _, size := range [][2]int{{80, 24}, {100, 30}, {132, 43}} {
+	// From 60 × 20 up the wallet draws, dropping columns below 80 × 24, never a line too wide.
+	for _, size := range [][2]int{{MinWidth, MinHeight}, {70, 22}, {79, 23}, {80, 24}, {100, 30}, {132, 43}} {
 		m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
 		out := m.View().Content
 		if strings.Contains(out, "too small") {
@@ -580,7 +581,7 @@ func TestTooSmallDropsEveryKeyButQuit(t *testing.T) {
 	m := newModel(t, fc)
 	signIn(t, m, fc)
 	toReview(t, m, "2", "ada@example.com", "5")
-	resize(m, 70, 20)
+	resize(m, MinWidth-4, MinHeight-2) // below the smallest size drawn
 	out := press(m, "y", "enter", "esc", "3", "tab", "h", "?", "ctrl+l")
 	settle(m, func() tea.Msg { return tea.PasteMsg{Content: "y"} })
 	if n := fc.CountCalls("Pay"); n != 0 {
@@ -597,7 +598,7 @@ func TestTooSmallDropsEveryKeyButQuit(t *testing.T) {
 	if n := fc.CountCalls("Pay"); n != 1 {
 		t.Fatalf("y on the review shown sent %d payments", n)
 	}
-	resize(m, 70, 20)
+	resize(m, MinWidth-4, MinHeight-2) // below the smallest size drawn
 	if !isQuit(press(m, "q")) {
 		t.Fatal("q did not quit while too small")
 	}

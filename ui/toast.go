@@ -1,11 +1,13 @@
 package ui
 
 import (
+	"strconv"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/theme"
 	"github.com/syftbox/syftwallet/views"
 )
@@ -26,6 +28,10 @@ type toast struct {
 	who   string
 	after string
 	born  time.Time
+	// amount is what the toast's payment did to the balance (0 when it moved none).
+	amount money.Micros
+	// more counts the toasts a summary stands for (0: an ordinary toast).
+	more int
 }
 
 // tickMsg drives the toasts' fading and the reconnect countdown.
@@ -37,12 +43,45 @@ func (m *Model) addToast(kind views.ToastKind, text string) tea.Cmd {
 
 // addToastTo shows a toast that names someone: text, the address who, after.
 func (m *Model) addToastTo(kind views.ToastKind, text, who, after string) tea.Cmd {
-	m.toastSeq++
-	m.toasts = append(m.toasts, toast{id: m.toastSeq, kind: kind, text: text, who: who, after: after, born: m.opts.Now()})
-	if len(m.toasts) > toastMax {
-		m.toasts = m.toasts[len(m.toasts)-toastMax:]
+	return m.pushToast(toast{kind: kind, text: text, who: who, after: after})
+}
+
+// pushToast shows a toast. Up to toastMax show one by one; past that, the last slot is one
+// summary that keeps counting while the flood goes on ("+1,997 more, +49,509.10") and lives on
+// from the last one it took in, so a flood is never silence and never a wall.
+func (m *Model) pushToast(t toast) tea.Cmd {
+	now := m.opts.Now()
+	if n := len(m.toasts); n == toastMax {
+		last := &m.toasts[n-1]
+		if last.more == 0 {
+			*last = toast{id: last.id, kind: last.kind, more: 1, amount: last.amount}
+		}
+		last.more++
+		last.amount += t.amount
+		last.born = now
+		if t.kind != last.kind {
+			last.kind = views.ToastInfo
+		}
+		last.text = m.summary(last.more, last.amount)
+		return m.ensureTick()
 	}
+	m.toastSeq++
+	t.id, t.born = m.toastSeq, now
+	m.toasts = append(m.toasts, t)
 	return m.ensureTick()
+}
+
+// summary is the text of a summary toast: how many more, and what they moved together.
+func (m *Model) summary(more int, sum money.Micros) string {
+	s := "+" + groupInt(more) + " more"
+	if sum != 0 && !m.common.Privacy {
+		sign := "+"
+		if sum < 0 {
+			sign, sum = "-", -sum
+		}
+		s += ", " + sign + m.common.Amount(sum)
+	}
+	return s
 }
 
 // ensureTick starts the tick if something needs it and it is not running.
@@ -87,6 +126,15 @@ func (m *Model) tick() tea.Cmd {
 	}
 	m.toasts = kept
 	return m.ensureTick()
+}
+
+// groupInt writes n with thousands separators, as amounts are (1,997).
+func groupInt(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // toastStep is how faded a toast is: 0 (bright) for the first half of its life, then up.

@@ -3,6 +3,7 @@ package views
 import (
 	"context"
 	"iter"
+	"time"
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/client"
@@ -31,6 +32,11 @@ type AccountClient interface {
 // HistoryClient reads pages of transactions.
 type HistoryClient interface {
 	History(ctx context.Context, q client.HistoryQuery) (client.HistoryPage, error)
+}
+
+// ChartClient reads the daily balance series the service computes (GET /account/balance-history).
+type ChartClient interface {
+	BalanceHistory(ctx context.Context, days int, loc *time.Location) ([]api.BalanceDay, error)
 }
 
 // ExportClient reads every page of a filter, one after another (the history export).
@@ -92,6 +98,7 @@ type Client interface {
 	MFAClient
 	AccountClient
 	HistoryClient
+	ChartClient
 	ExportClient
 	PayClient
 	ResolveClient

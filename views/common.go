@@ -2,7 +2,6 @@ package views
 
 import (
 	"context"
-	"sync/atomic"
 	"time"
 
 	"github.com/syftbox/syftwallet/money"
@@ -21,6 +20,11 @@ type Common struct {
 	Privacy bool
 	// Email is the signed-in account ("" when signed out).
 	Email string
+	// Account is the signed-in account's balance, loaded once and kept current by the root.
+	Account Account
+	// Gen counts the root's screen sets (each sign-in, each sign-in form): screens that still
+	// tag answers by a bare number (reqs) start their numbers from it.
+	Gen int
 	// Currency is the deployment's currency code, as the account reports it.
 	Currency string
 	// PayThreshold: paying this much or more asks for the amount twice.
@@ -35,6 +39,9 @@ type Common struct {
 	// Timeout bounds one call from a screen (the client has its own per-call deadline too).
 	Timeout time.Duration
 }
+
+// Styles is the theme in use: components draw with it (components.Styled).
+func (c *Common) Styles() *theme.Theme { return c.Theme }
 
 // call returns a context for one client call made from a command.
 func (c *Common) call() (context.Context, context.CancelFunc) {
@@ -56,12 +63,18 @@ func (c *Common) now() time.Time {
 	return c.Now()
 }
 
-// reqs hands out request ids; a screen remembers the one it waits for and drops other answers.
-// The ids come from one counter for every screen of the process: answers are broadcast, and a
-// screen made for a new session must never take the answer to an earlier screen's request (the
-// previous account's balance) because both counted from 1.
-type reqs struct{}
+// reqs hands out request ids for the screens whose answers are still plain messages (Security and
+// Tokens, until their own pass; the others use Ask and Answer): a screen remembers the one it waits for and drops
+// other answers. Those messages go to every screen, so the ids of each set of screens the root
+// builds start from its generation (Common.Gen): a screen made for a new session never takes the
+// answer to an earlier screen's request because both counted from 1. There is no counter of the
+// process: the generation is the root's.
+type reqs struct{ base, n int }
 
-var reqSeq atomic.Int64
+// newReqs starts a screen's ids in the root's current generation.
+func newReqs(c *Common) reqs { return reqs{base: c.Gen << 32} }
 
-func (reqs) next() int { return int(reqSeq.Add(1)) }
+func (r *reqs) next() int {
+	r.n++
+	return r.base + r.n
+}

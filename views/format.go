@@ -12,6 +12,7 @@ import (
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/views/components"
 )
 
 // Hidden is what privacy mode shows instead of an amount.
@@ -112,15 +113,7 @@ func Other(tx api.Transaction) (prep, who string) {
 func StatusWord(s string) string { return strings.ToLower(s) }
 
 // Trunc cuts s to at most w cells, ANSI- and wide-character-aware, ending in "…" when cut.
-func Trunc(s string, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	if ansi.StringWidth(s) <= w {
-		return s
-	}
-	return ansi.Truncate(s, w, "…")
-}
+func Trunc(s string, w int) string { return components.Trunc(s, w) }
 
 // CutAddress cuts an email address to at most w cells so that what is left still says whose it
 // is: the local part goes first ("alexandra…@example.com"). When even the domain does not fit,
@@ -273,25 +266,13 @@ func window(lines []string, top, n, labW int, lst lipgloss.Style) []string {
 }
 
 // Fit cuts or pads s to exactly w cells.
-func Fit(s string, w int) string {
-	s = Trunc(s, w)
-	if n := ansi.StringWidth(s); n < w {
-		s += strings.Repeat(" ", w-n)
-	}
-	return s
-}
+func Fit(s string, w int) string { return components.Fit(s, w) }
 
 // FitRight cuts or left-pads s to exactly w cells (numbers).
-func FitRight(s string, w int) string {
-	s = Trunc(s, w)
-	if n := ansi.StringWidth(s); n < w {
-		s = strings.Repeat(" ", w-n) + s
-	}
-	return s
-}
+func FitRight(s string, w int) string { return components.FitRight(s, w) }
 
 // Width is the display width of s in cells.
-func Width(s string) int { return ansi.StringWidth(s) }
+func Width(s string) int { return components.Width(s) }
 
 // OneLine replaces line breaks and tabs so that user text (memos) cannot break a layout.
 func OneLine(s string) string {

@@ -20,21 +20,25 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func newFake() *viewstest.Client {
-	return viewstest.New(map[string]money.Micros{
-		"me@example.com":    250 * money.Scale,
-		"ada@example.com":   1000 * money.Scale,
-		"grace@example.com": 1000 * money.Scale,
-	})
-}
+func newFake() *viewstest.Client { return viewstest.Standard() }
 
 func newCommon(t testing.TB, fc *viewstest.Client) *Common {
 	t.Helper()
 	km := DefaultKeyMap()
-	return &Common{
+	c := &Common{
 		Ctx: context.Background(), Client: fc, Theme: theme.New(theme.Default, true), Keys: &km,
 		Currency: "USD", PayThreshold: 1000 * money.Scale, ExportDir: t.TempDir(), Now: fc.Now,
 		Email: "me@example.com",
+	}
+	loadAccount(c)
+	return c
+}
+
+// loadAccount does what the root does at sign-in and on RefreshAccountMsg: it loads the shared
+// account into Common (a fake signed out has none).
+func loadAccount(c *Common) {
+	if msg, ok := LoadAccount(c, true)().(AccountMsg); ok && msg.Err == nil {
+		c.Account.Set(msg.User, nil, c.now())
 	}
 }
 
@@ -48,7 +52,7 @@ func settle(s Screen, cmd tea.Cmd) (Screen, []tea.Msg) {
 		queue = queue[1:]
 		for _, msg := range exec(c) {
 			switch msg.(type) {
-			case SwitchMsg, SignedInMsg, SignedOutMsg, MFANeededMsg, ToastMsg, ThemeToggleMsg:
+			case SwitchMsg, SignedInMsg, SignedOutMsg, MFANeededMsg, ToastMsg, ThemeToggleMsg, RefreshAccountMsg:
 				out = append(out, msg)
 				continue
 			}

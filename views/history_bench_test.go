@@ -73,9 +73,9 @@ func BenchmarkHistoryKeypress(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		k := down
-		if h.cur >= 20_000 {
+		if h.win.Cur >= 20_000 {
 			goingUp = true
-		} else if h.cur == 0 {
+		} else if h.win.Cur == 0 {
 			goingUp = false
 		}
 		if goingUp {

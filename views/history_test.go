@@ -101,10 +101,10 @@ func TestHistoryPagingKeepsAtMostThreePages(t *testing.T) {
 		}
 		tx, ok := h.selected()
 		if !ok {
-			t.Fatalf("%s: the selected row %d is not in memory", step, h.cur)
+			t.Fatalf("%s: the selected row %d is not in memory", step, h.win.Cur)
 		}
-		if tx.ID != want(h.cur) {
-			t.Fatalf("%s: row %d is %s, want %s", step, h.cur, tx.ID, want(h.cur))
+		if tx.ID != want(h.win.Cur) {
+			t.Fatalf("%s: row %d is %s, want %s", step, h.win.Cur, tx.ID, want(h.win.Cur))
 		}
 	}
 	var s Screen = h
@@ -114,8 +114,8 @@ func TestHistoryPagingKeepsAtMostThreePages(t *testing.T) {
 		s = pump(s, cmd)
 		check(fmt.Sprintf("down %d", i))
 	}
-	if h.cur != n-1 {
-		t.Fatalf("after scrolling to the end the cursor is at %d, want %d", h.cur, n-1)
+	if h.win.Cur != n-1 {
+		t.Fatalf("after scrolling to the end the cursor is at %d, want %d", h.win.Cur, n-1)
 	}
 	if !strings.Contains(plain(h), fmt.Sprintf("row %d of %d", n, n)) {
 		t.Errorf("footer does not say the end was reached:\n%s", plain(h))
@@ -128,8 +128,8 @@ func TestHistoryPagingKeepsAtMostThreePages(t *testing.T) {
 		s = pump(s, cmd)
 		check(fmt.Sprintf("up %d", i))
 	}
-	if h.cur != 0 {
-		t.Fatalf("after scrolling back the cursor is at %d, want 0", h.cur)
+	if h.win.Cur != 0 {
+		t.Fatalf("after scrolling back the cursor is at %d, want 0", h.win.Cur)
 	}
 	if fc.CountCalls("History") <= loadsDown {
 		t.Fatal("scrolling back up reloaded nothing: the top pages were never dropped")
@@ -279,17 +279,17 @@ func TestHistoryConfirmAndCancel(t *testing.T) {
 	var s Screen = h
 	// Row 0 is completed: c explains, and asks nothing.
 	s, _ = press(s, "c")
-	if h.act != histActNone || !strings.Contains(h.note, "Only a pending") {
-		t.Fatalf("c on a completed row: act=%v note=%q", h.act, h.note)
+	if h.ask.Open() || !strings.Contains(h.note, "Only a pending") {
+		t.Fatalf("c on a completed row: open=%v note=%q", h.ask.Open(), h.note)
 	}
 	s, _ = press(s, "j") // the pending one
 	s, _ = press(s, "c")
-	if h.act != histActAsk || !strings.Contains(plain(s), "Confirm the pending payment of 7.00 USD to ada@example.com?") {
+	if !h.ask.Asking() || !strings.Contains(plain(s), "Confirm the pending payment of 7.00 USD to ada@example.com?") {
 		t.Fatalf("want the prompt with the amount:\n%s", plain(s))
 	}
 	s, _ = press(s, "enter") // not an answer
 	s, _ = press(s, "n")
-	if h.act != histActNone || fc.CountCalls("Confirm") != 0 {
+	if h.ask.Open() || fc.CountCalls("Confirm") != 0 {
 		t.Fatal("n must not confirm")
 	}
 	s, _ = press(s, "x")
@@ -460,7 +460,7 @@ func TestHistoryLiveWhileScrolledAway(t *testing.T) {
 		s, cmd = s.Update(keyMsg("j"))
 		s = pump(s, cmd)
 	}
-	if h.pages[0].k == 0 {
+	if h.win.Start() == 0 {
 		t.Fatal("the top page should have been dropped")
 	}
 	tx := fc.AddTx("ada@example.com", "me@example.com", money.Scale, api.StatusCompleted, "new", viewstest.Epoch)
@@ -475,8 +475,8 @@ func TestHistoryLiveWhileScrolledAway(t *testing.T) {
 		s, cmd = s.Update(keyMsg("k"))
 		s = pump(s, cmd)
 	}
-	if top, _ := h.row(0); h.cur != 0 || top.ID != tx.ID {
-		t.Fatalf("cursor %d, top %v", h.cur, top)
+	if top, _ := h.row(0); h.win.Cur != 0 || top.ID != tx.ID {
+		t.Fatalf("cursor %d, top %v", h.win.Cur, top)
 	}
 	if r, _ := h.row(1); r.ID != all[len(all)-1].ID {
 		t.Fatalf("row 1 is %s, want %s", r.ID, all[len(all)-1].ID)

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"errors"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/views/components"
 )
 
 type loginMode int
@@ -27,8 +29,8 @@ type Login struct {
 	mode     loginMode
 	signIn   *Form
 	register *Form
-	spin     spinner.Model
-	reqs     reqs
+	spin     components.Spinner
+	asks     *Requests
 	waiting  int // the request whose answer is awaited; 0: none
 	busyText string
 	banner   string // an error about the whole form
@@ -54,7 +56,8 @@ func NewLogin(c *Common, email, notice string) *Login {
 	rpw.Input.CharLimit = 256
 	rpw.Hint = "At least 8 characters, or leave it empty."
 	l := &Login{
-		c: c, signIn: NewForm(em, pw), register: NewForm(rem, rpw), spin: NewSpinner(c.Theme),
+		c: c, asks: NewRequests(LoginScreen), signIn: NewForm(em, pw), register: NewForm(rem, rpw),
+		spin:   components.NewSpinner(c.Theme),
 		notice: notice,
 	}
 	if email != "" {
@@ -74,7 +77,7 @@ func (l *Login) SetSize(w, h int) {
 	l.register.SetWidth(inner - 3)
 }
 
-func (l *Login) panelWidth() int { return min(max(l.width-4, 40), 68) }
+func (l *Login) panelWidth() int { return components.PanelWidth(l.width, 68) }
 
 // SetBusy shows a spinner with text (the root uses it while it restores a session); "" stops it.
 func (l *Login) SetBusy(text string) tea.Cmd {
@@ -82,7 +85,7 @@ func (l *Login) SetBusy(text string) tea.Cmd {
 	if text == "" {
 		return nil
 	}
-	return l.spin.Tick
+	return l.spin.Tick()
 }
 
 // InputFocused reports whether a field has the focus.
@@ -103,46 +106,28 @@ func (l *Login) form() *Form {
 	return l.signIn
 }
 
-// loginDoneMsg is the answer to a sign-in.
-type loginDoneMsg struct {
-	reqID int
-	sess  client.Session
-	err   error
-}
-
 func (l *Login) login(email, password string) tea.Cmd {
-	id := l.reqs.next()
-	l.waiting = id
 	l.busyText = "Signing in…"
-	c := l.c
-	return tea.Batch(l.spin.Tick, func() tea.Msg {
-		ctx, cancel := c.call()
-		defer cancel()
-		s, err := c.Client.Login(ctx, email, password)
-		return loginDoneMsg{reqID: id, sess: s, err: err}
-	})
+	cl := l.c.Client
+	return tea.Batch(l.spin.Tick(), Ask(l.c, l.asks, &l.waiting, func(ctx context.Context) (client.Session, error) {
+		return cl.Login(ctx, email, password)
+	}))
 }
 
-// registerDoneMsg is the answer to creating an account.
-type registerDoneMsg struct {
-	reqID    int
+// registered is the answer to creating an account, with what was asked.
+type registered struct {
 	email    string
 	password string // the one the person chose ("" when generated)
 	reg      client.Registration
-	err      error
 }
 
 func (l *Login) createAccount(email, password string) tea.Cmd {
-	id := l.reqs.next()
-	l.waiting = id
 	l.busyText = "Creating your account…"
-	c := l.c
-	return tea.Batch(l.spin.Tick, func() tea.Msg {
-		ctx, cancel := c.call()
-		defer cancel()
-		reg, err := c.Client.Register(ctx, email, password, nil)
-		return registerDoneMsg{reqID: id, email: email, password: password, reg: reg, err: err}
-	})
+	cl := l.c.Client
+	return tea.Batch(l.spin.Tick(), Ask(l.c, l.asks, &l.waiting, func(ctx context.Context) (registered, error) {
+		reg, err := cl.Register(ctx, email, password, nil)
+		return registered{email: email, password: password, reg: reg}, err
+	}))
 }
 
 // Update handles keys and answers.
@@ -152,22 +137,18 @@ func (l *Login) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	case StyleMsg:
 		l.signIn.Restyle(l.c)
 		l.register.Restyle(l.c)
-		l.spin.Style = l.c.Theme.Accent
+		l.spin.Restyle(l.c.Theme)
 		return l, nil
 	case spinner.TickMsg:
-		if l.waiting == 0 && l.busyText == "" {
-			return l, nil
-		}
-		var cmd tea.Cmd
-		l.spin, cmd = l.spin.Update(msg)
+		cmd, _ := l.spin.Update(msg, l.waiting != 0 || l.busyText != "")
 		return l, cmd
-	case loginDoneMsg:
-		if msg.reqID != l.waiting {
+	case Answer[client.Session]:
+		if !msg.For(l.asks, &l.waiting) {
 			return l, nil
 		}
 		return l, l.loginDone(msg)
-	case registerDoneMsg:
-		if msg.reqID != l.waiting {
+	case Answer[registered]:
+		if !msg.For(l.asks, &l.waiting) {
 			return l, nil
 		}
 		return l, l.registerDone(msg)
@@ -257,46 +238,47 @@ func (l *Login) submit() tea.Cmd {
 	return l.createAccount(email, pw.Value())
 }
 
-func (l *Login) loginDone(msg loginDoneMsg) tea.Cmd {
-	l.waiting, l.busyText = 0, ""
-	if msg.err == nil {
+func (l *Login) loginDone(msg Answer[client.Session]) tea.Cmd {
+	l.busyText = ""
+	if msg.Err == nil {
 		l.generated = ""
 		l.signIn.Fields[1].Input.SetValue("")
 		l.register.Fields[1].Input.SetValue("")
-		return func() tea.Msg { return SignedInMsg{Session: msg.sess} }
+		return func() tea.Msg { return SignedInMsg{Session: msg.Val} }
 	}
 	var mfa *client.MFARequiredError
-	if errors.As(msg.err, &mfa) && mfa.Challenge != nil {
+	if errors.As(msg.Err, &mfa) && mfa.Challenge != nil {
 		l.signIn.Fields[1].Input.SetValue("")
 		return func() tea.Msg { return MFANeededMsg{Challenge: mfa.Challenge} }
 	}
 	if l.mode == modeGenerated {
-		l.banner = Message(msg.err)
+		l.banner = Message(msg.Err)
 		return nil
 	}
-	l.showError(l.signIn, msg.err)
+	l.showError(l.signIn, msg.Err)
 	return nil
 }
 
-func (l *Login) registerDone(msg registerDoneMsg) tea.Cmd {
-	l.waiting, l.busyText = 0, ""
-	if msg.err != nil {
+func (l *Login) registerDone(msg Answer[registered]) tea.Cmd {
+	l.busyText = ""
+	r := msg.Val
+	if msg.Err != nil {
 		var conflict *client.ConflictError
-		if errors.As(msg.err, &conflict) && conflict.Code == api.CodeAccountExists {
+		if errors.As(msg.Err, &conflict) && conflict.Code == api.CodeAccountExists {
 			l.register.Fields[0].Err = "An account with this email exists; ctrl+r to sign in."
 			return l.register.FocusOn(0)
 		}
-		l.showError(l.register, msg.err)
+		l.showError(l.register, msg.Err)
 		return nil
 	}
-	if msg.reg.Password != "" {
+	if r.reg.Password != "" {
 		l.mode = modeGenerated
-		l.generated, l.genEmail = msg.reg.Password, msg.email
+		l.generated, l.genEmail = r.reg.Password, r.email
 		l.register.Blur()
 		return nil
 	}
-	l.signIn.Fields[0].Input.SetValue(msg.email)
-	return l.login(msg.email, msg.password)
+	l.signIn.Fields[0].Input.SetValue(r.email)
+	return l.login(r.email, r.password)
 }
 
 // showError puts an error next to the field it concerns, or above the form.
@@ -353,7 +335,7 @@ func (l *Login) View() string {
 		b.WriteString("\n\n" + t.Error.Render(wrap("✗ "+l.banner, inner)))
 	}
 	if l.busyText != "" {
-		b.WriteString("\n\n" + l.spin.View() + " " + t.Muted.Render(l.busyText))
+		b.WriteString("\n\n" + l.spin.Line(t.Muted, l.busyText))
 	}
 	b.WriteString("\n\n" + l.hint())
 	panel := t.PanelFocused.Width(pw).Render(b.String())

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/views/components"
 )
 
 // MFAAttempts is how many wrong codes a challenge allows (the service's rule).
@@ -22,8 +24,8 @@ type MFA struct {
 	c        *Common
 	ch       *client.MFAChallenge
 	form     *Form
-	spin     spinner.Model
-	reqs     reqs
+	spin     components.Spinner
+	asks     *Requests
 	waiting  int
 	left     int // attempts left
 	banner   string
@@ -37,7 +39,7 @@ type MFA struct {
 func NewMFA(c *Common, ch *client.MFAChallenge) *MFA {
 	code := NewField(c, "Code", "123456 or a recovery code")
 	code.Input.CharLimit = 40
-	return &MFA{c: c, ch: ch, form: NewForm(code), spin: NewSpinner(c.Theme), left: MFAAttempts, now: c.now()}
+	return &MFA{c: c, asks: NewRequests(MFAScreen), ch: ch, form: NewForm(code), spin: components.NewSpinner(c.Theme), left: MFAAttempts, now: c.now()}
 }
 
 // mfaTickMsg moves the countdown.
@@ -56,28 +58,16 @@ func (m *MFA) SetSize(w, h int) {
 	m.form.SetWidth(m.panelWidth() - 4 - 11 - 3)
 }
 
-func (m *MFA) panelWidth() int { return min(max(m.width-4, 40), 64) }
+func (m *MFA) panelWidth() int { return components.PanelWidth(m.width, 64) }
 
 // InputFocused reports whether the code field has the focus.
 func (m *MFA) InputFocused() bool { return m.form.Focused() }
 
-// mfaDoneMsg is the answer to a code.
-type mfaDoneMsg struct {
-	reqID int
-	sess  client.Session
-	err   error
-}
-
 func (m *MFA) verify(code string) tea.Cmd {
-	id := m.reqs.next()
-	m.waiting = id
-	c, ch := m.c, m.ch
-	return tea.Batch(m.spin.Tick, func() tea.Msg {
-		ctx, cancel := c.call()
-		defer cancel()
-		s, err := c.Client.VerifyMFA(ctx, ch, code)
-		return mfaDoneMsg{reqID: id, sess: s, err: err}
-	})
+	cl, ch := m.c.Client, m.ch
+	return tea.Batch(m.spin.Tick(), Ask(m.c, m.asks, &m.waiting, func(ctx context.Context) (client.Session, error) {
+		return cl.VerifyMFA(ctx, ch, code)
+	}))
 }
 
 func (m *MFA) remaining() time.Duration { return m.ch.ExpiresAt.Sub(m.now) }
@@ -88,7 +78,7 @@ func (m *MFA) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case StyleMsg:
 		m.form.Restyle(m.c)
-		m.spin.Style = m.c.Theme.Accent
+		m.spin.Restyle(m.c.Theme)
 	case mfaTickMsg:
 		m.now = m.c.now()
 		if m.remaining() <= 0 && !m.finished {
@@ -101,21 +91,16 @@ func (m *MFA) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		}
 		return m, mfaTick()
 	case spinner.TickMsg:
-		if m.waiting == 0 {
-			return m, nil
-		}
-		var cmd tea.Cmd
-		m.spin, cmd = m.spin.Update(msg)
+		cmd, _ := m.spin.Update(msg, m.waiting != 0)
 		return m, cmd
-	case mfaDoneMsg:
-		if msg.reqID != m.waiting {
+	case Answer[client.Session]:
+		if !msg.For(m.asks, &m.waiting) {
 			return m, nil
 		}
-		m.waiting = 0
-		if msg.err == nil {
-			return m, func() tea.Msg { return SignedInMsg{Session: msg.sess} }
+		if msg.Err == nil {
+			return m, func() tea.Msg { return SignedInMsg{Session: msg.Val} }
 		}
-		return m, m.failed(msg.err)
+		return m, m.failed(msg.Err)
 	case tea.PasteMsg:
 		return m, m.form.Update(msg)
 	case tea.KeyPressMsg:
@@ -202,7 +187,7 @@ func (m *MFA) View() string {
 		timeStyle.Render("expires in "+Countdown(left))
 	b.WriteString(status)
 	if m.waiting != 0 {
-		b.WriteString("\n\n" + m.spin.View() + " " + t.Muted.Render("Checking…"))
+		b.WriteString("\n\n" + m.spin.Line(t.Muted, "Checking…"))
 	}
 	if m.banner != "" {
 		b.WriteString("\n\n" + t.Error.Render(wrap("✗ "+m.banner, inner)))

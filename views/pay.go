@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -11,11 +12,11 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/client"
 	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/views/components"
 )
 
 type payState int
@@ -38,13 +39,11 @@ type Pay struct {
 	form  *Form
 	// confirm is the amount typed again on the review, for amounts at or above the threshold.
 	confirm *Field
-	spin    spinner.Model
-	reqs    reqs
+	spin    components.Spinner
+	asks    *Requests
 
-	acctReq, recentReq, sendReq int
-	user                        api.User
-	haveUser                    bool
-	recents                     []string
+	recentReq, sendReq int
+	recents            []string
 
 	// The review being shown, and its idempotency key: trying the same review again (after a
 	// timeout) reuses the key, so the payment is made at most once.
@@ -72,7 +71,8 @@ func NewPay(c *Common) *Pay {
 	memo.Input.CharLimit = api.MaxMemoRunes
 	confirm := NewField(c, "Again", "type the amount again")
 	confirm.Input.CharLimit = 24
-	p := &Pay{c: c, form: NewForm(rcpt, amount, memo), confirm: confirm, spin: NewSpinner(c.Theme)}
+	p := &Pay{c: c, form: NewForm(rcpt, amount, memo), confirm: confirm,
+		spin: components.NewSpinner(c.Theme), asks: NewRequests(PayScreen)}
 	p.form.Blur()
 	p.suggest()
 	return p
@@ -82,13 +82,13 @@ func (p *Pay) recipient() *Field { return p.form.Fields[0] }
 func (p *Pay) amount() *Field    { return p.form.Fields[1] }
 func (p *Pay) memo() *Field      { return p.form.Fields[2] }
 
-// Init loads the balance and the recent counterparties.
-func (p *Pay) Init() tea.Cmd { return tea.Batch(p.loadAccount(), p.loadRecents()) }
+// Init loads the recent counterparties (the balance is the root's: Common.Account).
+func (p *Pay) Init() tea.Cmd { return p.loadRecents() }
 
 // Activate focuses the form (and takes a recipient, when one is given) whenever Pay is shown,
 // from every way in: typing goes into the recipient (or, when it is filled, the amount).
 func (p *Pay) Activate(msg SwitchMsg) tea.Cmd {
-	cmds := []tea.Cmd{p.loadAccount()}
+	var cmds []tea.Cmd
 	if p.state == payDone {
 		p.reset()
 	}
@@ -116,7 +116,7 @@ func (p *Pay) SetSize(w, h int) {
 	p.confirm.TextWidth = iw
 }
 
-func (p *Pay) panelWidth() int { return min(max(p.width-2, 50), 76) }
+func (p *Pay) panelWidth() int { return components.PanelWidth(p.width, 76) }
 
 // InputFocused reports whether typing goes into a field (the form's, or the review's amount).
 func (p *Pay) InputFocused() bool {
@@ -137,52 +137,22 @@ func (p *Pay) Busy() bool { return p.state == paySending }
 
 func (p *Pay) needsConfirm() bool { return p.c.PayThreshold > 0 && p.req.Amount >= p.c.PayThreshold }
 
-// payAccountMsg is the answer to loading the balance.
-type payAccountMsg struct {
-	reqID int
-	user  api.User
-	err   error
-}
-
-func (p *Pay) loadAccount() tea.Cmd {
-	id := p.reqs.next()
-	p.acctReq = id
-	c := p.c
-	return func() tea.Msg {
-		ctx, cancel := c.call()
-		defer cancel()
-		u, err := c.Client.Account(ctx)
-		return payAccountMsg{reqID: id, user: u, err: err}
-	}
-}
-
-// recentsMsg is the answer to reading who was paid or paid lately.
-type recentsMsg struct {
-	reqID int
-	who   []string
-	err   error
-}
-
 func (p *Pay) loadRecents() tea.Cmd {
-	id := p.reqs.next()
-	p.recentReq = id
-	c := p.c
-	return func() tea.Msg {
-		ctx, cancel := c.call()
-		defer cancel()
-		page, err := c.Client.History(ctx, client.HistoryQuery{Limit: 50})
+	cl, me := p.c.Client, p.c.Email
+	return Ask(p.c, p.asks, &p.recentReq, func(ctx context.Context) ([]string, error) {
+		page, err := cl.History(ctx, client.HistoryQuery{Limit: 50})
 		if err != nil {
-			return recentsMsg{reqID: id, err: err}
+			return nil, err
 		}
 		var who []string
 		for _, tx := range page.Transactions {
 			if tx.CreatedBy == api.PartySystem {
 				continue
 			}
-			who = addRecent(who, tx.Counterparty(), c.Email)
+			who = addRecent(who, tx.Counterparty(), me)
 		}
-		return recentsMsg{reqID: id, who: who}
-	}
+		return who, nil
+	})
 }
 
 // addRecent appends email unless it is there already, is the caller, or the list is full.
@@ -216,25 +186,13 @@ func bumpRecent(list []string, email string) []string {
 	return list
 }
 
-// paySentMsg is the answer to sending the payment.
-type paySentMsg struct {
-	reqID int
-	tx    api.Transaction
-	err   error
-}
-
 func (p *Pay) send() tea.Cmd {
-	id := p.reqs.next()
-	p.sendReq = id
 	p.state = paySending
 	p.banner, p.note = "", ""
-	c, req := p.c, p.req
-	return tea.Batch(p.spin.Tick, func() tea.Msg {
-		ctx, cancel := c.call()
-		defer cancel()
-		tx, err := c.Client.Pay(ctx, req)
-		return paySentMsg{reqID: id, tx: tx, err: err}
-	})
+	cl, req := p.c.Client, p.req
+	return tea.Batch(p.spin.Tick(), Ask(p.c, p.asks, &p.sendReq, func(ctx context.Context) (api.Transaction, error) {
+		return cl.Pay(ctx, req)
+	}))
 }
 
 // Update handles keys and answers.
@@ -243,37 +201,25 @@ func (p *Pay) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	case StyleMsg:
 		p.form.Restyle(p.c)
 		p.confirm.Input.SetStyles(InputStyles(p.c.Theme))
-		p.spin.Style = p.c.Theme.Accent
+		p.spin.Restyle(p.c.Theme)
 	case spinner.TickMsg:
-		if p.state == paySending {
-			var cmd tea.Cmd
-			p.spin, cmd = p.spin.Update(msg)
-			return p, cmd
-		}
-	case payAccountMsg:
-		if msg.reqID == p.acctReq && msg.err == nil {
-			p.user, p.haveUser = msg.user, true
-		}
-	case recentsMsg:
-		if msg.reqID == p.recentReq && msg.err == nil {
-			p.recents = msg.who
+		cmd, _ := p.spin.Update(msg, p.state == paySending)
+		return p, cmd
+	case Answer[[]string]:
+		if msg.For(p.asks, &p.recentReq) && msg.Err == nil {
+			p.recents = msg.Val
 			p.suggest()
 		}
-	case paySentMsg:
-		if msg.reqID != p.sendReq {
+	case Answer[api.Transaction]:
+		if !msg.For(p.asks, &p.sendReq) {
 			return p, nil
 		}
 		return p, p.sent(msg)
 	case LiveMsg:
-		if msg.Balance != nil {
-			p.user.Balance, p.user.AvailableBalance = msg.Balance.Balance, msg.Balance.AvailableBalance
-		}
 		if msg.Tx != nil && msg.Tx.CreatedBy != api.PartySystem {
 			p.recents = bumpRecent(p.recents, msg.Tx.Counterparty())
 			p.suggest()
 		}
-	case ReloadMsg:
-		return p, p.loadAccount()
 	case tea.PasteMsg:
 		if p.state == payForm {
 			return p, p.form.Update(msg)
@@ -362,8 +308,8 @@ func (p *Pay) check() (client.PayRequest, *Field) {
 		af.Err = err.Error()
 		return client.PayRequest{}, af
 	}
-	if p.haveUser && amount > p.user.AvailableBalance {
-		af.Err = fmt.Sprintf("Only %s is available.", p.c.Amount(p.user.AvailableBalance))
+	if acct := p.c.Account; acct.Have && amount > acct.User.AvailableBalance {
+		af.Err = fmt.Sprintf("Only %s is available.", p.c.Amount(acct.User.AvailableBalance))
 		return client.PayRequest{}, af
 	}
 	memo := strings.TrimSpace(OneLine(mf.Value()))
@@ -432,9 +378,9 @@ func amountKey(msg tea.KeyPressMsg) bool {
 	return n > 0 && n == len(msg.Text) && unicode.IsPrint(r) && !unicode.IsLetter(r)
 }
 
-func (p *Pay) sent(msg paySentMsg) tea.Cmd {
-	if msg.err == nil {
-		p.tx = msg.tx
+func (p *Pay) sent(msg Answer[api.Transaction]) tea.Cmd {
+	if msg.Err == nil {
+		p.tx = msg.Val
 		p.state = payDone
 		p.key, p.keySig = "", "" // a new payment, even with the same details, is a new payment
 		p.recents = bumpRecent(p.recents, p.req.Recipient)
@@ -442,26 +388,29 @@ func (p *Pay) sent(msg paySentMsg) tea.Cmd {
 		// The balance comes from the service (or its live event), never from arithmetic here:
 		// the event may already have arrived.
 		return tea.Batch(ToastTo(ToastOutgoing, "Paid "+p.c.Amount(p.req.Amount)+" to ", p.req.Recipient, ""),
-			p.loadAccount())
+			RefreshAccount)
 	}
-	if Retryable(msg.err) {
+	if Retryable(msg.Err) {
 		// The payment may or may not have been made: stay on the review, keep the key.
 		p.state = payReview
-		p.banner = Message(msg.err) + " Press " + p.c.Keys.Pay.Send.Help().Key +
+		p.banner = Message(msg.Err) + " Press " + p.c.Keys.Pay.Send.Help().Key +
 			" to try again: the same payment, never paid twice."
 		return nil
 	}
 	// Refused: a new attempt is a new request.
 	p.key, p.keySig = "", ""
-	field, text := ErrorField(msg.err)
-	var unauth *client.UnauthenticatedError
-	if errors.As(msg.err, &unauth) {
-		return func() tea.Msg { return SignedOutMsg{Reason: "Your session has ended; sign in again."} }
-	}
+	// (A lost session never comes here: the root ends it, see Addressed.)
+	field, text := ErrorField(msg.Err)
+	var refresh tea.Cmd
 	var funds *client.InsufficientFundsError
-	if errors.As(msg.err, &funds) && funds.Available >= 0 {
-		p.user.AvailableBalance = funds.Available
+	if errors.As(msg.Err, &funds) {
+		refresh = RefreshAccount // the service knows another available amount than the one shown
 	}
+	return tea.Batch(refresh, p.refused(field, text))
+}
+
+// refused puts a refusal's sentence next to the field it is about, or on the review.
+func (p *Pay) refused(field, text string) tea.Cmd {
 	switch field {
 	case "recipient":
 		p.state = payForm
@@ -485,7 +434,7 @@ func (p *Pay) doneKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := p.c.Keys
 	if key.Matches(msg, k.Pay.NewPayment) {
 		p.reset()
-		return tea.Batch(p.form.FocusOn(0), p.loadAccount())
+		return p.form.FocusOn(0)
 	}
 	return nil
 }
@@ -499,181 +448,6 @@ func (p *Pay) reset() {
 	p.tx = api.Transaction{}
 	p.req = client.PayRequest{}
 	p.banner, p.note = "", ""
-}
-
-// View renders the form, the review, or the result.
-func (p *Pay) View() string {
-	var body string
-	switch p.state {
-	case payForm:
-		body = p.formView()
-	case payReview, paySending:
-		body = p.reviewView()
-	case payDone:
-		body = p.doneView()
-	}
-	return lipgloss.Place(p.width, p.hight, lipgloss.Center, lipgloss.Center, body)
-}
-
-func (p *Pay) formView() string {
-	t := p.c.Theme
-	pw := p.panelWidth()
-	inner := pw - 4
-	var b strings.Builder
-	b.WriteString(t.Title.Render("Pay someone") + "\n")
-	avail := "…"
-	if p.haveUser {
-		avail = p.c.Money(p.user.AvailableBalance)
-	}
-	b.WriteString(t.Muted.Render("Available ") + t.Text.Render(avail) + "\n\n")
-	b.WriteString(p.form.View(p.c, 11))
-	if offers := p.offers(); len(offers) > 0 {
-		label := "Recent  "
-		if len(p.recents) == 0 {
-			label = "Try     "
-		}
-		line := t.Faint.Render(label)
-		used := 8
-		for i, r := range offers {
-			item := r
-			if i > 0 {
-				item = "  " + item
-			}
-			if used+Width(item) > inner {
-				break
-			}
-			used += Width(item)
-			line += t.Muted.Render(item)
-		}
-		b.WriteString("\n\n" + line)
-		if p.recipient().Input.Focused() {
-			b.WriteString("\n" + t.Faint.Render(Trunc("→ completes the address; ↑/↓ choose among matches", inner)))
-		}
-	}
-	k := p.c.Keys
-	if !p.form.Focused() {
-		b.WriteString("\n\n" + t.Key.Render(k.Pay.Review.Help().Key) + t.Muted.Render(" start typing"))
-	} else {
-		b.WriteString("\n\n" + t.Key.Render(k.Pay.Review.Help().Key) + t.Muted.Render(" review") +
-			t.Faint.Render("  ·  nothing is sent before you confirm on the next screen"))
-	}
-	return t.PanelFocused.Width(pw).Render(b.String())
-}
-
-// payLabelW is the label column of the review and the Paid screen.
-const payLabelW = 12
-
-// reviewLayout is the review cut into what may scroll and what never does. The recipient and the
-// memo are shown whole, wrapped, never cut; when they do not fit the window with everything else,
-// they scroll (with a line saying so) and the amount, the balance after and the send key stay in
-// view.
-type reviewLayout struct {
-	head, long, foot []string
-	rows             int // lines of long shown: len(long), or fewer and a line saying there is more
-	maxScroll        int
-}
-
-func (p *Pay) reviewLayout() reviewLayout {
-	t := p.c.Theme
-	inner := p.panelWidth() - 4
-	valW := inner - payLabelW
-	var l reviewLayout
-	l.head = []string{t.Title.Render("Review payment"), ""}
-	l.long = labelled("To", payLabelW, WrapAddress(p.req.Recipient, valW), t.Muted, t.Bold)
-	if p.req.Memo == "" {
-		l.long = append(l.long, labelled("Memo", payLabelW, []string{"(none)"}, t.Muted, t.Faint)...)
-	} else {
-		l.long = append(l.long, labelled("Memo", payLabelW, WrapText(p.req.Memo, valW), t.Muted, t.Text)...)
-	}
-	row := func(label, value string) string { return t.Muted.Render(Fit(label, payLabelW)) + value }
-	l.foot = append(l.foot, row("Amount", t.Negative.Render(p.c.Money(p.req.Amount))))
-	if p.haveUser {
-		after := p.user.AvailableBalance - p.req.Amount
-		l.foot = append(l.foot, row("Available", t.Text.Render(p.c.Amount(p.user.AvailableBalance))+
-			t.Faint.Render(" → ")+t.Bold.Render(p.c.Amount(after))+t.Muted.Render(" after")))
-	}
-	if p.needsConfirm() {
-		l.foot = append(l.foot, "", t.Warning.Render(Trunc(fmt.Sprintf("This is %s or more: type the amount again.",
-			p.c.Amount(p.c.PayThreshold)), inner)))
-		l.foot = append(l.foot, strings.Split(p.confirm.View(p.c, 11), "\n")...)
-	}
-	l.foot = append(l.foot, "")
-	switch {
-	case p.state == paySending:
-		l.foot = append(l.foot, p.spin.View()+" "+t.Muted.Render("Sending…"))
-	default:
-		k := p.c.Keys
-		l.foot = append(l.foot, t.Key.Render(k.Pay.Send.Help().Key)+t.Text.Render(" send")+t.Faint.Render("   ")+
-			t.Key.Render(k.Pay.Back.Help().Key)+t.Muted.Render(" back to the form"))
-	}
-	if p.note != "" {
-		l.foot = append(l.foot, t.Warning.Render(Trunc(p.note, inner)))
-	}
-	if p.banner != "" {
-		l.foot = append(l.foot, "")
-		l.foot = append(l.foot, strings.Split(t.Error.Render(wrap("✗ "+p.banner, inner)), "\n")...)
-	}
-	// The panel's border takes two lines. Too tall: first the blank lines go, then the long part
-	// scrolls.
-	room := p.hight - 2
-	l.rows = len(l.long)
-	if len(l.head)+len(l.long)+len(l.foot) <= room || p.hight == 0 {
-		return l
-	}
-	l.head = l.head[:1]
-	l.foot = slices.DeleteFunc(l.foot, func(s string) bool { return s == "" })
-	if n := room - len(l.head) - len(l.foot); n < len(l.long) {
-		l.rows = max(n, 2)
-		l.maxScroll = len(l.long) - (l.rows - 1)
-	}
-	return l
-}
-
-func (p *Pay) reviewView() string {
-	t := p.c.Theme
-	l := p.reviewLayout()
-	lines := slices.Clone(l.head)
-	if l.rows >= len(l.long) {
-		lines = append(lines, l.long...)
-	} else {
-		// rows-1 lines of the recipient and memo, and one saying what is out of view.
-		top := min(p.scroll, l.maxScroll)
-		lines = append(lines, window(l.long, top, l.rows-1, payLabelW, t.Muted)...)
-		below := len(l.long) - (top + l.rows - 1)
-		k := p.c.Keys
-		var more []string
-		if top > 0 {
-			more = append(more, fmt.Sprintf("↑ %d more above (%s)", top, k.Pay.Up.Help().Key))
-		}
-		if below > 0 {
-			more = append(more, fmt.Sprintf("↓ %d more lines: %s to read them", below, k.Pay.Down.Help().Key))
-		}
-		lines = append(lines, strings.Repeat(" ", payLabelW)+t.Accent.Render(strings.Join(more, " · ")))
-	}
-	lines = append(lines, l.foot...)
-	return t.PanelDanger.Width(p.panelWidth()).Render(strings.Join(lines, "\n"))
-}
-
-func (p *Pay) doneView() string {
-	t := p.c.Theme
-	pw := p.panelWidth()
-	inner := pw - 4
-	row := func(label, value string) string { return t.Muted.Render(Fit(label, payLabelW)) + value }
-	lines := []string{t.Positive.Render("✓ Paid"), ""}
-	lines = append(lines, labelled("To", payLabelW, WrapAddress(p.tx.RecipientEmail, inner-payLabelW), t.Muted, t.Bold)...)
-	// The memo as the service recorded it, whole: this is where the person sees what was sent.
-	if memo := Memo(p.tx); memo != "" {
-		lines = append(lines, labelled("Memo", payLabelW, WrapText(memo, inner-payLabelW), t.Muted, t.Text)...)
-	}
-	lines = append(lines, row("Amount", t.Text.Render(p.c.Money(p.tx.Amount))))
-	lines = append(lines, row("Transaction", t.Code.Render(Trunc(p.tx.ID, inner-payLabelW))))
-	if p.haveUser {
-		lines = append(lines, row("Available", t.Text.Render(p.c.Amount(p.user.AvailableBalance))))
-	}
-	k := p.c.Keys
-	lines = append(lines, "", t.Key.Render(k.Pay.NewPayment.Help().Key)+t.Muted.Render(" new payment")+
-		t.Faint.Render("  ·  ")+t.Key.Render(k.Global.History.Help().Key)+t.Muted.Render(" history"))
-	return t.PanelFocused.Width(pw).Render(strings.Join(lines, "\n"))
 }
 
 // ShortHelp is the screen's keys for its state.

@@ -17,6 +17,7 @@ import (
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/client"
 	"github.com/syftbox/syftwallet/theme"
+	"github.com/syftbox/syftwallet/views/components"
 )
 
 type secState int
@@ -91,7 +92,7 @@ func NewSecurity(c *Common) *Security {
 	for _, f := range []*Field{cur, nw, again} {
 		f.Input.CharLimit = 256
 	}
-	s := &Security{c: c, spin: NewSpinner(c.Theme), code: NewForm(code), pass: NewForm(cur, nw, again)}
+	s := &Security{c: c, reqs: newReqs(c), spin: NewSpinner(c.Theme), code: NewForm(code), pass: NewForm(cur, nw, again)}
 	s.keys.form = newKeyForm(c)
 	s.code.Blur()
 	s.pass.Blur()
@@ -674,7 +675,7 @@ func (s *Security) View() string {
 	return s.menuView()
 }
 
-func (s *Security) panelWidth() int { return min(max(s.width-4, 40), 76) }
+func (s *Security) panelWidth() int { return components.PanelWidth(s.width, 76) }
 
 // boxed centres a panel with a title and a body.
 func (s *Security) boxed(title, body string) string {

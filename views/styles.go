@@ -4,28 +4,13 @@ import (
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
-	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/syftbox/syftwallet/theme"
+	"github.com/syftbox/syftwallet/views/components"
 )
 
-// InputStyles turns the theme into text input styles. The cursor does not blink: a blinking
-// cursor redraws the screen twice a second for nothing.
-func InputStyles(t *theme.Theme) textinput.Styles {
-	var s textinput.Styles
-	s.Focused = textinput.StyleState{
-		Text: t.FieldText, Placeholder: t.FieldPlaceholder, Suggestion: t.Faint, Prompt: t.FieldPromptFocus,
-	}
-	s.Blurred = textinput.StyleState{
-		Text: t.Muted, Placeholder: t.FieldPlaceholder, Suggestion: t.Faint, Prompt: t.FieldPrompt,
-	}
-	s.Cursor = textinput.CursorStyle{Color: t.AccentFg, Shape: tea.CursorBlock, Blink: false}
-	if _, none := t.AccentFg.(lipgloss.NoColor); none {
-		s.Cursor.Color = nil
-	}
-	return s
-}
+// InputStyles turns the theme into text input styles (components.InputStyles).
+func InputStyles(t *theme.Theme) textinput.Styles { return components.InputStyles(t) }
 
 // HelpStyles turns the theme into help styles.
 func HelpStyles(t *theme.Theme) help.Styles {

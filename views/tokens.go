@@ -16,6 +16,7 @@ import (
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/client"
 	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/views/components"
 )
 
 // Tokens creates transaction (delegation) tokens and lists the active ones: a token lets its
@@ -64,7 +65,7 @@ func NewTokens(c *Common) *Tokens {
 	limit.Input.CharLimit = 24
 	exp := NewField(c, "Expires", "blank: the longest (24h), e.g. 30m, 2h")
 	exp.Input.CharLimit = 8
-	t := &Tokens{c: c, form: NewForm(rcpt, uses, limit, exp), spin: NewSpinner(c.Theme)}
+	t := &Tokens{c: c, reqs: newReqs(c), form: NewForm(rcpt, uses, limit, exp), spin: NewSpinner(c.Theme)}
 	t.form.Blur()
 	return t
 }
@@ -87,7 +88,7 @@ func (t *Tokens) SetSize(w, h int) {
 	t.form.SetWidth(t.panelWidth() - 4 - 12 - 3)
 }
 
-func (t *Tokens) panelWidth() int { return min(max(t.width-2, 50), 84) }
+func (t *Tokens) panelWidth() int { return components.PanelWidth(t.width, 84) }
 
 // InputFocused reports whether a field has the focus.
 func (t *Tokens) InputFocused() bool { return t.form.Focused() }

@@ -57,6 +57,7 @@ var tests = []struct {
 	{"Idempotency", testIdempotency},
 	{"BatchAllOrNothing", testBatchAllOrNothing},
 	{"PagingAndFilters", testPagingAndFilters},
+	{"BalanceHistory", testBalanceHistory},
 	{"EventsPruneAndResync", testEventsPruneAndResync},
 	{"ConcurrentTransfers", testConcurrentTransfers},
 	{"BatchTotalCannotOverflow", testBatchTotalCannotOverflow},

@@ -55,6 +55,8 @@ type Client struct {
 	Enrollment api.MFAEnrollment
 	// APIKeys are the account's API keys, newest first (CreateAPIKey adds to the front).
 	APIKeys []api.APIKey
+	// NoChart makes BalanceHistory answer as a service without it.
+	NoChart bool
 }
 
 // New returns a fake with the accounts given as email → balance, every password "password123".
@@ -274,7 +276,7 @@ func (c *Client) History(ctx context.Context, q client.HistoryQuery) (client.His
 			continue
 		}
 		tx = c.view(tx)
-		if !matches(q, tx) {
+		if !q.Matches(tx) { // the service's filter, as the client applies it
 			continue
 		}
 		if n >= start {
@@ -306,40 +308,6 @@ func (c *Client) HistoryPages(ctx context.Context, q client.HistoryQuery) iter.S
 			q.Cursor, q.Offset = page.NextCursor, 0
 		}
 	}
-}
-
-func matches(q client.HistoryQuery, tx api.Transaction) bool {
-	if q.Direction != "" && tx.Direction != q.Direction {
-		return false
-	}
-	if q.Status != "" && tx.Status != q.Status {
-		return false
-	}
-	if q.Counterparty != "" && tx.Counterparty() != q.Counterparty {
-		return false
-	}
-	if !q.Since.IsZero() && tx.CreatedAt.Before(q.Since) {
-		return false
-	}
-	if !q.Until.IsZero() && tx.CreatedAt.After(q.Until) {
-		return false
-	}
-	if q.MinAmount > 0 && tx.Amount < q.MinAmount {
-		return false
-	}
-	if q.MaxAmount > 0 && tx.Amount > q.MaxAmount {
-		return false
-	}
-	if q.Q != "" {
-		hay := strings.ToLower(tx.Counterparty())
-		if tx.Memo != nil {
-			hay += " " + strings.ToLower(*tx.Memo)
-		}
-		if !strings.Contains(hay, strings.ToLower(q.Q)) {
-			return false
-		}
-	}
-	return true
 }
 
 // Pay implements views.PayClient: the same idempotency key pays once.
@@ -662,4 +630,52 @@ func (c *Client) SetTxAPIKey(id, keyID string) {
 			c.txs[i].APIKeyID = &keyID
 		}
 	}
+}
+
+// BalanceHistory implements views.ChartClient as the service does: the balance at the end of
+// each of the last days days in loc, worked back from the balance now. With NoChart set it
+// answers as an older service would (client.ErrNoBalanceHistory).
+func (c *Client) BalanceHistory(ctx context.Context, days int, loc *time.Location) ([]api.BalanceDay, error) {
+	if err := c.enter(ctx, "BalanceHistory"); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.NoChart {
+		return nil, client.ErrNoBalanceHistory
+	}
+	if c.me == "" {
+		return nil, &client.UnauthenticatedError{}
+	}
+	if loc == nil {
+		loc = time.Local
+	}
+	y, m, d := c.Now().In(loc).Date()
+	day0 := time.Date(y, m, d, 0, 0, 0, 0, loc).AddDate(0, 0, -(days - 1))
+	net := make([]money.Micros, days)
+	for _, tx := range c.txs {
+		if tx.Status != api.StatusCompleted || (tx.SenderEmail != c.me && tx.RecipientEmail != c.me) {
+			continue
+		}
+		at := tx.CreatedAt.Time
+		if tx.ResolvedAt != nil {
+			at = tx.ResolvedAt.Time
+		}
+		i := int(at.Sub(day0) / (24 * time.Hour))
+		if at.Before(day0) || i >= days {
+			continue
+		}
+		if tx.SenderEmail == c.me {
+			net[i] -= tx.Amount
+		} else {
+			net[i] += tx.Amount
+		}
+	}
+	out := make([]api.BalanceDay, days)
+	bal := c.accounts[c.me].user.Balance
+	for i := days - 1; i >= 0; i-- {
+		out[i] = api.BalanceDay{Date: day0.AddDate(0, 0, i).Format(time.DateOnly), Balance: bal, Net: net[i]}
+		bal -= net[i]
+	}
+	return out, nil
 }

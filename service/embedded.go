@@ -1,4 +1,4 @@
-package app
+package service
 
 import (
 	"context"
@@ -11,8 +11,41 @@ import (
 	"strings"
 	"time"
 
-	"github.com/syftbox/syftwallet/service"
+	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/money"
 )
+
+// The embedded mode: the service of a data directory, in the process that owns its lock, with the
+// welcome credit and the demo accounts.
+
+// Embedded mode's money: what a new account starts with, what each demo account starts with.
+const (
+	WelcomeCredit = 100 * money.Scale
+	DemoCredit    = 1_000 * money.Scale
+)
+
+// DemoAccounts exist in every embedded ledger, to have someone to pay. They have no password:
+// nobody can sign in as them (the service refuses an account without a password hash).
+var DemoAccounts = []string{"ada@example.com", "grace@example.com"}
+
+// EnsureDemoAccounts creates the demo accounts that are missing, each with DemoCredit and no
+// password.
+func EnsureDemoAccounts(ctx context.Context, l ledger.Ledger) error {
+	for _, email := range DemoAccounts {
+		_, err := l.AccountByEmail(ctx, email)
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, ledger.ErrNotFound) {
+			return err
+		}
+		_, err = l.CreateAccount(ctx, ledger.NewAccount{Email: email, WelcomeCredit: DemoCredit})
+		if err != nil && !errors.Is(err, ledger.ErrAccountExists) {
+			return err
+		}
+	}
+	return nil
+}
 
 // Embedded is the accounting service of a data directory, as the wallet, the scripting commands
 // and the SSH host use it when no server is configured. One process at a time runs it (the
@@ -21,7 +54,7 @@ import (
 // ever one writer on the ledger and one event hub, and live events reach every wallet.
 type Embedded struct {
 	URL     string
-	Service *service.Service // nil when another process owns the service
+	Service *Service // nil when another process owns the service
 	dataDir string
 	lock    *os.File
 }
@@ -44,8 +77,8 @@ const (
 // EmbeddedOptions tune StartEmbeddedWith.
 type EmbeddedOptions struct {
 	// NewKeys makes new keys when the data directory's keys.json is missing, another keyset or
-	// damaged while the ledger depends on it (service.Options.NewKeys). Without it such keys are
-	// refused with a *service.KeysError, whose message says how to fix it.
+	// damaged while the ledger depends on it (Options.NewKeys). Without it such keys are
+	// refused with a *KeysError, whose message says how to fix it.
 	NewKeys bool
 }
 
@@ -88,7 +121,7 @@ func StartEmbeddedWith(ctx context.Context, dataDir string, logger *slog.Logger,
 }
 
 func own(ctx context.Context, dataDir string, lock *os.File, logger *slog.Logger, o EmbeddedOptions) (*Embedded, error) {
-	svc, err := service.Start(ctx, service.Options{
+	svc, err := Start(ctx, Options{
 		Addr: "127.0.0.1:0", DBPath: filepath.Join(dataDir, "ledger.db"), WelcomeCredit: WelcomeCredit, Logger: logger,
 		NewKeys: o.NewKeys, NewKeysCommand: "syftwallet --new-keys",
 		// Every client is on loopback (this machine's wallets, every SSH session of `syftwallet
