@@ -34,6 +34,7 @@ import (
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/server/auth"
 	"github.com/syftbox/syftwallet/server/clientaddr"
+	"github.com/syftbox/syftwallet/server/metrics"
 )
 
 // Config is what a Server needs. Ledger is required; every other zero value takes a default.
@@ -86,6 +87,15 @@ type Config struct {
 	// r.RemoteAddr (an IPv6 address counts as its /64). Forwarding headers such as
 	// X-Forwarded-For are not trusted unless this function trusts them.
 	ClientAddr func(r *http.Request) string
+
+	// RequestLimits bound requests per client address and per credential (requests.go); zero
+	// fields are no limit. Their budgets come from NewBudget too, so they are shared the same way.
+	RequestLimits RequestLimits
+	// Metrics records requests and payment latency (package metrics); nil records nothing.
+	Metrics *metrics.Metrics
+	// Ready are readiness checks beyond the ledger's own, by name (e.g. "redis"), for GET /readyz
+	// (ready.go). Each must return quickly and honour its context.
+	Ready map[string]func(context.Context) error
 }
 
 // Server is the accounting service. Create it with New; it is safe for concurrent use.
@@ -101,7 +111,8 @@ type Server struct {
 	admin    []byte // SHA-256 of the admin key; nil when none is configured
 
 	auth   ledger.AuthStore // nil: no /auth endpoints, no Bearer
-	limits *limiters
+	limits   *limiters
+	requests requestLimiters // per address and per credential (requests.go)
 	known  *knownPlaces // where accounts signed in recently (known.go)
 	// basicFlight shares a Basic password check among identical ones in flight (authn.go).
 	basicFlight singleflight.Group
@@ -192,6 +203,7 @@ func New(cfg Config) (*Server, error) {
 		inflight: newInflight(),
 		auth:     cfg.Auth,
 		limits:   newLimiters(cfg.Limits, cfg.NewBudget),
+		requests: newRequestLimiters(cfg.RequestLimits, cfg.NewBudget),
 		known:    newKnownPlaces(cfg.Now),
 	}
 	if cfg.AdminKey != "" {
@@ -279,7 +291,7 @@ func (s *Server) routeTable() []route {
 	pub := func(p string, h func(http.ResponseWriter, *http.Request) error) route {
 		return route{pattern: p, access: public, h: h}
 	}
-	usr := func(p string, h userHandler) route { return route{pattern: p, access: userAccess, u: h} }
+	usr := func(p string, h userHandler) route { return route{pattern: p, access: userAccess, u: s.limited(h)} }
 	adm := func(p string, h func(http.ResponseWriter, *http.Request) error) route {
 		return route{pattern: p, access: adminOnly, h: h}
 	}
@@ -287,10 +299,11 @@ func (s *Server) routeTable() []route {
 		return route{pattern: p, access: public, h: h, auth: true}
 	}
 	authBearer := func(p string, h userHandler) route {
-		return route{pattern: p, access: bearerOnly, u: h, auth: true}
+		return route{pattern: p, access: bearerOnly, u: s.limited(h), auth: true}
 	}
 	routes := []route{
 		pub("GET /healthz", s.healthz),
+		pub("GET /readyz", s.readyz),
 		pub("POST /user/create", s.createUser),
 
 		usr("GET /user/my-info", s.myInfo),
@@ -387,6 +400,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.String("requestId", id), slog.String("method", r.Method), slog.String("route", route),
 			slog.Int("status", rw.status()), slog.Duration("duration", time.Since(start)),
 			slog.Int64("bytes", rw.bytes))
+		s.cfg.Metrics.Request(route, rw.status(), time.Since(start))
 	}()
 
 	h, pattern := s.mux.Handler(r)
@@ -396,6 +410,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	route = pattern
+	if err := s.allowAddress(r, route); err != nil {
+		s.fail(rw, r, err)
+		return
+	}
 	s.mux.ServeHTTP(rw, r)
 }
 
