@@ -94,8 +94,8 @@ type Config struct {
 	// Metrics records requests and payment latency (package metrics); nil records nothing.
 	Metrics *metrics.Metrics
 	// Ready are readiness checks beyond the ledger's own, by name (e.g. "redis"), for GET /readyz
-	// (ready.go). Each must return quickly and honour its context.
-	Ready map[string]func(context.Context) error
+	// (ready.go).
+	Ready map[string]ReadyCheck
 }
 
 // Server is the accounting service. Create it with New; it is safe for concurrent use.
@@ -110,10 +110,10 @@ type Server struct {
 	inflight *inflight
 	admin    []byte // SHA-256 of the admin key; nil when none is configured
 
-	auth   ledger.AuthStore // nil: no /auth endpoints, no Bearer
+	auth     ledger.AuthStore // nil: no /auth endpoints, no Bearer
 	limits   *limiters
 	requests requestLimiters // per address and per credential (requests.go)
-	known  *knownPlaces // where accounts signed in recently (known.go)
+	known    *knownPlaces    // where accounts signed in recently (known.go)
 	// basicFlight shares a Basic password check among identical ones in flight (authn.go).
 	basicFlight singleflight.Group
 

@@ -47,6 +47,16 @@ type Options struct {
 	// MaxPerAccount, MaxPerAddress); zero: the defaults, 20 and 100; negative: no cap.
 	EventsPerAccount int
 	EventsPerAddress int
+
+	// Operations (ops.go). RedisURL (redis://host:port[/db]) keeps the sign-in and request limits
+	// in Redis, shared by every instance using it; empty: per instance. MetricsAddr (or
+	// MetricsListener) serves GET /metrics there; empty: no metrics. RequestsPerAddress and
+	// RequestsPerKey bound requests per minute per client address and per credential; 0: none.
+	RedisURL           string
+	MetricsAddr        string
+	MetricsListener    net.Listener
+	RequestsPerAddress int
+	RequestsPerKey     int
 }
 
 // Defaults of Options.EventsPerAccount and EventsPerAddress.
@@ -61,6 +71,7 @@ type Service struct {
 	Ledger *sqlite.Store
 	Server *server.Server
 
+	ops    *ops
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -88,13 +99,25 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 	if o.NewKeysCommand == "" {
 		o.NewKeysCommand = "syftwallet serve --new-keys"
 	}
+	op, err := startOps(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	m := op.metrics
 	// The hub is fed from committed rows only: the ledger hands each commit's events to it.
 	var events *hub.Hub
 	store, err := sqlite.Open(ctx, o.DBPath, sqlite.Options{
 		Currency: o.Currency,
-		OnCommit: func(evs []ledger.Event) { events.Publish(evs) },
+		OnCommit: func(evs []ledger.Event) {
+			if m != nil && len(evs) > 0 {
+				m.EventLag(evs[0].At, time.Now())
+			}
+			events.Publish(evs)
+		},
+		OnGroup: m.Group,
 	})
 	if err != nil {
+		op.close()
 		return nil, fmt.Errorf("service: ledger: %w", err)
 	}
 	var srv *server.Server
@@ -105,8 +128,10 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 	keys, err := openKeys(ctx, store, o.KeysPath, o.NewKeys, o.NewKeysCommand, time.Now(), o.Logger)
 	if err != nil {
 		store.Close()
+		op.close()
 		return nil, err
 	}
+	op.gauges(events.Connections)
 	stream := events.Handler(func(r *http.Request) (hub.Subject, error) {
 		account, session, err := srv.AuthenticateBearer(r)
 		return hub.Subject{AccountID: account, SessionID: session}, err
@@ -115,6 +140,11 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 		Ledger: store, Auth: store, KeyStore: store, Events: stream, Currency: o.Currency, AdminKey: o.AdminKey,
 		TokenTTL: o.TokenTTL, AccessTTL: o.AccessTTL, Keys: keys, Logger: o.Logger,
 		WelcomeCredit: o.WelcomeCredit,
+		NewBudget:     op.budgets(), Ready: op.ready(), Metrics: m,
+		RequestLimits: server.RequestLimits{
+			Address: server.Rate{PerMinute: o.RequestsPerAddress},
+			Key:     server.Rate{PerMinute: o.RequestsPerKey},
+		},
 		OnRevoke: func(ids []string) {
 			for _, id := range ids {
 				events.RevokeSession(id)
@@ -123,27 +153,32 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 	})
 	if err != nil {
 		store.Close()
+		op.close()
 		return nil, err
 	}
 	ln := o.Listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", o.Addr); err != nil {
 			store.Close()
+			op.close()
 			return nil, fmt.Errorf("service: listen on %s: %w", o.Addr, err)
 		}
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s := &Service{URL: "http://" + ln.Addr().String(), Ledger: store, Server: srv, cancel: cancel, done: make(chan error, 1)}
+	s := &Service{URL: "http://" + ln.Addr().String(), Ledger: store, Server: srv, ops: op, cancel: cancel, done: make(chan error, 1)}
 	go func() {
 		serveErr := make(chan error, 1)
 		go func() { serveErr <- srv.Serve(runCtx, ln) }()
+		metricsErr := make(chan error, 1)
+		go func() { metricsErr <- op.serveMetrics(runCtx, o.Logger) }()
 		<-runCtx.Done()
 		// WebSockets first (the HTTP server does not track hijacked connections): 1001 to each.
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		herr := events.Shutdown(sctx)
 		cancel()
 		err := <-serveErr
-		s.done <- errors.Join(err, herr, store.Close())
+		merr := <-metricsErr
+		s.done <- errors.Join(err, herr, merr, store.Close(), op.close())
 	}()
 	go func() {
 		select {
@@ -153,6 +188,9 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 		}
 	}()
 	o.Logger.Info("accounting service listening", "url", s.URL, "ledger", o.DBPath)
+	if u := s.MetricsURL(); u != "" {
+		o.Logger.Info("metrics", "url", u)
+	}
 	return s, nil
 }
 

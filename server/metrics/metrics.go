@@ -69,15 +69,11 @@ func New() *Metrics {
 		}),
 		storeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "syftwallet_store_errors_total",
-			Help: "Failed calls to the stores behind the service, by store (redis, postgres, sqlite).",
+			Help: "Failed calls to the stores behind the service, by store (redis, postgres).",
 		}, []string{"store"}),
 	}
 	m.reg.MustRegister(m.requests, m.duration, m.payments, m.groups, m.eventLag, m.storeErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	// The store error series exist from the start, at 0, so that rate() over them works at once.
-	for _, s := range []string{"redis", "postgres", "sqlite"} {
-		m.storeErrors.WithLabelValues(s)
-	}
 	return m
 }
 
@@ -122,7 +118,7 @@ func (m *Metrics) EventLag(at time.Time, now time.Time) {
 	m.eventLag.Observe(d.Seconds())
 }
 
-// StoreError counts a failed call to store ("redis", "postgres", "sqlite").
+// StoreError counts a failed call to store ("redis", "postgres").
 func (m *Metrics) StoreError(store string) {
 	if m == nil {
 		return
