@@ -147,5 +147,6 @@ func Commands(opts ...Option) []*cobra.Command {
 		registerCmd(o), loginCmd(o), logoutCmd(o),
 		balanceCmd(o), payCmd(o), historyCmd(o), eventsCmd(o),
 		tokenCmd(o), mfaCmd(o),
+		adminCmd(o), // admin.go
 	}
 }
