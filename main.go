@@ -126,6 +126,7 @@ accounts with two-factor sign-in use a recovery code and enroll again).`,
 				EventsPerAccount: eventsPerAccount, EventsPerAddress: eventsPerAddress,
 				RedisURL: ops.RedisURL, MetricsAddr: ops.MetricsAddr,
 				RequestsPerAddress: ops.RequestsPerAddress, RequestsPerKey: ops.RequestsPerKey,
+				TrustedProxies: ops.TrustedProxies,
 			})
 			if err != nil {
 				return err
@@ -154,6 +155,7 @@ accounts with two-factor sign-in use a recovery code and enroll again).`,
 	f.StringVar(&ops.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at GET /metrics on this address (e.g. 127.0.0.1:9090); default off")
 	f.IntVar(&ops.RequestsPerAddress, "requests-per-address", 0, "most requests per minute from one client address (0: no limit)")
 	f.IntVar(&ops.RequestsPerKey, "requests-per-key", 0, "most requests per minute with one credential: session, API key or Basic account (0: no limit)")
+	f.StringSliceVar(&ops.TrustedProxies, "trusted-proxy", nil, "a load balancer in front (address or CIDR, repeatable): X-Forwarded-For from it names the client for per-address limits")
 	f.BoolVar(&debug, "debug", false, "log at debug level")
 	f.BoolVar(&newKeys, "new-keys", false, "make new keys when keys.json is missing, another keyset or damaged: sessions end, two-factor accounts use a recovery code")
 	return cmd

@@ -211,3 +211,35 @@ func TestRequestLimits(t *testing.T) {
 		}
 	}
 }
+
+// Behind a trusted load balancer, per-address limits count the client X-Forwarded-For names,
+// not the balancer; without the option the header is ignored.
+func TestTrustedProxyNamesTheClient(t *testing.T) {
+	for _, trusted := range []bool{true, false} {
+		o := Options{Addr: "127.0.0.1:0", DBPath: filepath.Join(t.TempDir(), "ledger.db"), RequestsPerAddress: 2}
+		if trusted {
+			o.TrustedProxies = []string{"127.0.0.0/8"}
+		}
+		svc, err := Start(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		get := func(client string) int {
+			st, _ := jsonCall(t, "GET", svc.URL+"/auth/jwks", nil, map[string]string{"X-Forwarded-For": client})
+			return st
+		}
+		got := fmt.Sprint(get("203.0.113.1"), get("203.0.113.1"), get("203.0.113.1"), get("203.0.113.2"))
+		want := "200 200 429 200" // each client its own budget
+		if !trusted {
+			want = "200 200 429 429" // one budget: the peer's
+		}
+		if got != want {
+			t.Errorf("trusted=%v: %s, want %s", trusted, got, want)
+		}
+		svc.Stop()
+	}
+	if _, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", DBPath: filepath.Join(t.TempDir(), "ledger.db"),
+		TrustedProxies: []string{"not-an-address"}}); err == nil {
+		t.Error("a malformed trusted proxy was accepted")
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/syftbox/syftwallet/ledger/sqlite"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/server"
+	"github.com/syftbox/syftwallet/server/clientaddr"
 	"github.com/syftbox/syftwallet/server/hub"
 )
 
@@ -57,6 +58,9 @@ type Options struct {
 	MetricsListener    net.Listener
 	RequestsPerAddress int
 	RequestsPerKey     int
+	// TrustedProxies are the load balancers in front of the service (CIDR prefixes or addresses):
+	// from them, and only them, X-Forwarded-For names the client that per-address limits count.
+	TrustedProxies []string
 }
 
 // Defaults of Options.EventsPerAccount and EventsPerAddress.
@@ -99,6 +103,10 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 	if o.NewKeysCommand == "" {
 		o.NewKeysCommand = "syftwallet serve --new-keys"
 	}
+	trusted, err := clientaddr.ParsePrefixes(o.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("service: a trusted proxy is not an address or CIDR prefix: %w", err)
+	}
 	op, err := startOps(ctx, o)
 	if err != nil {
 		return nil, err
@@ -140,7 +148,7 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 		Ledger: store, Auth: store, KeyStore: store, Events: stream, Currency: o.Currency, AdminKey: o.AdminKey,
 		TokenTTL: o.TokenTTL, AccessTTL: o.AccessTTL, Keys: keys, Logger: o.Logger,
 		WelcomeCredit: o.WelcomeCredit,
-		NewBudget:     op.budgets(), Ready: op.ready(), Metrics: m,
+		NewBudget:     op.budgets(), Ready: op.ready(), Metrics: m, ClientAddr: clientaddr.Forwarded(trusted),
 		RequestLimits: server.RequestLimits{
 			Address: server.Rate{PerMinute: o.RequestsPerAddress},
 			Key:     server.Rate{PerMinute: o.RequestsPerKey},
