@@ -61,6 +61,8 @@ type Options struct {
 	// TrustedProxies are the load balancers in front of the service (CIDR prefixes or addresses):
 	// from them, and only them, X-Forwarded-For names the client that per-address limits count.
 	TrustedProxies []string
+	// Limits are the sign-in limits (server.Limits); zero fields take server.DefaultLimits.
+	Limits server.Limits
 }
 
 // Defaults of Options.EventsPerAccount and EventsPerAddress.
@@ -148,7 +150,7 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 		Ledger: store, Auth: store, KeyStore: store, Events: stream, Currency: o.Currency, AdminKey: o.AdminKey,
 		TokenTTL: o.TokenTTL, AccessTTL: o.AccessTTL, Keys: keys, Logger: o.Logger,
 		WelcomeCredit: o.WelcomeCredit,
-		NewBudget:     op.budgets(), Ready: op.ready(), Metrics: m, ClientAddr: clientaddr.Forwarded(trusted),
+		NewBudget:     op.budgets(), Ready: op.ready(), Metrics: m, ClientAddr: clientaddr.Forwarded(trusted), Limits: o.Limits,
 		RequestLimits: server.RequestLimits{
 			Address: server.Rate{PerMinute: o.RequestsPerAddress},
 			Key:     server.Rate{PerMinute: o.RequestsPerKey},

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/server"
 	"github.com/syftbox/syftwallet/server/redisbudget/redistest"
 )
 
@@ -37,7 +38,10 @@ func startCluster(t *testing.T, redisURL string, useRedis, requestLimits bool) *
 	for range 3 { // one after the other: the first makes keys.json, the others open it
 		buf := &lockedBuffer{}
 		o := Options{Addr: "127.0.0.1:0", DBPath: db, RedisURL: purl,
-			WelcomeCredit: 100 * money.Scale, Logger: slog.New(slog.NewTextHandler(buf, nil))}
+			WelcomeCredit: 100 * money.Scale, Logger: slog.New(slog.NewTextHandler(buf, nil)),
+			// An account's budget of 10 refills one failure a minute (not every 12 s), so that
+			// ten slow hashes on a loaded machine still spend it before it refills.
+			Limits: server.Limits{Account: server.Rate{PerMinute: 1, Burst: 10}}}
 		if requestLimits {
 			o.RequestsPerAddress, o.RequestsPerKey = 100_000, 10_000
 		}
