@@ -1,6 +1,10 @@
 package api
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/syftbox/syftwallet/money"
+)
 
 // Error codes, as api.md lists them.
 const (
@@ -18,8 +22,11 @@ const (
 	CodeRateLimited           = "rate_limited"
 	CodeUnavailable           = "unavailable"
 	CodeUnsupportedCurrency   = "unsupported_currency"
-	CodeMethodNotAllowed      = "method_not_allowed"
-	CodeInternal              = "internal_error"
+	// CodeSpendLimitExceeded (402): the API key's spend limit for its period would be passed;
+	// Error.Remaining says what the key may still spend in the period.
+	CodeSpendLimitExceeded = "spend_limit_exceeded"
+	CodeMethodNotAllowed   = "method_not_allowed"
+	CodeInternal           = "internal_error"
 )
 
 // Error is every error body on the wire: {"message", "code", "field"}.
@@ -27,6 +34,10 @@ type Error struct {
 	Message string `json:"message"`
 	Code    string `json:"code"`
 	Field   string `json:"field,omitempty"`
+	// Scope is set on a 403 forbidden given to an API key that lacks a scope: the one it lacks.
+	Scope string `json:"scope,omitempty"`
+	// Remaining is set on a 402 spend_limit_exceeded: what the key may still spend this period.
+	Remaining *money.Micros `json:"remaining,omitempty"`
 }
 
 func (e *Error) Error() string {

@@ -84,6 +84,9 @@ type Transaction struct {
 	Metadata       map[string]string `json:"metadata"`
 	Currency       string            `json:"currency"`
 	Direction      string            `json:"direction,omitempty"`
+	// APIKeyID is the API key the transaction was created with, shown only to the key's owner
+	// (absent when it was made with a session or Basic, and for the other party).
+	APIKeyID *string `json:"apiKeyId,omitempty"`
 }
 
 // Counterparty is the other party's email as seen by the caller.

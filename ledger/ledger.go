@@ -33,6 +33,8 @@ type Ledger interface {
 
 	// Money. Each returns ErrInsufficientFunds, ErrUnknownRecipient, ErrSelfPayment, or, with an
 	// idempotency key, a Receipt whose Status and Body are the kept response (see Idempotency).
+	// Made with an API key (APIKeyID), also ErrRevoked, ErrExpired or *SpendLimitExceeded
+	// (see APIKeyStore).
 	Pay(ctx context.Context, p Payment) (Receipt, error)
 	PayBatch(ctx context.Context, b Batch) (Receipt, error)
 	Hold(ctx context.Context, h Hold) (Receipt, error)
@@ -111,9 +113,13 @@ type Transaction struct {
 	AppEpPath      *string
 	Memo           *string
 	Metadata       map[string]string
+	// APIKeyID is the API key the transaction was created with ("" for none): a key of the
+	// sender when CreatedBy is SENDER, of the recipient when it is RECIPIENT (a delegated hold).
+	APIKeyID string
 }
 
-// API is the transaction as the wire shows it to viewer (sets direction in/out).
+// API is the transaction as the wire shows it to viewer (sets direction in/out; apiKeyId only
+// for the owner of the key it was made with).
 func (t Transaction) API(viewerID, currency string) api.Transaction {
 	out := api.Transaction{
 		ID: t.ID, SenderEmail: t.SenderEmail, RecipientEmail: t.RecipientEmail, Amount: t.Amount,
@@ -134,6 +140,11 @@ func (t Transaction) API(viewerID, currency string) api.Transaction {
 		out.Direction = api.DirectionOut
 	case t.RecipientID:
 		out.Direction = api.DirectionIn
+	}
+	if t.APIKeyID != "" && (t.CreatedBy == api.PartySender && viewerID == t.SenderID ||
+		t.CreatedBy == api.PartyRecipient && viewerID == t.RecipientID) {
+		id := t.APIKeyID
+		out.APIKeyID = &id
 	}
 	return out
 }
@@ -175,6 +186,7 @@ type Payment struct {
 	Memo           *string
 	Metadata       map[string]string
 	Idem           *Idempotency
+	APIKeyID       string // the API key the call is made with, "" for none (see APIKeyStore)
 }
 
 // Batch is up to api.MaxBatch payments from one sender, all applied or none.
@@ -182,6 +194,7 @@ type Batch struct {
 	SenderID string
 	Items    []BatchItem
 	Idem     *Idempotency
+	APIKeyID string // the API key the call is made with, "" for none (see APIKeyStore)
 }
 
 // BatchItem is one payment of a Batch.
@@ -205,6 +218,10 @@ type Hold struct {
 	AppName        *string
 	AppEpPath      *string
 	Idem           *Idempotency
+	// APIKeyID is the API key the call is made with, "" for none (see APIKeyStore): the caller's,
+	// so the sender's for a direct hold (its spend limit applies) and the recipient's for a
+	// delegated one (recorded only: the money is not the key owner's).
+	APIKeyID string
 }
 
 // Resolution confirms (moves the money) or cancels (releases the hold) a PENDING transaction.

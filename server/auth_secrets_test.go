@@ -13,8 +13,8 @@ import (
 )
 
 // TestSignInSecretsStayOutOfLogsAndFiles runs a full sign-in flow (register with a generated
-// password, login, refresh, password change, MFA enroll/enable, challenge, TOTP and recovery
-// sign-ins, logout) and then looks for every secret it saw in the service's log and in every file
+// password, login, refresh, API keys made, used, refused and revoked, password change, MFA
+// enroll/enable, challenge, TOTP and recovery sign-ins, logout) and then looks for every secret it saw in the service's log and in every file
 // of its data directories. keys.json (the keys) and the database are the only files allowed, and
 // the database must not hold any of them in the clear either (they are stored hashed or sealed).
 func TestSignInSecretsStayOutOfLogsAndFiles(t *testing.T) {
@@ -44,6 +44,36 @@ func TestSignInSecretsStayOutOfLogsAndFiles(t *testing.T) {
 
 	t3 := ada.login()
 	keep(t3.AccessToken, t3.RefreshToken)
+
+	// API keys: used, refused (a scope it lacks, a route no key may call, a mangled key, the key
+	// as a Basic password, after revocation), and never in an answer but the one creating it.
+	key := e.createKey(t3.AccessToken, `{"name":"ci","scopes":["read"]}`)
+	keep(key.Key, key.Key[len(api.APIKeyPrefix):])
+	for _, c := range []struct {
+		method, path string
+		hdr          []string
+		status       int
+	}{
+		{"GET", "/account", bearer(key.Key), 200},
+		{"GET", "/transactions", bearer(key.Key), 200},
+		{"POST", "/payments", bearer(key.Key), 403},
+		{"GET", "/auth/api-keys", bearer(key.Key), 403},
+		{"GET", "/account", bearer(key.Key[:len(key.Key)-2] + "xx"), 401},
+		{"GET", "/account", []string{"Authorization", basic(ada.email, key.Key)}, 401},
+		{"GET", "/auth/api-keys", bearer(t3.AccessToken), 200},
+		{"DELETE", "/auth/api-keys/" + key.ID, bearer(t3.AccessToken), 204},
+		{"GET", "/account", bearer(key.Key), 401},
+		{"POST", "/auth/logout", bearer(key.Key), 401},
+	} {
+		var body any
+		if c.method == "POST" && c.path == "/payments" {
+			body = `{"recipientEmail":"bob@example.com","amount":1}`
+		}
+		r := e.do(c.method, c.path, body, c.hdr...).want(t, c.status)
+		if strings.Contains(string(r.body), key.Key[len(api.APIKeyPrefix):len(api.APIKeyPrefix)+12]) {
+			t.Errorf("%s %s answers with the key: %s", c.method, c.path, r.body)
+		}
+	}
 	e.do("POST", "/auth/password", api.PasswordChange{OldPassword: ada.pw, NewPassword: "new password, secret"},
 		bearer(t3.AccessToken)...).want(t, 204)
 	ada.pw = "new password, secret"
@@ -55,6 +85,11 @@ func TestSignInSecretsStayOutOfLogsAndFiles(t *testing.T) {
 	e.do("POST", "/auth/mfa/enable", api.MFACode{Code: e.code(en.Secret)}, bearer(t3.AccessToken)...).want(t, 200).decode(t, &rc)
 	keep(en.Secret, en.OtpauthURL)
 	keep(rc.RecoveryCodes...)
+	e.tick()
+	mfaKey := e.createKey(t3.AccessToken, api.CreateAPIKeyRequest{Name: "after two-factor", Scopes: []string{"pay"},
+		Code: e.code(en.Secret)})
+	keep(mfaKey.Key, mfaKey.Key[len(api.APIKeyPrefix):])
+	e.do("POST", "/payments", `{"recipientEmail":"bob@example.com","amount":1}`, bearer(mfaKey.Key)...).want(t, 402)
 	e.tick()
 
 	var t4, t5 api.Tokens

@@ -19,6 +19,9 @@ type Principal struct {
 	Account   ledger.Account // read in this request: balances and flags are current
 	Scheme    string         // "basic" or "bearer"
 	SessionID string         // the sign-in session, for bearer tokens; "" for Basic
+	// APIKey is the key the request was made with (Scheme "apikey", SessionID "apikey:<id>"), nil
+	// otherwise: see apikeys.go.
+	APIKey *ledger.APIKey
 }
 
 // An Authenticator resolves the credentials of one Authorization scheme (the text after

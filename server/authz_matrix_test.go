@@ -24,6 +24,9 @@ type matrixCall struct {
 	// strangerOK: with another user's valid token the call may succeed, acting for that user
 	// (reading their own data, making a token of their own). Otherwise it must be refused.
 	strangerOK bool
+	// scope is the API key scope the call needs (api.ScopeRead, ScopePay); "": no API key may make
+	// it, whatever its scopes (sign-in, password, two-factor and API key management).
+	scope string
 }
 
 // TestAuthorizationMatrix calls every user endpoint (compatible and enhanced, taken from the
@@ -35,6 +38,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	})
 	ada := e.newUser("ada@example.com", "100")
 	bob := e.newUser("bob@example.com", "") // no money: nothing bob's token does can move any
+	keys := matrixKeys(e, ada, bob)
 	bob.do("PUT", "/user/update-password", api.PasswordChange{OldPassword: testPassword, NewPassword: "bob's own password"}).want(t, 200)
 	bob.pw = "bob's own password"
 	carol := e.newUser("carol@example.com", "")
@@ -49,26 +53,29 @@ func TestAuthorizationMatrix(t *testing.T) {
 	_ = carol
 
 	calls := map[string]matrixCall{
-		"GET /user/my-info":             {path: "/user/my-info", strangerOK: true},
-		"GET /account":                  {path: "/account", strangerOK: true},
+		"GET /user/my-info":             {path: "/user/my-info", strangerOK: true, scope: api.ScopeRead},
+		"GET /account":                  {path: "/account", strangerOK: true, scope: api.ScopeRead},
 		"PUT /user/update-password":     {path: "/user/update-password", body: api.PasswordChange{OldPassword: testPassword, NewPassword: "taken over!"}},
 		"PUT /user/update-organization": {path: "/user/update-organization", body: `{"organization":"Mallory Inc"}`, strangerOK: true},
-		"POST /transaction/create":      {path: "/transaction/create", body: `{"senderEmail":"ada@example.com","recipientEmail":"bob@example.com","amount":3}`},
-		"POST /transaction/confirm":     {path: "/transaction/confirm", body: `{"transactionId":"` + held.Transaction.ID + `"}`},
-		"POST /transaction/cancel":      {path: "/transaction/cancel", body: `{"transactionId":"` + held.Transaction.ID + `"}`},
-		"POST /token/create":            {path: "/token/create", body: `{"recipientEmail":"carol@example.com"}`, strangerOK: true},
-		"POST /transactions/token":      {path: "/transactions/token", body: `{"recipientEmail":"carol@example.com"}`, strangerOK: true},
-		"GET /transactions":             {path: "/transactions", strangerOK: true},
-		"GET /transaction/history":      {path: "/transaction/history", strangerOK: true},
-		"POST /payments":                {path: "/payments", body: `{"recipientEmail":"carol@example.com","amount":4}`, hdr: []string{api.HeaderIdempotencyKey, "matrix-key"}},
-		"GET /payments/{id}":            {path: "/payments/" + paid.Transaction.ID},
-		"POST /transactions/batch":      {path: "/transactions/batch", body: `{"payments":[{"recipientEmail":"carol@example.com","amount":5}]}`, hdr: []string{api.HeaderIdempotencyKey, "matrix-batch"}},
+		"POST /transaction/create":      {path: "/transaction/create", body: `{"senderEmail":"ada@example.com","recipientEmail":"bob@example.com","amount":3}`, scope: api.ScopePay},
+		"POST /transaction/confirm":     {path: "/transaction/confirm", body: `{"transactionId":"` + held.Transaction.ID + `"}`, scope: api.ScopePay},
+		"POST /transaction/cancel":      {path: "/transaction/cancel", body: `{"transactionId":"` + held.Transaction.ID + `"}`, scope: api.ScopePay},
+		"POST /token/create":            {path: "/token/create", body: `{"recipientEmail":"carol@example.com"}`, strangerOK: true, scope: api.ScopePay},
+		"POST /transactions/token":      {path: "/transactions/token", body: `{"recipientEmail":"carol@example.com"}`, strangerOK: true, scope: api.ScopePay},
+		"GET /transactions":             {path: "/transactions", strangerOK: true, scope: api.ScopeRead},
+		"GET /transaction/history":      {path: "/transaction/history", strangerOK: true, scope: api.ScopeRead},
+		"POST /payments":                {path: "/payments", body: `{"recipientEmail":"carol@example.com","amount":4}`, hdr: []string{api.HeaderIdempotencyKey, "matrix-key"}, scope: api.ScopePay},
+		"GET /payments/{id}":            {path: "/payments/" + paid.Transaction.ID, scope: api.ScopeRead},
+		"POST /transactions/batch":      {path: "/transactions/batch", body: `{"payments":[{"recipientEmail":"carol@example.com","amount":5}]}`, hdr: []string{api.HeaderIdempotencyKey, "matrix-batch"}, scope: api.ScopePay},
 		"POST /auth/logout":             {path: "/auth/logout", strangerOK: true},
 		"POST /auth/logout-all":         {path: "/auth/logout-all", strangerOK: true},
 		"POST /auth/password":           {path: "/auth/password", body: api.PasswordChange{OldPassword: testPassword, NewPassword: "taken over!"}},
 		"POST /auth/mfa/enroll":         {path: "/auth/mfa/enroll", strangerOK: true},
 		"POST /auth/mfa/enable":         {path: "/auth/mfa/enable", body: `{"code":"123456"}`},
 		"POST /auth/mfa/disable":        {path: "/auth/mfa/disable", body: `{"code":"123456"}`},
+		"POST /auth/api-keys":           {path: "/auth/api-keys", body: `{"name":"matrix","scopes":["read","pay"]}`, strangerOK: true},
+		"GET /auth/api-keys":            {path: "/auth/api-keys", strangerOK: true},
+		"DELETE /auth/api-keys/{id}":    {path: "/auth/api-keys/" + keys.both.ID},
 	}
 
 	// Every user and bearer route is in the matrix, and the matrix names only real routes.
@@ -155,6 +162,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "admin key as user", hdr: bearer(testAdminKey), status: 401, code: api.CodeUnauthenticated},
 		{name: "Basic on an MFA account", hdr: []string{"Authorization", basic(mia.email, testPassword)}, status: 403,
 			code: api.CodeMFARequired, bearerStatus: 401},
+		{name: "revoked API key", hdr: bearer(keys.revoked.Key), status: 401, code: api.CodeUnauthenticated},
+		{name: "expired API key", hdr: bearer(keys.expired.Key), status: 401, code: api.CodeUnauthenticated},
+		{name: "unknown API key", hdr: bearer(keys.unknown), status: 401, code: api.CodeUnauthenticated},
+		{name: "truncated API key", hdr: bearer(keys.both.Key[:len(keys.both.Key)-1]), status: 401, code: api.CodeUnauthenticated},
+		{name: "API key as Basic password", hdr: []string{"Authorization", basic(ada.email, keys.both.Key)}, status: 401,
+			code: api.CodeUnauthenticated},
 	}
 
 	state := func() string { return e.snapshot() + "\n" + e.authState(ada.id, bob.id, carol.id, mia.id) }
@@ -182,29 +195,21 @@ func TestAuthorizationMatrix(t *testing.T) {
 		t.Fatalf("refused calls changed state:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 
-	// Another user's valid token acts for that user only: ada's data and money are untouched.
+	// Another user's valid token, or API key, acts for that user only: ada's data and money are
+	// untouched.
 	adaBefore := e.accountState(ada.id, carol.id, mia.id)
 	for _, rt := range routes {
-		c := calls[rt.pattern]
-		method, _, _ := strings.Cut(rt.pattern, " ")
-		t.Run(rt.pattern+"/another user's token", func(t *testing.T) {
-			tk := bob.login() // fresh, as logout and logout-all end it
-			r := e.do(method, c.path, c.body, append(bearer(tk.AccessToken), c.hdr...)...)
-			if !c.strangerOK && r.status < 400 {
-				t.Fatalf("stranger's call succeeded: %d %s", r.status, r.body)
-			}
-			if r.status >= 500 {
-				t.Fatalf("status %d: %s", r.status, r.body)
-			}
-			for _, s := range []string{ada.id, ada.email, paid.Transaction.ID, held.Transaction.ID} {
-				if strings.Contains(string(r.body), s) {
-					t.Fatalf("bob sees ada's %q: %s", s, r.body)
+		for _, kind := range []string{"token", "API key"} {
+			c := calls[rt.pattern]
+			method, _, _ := strings.Cut(rt.pattern, " ")
+			t.Run(rt.pattern+"/another user's "+kind, func(t *testing.T) {
+				hdr := bearer(keys.bob.Key)
+				if kind == "token" {
+					hdr = bearer(bob.login().AccessToken) // fresh, as logout and logout-all end it
 				}
-			}
-			if strings.HasPrefix(c.path, "/payments/") || c.path == "/transaction/confirm" || c.path == "/transaction/cancel" {
-				r.want(t, 404, api.CodeNotFound)
-			}
-		})
+				strangerCall(t, e, method, c, hdr, ada, paid.Transaction.ID, held.Transaction.ID)
+			})
+		}
 	}
 	if after := e.accountState(ada.id, carol.id, mia.id); after != adaBefore {
 		t.Fatalf("bob's token changed others' state:\nbefore:\n%s\nafter:\n%s", adaBefore, after)
@@ -212,6 +217,32 @@ func TestAuthorizationMatrix(t *testing.T) {
 	e.do("GET", "/account", nil, bearer(adaTk.AccessToken)...).want(t, 200) // ada's session lives on
 	if inv, err := e.store.Check(context.Background()); err != nil || !inv.OK() {
 		t.Fatalf("invariants: %+v %v", inv, err)
+	}
+
+	// Ada's own API keys: every user route with a key of each scope set. A key lacking the route's
+	// scope gets 403 forbidden naming it, and on the session-only routes every key gets 403
+	// forbidden; those refusals change nothing. The others work.
+	scopeMatrix(t, e, routes, calls, keys, state)
+}
+
+// strangerCall makes c with another user's credentials hdr: it may succeed only when strangerOK,
+// never shows ada's data, and names ada's transactions as unknown.
+func strangerCall(t *testing.T, e *env, method string, c matrixCall, hdr []string, ada *user, paidID, heldID string) {
+	t.Helper()
+	r := e.do(method, c.path, c.body, append(hdr, c.hdr...)...)
+	if !c.strangerOK && r.status < 400 {
+		t.Fatalf("stranger's call succeeded: %d %s", r.status, r.body)
+	}
+	if r.status >= 500 {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
+	for _, s := range []string{ada.id, ada.email, paidID, heldID} {
+		if strings.Contains(string(r.body), s) {
+			t.Fatalf("bob sees ada's %q: %s", s, r.body)
+		}
+	}
+	if strings.HasPrefix(c.path, "/payments/") || c.path == "/transaction/confirm" || c.path == "/transaction/cancel" {
+		r.want(t, 404, api.CodeNotFound)
 	}
 }
 

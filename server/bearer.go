@@ -36,6 +36,9 @@ var (
 type bearerAuth struct{ s *Server }
 
 func (b bearerAuth) Authenticate(ctx context.Context, token string) (*Principal, error) {
+	if isAPIKey(token) {
+		return b.s.apiKeyPrincipal(ctx, token) // apikeys.go
+	}
 	acct, sid, err := b.s.verifyBearer(ctx, token)
 	if err != nil {
 		return nil, err
@@ -91,6 +94,9 @@ func (s *Server) AuthenticateBearer(r *http.Request) (accountID, sessionID strin
 	if !ok || token == "" || !strings.EqualFold(scheme, "bearer") {
 		return "", "", errNeedBearer
 	}
+	if isAPIKey(token) {
+		return s.streamAPIKey(r.Context(), token) // apikeys.go: needs the read scope
+	}
 	acct, sid, err := s.verifyBearer(r.Context(), token)
 	if err != nil {
 		return "", "", err
@@ -108,7 +114,9 @@ func (s *Server) requireBearer(h userHandler) http.Handler {
 		scheme, token, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
 		token = strings.TrimSpace(token)
 		err := error(errNeedBearer)
-		if strings.EqualFold(scheme, "bearer") && token != "" {
+		if strings.EqualFold(scheme, "bearer") && isAPIKey(token) {
+			err = s.refuseAPIKey(r.Context(), token) // apikeys.go: 403, or 401 for a bad key
+		} else if strings.EqualFold(scheme, "bearer") && token != "" {
 			var acct ledger.Account
 			var sid string
 			if acct, sid, err = s.verifyBearer(r.Context(), token); err == nil {

@@ -116,7 +116,7 @@ func TestBurstFromAKnownPlaceIsBounded(t *testing.T) {
 // the password changes (say, because someone else learned it and signed in from their address),
 // no place is known until it signs in with the new one.
 func TestPasswordChangeEndsKnownPlaces(t *testing.T) {
-	e := newEnv(t, byHeader(nil))
+	e := newEnv(t, byHeader(nil), stillBudgets)
 	ada := e.newUser("ada@example.com", "")
 	const thief = "203.0.113.99"
 	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(thief)...).want(t, 200)

@@ -43,7 +43,7 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request, p *Principal) error
 	return s.runMoney(w, r, p, key, fp, respond, func(idem *ledger.Idempotency) (ledger.Receipt, error) {
 		return s.ledger.Pay(r.Context(), ledger.Payment{
 			SenderID: p.Account.ID, RecipientEmail: item.RecipientEmail, Amount: item.Amount,
-			Memo: item.Memo, Metadata: item.Metadata, Idem: idem,
+			Memo: item.Memo, Metadata: item.Metadata, Idem: idem, APIKeyID: p.apiKeyID(),
 		})
 	})
 }
@@ -173,6 +173,7 @@ func (s *Server) payBatch(w http.ResponseWriter, r *http.Request, p *Principal) 
 		return api.TransactionsBody{Transactions: out}
 	})
 	return s.runMoney(w, r, p, key, fp, respond, func(idem *ledger.Idempotency) (ledger.Receipt, error) {
-		return s.ledger.PayBatch(r.Context(), ledger.Batch{SenderID: p.Account.ID, Items: items, Idem: idem})
+		return s.ledger.PayBatch(r.Context(), ledger.Batch{SenderID: p.Account.ID, Items: items, Idem: idem,
+			APIKeyID: p.apiKeyID()})
 	})
 }

@@ -58,6 +58,9 @@ func (s *Server) allowAddress(r *http.Request, route string) error {
 // limitKey names the credential a request was authenticated with, for the per-credential
 // request limit: the API key when there is one, else the sign-in session, else (Basic) the account.
 func (p *Principal) limitKey() string {
+	if p.APIKey != nil {
+		return "key:" + p.APIKey.ID
+	}
 	if p.SessionID != "" {
 		return "session:" + p.SessionID
 	}

@@ -23,7 +23,7 @@ func statusOf(code string) int {
 		return http.StatusBadRequest
 	case api.CodeUnauthenticated:
 		return http.StatusUnauthorized
-	case api.CodeInsufficientFunds:
+	case api.CodeInsufficientFunds, api.CodeSpendLimitExceeded:
 		return http.StatusPaymentRequired
 	case api.CodeForbidden, api.CodeMFARequired:
 		return http.StatusForbidden
@@ -119,7 +119,15 @@ func (s *Server) apiError(ctx context.Context, requestID string, err error) *api
 		return &inner
 	}
 	var insufficient *ledger.InsufficientFunds
+	var overLimit *ledger.SpendLimitExceeded
 	switch {
+	case errors.As(err, &overLimit):
+		return spendLimitError(overLimit)
+	case errors.Is(err, ledger.ErrRevoked):
+		// Only a money call made with an API key revoked while the request ran gets here.
+		return errKeyRevoked
+	case errors.Is(err, ledger.ErrExpired):
+		return errKeyExpired
 	case errors.As(err, &insufficient):
 		return &api.Error{Code: api.CodeInsufficientFunds, Message: fmt.Sprintf(
 			"Insufficient funds: %s is available and this needs %s.", insufficient.Available, insufficient.Needed)}

@@ -68,7 +68,10 @@ type Config struct {
 	// Auth keeps sessions, refresh tokens and MFA state. With it the service offers /auth/* and
 	// accepts Bearer access tokens; without it (nil) /auth/* answers 404 and only Basic is
 	// accepted, like a server that has only the compatible layer.
-	Auth       ledger.AuthStore
+	Auth ledger.AuthStore
+	// APIKeys keeps API keys (/auth/api-keys, "Bearer swk_…"); default: Auth, when it is a
+	// ledger.APIKeyStore too. Nil: no API keys (the routes answer 404, a key is 401).
+	APIKeys    ledger.APIKeyStore
 	AccessTTL  time.Duration // access token lifetime; default 5 min
 	RefreshTTL time.Duration // refresh token lifetime (each rotation starts it again); default 30 days
 	Issuer     string        // iss of access tokens, and the issuer shown by authenticator apps; default "syftwallet"
@@ -110,7 +113,9 @@ type Server struct {
 	inflight *inflight
 	admin    []byte // SHA-256 of the admin key; nil when none is configured
 
-	auth     ledger.AuthStore // nil: no /auth endpoints, no Bearer
+	auth     ledger.AuthStore   // nil: no /auth endpoints, no Bearer
+	keys     ledger.APIKeyStore // nil: no API keys (apikeys.go)
+	touch    keyTouch           // when keys were last marked used (apikeys.go)
 	limits   *limiters
 	requests requestLimiters // per address and per credential (requests.go)
 	known    *knownPlaces    // where accounts signed in recently (known.go)
@@ -202,9 +207,13 @@ func New(cfg Config) (*Server, error) {
 		creds:    auth.NewCredentialCache(cfg.CredentialTTL, 0, cfg.Now),
 		inflight: newInflight(),
 		auth:     cfg.Auth,
+		keys:     cfg.APIKeys,
 		limits:   newLimiters(cfg.Limits, cfg.NewBudget),
 		requests: newRequestLimiters(cfg.RequestLimits, cfg.NewBudget),
 		known:    newKnownPlaces(cfg.Now),
+	}
+	if s.keys == nil && s.auth != nil {
+		s.keys, _ = s.auth.(ledger.APIKeyStore)
 	}
 	if cfg.AdminKey != "" {
 		sum := sha256.Sum256([]byte(cfg.AdminKey))
@@ -283,7 +292,11 @@ type route struct {
 	h       func(http.ResponseWriter, *http.Request) error // public and admin
 	u       userHandler                                    // user and bearer
 	auth    bool                                           // exists only with Config.Auth
-	raw     http.Handler                                   // stream: served as is (it upgrades)
+	keys    bool                                           // exists only with API keys (Config.APIKeys)
+	// scope is what an API key needs to call a user route (api.ScopeRead, ScopePay); "": no key
+	// may (sign-in, password, two-factor, key management).
+	scope string
+	raw   http.Handler // stream: served as is (it upgrades)
 }
 
 // routeTable lists every endpoint of the service.
@@ -291,7 +304,10 @@ func (s *Server) routeTable() []route {
 	pub := func(p string, h func(http.ResponseWriter, *http.Request) error) route {
 		return route{pattern: p, access: public, h: h}
 	}
-	usr := func(p string, h userHandler) route { return route{pattern: p, access: userAccess, u: s.limited(h)} }
+	usr := func(p, scope string, h userHandler) route {
+		return route{pattern: p, access: userAccess, u: s.limited(h), scope: scope}
+	}
+	const read, pay, none = api.ScopeRead, api.ScopePay, ""
 	adm := func(p string, h func(http.ResponseWriter, *http.Request) error) route {
 		return route{pattern: p, access: adminOnly, h: h}
 	}
@@ -301,27 +317,30 @@ func (s *Server) routeTable() []route {
 	authBearer := func(p string, h userHandler) route {
 		return route{pattern: p, access: bearerOnly, u: s.limited(h), auth: true}
 	}
+	keysBearer := func(p string, h userHandler) route {
+		return route{pattern: p, access: bearerOnly, u: s.limited(h), auth: true, keys: true}
+	}
 	routes := []route{
 		pub("GET /healthz", s.healthz),
 		pub("GET /readyz", s.readyz),
 		pub("POST /user/create", s.createUser),
 
-		usr("GET /user/my-info", s.myInfo),
-		usr("GET /account", s.myInfo),
-		usr("PUT /user/update-password", s.updatePassword),
-		usr("PUT /user/update-organization", s.updateOrganization),
+		usr("GET /user/my-info", read, s.myInfo),
+		usr("GET /account", read, s.myInfo),
+		usr("PUT /user/update-password", none, s.updatePassword),
+		usr("PUT /user/update-organization", none, s.updateOrganization),
 
-		usr("POST /transaction/create", s.createTransaction),
-		usr("POST /transaction/confirm", s.confirmTransaction),
-		usr("POST /transaction/cancel", s.cancelTransaction),
-		usr("POST /token/create", s.createToken),
-		usr("POST /transactions/token", s.createToken),
-		usr("GET /transactions", s.listTransactions),
-		usr("GET /transaction/history", s.listTransactions), // the SDK's name for it before /transactions
+		usr("POST /transaction/create", pay, s.createTransaction),
+		usr("POST /transaction/confirm", pay, s.confirmTransaction),
+		usr("POST /transaction/cancel", pay, s.cancelTransaction),
+		usr("POST /token/create", pay, s.createToken),
+		usr("POST /transactions/token", pay, s.createToken),
+		usr("GET /transactions", read, s.listTransactions),
+		usr("GET /transaction/history", read, s.listTransactions), // the SDK's name for it before /transactions
 
-		usr("POST /payments", s.pay),
-		usr("GET /payments/{id}", s.getPayment),
-		usr("POST /transactions/batch", s.payBatch),
+		usr("POST /payments", pay, s.pay),
+		usr("GET /payments/{id}", read, s.getPayment),
+		usr("POST /transactions/batch", pay, s.payBatch),
 
 		adm("POST /user/add-balance", s.addBalance),
 		adm("GET /user/{email}", s.getUser),
@@ -339,9 +358,12 @@ func (s *Server) routeTable() []route {
 		authBearer("POST /auth/mfa/enroll", s.mfaEnroll),
 		authBearer("POST /auth/mfa/enable", s.mfaEnable),
 		authBearer("POST /auth/mfa/disable", s.mfaDisable),
+		keysBearer("POST /auth/api-keys", s.createAPIKey),
+		keysBearer("GET /auth/api-keys", s.listAPIKeys),
+		keysBearer("DELETE /auth/api-keys/{id}", s.revokeAPIKey),
 	}
 	if s.cfg.Events != nil {
-		routes = append(routes, route{pattern: "GET /events", access: stream, raw: s.cfg.Events, auth: true})
+		routes = append(routes, route{pattern: "GET /events", access: stream, raw: s.cfg.Events, auth: true, scope: read})
 	}
 	return routes
 }
@@ -352,14 +374,14 @@ func (s *Server) routeTable() []route {
 func (s *Server) routes() {
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routeTable() {
-		if rt.auth && s.auth == nil {
+		if rt.auth && s.auth == nil || rt.keys && s.keys == nil {
 			continue
 		}
 		switch rt.access {
 		case public:
 			s.mux.Handle(rt.pattern, s.handle(rt.h))
 		case userAccess:
-			s.mux.Handle(rt.pattern, s.requireUser(rt.u))
+			s.mux.Handle(rt.pattern, s.requireUser(scoped(rt.scope, rt.u)))
 		case bearerOnly:
 			s.mux.Handle(rt.pattern, s.requireBearer(rt.u))
 		case adminOnly:

@@ -73,7 +73,7 @@ func (s *Server) createTransaction(w http.ResponseWriter, r *http.Request, p *Pr
 	if e != nil {
 		return e
 	}
-	hold := ledger.Hold{Amount: amount, AppName: appName, AppEpPath: appEpPath}
+	hold := ledger.Hold{Amount: amount, AppName: appName, AppEpPath: appEpPath, APIKeyID: p.apiKeyID()}
 	me := p.Account.Email
 	token := ""
 	if req.Token != nil {
@@ -197,6 +197,9 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p *Principa
 	to, err := s.counterparty(r.Context(), "recipientEmail", req.RecipientEmail, &p.Account)
 	if err != nil {
 		return err
+	}
+	if p.APIKey != nil && p.APIKey.Limit > 0 {
+		return errLimitedToken
 	}
 	if err := s.noteTokenSigned(r.Context()); err != nil {
 		return err

@@ -190,6 +190,21 @@ func TestRequestLimits(t *testing.T) {
 	if st, doc := get(tokens[1]); st != http.StatusOK {
 		t.Fatalf("another session: %d %s, want its own budget", st, brief(doc))
 	}
+	// An API key is a credential of its own: its own budget, whichever session made it.
+	st, doc := jsonCall(t, "POST", svc.URL+"/auth/api-keys", map[string]any{"name": "ci", "scopes": []string{"read"}},
+		map[string]string{"Authorization": "Bearer " + tokens[1]})
+	if st != http.StatusCreated {
+		t.Fatalf("create an API key: %d %s", st, brief(doc))
+	}
+	key := doc["key"].(string)
+	for i := range 3 {
+		if st, doc := get(key); st != http.StatusOK {
+			t.Fatalf("request %d with the API key: %d %s", i+1, st, brief(doc))
+		}
+	}
+	if st, doc := get(key); st != http.StatusTooManyRequests {
+		t.Fatalf("fourth request with the API key: %d %s, want 429", st, brief(doc))
+	}
 
 	byAddr, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", DBPath: filepath.Join(t.TempDir(), "ledger.db"),
 		RequestsPerAddress: 4})

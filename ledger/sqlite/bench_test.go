@@ -31,13 +31,36 @@ func BenchmarkDurablePayments(b *testing.B) {
 	}
 }
 
-func benchPayments(b *testing.B, group, payers int) {
+// BenchmarkKeyedPayments is BenchmarkDurablePayments at 64 payers with group commit, each payment
+// made with an API key that has a spend limit (read, checked and counted in the payment's
+// transaction), against the same payments without a key in the same run.
+//
+//	go test -run '^$' -bench KeyedPayments -benchtime 4000x ./ledger/sqlite/
+func BenchmarkKeyedPayments(b *testing.B) {
+	for _, keyed := range []bool{false, true} {
+		b.Run(fmt.Sprintf("limited-key=%v", keyed), func(b *testing.B) { benchPaymentsWith(b, 256, 64, keyed) })
+	}
+}
+
+func benchPayments(b *testing.B, group, payers int) { benchPaymentsWith(b, group, payers, false) }
+
+func benchPaymentsWith(b *testing.B, group, payers int, keyed bool) {
 	s := open(b, Options{MaxGroup: group})
 	ctx := context.Background()
 	const nAcct = 32
 	accts := make([]ledger.Account, nAcct)
+	keys := make([]string, nAcct)
 	for i := range accts {
 		accts[i] = mkAccount(b, s, fmt.Sprintf("p%d@example.com", i), units(1_000_000))
+		if keyed {
+			k, err := s.CreateAPIKey(ctx, ledger.NewAPIKey{AccountID: accts[i].ID, Name: "bench", Scopes: []string{"pay"},
+				Hash: []byte(fmt.Sprintf("hash-%d", i)), Limit: units(1_000_000), Period: "month",
+				ExpiresAt: time.Now().Add(time.Hour)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			keys[i] = k.ID
+		}
 	}
 	render := func(txs []ledger.Transaction, err error) (int, []byte) {
 		if err != nil {
@@ -65,7 +88,8 @@ func benchPayments(b *testing.B, group, payers int) {
 				}
 				t0 := time.Now()
 				_, err := s.Pay(ctx, ledger.Payment{SenderID: accts[from].ID, RecipientEmail: accts[to].Email, Amount: 1000,
-					Idem: &ledger.Idempotency{Key: fmt.Sprintf("k%d", i), Fingerprint: []byte("f"), Respond: render}})
+					Idem:     &ledger.Idempotency{Key: fmt.Sprintf("k%d", i), Fingerprint: []byte("f"), Respond: render},
+					APIKeyID: keys[from]})
 				lat[p] = append(lat[p], time.Since(t0))
 				if err != nil {
 					b.Error(err)

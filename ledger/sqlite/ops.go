@@ -119,6 +119,7 @@ type movement struct {
 	metadata   map[string]string
 	appName    *string
 	appEpPath  *string
+	apiKey     string // the API key it is made with ("" for none)
 }
 
 // write inserts a transfer, its two party rows, and posts it to both accounts with their events.
@@ -150,7 +151,7 @@ func (w *wtx) record(m movement) (ledger.Transaction, error) {
 		ID: newID(), SenderID: m.from.id, RecipientID: m.to.id, SenderEmail: m.from.email,
 		RecipientEmail: m.to.email, Amount: money.Micros(m.amount), Status: m.status,
 		CreatedBy: m.createdBy, ResolvedBy: m.resolvedBy, CreatedAt: w.now, AppName: m.appName,
-		AppEpPath: m.appEpPath, Memo: m.memo, Metadata: m.metadata,
+		AppEpPath: m.appEpPath, Memo: m.memo, Metadata: m.metadata, APIKeyID: m.apiKey,
 	}
 	var resolvedAt any
 	var resolvedBy any
@@ -166,12 +167,16 @@ func (w *wtx) record(m movement) (ledger.Transaction, error) {
 		}
 		md = string(b)
 	}
+	var apiKey any
+	if m.apiKey != "" {
+		apiKey = m.apiKey
+	}
 	var txn int64
 	err := w.queryRow(`INSERT INTO transactions (id, sender, recipient, amount, status, created_by,
-		resolved_by, created_at, resolved_at, app_name, app_ep_path, memo, metadata)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING n`,
+		resolved_by, created_at, resolved_at, app_name, app_ep_path, memo, metadata, api_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING n`,
 		tx.ID, m.from.n, m.to.n, m.amount, m.status, m.createdBy, resolvedBy, w.now.UnixMilli(),
-		resolvedAt, m.appName, m.appEpPath, m.memo, md).Scan(&txn)
+		resolvedAt, m.appName, m.appEpPath, m.memo, md, apiKey).Scan(&txn)
 	if err != nil {
 		return tx, fmt.Errorf("ledger: insert transaction: %w", err)
 	}
@@ -276,15 +281,23 @@ func (s *Store) Pay(ctx context.Context, p ledger.Payment) (ledger.Receipt, erro
 		if err != nil {
 			return nil, err
 		}
+		key, err := w.apiKey(p.APIKeyID, from)
+		if err != nil {
+			return nil, err
+		}
+		if err := key.fits(0, int64(p.Amount)); err != nil {
+			return nil, err
+		}
 		if from.available() < int64(p.Amount) {
 			return nil, &ledger.InsufficientFunds{Available: money.Micros(from.available()), Needed: p.Amount}
 		}
 		tx, err := w.write(movement{from: from, to: to, amount: int64(p.Amount), status: api.StatusCompleted,
-			createdBy: api.PartySender, resolvedBy: api.PartySender, memo: p.Memo, metadata: p.Metadata})
+			createdBy: api.PartySender, resolvedBy: api.PartySender, memo: p.Memo, metadata: p.Metadata,
+			apiKey: p.APIKeyID})
 		if err != nil {
 			return nil, err
 		}
-		return []ledger.Transaction{tx}, nil
+		return []ledger.Transaction{tx}, w.spend(key, int64(p.Amount))
 	})
 }
 
@@ -293,6 +306,10 @@ func (s *Store) Pay(ctx context.Context, p ledger.Payment) (ledger.Receipt, erro
 // balance.updated), so a batch costs little more than its rows.
 func (s *Store) PayBatch(ctx context.Context, b ledger.Batch) (ledger.Receipt, error) {
 	return s.moneyOp(ctx, who{id: b.SenderID}, b.Idem, func(w *wtx, from *acct) ([]ledger.Transaction, error) {
+		key, err := w.apiKey(b.APIKeyID, from)
+		if err != nil {
+			return nil, err
+		}
 		tos := make([]*acct, len(b.Items))
 		byEmail := map[string]*acct{}
 		var total int64
@@ -306,6 +323,9 @@ func (s *Store) PayBatch(ctx context.Context, b ledger.Batch) (ledger.Receipt, e
 				byEmail[it.RecipientEmail] = to
 			}
 			tos[i] = to
+			if err := key.fits(total, int64(it.Amount)); err != nil {
+				return nil, &ledger.ItemError{Index: i, Err: err}
+			}
 			// Compare before adding: 100 items of the largest amount add up past int64.
 			if int64(it.Amount) > from.available()-total {
 				return nil, &ledger.ItemError{Index: i, Err: &ledger.InsufficientFunds{
@@ -325,7 +345,8 @@ func (s *Store) PayBatch(ctx context.Context, b ledger.Batch) (ledger.Receipt, e
 		cur := s.opts.Currency
 		for i, it := range b.Items {
 			tx, err := w.record(movement{from: from, to: tos[i], amount: int64(it.Amount), status: api.StatusCompleted,
-				createdBy: api.PartySender, resolvedBy: api.PartySender, memo: it.Memo, metadata: it.Metadata})
+				createdBy: api.PartySender, resolvedBy: api.PartySender, memo: it.Memo, metadata: it.Metadata,
+				apiKey: b.APIKeyID})
 			if err != nil {
 				return nil, err
 			}
@@ -348,7 +369,7 @@ func (s *Store) PayBatch(ctx context.Context, b ledger.Batch) (ledger.Receipt, e
 				return nil, err
 			}
 		}
-		return txs, nil
+		return txs, w.spend(key, total)
 	})
 }
 
@@ -378,6 +399,17 @@ func (s *Store) Hold(ctx context.Context, h ledger.Hold) (ledger.Receipt, error)
 		if err != nil {
 			return nil, err
 		}
+		// The key is the caller's: its spend limit counts only money leaving its own account.
+		key, err := w.apiKey(h.APIKeyID, c)
+		if err != nil {
+			return nil, err
+		}
+		if c.n != from.n {
+			key = key.recordOnly()
+		}
+		if err := key.fits(0, int64(h.Amount)); err != nil {
+			return nil, err
+		}
 		// Funds first: a refused hold (kept under an idempotency key) must not spend its token.
 		if from.available() < int64(h.Amount) {
 			return nil, &ledger.InsufficientFunds{Available: money.Micros(from.available()), Needed: h.Amount}
@@ -396,11 +428,11 @@ func (s *Store) Hold(ctx context.Context, h ledger.Hold) (ledger.Receipt, error)
 			}
 		}
 		tx, err := w.write(movement{from: from, to: to, amount: int64(h.Amount), status: api.StatusPending,
-			createdBy: h.CreatedBy, appName: h.AppName, appEpPath: h.AppEpPath})
+			createdBy: h.CreatedBy, appName: h.AppName, appEpPath: h.AppEpPath, apiKey: h.APIKeyID})
 		if err != nil {
 			return nil, err
 		}
-		return []ledger.Transaction{tx}, nil
+		return []ledger.Transaction{tx}, w.spend(key, int64(h.Amount))
 	})
 }
 
@@ -436,6 +468,11 @@ func (s *Store) Resolve(ctx context.Context, r ledger.Resolution) (ledger.Transa
 			return nil, fmt.Errorf("ledger: resolve: %w", err)
 		}
 		tx.Status, tx.ResolvedBy, tx.ResolvedAt = status, by, w.now
+		if !r.Confirm && tx.APIKeyID != "" && tx.CreatedBy == api.PartySender {
+			if err := w.giveBack(tx); err != nil {
+				return nil, err
+			}
+		}
 		from, err := w.acctByN(sn)
 		if err != nil {
 			return nil, err

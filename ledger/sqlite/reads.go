@@ -67,17 +67,17 @@ func (s *Store) Accounts(ctx context.Context) ([]ledger.Account, error) {
 }
 
 const txCols = `t.n, t.id, s.id, s.email, r.id, r.email, t.amount, t.status, t.created_by, t.resolved_by,
-	t.created_at, t.resolved_at, t.app_name, t.app_ep_path, t.memo, t.metadata, t.sender, t.recipient`
+	t.created_at, t.resolved_at, t.app_name, t.app_ep_path, t.memo, t.metadata, t.sender, t.recipient, t.api_key`
 
 const txFrom = ` FROM transactions t JOIN accounts s ON s.n = t.sender JOIN accounts r ON r.n = t.recipient`
 
 // scanTx reads txCols; it also returns the row number and the parties' row numbers.
 func scanTx(r rowScanner) (tx ledger.Transaction, n, sn, rn int64, err error) {
-	var resolvedBy, appName, appEp, memo, md sql.NullString
+	var resolvedBy, appName, appEp, memo, md, key sql.NullString
 	var created int64
 	var resolved sql.NullInt64
 	err = r.Scan(&n, &tx.ID, &tx.SenderID, &tx.SenderEmail, &tx.RecipientID, &tx.RecipientEmail, &tx.Amount,
-		&tx.Status, &tx.CreatedBy, &resolvedBy, &created, &resolved, &appName, &appEp, &memo, &md, &sn, &rn)
+		&tx.Status, &tx.CreatedBy, &resolvedBy, &created, &resolved, &appName, &appEp, &memo, &md, &sn, &rn, &key)
 	if errors.Is(err, sql.ErrNoRows) {
 		return tx, 0, 0, 0, ledger.ErrNotFound
 	}
@@ -89,6 +89,7 @@ func scanTx(r rowScanner) (tx ledger.Transaction, n, sn, rn int64, err error) {
 		tx.ResolvedAt = time.UnixMilli(resolved.Int64).UTC()
 	}
 	tx.ResolvedBy = resolvedBy.String
+	tx.APIKeyID = key.String
 	tx.AppName, tx.AppEpPath, tx.Memo = nullable(appName), nullable(appEp), nullable(memo)
 	if md.Valid && md.String != "" {
 		if err := json.Unmarshal([]byte(md.String), &tx.Metadata); err != nil {

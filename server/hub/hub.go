@@ -280,6 +280,11 @@ func (h *Hub) Handler(auth func(r *http.Request) (Subject, error)) http.Handler 
 				Message: "The event stream is unavailable for a moment; try again.", Code: api.CodeUnavailable})
 			return
 		}
+		if ae != nil && ae.Code == api.CodeForbidden {
+			// Signed in, but not allowed to read events (an API key without the read scope).
+			writeError(w, http.StatusForbidden, ae)
+			return
+		}
 		if err != nil || sub.AccountID == "" {
 			msg := "authentication required"
 			if ae != nil && ae.Message != "" {
