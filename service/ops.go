@@ -51,13 +51,13 @@ func startOps(ctx context.Context, o Options) (*ops, error) {
 		}
 		return p, nil
 	}
-	c, err := redisbudget.Dial(o.RedisURL)
+	c, err := redisbudget.Dial(o.RedisURL, o.RedisTimeout)
 	if err != nil {
 		p.close()
 		return nil, fmt.Errorf("service: %w", err)
 	}
 	p.redis = c
-	p.shared, err = redisbudget.New(redisbudget.Options{Client: c, Logger: o.Logger,
+	p.shared, err = redisbudget.New(redisbudget.Options{Client: c, Logger: o.Logger, Timeout: o.RedisTimeout,
 		OnError: func() { p.metrics.StoreError("redis") }})
 	if err != nil {
 		p.close()

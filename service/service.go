@@ -54,6 +54,7 @@ type Options struct {
 	// MetricsListener) serves GET /metrics there; empty: no metrics. RequestsPerAddress and
 	// RequestsPerKey bound requests per minute per client address and per credential; 0: none.
 	RedisURL           string
+	RedisTimeout       time.Duration // bounds each Redis call; default 300 ms, then the limits fall back
 	MetricsAddr        string
 	MetricsListener    net.Listener
 	RequestsPerAddress int

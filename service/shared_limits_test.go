@@ -37,7 +37,8 @@ func startCluster(t *testing.T, redisURL string, useRedis, requestLimits bool) *
 	db := filepath.Join(t.TempDir(), "ledger.db")
 	for range 3 { // one after the other: the first makes keys.json, the others open it
 		buf := &lockedBuffer{}
-		o := Options{Addr: "127.0.0.1:0", DBPath: db, RedisURL: purl,
+		// RedisTimeout: a loaded machine may answer slowly; only the proxy's cut is to fall back.
+		o := Options{Addr: "127.0.0.1:0", DBPath: db, RedisURL: purl, RedisTimeout: 20 * time.Second,
 			WelcomeCredit: 100 * money.Scale, Logger: slog.New(slog.NewTextHandler(buf, nil)),
 			// An account's budget of 10 refills one failure a minute (not every 12 s), so that
 			// ten slow hashes on a loaded machine still spend it before it refills.

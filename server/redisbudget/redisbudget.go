@@ -80,7 +80,7 @@ func New(o Options) (*Shared, error) {
 		o.Logger = slog.Default()
 	}
 	if o.Timeout <= 0 {
-		o.Timeout = 300 * time.Millisecond
+		o.Timeout = DefaultTimeout
 	}
 	if o.Backoff <= 0 {
 		o.Backoff = time.Second
@@ -91,18 +91,25 @@ func New(o Options) (*Shared, error) {
 	return &Shared{o: o}, nil
 }
 
+// DefaultTimeout bounds each Redis call of a budget.
+const DefaultTimeout = 300 * time.Millisecond
+
 // Dial connects to the Redis at url (redis://[user:password@]host:port[/db], rediss:// for TLS)
-// with the timeouts a budget wants and go-redis's own retries off. The caller closes it.
-func Dial(url string) (*redis.Client, error) {
+// with go-redis's own retries off and each read, write and wait for a connection bounded by
+// timeout (DefaultTimeout when 0; a dial by twice that). The caller closes it.
+func Dial(url string, timeout time.Duration) (*redis.Client, error) {
 	opt, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("redisbudget: the Redis URL is not valid (redis://host:port[/db])")
 	}
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
 	opt.MaxRetries = -1
-	opt.DialTimeout = 500 * time.Millisecond
-	opt.ReadTimeout = 300 * time.Millisecond
-	opt.WriteTimeout = 300 * time.Millisecond
-	opt.PoolTimeout = 300 * time.Millisecond
+	opt.DialTimeout = 2 * timeout
+	opt.ReadTimeout = timeout
+	opt.WriteTimeout = timeout
+	opt.PoolTimeout = timeout
 	return redis.NewClient(opt), nil
 }
 
