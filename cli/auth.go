@@ -17,6 +17,7 @@ type registerJSON struct {
 	GeneratedPassword *string     `json:"generatedPassword"`
 	SignedIn          bool        `json:"signedIn"`
 	Persistent        bool        `json:"persistent"`
+	Store             string      `json:"store"` // where the session is kept, as login's
 }
 
 func registerCmd(o *options) *cobra.Command {
@@ -38,6 +39,9 @@ prompt on a terminal. With none, the service generates one: it is printed once, 
 	c.Flags().BoolVar(&passwordStdin, "password-stdin", false, "read the password from stdin")
 	c.Flags().StringVar(&organization, "organization", "", "the account's organization")
 	return command(o, c, func(r *run, _ []string) error {
+		if r.cfg.APIKey != "" {
+			return usagef("An API key is set (SYFTWALLET_API_KEY or auth.api_key) and every command uses it: unset it to create an account.")
+		}
 		email, err := r.email()
 		if err != nil {
 			return err
@@ -77,14 +81,15 @@ prompt on a terminal. With none, the service generates one: it is printed once, 
 		if s.Warning != "" {
 			r.note("%s", s.Warning)
 		}
+		report := r.sessionStore(s)
 		if r.json {
-			doc := registerJSON{Account: accountOf(u), SignedIn: true, Persistent: s.Persistent}
+			doc := registerJSON{Account: accountOf(u), SignedIn: true, Persistent: s.Persistent, Store: report.Kind}
 			if reg.Password != "" {
 				doc.GeneratedPassword = &reg.Password
 			}
 			return r.emit(doc)
 		}
-		fmt.Fprintf(r.stdout, "Created the account %s and signed in.\n", u.Email)
+		fmt.Fprintf(r.stdout, "Created the account %s and signed in; the session is kept in %s.\n", u.Email, report.Where())
 		if reg.Password != "" {
 			fmt.Fprintf(r.stdout, "Generated password (shown this once, keep it): %s\n", reg.Password)
 		}
@@ -101,6 +106,8 @@ type loginJSON struct {
 	SignedIn   bool   `json:"signedIn"`
 	MFA        bool   `json:"mfa"`
 	Persistent bool   `json:"persistent"`
+	// Store is where the session is kept: "keyring", "kernel" or "memory".
+	Store string `json:"store"`
 }
 
 func loginCmd(o *options) *cobra.Command {
@@ -123,6 +130,9 @@ needs --mfa-code, or the code is asked for on a terminal.`,
 	c.Flags().BoolVar(&passwordStdin, "password-stdin", false, "read the password from stdin")
 	c.Flags().StringVar(&mfaCode, "mfa-code", "", "two-factor code (TOTP or recovery code), if the account has MFA on")
 	return command(o, c, func(r *run, _ []string) error {
+		if r.cfg.APIKey != "" {
+			return usagef("An API key is set (SYFTWALLET_API_KEY or auth.api_key) and every command uses it: unset it to sign in with a password.")
+		}
 		email, err := r.email()
 		if err != nil {
 			return err
@@ -154,14 +164,11 @@ needs --mfa-code, or the code is asked for on a terminal.`,
 		if s.Warning != "" {
 			r.note("%s", s.Warning)
 		}
+		report := r.sessionStore(s)
 		if r.json {
-			return r.emit(loginJSON{Email: s.Email, SignedIn: true, MFA: usedMFA, Persistent: s.Persistent})
+			return r.emit(loginJSON{Email: s.Email, SignedIn: true, MFA: usedMFA, Persistent: s.Persistent, Store: report.Kind})
 		}
-		where := "the keyring"
-		if !s.Persistent {
-			where = "memory only, for this command"
-		}
-		fmt.Fprintf(r.stdout, "Signed in as %s on %s (session kept in %s).\n", s.Email, r.where, where)
+		fmt.Fprintf(r.stdout, "Signed in as %s on %s; the session is kept in %s.\n", s.Email, r.where, report.Where())
 		return nil
 	})
 }
@@ -180,6 +187,9 @@ func logoutCmd(o *options) *cobra.Command {
 else the last one used on this service. Not being signed in is not an error.`,
 	}
 	return command(o, c, func(r *run, _ []string) error {
+		if r.cfg.APIKey != "" {
+			return usagef("An API key is set (SYFTWALLET_API_KEY or auth.api_key): there is no session to end. Revoke the key with `syftwallet apikey revoke ID` (signed in, without the key).")
+		}
 		if err := r.connect(); err != nil {
 			return err
 		}
@@ -328,4 +338,13 @@ func mfaConflict(err error, msg string) error {
 		return &sentence{msg: msg, err: err}
 	}
 	return err
+}
+
+// sessionStore is where the session s is kept: the chosen store, or memory when saving it there
+// failed.
+func (r *run) sessionStore(s client.Session) client.StoreReport {
+	if !s.Persistent {
+		return client.StoreReport{Kind: client.StoreMemory}
+	}
+	return r.report
 }

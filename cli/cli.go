@@ -1,5 +1,5 @@
 // Package cli holds the scripting commands of syftwallet: register, login, logout, balance, pay,
-// history, events, token create and mfa enable|disable. They use the same client, configuration
+// history, events, token create, mfa enable|disable and apikey create|list|revoke. They use the same client, configuration
 // and keyring sessions as the wallet TUI, print human output or one stable JSON document
 // (--json), and end with an exit code a script can act on (see ExitCode and README-section.md).
 //
@@ -30,7 +30,7 @@ const (
 	ExitOK           = 0   // done
 	ExitUsage        = 1   // bad flags or arguments, a refused value, a declined confirmation
 	ExitAuth         = 2   // not signed in, wrong password or code, session ended, not allowed
-	ExitFunds        = 3   // insufficient funds
+	ExitFunds        = 3   // insufficient funds, or an API key's spend limit reached
 	ExitUnreachable  = 4   // the service cannot be reached (or the embedded one cannot start)
 	ExitService      = 5   // any other error the service reported
 	ExitInterrupted  = 130 // interrupted (Ctrl-C) before the command finished
@@ -52,6 +52,7 @@ func ExitCode(err error) int {
 		forb   *client.ForbiddenError
 		tv     *client.TokenVerificationError
 		funds  *client.InsufficientFundsError
+		limit  *client.SpendLimitError
 		rcpt   *client.UnknownRecipientError
 		val    *client.ValidationError
 		unav   *client.UnavailableError
@@ -63,7 +64,7 @@ func ExitCode(err error) int {
 	case errors.As(err, &unauth), errors.As(err, &mfa), errors.As(err, &forb), errors.As(err, &tv),
 		errors.Is(err, events.ErrUnauthorized), errors.Is(err, events.ErrSessionRevoked):
 		return ExitAuth
-	case errors.As(err, &funds):
+	case errors.As(err, &funds), errors.As(err, &limit):
 		return ExitFunds
 	case errors.As(err, &val):
 		if val.Field == "code" || client.Code(err) == "unauthenticated" {
@@ -147,6 +148,7 @@ func Commands(opts ...Option) []*cobra.Command {
 		registerCmd(o), loginCmd(o), logoutCmd(o),
 		balanceCmd(o), payCmd(o), historyCmd(o), eventsCmd(o),
 		tokenCmd(o), mfaCmd(o),
+		apikeyCmd(o),
 		adminCmd(o), // admin.go
 	}
 }

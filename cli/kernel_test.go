@@ -37,8 +37,14 @@ func TestScriptStaysSignedInWithoutADesktopKeyring(t *testing.T) {
 		}
 	})
 	login := e.must(call{args: []string{"login", "--email", "ada@example.com", "--password-stdin", "--json"}, stdin: password})
-	if !strings.Contains(login.stdout, `"persistent":true`) || strings.Contains(login.stderr, "memory only") {
+	if !strings.Contains(login.stdout, `"persistent":true`) || !strings.Contains(login.stdout, `"store":"kernel"`) ||
+		strings.Contains(login.stderr, "memory only") {
 		t.Fatalf("login kept the session in memory only:\n%s%s", login.stdout, login.stderr)
+	}
+	// A person is told where, and until when, in plain words.
+	human := e.must(call{args: []string{"login", "--email", "ada@example.com", "--password-stdin"}, stdin: password})
+	if !strings.Contains(human.stdout, "the session is kept in the kernel keyring of this machine until reboot or ") {
+		t.Fatalf("login does not say where the session is kept:\n%s%s", human.stdout, human.stderr)
 	}
 	bal := e.do(call{args: []string{"balance"}})
 	if bal.code != 0 || !strings.Contains(bal.stdout, "ada@example.com") {

@@ -92,11 +92,13 @@ printed to stderr before anything is sent. Running the same payment again with t
 		if _, err := r.signedIn(); err != nil {
 			return err
 		}
-		u, err := r.c.Account(r.ctx)
-		if err != nil {
-			return err
-		}
 		if !yes {
+			// Only the question needs the account (an API key with only the pay scope may not
+			// read it).
+			u, err := r.c.Account(r.ctx)
+			if err != nil {
+				return err
+			}
 			q := fmt.Sprintf("Pay %s %s to %s", fixed(m, places(m)), u.Currency, strings.ToLower(strings.TrimSpace(to)))
 			if memo != "" {
 				q += fmt.Sprintf(" (memo %q)", memo)

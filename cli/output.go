@@ -58,6 +58,8 @@ type transactionJSON struct {
 	Memo           *string           `json:"memo"`
 	AppName        *string           `json:"appName"`
 	Metadata       map[string]string `json:"metadata"`
+	// APIKeyID is the API key the payment was made with (null: a session, or the other party's).
+	APIKeyID *string `json:"apiKeyId"`
 }
 
 // transactionOf converts a transaction; me fills in the direction when the service did not.
@@ -78,7 +80,7 @@ func transactionOf(t api.Transaction, me string) transactionJSON {
 		ID: t.ID, CreatedAt: t.CreatedAt, ResolvedAt: t.ResolvedAt, Direction: dir,
 		Counterparty: t.Counterparty(), SenderEmail: t.SenderEmail, RecipientEmail: t.RecipientEmail,
 		Amount: amount(t.Amount), Currency: t.Currency, Status: t.Status,
-		Memo: emptyNil(t.Memo), AppName: emptyNil(t.AppName), Metadata: md,
+		Memo: emptyNil(t.Memo), AppName: emptyNil(t.AppName), Metadata: md, APIKeyID: emptyNil(t.APIKeyID),
 	}
 }
 

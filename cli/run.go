@@ -29,12 +29,13 @@ type run struct {
 	stdout io.Writer
 	stderr io.Writer
 
-	in    *bufio.Reader
-	store client.TokenStore
-	warn  string // the token store's warning, if any
-	c     *client.Client
-	emb   *app.Embedded
-	where string // the service, as messages name it
+	in     *bufio.Reader
+	store  client.TokenStore
+	report client.StoreReport // which store, and until when it keeps a session
+	warn   string             // the token store's warning, if any
+	c      *client.Client
+	emb    *app.Embedded
+	where  string // the service, as messages name it
 }
 
 // commonFlags are on every command.
@@ -169,7 +170,13 @@ func (r *run) connect() error {
 		return nil
 	}
 	discard := slog.New(slog.DiscardHandler)
-	r.store, r.warn = client.NewTokenStore(r.cfg.Keyring)
+	if r.cfg.APIKey != "" {
+		// The key is the credential: no session is read or kept, so no keyring is even asked.
+		r.store, r.report = client.NewMemoryStore(), client.StoreReport{Kind: client.StoreMemory}
+	} else {
+		r.store, r.report = client.ChooseTokenStore(r.cfg.Keyring)
+		r.warn = r.report.Warning
+	}
 	opts := []client.Option{client.WithTokenStore(r.store), client.WithLogger(discard)}
 	cfg := r.cfg
 	r.where = cfg.ServiceURL
@@ -226,6 +233,7 @@ func (r *run) close() error {
 // signedIn connects and resumes the session kept in the token store: the account given by
 // --email (or SYFTBOX_ACCOUNTING_EMAIL), else the last one used on this service. With nothing
 // stored but an email and SYFTBOX_ACCOUNTING_PASSWORD in the environment, it signs in with them.
+// With an API key (SYFTWALLET_API_KEY, auth.api_key) the key is the session, before all else.
 func (r *run) signedIn() (client.Session, error) {
 	if err := r.connect(); err != nil {
 		return client.Session{}, err
@@ -235,7 +243,7 @@ func (r *run) signedIn() (client.Session, error) {
 		return s, nil
 	}
 	var unauth *client.UnauthenticatedError
-	if errors.As(err, &unauth) && r.cfg.Email != "" && r.cfg.Password != "" {
+	if errors.As(err, &unauth) && r.cfg.Email != "" && r.cfg.Password != "" && r.cfg.APIKey == "" {
 		s, err = r.c.Login(r.ctx, r.cfg.Email, r.cfg.Password)
 		var mfa *client.MFARequiredError
 		if errors.As(err, &mfa) {
@@ -243,7 +251,7 @@ func (r *run) signedIn() (client.Session, error) {
 		}
 		return s, err
 	}
-	if errors.As(err, &unauth) && !unauth.BadCredentials {
+	if errors.As(err, &unauth) && !unauth.BadCredentials && !unauth.APIKey {
 		return s, &sentence{msg: "You are not signed in: run `syftwallet login` first.", err: err}
 	}
 	return s, err

@@ -37,6 +37,7 @@ type Client struct {
 	log      *slog.Logger
 	now      func() time.Time
 	store    TokenStore
+	report   StoreReport // where store keeps sessions
 	warning  string
 
 	limiter *rate.Limiter
@@ -144,9 +145,14 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		if kernel == nil {
 			kernel = newKernelStore
 		}
-		c.store, c.warning = newTokenStore(cfg.Keyring, os.Getenv, kernel)
-	} else if !c.store.Persistent() && cfg.Keyring {
-		c.warning = "Secrets are kept in memory only; you will need to sign in again next time."
+		c.store, c.report = chooseTokenStore(cfg.Keyring, os.Getenv, kernel)
+		c.warning = c.report.Warning
+	} else {
+		c.report = StoreReport{Kind: StoreKind(c.store)}
+		describeKernel(c.store, &c.report)
+		if !c.store.Persistent() && cfg.Keyring {
+			c.warning = "Secrets are kept in memory only; you will need to sign in again next time."
+		}
 	}
 	c.legacy.Store(cfg.Legacy)
 
@@ -182,6 +188,9 @@ func (c *Client) BaseURL() string { return c.base }
 
 // ServerIdentity is the name the token store files this service under.
 func (c *Client) ServerIdentity() string { return c.serverID }
+
+// TokenStore reports where the client keeps sessions: which store, and until when.
+func (c *Client) SessionStore() StoreReport { return c.report }
 
 // Config returns the configuration the client runs with.
 func (c *Client) Config() Config { return c.cfg }

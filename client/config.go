@@ -15,6 +15,8 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/spf13/pflag"
+
+	"github.com/syftbox/syftwallet/api"
 )
 
 // Config is everything the client needs to know before it talks to the
@@ -57,6 +59,11 @@ type Config struct {
 	// Password signs in without asking. It is never printed: String,
 	// GoString and LogValue redact it, and it is never marshalled.
 	Password string `json:"-" yaml:"-"`
+	// APIKey (swk_…) authenticates every call instead of a session, for scripts, CI jobs and
+	// SyftBox apps: from SYFTWALLET_API_KEY or the file's syftbox.auth.api_key. It takes
+	// precedence over a stored session (as GH_TOKEN does for gh), is sent as a bearer token and
+	// is never refreshed. Redacted and never marshalled, like Password.
+	APIKey string `json:"-" yaml:"-"`
 	// Legacy forces the compatible layer (Basic auth, no live events).
 	Legacy bool
 
@@ -113,6 +120,9 @@ func (c Config) redacted() redactedConfig {
 	if r.Password != "" {
 		r.Password = "[redacted]"
 	}
+	if r.APIKey != "" {
+		r.APIKey = "[redacted]"
+	}
 	r.ServiceURL = redactURL(r.ServiceURL)
 	return r
 }
@@ -142,6 +152,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("dataDir", r.DataDir),
 		slog.String("email", r.Email),
 		slog.String("password", r.Password),
+		slog.String("apiKey", r.APIKey),
 		slog.Bool("legacy", r.Legacy),
 		slog.Bool("enhancedRetry", r.EnhancedRetry),
 		slog.Bool("connectionPooling", r.ConnectionPooling),
@@ -177,6 +188,7 @@ func (c Config) Validate() error {
 	}
 	check("PayConfirmThreshold", checkAmount(c.PayConfirmThreshold))
 	check("Theme", checkTheme(c.Theme))
+	check("APIKey", checkAPIKey(c.APIKey))
 	for action, keys := range c.Keys {
 		if slices.Contains(keys, "") {
 			check("Keys."+action, errors.New("want non-empty key names"))
@@ -243,7 +255,7 @@ type LoadOptions struct {
 //
 //	syftbox:
 //	  accounting: {service_url, timeout, max_retries, retry_backoff, connection_pool_size, legacy}
-//	  auth: {token_refresh_buffer_minutes, mfa_enabled, keyring}
+//	  auth: {token_refresh_buffer_minutes, mfa_enabled, keyring, api_key}
 //	  caching: {default_ttl}
 //	  security: {rate_limit_per_minute, audit_logging, circuit_breaker_threshold}
 //	  features: {enhanced_retry, connection_pooling, caching_enabled, websocket_events}
@@ -255,7 +267,7 @@ type LoadOptions struct {
 //
 // The environment: SYFTBOX_ACCOUNTING_URL, SYFTBOX_TIMEOUT (seconds),
 // SYFTBOX_MAX_RETRIES, SYFTBOX_ACCOUNTING_EMAIL, SYFTBOX_ACCOUNTING_PASSWORD,
-// SYFTWALLET_DATA_DIR and the feature flags ENHANCED_RETRY,
+// SYFTWALLET_API_KEY, SYFTWALLET_DATA_DIR and the feature flags ENHANCED_RETRY,
 // CONNECTION_POOLING, CACHING_ENABLED and WEBSOCKET_EVENTS (true, false, 1,
 // 0, yes or no, any case). A variable set to the empty string counts as unset.
 func LoadConfig(opts LoadOptions) (Config, error) {
@@ -423,6 +435,15 @@ var settings = []setting{
 			c.Password = s
 			return nil
 		}},
+	{yaml: "syftbox.auth.api_key", env: "SYFTWALLET_API_KEY", secret: true,
+		apply: func(c *Config, s string, _ func(string) (string, bool)) error {
+			s = strings.TrimSpace(s)
+			if err := checkAPIKey(s); err != nil {
+				return err
+			}
+			c.APIKey = s
+			return nil
+		}},
 	{yaml: "wallet.data_dir", env: "SYFTWALLET_DATA_DIR", flag: "data-dir", apply: dataDirSetting},
 	{yaml: "wallet.theme", flag: "theme",
 		apply: func(c *Config, s string, _ func(string) (string, bool)) error {
@@ -580,6 +601,22 @@ func checkAmount(s string) error {
 	d, err := decimal.NewFromString(s)
 	if err != nil || d.IsNegative() || !d.Equal(d.Truncate(6)) || d.GreaterThan(maxAmount) {
 		return errors.New("want an amount such as 1000.00 (0 or more, at most 6 decimals)")
+	}
+	return nil
+}
+
+// checkAPIKey accepts no key or one that looks like an API key: the prefix, then printable
+// ASCII without spaces (what a header can carry).
+func checkAPIKey(s string) error {
+	if s == "" {
+		return nil
+	}
+	ok := strings.HasPrefix(s, api.APIKeyPrefix) && len(s) > len(api.APIKeyPrefix)
+	for i := 0; ok && i < len(s); i++ {
+		ok = s[i] > ' ' && s[i] < 0x7f
+	}
+	if !ok {
+		return errors.New("want an API key starting with " + api.APIKeyPrefix + " (syftwallet apikey create makes one)")
 	}
 	return nil
 }

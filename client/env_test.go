@@ -71,6 +71,7 @@ type svc struct {
 	hs    *httptest.Server
 	store *sqlite.Store
 	srv   *server.Server
+	dbDir string // the ledger's directory (ledger.db and its WAL)
 }
 
 // fakeClock is a clock tests move by hand; the service and the client share it.
@@ -93,7 +94,8 @@ func startServiceWith(t testing.TB, o svcOpts) *svc {
 	if o.clock != nil {
 		now = o.clock.Now
 	}
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ledger.db"), sqlite.Options{Now: now})
+	dbDir := t.TempDir()
+	store, err := sqlite.Open(context.Background(), filepath.Join(dbDir, "ledger.db"), sqlite.Options{Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +113,7 @@ func startServiceWith(t testing.TB, o svcOpts) *svc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &svc{t: t, store: store, srv: srv}
+	s := &svc{t: t, store: store, srv: srv, dbDir: dbDir}
 	s.hs = httptest.NewServer(srv.Handler())
 	s.URL = s.hs.URL
 	t.Cleanup(func() {

@@ -25,8 +25,9 @@ import (
 //
 //	401 unauthenticated                 → *UnauthenticatedError
 //	403 mfa_required                    → *MFARequiredError
-//	403 forbidden                       → *ForbiddenError
+//	403 forbidden                       → *ForbiddenError{Scope}
 //	402 insufficient_funds              → *InsufficientFundsError
+//	402 spend_limit_exceeded            → *SpendLimitError{Remaining}
 //	400 invalid_request, field recipientEmail (or payments[i].recipientEmail)
 //	    on a call whose recipient already passed the client's own checks
 //	    (syntax, not yourself)          → *UnknownRecipientError
@@ -51,9 +52,15 @@ type UnauthenticatedError struct {
 	// BadCredentials is set when a sign-in was refused (wrong email or
 	// password, wrong code), as opposed to a session that ended.
 	BadCredentials bool
+	// APIKey is set when the refused credential was an API key (Config.APIKey): revoked,
+	// expired or mistyped. A key is never refreshed.
+	APIKey bool
 }
 
 func (e *UnauthenticatedError) Error() string {
+	if e.APIKey {
+		return "The API key was refused: it was revoked, has expired or is mistyped (check SYFTWALLET_API_KEY)."
+	}
 	if e.BadCredentials {
 		return "The email or password is wrong."
 	}
@@ -75,10 +82,36 @@ func (e *MFARequiredError) Error() string {
 }
 
 // ForbiddenError: the caller may not do this (e.g. draw on another account
-// without a token).
-type ForbiddenError struct{}
+// without a token, or an API key without the scope).
+type ForbiddenError struct {
+	// Scope is the scope an API key lacks (api.ScopeRead, api.ScopePay), from the service.
+	Scope string
+	// APIKey is set when the call was made with an API key (Config.APIKey).
+	APIKey bool
+}
 
-func (e *ForbiddenError) Error() string { return "You are not allowed to do that." }
+func (e *ForbiddenError) Error() string {
+	switch {
+	case e.Scope != "" && api.ValidScope(e.Scope):
+		return fmt.Sprintf("This API key does not have the %q scope; create one that has it (syftwallet apikey create --scope %s).", e.Scope, e.Scope)
+	case e.APIKey:
+		return "An API key cannot do that: sign in with your password (unset SYFTWALLET_API_KEY) instead."
+	}
+	return "You are not allowed to do that."
+}
+
+// SpendLimitError: the payment would pass the API key's spend limit for the current period.
+type SpendLimitError struct {
+	// Remaining is what the key may still spend this period; -1 when the service did not say.
+	Remaining money.Micros
+}
+
+func (e *SpendLimitError) Error() string {
+	if e.Remaining < 0 {
+		return "This would pass the API key's spend limit for this period."
+	}
+	return fmt.Sprintf("This would pass the API key's spend limit: %s is left for this period.", e.Remaining.Grouped())
+}
 
 // InsufficientFundsError: the payment needs more than is available.
 type InsufficientFundsError struct {
@@ -235,6 +268,7 @@ func Code(err error) string {
 		mfa    *MFARequiredError
 		forb   *ForbiddenError
 		funds  *InsufficientFundsError
+		limit  *SpendLimitError
 		rcpt   *UnknownRecipientError
 		val    *ValidationError
 		nf     *NotFoundError
@@ -254,6 +288,8 @@ func Code(err error) string {
 		return api.CodeForbidden
 	case errors.As(err, &funds):
 		return api.CodeInsufficientFunds
+	case errors.As(err, &limit):
+		return api.CodeSpendLimitExceeded
 	case errors.As(err, &rcpt):
 		return "unknown_recipient"
 	case errors.As(err, &val):
@@ -305,7 +341,13 @@ func errorFrom(r *response, recipient string, needed money.Micros) error {
 	case r.status == http.StatusForbidden && ae.Code == api.CodeMFARequired:
 		return &MFARequiredError{}
 	case r.status == http.StatusForbidden:
-		return &ForbiddenError{}
+		return &ForbiddenError{Scope: ae.Scope}
+	case r.status == http.StatusPaymentRequired && ae.Code == api.CodeSpendLimitExceeded:
+		left := money.Micros(-1)
+		if ae.Remaining != nil {
+			left = *ae.Remaining
+		}
+		return &SpendLimitError{Remaining: left}
 	case r.status == http.StatusPaymentRequired:
 		return &InsufficientFundsError{Available: -1, Needed: needed}
 	case r.status == http.StatusBadRequest && isRecipientField(ae.Field) && ae.Code != api.CodeUnsupportedCurrency:

@@ -5,8 +5,12 @@ package client
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -27,6 +31,9 @@ type KernelStore struct {
 	// only see it), and returns its id. Credentials, keyrings included, belong to each OS
 	// thread in Linux, so every operation runs on one locked thread: ring, then its calls.
 	ring func() (int, error)
+	// persistent is set for the user's persistent keyring, clear for the user keyring (the
+	// fallback on a kernel without persistent keyrings).
+	persistent bool
 }
 
 const kernelPrefix = KeyringService + ":"
@@ -37,14 +44,55 @@ func persistentRing() (int, error) {
 	return unix.KeyctlInt(unix.KEYCTL_GET_PERSISTENT, -1, unix.KEY_SPEC_PROCESS_KEYRING, 0, 0)
 }
 
-// newKernelStore opens the user's persistent keyring, or reports that the kernel has none to
-// offer (no CONFIG_PERSISTENT_KEYRINGS, keyctl filtered by a container's seccomp profile).
-func newKernelStore() (TokenStore, bool) {
-	k := &KernelStore{ring: persistentRing}
-	if err := k.on(func(int) error { return nil }); err != nil {
-		return nil, false
+// userRing is the user keyring: kept while the user has a process on the machine. It is named
+// by its special id, through which the calling process always possesses it (its own
+// permissions let only a possessor search, read and write it).
+func userRing() (int, error) {
+	if _, err := unix.KeyctlGetKeyringID(unix.KEY_SPEC_USER_KEYRING, true); err != nil {
+		return 0, err
 	}
-	return k, true
+	return unix.KEY_SPEC_USER_KEYRING, nil
+}
+
+// newKernelStore opens the user's persistent keyring, else (a kernel without
+// CONFIG_PERSISTENT_KEYRINGS) the user keyring, or reports that the kernel has none to offer
+// (keyctl filtered by a container's seccomp profile).
+func newKernelStore() (TokenStore, bool) {
+	for _, k := range []*KernelStore{{ring: persistentRing, persistent: true}, {ring: userRing}} {
+		if err := k.on(func(int) error { return nil }); err == nil {
+			return k, true
+		}
+	}
+	return nil, false
+}
+
+// expiryFile holds how long (seconds) the kernel keeps a persistent keyring nobody uses.
+const expiryFile = "/proc/sys/kernel/keys/persistent_keyring_expiry"
+
+// kernelKind is StoreKernel for a KernelStore.
+func kernelKind(s TokenStore) string {
+	if _, ok := s.(*KernelStore); ok {
+		return StoreKernel
+	}
+	return ""
+}
+
+// describeKernel fills in which kernel keyring s is and how long it keeps an unused session.
+func describeKernel(s TokenStore, r *StoreReport) {
+	k, ok := s.(*KernelStore)
+	if !ok {
+		return
+	}
+	r.KernelRing = "user"
+	if !k.persistent {
+		return
+	}
+	r.KernelRing = "persistent"
+	if b, err := os.ReadFile(expiryFile); err == nil {
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n > 0 {
+			r.Expiry = time.Duration(n) * time.Second
+		}
+	}
 }
 
 // on runs f with the keyring's id, on one OS thread that possesses the keyring.

@@ -7,10 +7,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/zalando/go-keyring"
 	"golang.org/x/sys/unix"
@@ -138,4 +141,26 @@ func TestKernelStoreConcurrent(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
+}
+
+// The report of the kernel store reads the kernel's own idle expiry of persistent keyrings.
+func TestDescribeKernelStore(t *testing.T) {
+	b, err := os.ReadFile(expiryFile)
+	if err != nil {
+		t.Skipf("no %s here (%v)", expiryFile, err)
+	}
+	secs, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	var r StoreReport
+	describeKernel(&KernelStore{persistent: true}, &r)
+	if r.KernelRing != "persistent" || r.Expiry != time.Duration(secs)*time.Second {
+		t.Errorf("persistent: %+v, the kernel says %d s", r, secs)
+	}
+	r = StoreReport{}
+	describeKernel(&KernelStore{}, &r)
+	if r.KernelRing != "user" || r.Expiry != 0 {
+		t.Errorf("user keyring: %+v", r)
+	}
+	if StoreKind(&KernelStore{}) != StoreKernel {
+		t.Error("StoreKind of a KernelStore")
+	}
 }

@@ -235,6 +235,11 @@ func TestRealKeyring(t *testing.T) {
 	if !bytes.Contains(out, []byte(refresh)) {
 		t.Errorf("the refresh token is not in the keyring:\n%s", out)
 	}
+	// The item says what it holds: a session, not a password (go-keyring's own label).
+	if want := "label = syftwallet session of " + email + " on " + s.URL + " (a refresh token, not your password)"; !bytes.Contains(out, []byte(want)) ||
+		bytes.Contains(out, []byte("Password for")) {
+		t.Errorf("the keyring items are not labelled as sessions (want %q):\n%s", want, out)
+	}
 	home, _ := os.UserHomeDir()
 	secrets := []string{refresh, testPassword}
 	assertNoSecretUnder(t, cfg.DataDir, secrets)

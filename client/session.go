@@ -24,6 +24,9 @@ type Session struct {
 	Persistent bool
 	// ExpiresAt is when the current access token expires (zero in legacy mode).
 	ExpiresAt time.Time
+	// APIKey is set when the client authenticates with an API key (Config.APIKey) instead of
+	// a session; Email is then empty for a key that may not read the account.
+	APIKey bool
 	// Warning is one sentence the UI should show, e.g. that no keyring was
 	// found and the next start will ask for the password again.
 	Warning string
@@ -46,6 +49,9 @@ func (c *Client) Session() Session {
 		s.Warning = tm.storeErr
 	}
 	s.SignedIn = tm.refresh != "" || tm.password != ""
+	if c.cfg.APIKey != "" {
+		s.SignedIn, s.APIKey, s.Persistent, s.Legacy, s.ExpiresAt = true, true, false, false, time.Time{}
+	}
 	return s
 }
 
@@ -183,7 +189,13 @@ func (c *Client) VerifyMFA(ctx context.Context, ch *MFAChallenge, code string) (
 // password (checked with one call). An empty email means the last account
 // used on this service. With nothing stored it returns an
 // *UnauthenticatedError: ask for the password.
+//
+// With an API key (Config.APIKey) nothing is read from the store: the key is the session, and
+// Resume asks the service whose account it is.
 func (c *Client) Resume(ctx context.Context, email string) (Session, error) {
+	if c.cfg.APIKey != "" {
+		return c.resumeWithAPIKey(ctx)
+	}
 	if email == "" {
 		if la, ok := c.store.(LastAccountStore); ok {
 			email, _ = la.LastAccount(c.serverID)

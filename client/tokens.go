@@ -45,7 +45,12 @@ func newTokenManager(c *Client, issuer, audience string) *tokenManager {
 // cfg.TokenRefreshBuffer of its expiry. With no session it resumes the last
 // one from the token store, or signs in with cfg.Email and cfg.Password
 // when both are set. The events stream uses it as its token source.
+//
+// With an API key (Config.APIKey) it returns the key: the key is the bearer token.
 func (c *Client) AccessToken(ctx context.Context) (string, error) {
+	if c.cfg.APIKey != "" {
+		return c.cfg.APIKey, nil
+	}
 	if c.Legacy() {
 		return "", errNoBearer
 	}
@@ -59,6 +64,9 @@ func (c *Client) AccessToken(ctx context.Context) (string, error) {
 // access token's age, and returns the new access token. Concurrent calls
 // share one refresh.
 func (c *Client) Refresh(ctx context.Context) (string, error) {
+	if c.cfg.APIKey != "" {
+		return "", &UnauthenticatedError{APIKey: true} // a key is never refreshed
+	}
 	if c.Legacy() {
 		return "", errNoBearer
 	}

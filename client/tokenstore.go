@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -84,30 +85,170 @@ type LastAccountStore interface {
 
 // NewTokenStore returns, when useKeyring is set, the first keyring that works: the OS keyring
 // (KeyringStore) when it answers a probe (one Set and Delete of a probe entry), else on Linux
-// the kernel's persistent keyring of the user (KernelStore: headless machines, containers, SSH
-// sessions, scripts), else a MemoryStore. When it wanted a keyring and fell back to memory,
-// warning is one sentence the UI can show; otherwise it is empty.
+// the kernel's keyring of the user (KernelStore: headless machines, containers, SSH sessions,
+// scripts), else a MemoryStore. When it wanted a keyring and fell back to memory, warning is one
+// sentence the UI can show (why, and what to do); otherwise it is empty. ChooseTokenStore says
+// more: which store it is and for how long it keeps a session.
 //
 // On Linux and the BSDs the OS keyring is the Secret Service on the D-Bus session bus. Without
 // a session bus (DBUS_SESSION_BUS_ADDRESS unset: a script, cron, an SSH login without a
 // desktop) it is not asked at all: the D-Bus library would start a dbus-daemon and a keyring
 // daemon of its own, which never exit, or stall for seconds looking for one.
 func NewTokenStore(useKeyring bool) (store TokenStore, warning string) {
-	return newTokenStore(useKeyring, os.Getenv, newKernelStore)
+	store, report := ChooseTokenStore(useKeyring)
+	return store, report.Warning
 }
 
-func newTokenStore(useKeyring bool, getenv func(string) string, kernel func() (TokenStore, bool)) (TokenStore, string) {
-	if !useKeyring {
-		return NewMemoryStore(), ""
+// ChooseTokenStore is NewTokenStore with the report of what it chose.
+func ChooseTokenStore(useKeyring bool) (TokenStore, StoreReport) {
+	return chooseTokenStore(useKeyring, os.Getenv, newKernelStore)
+}
+
+// The kinds of store, as StoreReport.Kind and `login --json` name them.
+const (
+	StoreKeyring = "keyring" // the OS keyring: Secret Service, macOS Keychain, Windows Credential Manager
+	StoreKernel  = "kernel"  // the Linux kernel's keyring of the user
+	StoreMemory  = "memory"  // this process only
+)
+
+// Why the OS keyring was not used, in StoreReport.OSKeyring.
+const (
+	KeyringNoBus  = "no-bus" // no D-Bus session bus, so the Secret Service was not asked
+	KeyringLocked = "locked" // it is there but locked, and nobody can unlock it from here
+	KeyringAbsent = "absent" // nothing answers as a Secret Service (or keychain)
+	KeyringOff    = "off"    // the configuration turned the keyring off
+)
+
+// StoreReport says which token store was chosen and what that means for the person.
+type StoreReport struct {
+	// Kind is StoreKeyring, StoreKernel or StoreMemory.
+	Kind string
+	// OSKeyring is why the OS keyring is not the store (KeyringNoBus, KeyringLocked,
+	// KeyringAbsent, KeyringOff), or "" when it is.
+	OSKeyring string
+	// KernelRing is, for the kernel store, "persistent" (the user's persistent keyring: kept
+	// until reboot or Expiry unused) or "user" (the user keyring: kept while the user has a
+	// process on the machine).
+	KernelRing string
+	// Expiry is how long the persistent kernel keyring keeps an unused session (0: unknown).
+	Expiry time.Duration
+	// Warning is one sentence for a memory-only store that was not asked for: why, and what to
+	// do. Empty otherwise.
+	Warning string
+}
+
+// Where says in a few words where the session is kept and until when, completing "the session
+// is kept in …".
+func (r StoreReport) Where() string {
+	switch r.Kind {
+	case StoreKeyring:
+		return "the system keyring"
+	case StoreKernel:
+		if r.KernelRing == "user" {
+			return "the kernel keyring of this machine while you have a session open on it"
+		}
+		if r.Expiry > 0 {
+			return "the kernel keyring of this machine until reboot or " + humanDuration(r.Expiry) + " unused"
+		}
+		return "the kernel keyring of this machine until reboot or the kernel's idle timeout"
 	}
-	noBus := usesSecretService(runtime.GOOS) && getenv("DBUS_SESSION_BUS_ADDRESS") == ""
-	if ks := NewKeyringStore(); !noBus && ks.probe(keyringProbeTimeout) == nil {
-		return ks, ""
+	return "memory only, for this command"
+}
+
+// humanDuration writes d in whole days, hours or minutes ("3 days", "1 hour", "90 minutes").
+func humanDuration(d time.Duration) string {
+	unit := func(n int64, one string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return strconv.FormatInt(n, 10) + " " + one + "s"
+	}
+	switch {
+	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+		return unit(int64(d/(24*time.Hour)), "day")
+	case d >= time.Hour && d%time.Hour == 0:
+		return unit(int64(d/time.Hour), "hour")
+	case d >= time.Minute:
+		return unit(int64(d/time.Minute), "minute")
+	}
+	return unit(int64(d/time.Second), "second")
+}
+
+// StoreKind names where s keeps sessions: StoreKeyring, StoreKernel or StoreMemory (any other
+// store counts as the keyring when it is persistent).
+func StoreKind(s TokenStore) string {
+	switch s.(type) {
+	case *KeyringStore:
+		return StoreKeyring
+	case *MemoryStore:
+		return StoreMemory
+	}
+	if kind := kernelKind(s); kind != "" {
+		return kind
+	}
+	if s != nil && s.Persistent() {
+		return StoreKeyring
+	}
+	return StoreMemory
+}
+
+// newTokenStore is NewTokenStore with the environment and the kernel keyring given.
+func newTokenStore(useKeyring bool, getenv func(string) string, kernel func() (TokenStore, bool)) (TokenStore, string) {
+	s, r := chooseTokenStore(useKeyring, getenv, kernel)
+	return s, r.Warning
+}
+
+func chooseTokenStore(useKeyring bool, getenv func(string) string, kernel func() (TokenStore, bool)) (TokenStore, StoreReport) {
+	if !useKeyring {
+		return NewMemoryStore(), StoreReport{Kind: StoreMemory, OSKeyring: KeyringOff}
+	}
+	var why string
+	if bus := getenv("DBUS_SESSION_BUS_ADDRESS"); usesSecretService(runtime.GOOS) && (bus == "" || bus == "autolaunch:") {
+		why = KeyringNoBus
+	} else {
+		ks := NewKeyringStore()
+		err := ks.probe(keyringProbeTimeout)
+		if err == nil {
+			return ks, StoreReport{Kind: StoreKeyring}
+		}
+		why = keyringTrouble(err)
 	}
 	if ks, ok := kernel(); ok {
-		return ks, ""
+		r := StoreReport{Kind: StoreKernel, OSKeyring: why}
+		describeKernel(ks, &r)
+		return ks, r
 	}
-	return NewMemoryStore(), "No system keyring found; you will need to sign in again next time."
+	return NewMemoryStore(), StoreReport{Kind: StoreMemory, OSKeyring: why, Warning: memoryWarning(why)}
+}
+
+// errKeyringTimeout is the probe's error when the keyring did not answer in time: a Secret
+// Service that waits for someone to type the unlock password into a prompt nobody sees.
+var errKeyringTimeout = errors.New("client: keyring did not answer")
+
+// keyringTrouble tells a locked keyring from an absent one by the probe's error.
+func keyringTrouble(err error) string {
+	if errors.Is(err, errKeyringTimeout) {
+		return KeyringLocked
+	}
+	msg := strings.ToLower(err.Error())
+	for _, s := range []string{"locked", "unlock", "prompt", "dismissed", "cancel", "denied"} {
+		if strings.Contains(msg, s) {
+			return KeyringLocked
+		}
+	}
+	return KeyringAbsent
+}
+
+// memoryWarning is the sentence for a session kept in memory because no keyring could keep it.
+func memoryWarning(why string) string {
+	const todo = " For scripts and CI, use an API key instead (syftwallet apikey create; SYFTWALLET_API_KEY)."
+	switch why {
+	case KeyringLocked:
+		return "The system keyring is locked, so the session is kept in memory only: unlock the keyring to stay signed in." + todo
+	case KeyringNoBus:
+		return "No system keyring here (no desktop session), so the session is kept in memory only: you will need to sign in again next time." + todo
+	}
+	return "No system keyring found, so the session is kept in memory only: you will need to sign in again next time." + todo
 }
 
 // usesSecretService reports whether goos's OS keyring is the Secret Service, reached over the
@@ -181,7 +322,27 @@ func (k *KeyringStore) set(user string, value []byte) error {
 	if err := keyring.Set(KeyringService, user, string(value)); err != nil {
 		return fmt.Errorf("client: write keyring entry %s: %w", user, err)
 	}
+	relabel(user, entryLabel(user))
 	return nil
+}
+
+// entryLabel is what a person reading their keyring sees for the entry user: a session (not a
+// password) or the last account used; "" for the probe, which is deleted at once.
+func entryLabel(user string) string {
+	if user == probeEntry {
+		return ""
+	}
+	if server, ok := strings.CutPrefix(user, "last@"); ok {
+		return "syftwallet: the last account used on " + server + " (not a secret)"
+	}
+	// email@server: the email holds the first "@", the server follows the second.
+	if i := strings.IndexByte(user, '@'); i >= 0 {
+		if j := strings.IndexByte(user[i+1:], '@'); j >= 0 {
+			email, server := user[:i+1+j], user[i+2+j:]
+			return "syftwallet session of " + email + " on " + server + " (a refresh token, not your password)"
+		}
+	}
+	return "syftwallet session (not your password)"
 }
 
 func (k *KeyringStore) delete(user string) error {
@@ -194,9 +355,12 @@ func (k *KeyringStore) delete(user string) error {
 	return nil
 }
 
+// probeEntry is the entry the probe writes and deletes.
+const probeEntry = "probe@syftwallet"
+
 // probe checks that the keyring can store and delete an entry within timeout.
 func (k *KeyringStore) probe(timeout time.Duration) error {
-	const user = "probe@syftwallet"
+	const user = probeEntry
 	done := make(chan error, 1)
 	go func() {
 		err := k.set(user, []byte("probe"))
@@ -209,7 +373,7 @@ func (k *KeyringStore) probe(timeout time.Duration) error {
 	case err := <-done:
 		return err
 	case <-time.After(timeout):
-		return errors.New("client: keyring did not answer")
+		return errKeyringTimeout
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/zalando/go-keyring"
 )
@@ -178,7 +179,8 @@ func TestNewTokenStore(t *testing.T) {
 	if _, ok := s.(*MemoryStore); !ok {
 		t.Errorf("unreachable keyring: got %T, want *MemoryStore", s)
 	}
-	if warning != "No system keyring found; you will need to sign in again next time." {
+	if !strings.HasPrefix(warning, "No system keyring found, so the session is kept in memory only") ||
+		!strings.Contains(warning, "SYFTWALLET_API_KEY") {
 		t.Errorf("warning = %q", warning)
 	}
 	if s.Persistent() {
@@ -227,6 +229,77 @@ func TestSecretRedacted(t *testing.T) {
 	} {
 		if strings.Contains(out, "secret-value") {
 			t.Errorf("%s shows the secret: %s", name, out)
+		}
+	}
+}
+
+// A locked keyring and an absent one are told apart: the sentence says which, and what to do.
+func TestNewTokenStoreLockedOrAbsent(t *testing.T) {
+	bus := func(k string) string {
+		if k == "DBUS_SESSION_BUS_ADDRESS" {
+			return "unix:path=/run/user/0/bus"
+		}
+		return ""
+	}
+	noKernel := func() (TokenStore, bool) { return nil, false }
+	t.Cleanup(keyring.MockInit)
+	for _, tc := range []struct {
+		err       error
+		why, want string
+	}{
+		{errors.New("failed to unlock correct collection '/org/freedesktop/secrets/aliases/default'"), KeyringLocked, "The system keyring is locked"},
+		{errors.New("org.freedesktop.DBus.Error.ServiceUnknown: The name org.freedesktop.secrets was not provided by any .service files"), KeyringAbsent, "No system keyring found"},
+		{errors.New("dial unix /run/user/0/bus: connect: no such file or directory"), KeyringAbsent, "No system keyring found"},
+	} {
+		keyring.MockInitWithError(tc.err)
+		s, r := chooseTokenStore(true, bus, noKernel)
+		if _, ok := s.(*MemoryStore); !ok || r.Kind != StoreMemory || r.OSKeyring != tc.why ||
+			!strings.HasPrefix(r.Warning, tc.want) || !strings.Contains(r.Warning, "API key") {
+			t.Errorf("%v: got %T %+v", tc.err, s, r)
+		}
+	}
+	// A keyring that never answers is waiting for an unlock password nobody can type here.
+	if got := keyringTrouble(errKeyringTimeout); got != KeyringLocked {
+		t.Errorf("a probe that timed out: %q", got)
+	}
+	// No bus at all: the Secret Service is not asked, and the sentence says why.
+	keyring.MockInitWithError(errors.New("must not be asked"))
+	_, r := chooseTokenStore(true, func(string) string { return "" }, noKernel)
+	if r.OSKeyring != KeyringNoBus || !strings.Contains(r.Warning, "no desktop session") {
+		t.Errorf("no bus: %+v", r)
+	}
+}
+
+func TestStoreReportWhere(t *testing.T) {
+	for _, tc := range []struct {
+		r    StoreReport
+		want string
+	}{
+		{StoreReport{Kind: StoreKeyring}, "the system keyring"},
+		{StoreReport{Kind: StoreKernel, KernelRing: "persistent", Expiry: 259200 * time.Second}, "the kernel keyring of this machine until reboot or 3 days unused"},
+		{StoreReport{Kind: StoreKernel, KernelRing: "persistent", Expiry: time.Hour}, "the kernel keyring of this machine until reboot or 1 hour unused"},
+		{StoreReport{Kind: StoreKernel, KernelRing: "persistent"}, "the kernel keyring of this machine until reboot or the kernel's idle timeout"},
+		{StoreReport{Kind: StoreKernel, KernelRing: "user"}, "the kernel keyring of this machine while you have a session open on it"},
+		{StoreReport{Kind: StoreMemory}, "memory only, for this command"},
+	} {
+		if got := tc.r.Where(); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.r, got, tc.want)
+		}
+	}
+	if got := humanDuration(90 * time.Minute); got != "90 minutes" {
+		t.Errorf("90 minutes: %q", got)
+	}
+}
+
+func TestEntryLabel(t *testing.T) {
+	for user, want := range map[string]string{
+		"ada@example.com@https://accounting.example.org":  "syftwallet session of ada@example.com on https://accounting.example.org (a refresh token, not your password)",
+		"ada@example.com@embedded:/home/ada/.local/share": "syftwallet session of ada@example.com on embedded:/home/ada/.local/share (a refresh token, not your password)",
+		"last@https://accounting.example.org":             "syftwallet: the last account used on https://accounting.example.org (not a secret)",
+		probeEntry:                                        "",
+	} {
+		if got := entryLabel(user); got != want {
+			t.Errorf("%s: %q, want %q", user, got, want)
 		}
 	}
 }

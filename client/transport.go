@@ -139,7 +139,11 @@ func (c *Client) doRaw(ctx context.Context, cl *call) (*response, error) {
 		return nil, err
 	}
 	if r.status < 200 || r.status > 299 {
-		return r, errorFrom(r, cl.recipient, cl.needed)
+		err := errorFrom(r, cl.recipient, cl.needed)
+		if authz == "Bearer "+c.cfg.APIKey && c.cfg.APIKey != "" {
+			err = markAPIKey(err)
+		}
+		return r, err
 	}
 	return r, nil
 }
@@ -152,6 +156,10 @@ func (c *Client) authorization(ctx context.Context, cl *call) (header, token str
 		return cl.authz, "", nil
 	case cl.auth == authNone:
 		return "", "", nil
+	case c.cfg.APIKey != "":
+		// An API key is the credential itself: no token to refresh on a 401 (the key was
+		// revoked or expired, and only its owner can make another).
+		return "Bearer " + c.cfg.APIKey, "", nil
 	}
 	if !c.Legacy() {
 		tok, err := c.AccessToken(ctx)

@@ -93,6 +93,22 @@ func screenScenes() []scene {
 			signedIn(t, tm)
 			keys(tm, "5")
 		}, ready: "✗ off"},
+		{name: "security-apikeys", setup: func(fc *viewstest.Client) {
+			limit := money.Micros(50 * money.Scale)
+			used := api.At(viewstest.Epoch.Add(-3 * time.Hour))
+			fc.APIKeys = []api.APIKey{
+				{ID: "key-ci", Name: "ci", Scopes: []string{"read", "pay"},
+					SpendLimit: &api.SpendLimit{Amount: &limit, Period: api.PeriodDay}, SpentInPeriod: 12_500_000,
+					ExpiresAt: api.At(viewstest.Epoch.Add(90 * 24 * time.Hour)), LastUsedAt: &used},
+				{ID: "key-reports", Name: "nightly reports", Scopes: []string{"read"},
+					ExpiresAt: api.At(viewstest.Epoch.Add(300 * 24 * time.Hour))},
+			}
+		}, drive: func(t *testing.T, tm *teatest.TestModel) {
+			signedIn(t, tm)
+			keys(tm, "5")
+			waitText(t, tm, "✗ off")
+			keys(tm, "a")
+		}, ready: "LAST USED"},
 		{name: "security-enroll", drive: func(t *testing.T, tm *teatest.TestModel) {
 			signedIn(t, tm)
 			keys(tm, "5")

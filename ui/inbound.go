@@ -180,6 +180,19 @@ func (s safeClient) ChangePassword(ctx context.Context, oldPassword, newPassword
 
 func (s safeClient) LogoutAll(ctx context.Context) error { return safeErr(s.c.LogoutAll(ctx)) }
 
+func (s safeClient) ListAPIKeys(ctx context.Context) ([]api.APIKey, error) {
+	return answer(s.c.ListAPIKeys(ctx))
+}
+
+// CreateAPIKey cleans the answer too: a key is printable ASCII, so cleaning leaves it as issued.
+func (s safeClient) CreateAPIKey(ctx context.Context, r client.APIKeyRequest) (api.NewAPIKey, error) {
+	return answer(s.c.CreateAPIKey(ctx, r))
+}
+
+func (s safeClient) RevokeAPIKey(ctx context.Context, id string) error {
+	return safeErr(s.c.RevokeAPIKey(ctx, id))
+}
+
 func (s safeClient) Resume(ctx context.Context, email string) (client.Session, error) {
 	return answer(s.c.Resume(ctx, email))
 }

@@ -63,6 +63,13 @@ type SecurityClient interface {
 	LogoutAll(ctx context.Context) error
 }
 
+// APIKeyClient lists, creates and revokes the account's API keys (the Security screen).
+type APIKeyClient interface {
+	ListAPIKeys(ctx context.Context) ([]api.APIKey, error)
+	CreateAPIKey(ctx context.Context, r client.APIKeyRequest) (api.NewAPIKey, error)
+	RevokeAPIKey(ctx context.Context, id string) error
+}
+
 // SessionClient is what the root calls around a session.
 type SessionClient interface {
 	Resume(ctx context.Context, email string) (client.Session, error)
@@ -88,6 +95,7 @@ type Client interface {
 	ResolveClient
 	TokenClient
 	SecurityClient
+	APIKeyClient
 	SessionClient
 }
 

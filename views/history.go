@@ -1157,6 +1157,9 @@ func (h *History) detailLines(tx api.Transaction) []string {
 	} {
 		lines = append(lines, l...)
 	}
+	if tx.APIKeyID != nil && *tx.APIKeyID != "" { // made by a program with one of your API keys
+		lines = append(lines, field("API key", *tx.APIKeyID, t.Code)...)
+	}
 	if len(tx.Metadata) == 0 {
 		lines = append(lines, field("Metadata", "—", t.Text)...)
 	} else {

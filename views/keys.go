@@ -95,6 +95,9 @@ type SecurityKeys struct {
 	Colour    key.Binding
 	Copy      key.Binding
 	Back      key.Binding
+	APIKeys   key.Binding // the API keys list
+	NewKey    key.Binding // create an API key (in the list)
+	RevokeKey key.Binding // revoke the selected API key (in the list); asks first
 }
 
 // KeyMap is every key the wallet knows. DefaultKeyMap holds the defaults in one value; Apply
@@ -210,6 +213,9 @@ func DefaultKeyMap() KeyMap {
 			Colour:    bind("colours on/off", "t"),
 			Copy:      bind("copy codes", "c"),
 			Back:      bind("back", "esc"),
+			APIKeys:   bind("API keys", "a"),
+			NewKey:    bind("new key", "n"),
+			RevokeKey: bind("revoke", "x"),
 		},
 	}
 }
@@ -248,7 +254,9 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"security.open": &k.Security.Open, "security.mfa": &k.Security.MFA,
 		"security.password": &k.Security.Password, "security.logout_all": &k.Security.LogoutAll,
 		"security.colours": &k.Security.Colour, "security.copy": &k.Security.Copy,
-		"security.back": &k.Security.Back,
+		"security.back":     &k.Security.Back,
+		"security.api_keys": &k.Security.APIKeys, "security.new_key": &k.Security.NewKey,
+		"security.revoke_key": &k.Security.RevokeKey,
 
 		// sign_out kept its name when it moved from a global key (ctrl+l) to the Security screen.
 		"sign_out": &k.Security.SignOut,

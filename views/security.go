@@ -22,13 +22,17 @@ import (
 type secState int
 
 const (
-	secMenu       secState = iota
-	secEnroll              // the QR code, the secret and the first code
-	secCodes               // the recovery codes, shown once
-	secDisable             // a code to turn two-factor off
-	secPassword            // old, new, repeat
-	secLogoutAsk           // sign out everywhere? y/n
-	secSignOutAsk          // sign out of this session? y/n
+	secMenu         secState = iota
+	secEnroll                // the QR code, the secret and the first code
+	secCodes                 // the recovery codes, shown once
+	secDisable               // a code to turn two-factor off
+	secPassword              // old, new, repeat
+	secLogoutAsk             // sign out everywhere? y/n
+	secSignOutAsk            // sign out of this session? y/n
+	secKeys                  // the API keys
+	secKeyForm               // a new API key: name, scopes, limit, expiry (and a code)
+	secKeyShown              // the new key, shown once
+	secKeyRevokeAsk          // revoke this key? y/n
 )
 
 // The menu's entries, in order.
@@ -38,12 +42,13 @@ const (
 	secItemSignOut
 	secItemLogoutAll
 	secItemColour
+	secItemAPIKeys
 	secItems
 )
 
-// Security shows the account's second factor, changes the password, signs out of this session or
-// of every session (each after asking), and turns colours off for this session (for SSH clients
-// that draw them badly).
+// Security shows the account's second factor, changes the password, lists, creates and revokes
+// API keys (security_apikeys.go), signs out of this session or of every session (each after
+// asking), and turns colours off for this session (for SSH clients that draw them badly).
 type Security struct {
 	c    *Common
 	spin spinner.Model
@@ -67,6 +72,7 @@ type Security struct {
 	pass   *Form           // current, new, again
 	codes  []string        // recovery codes, kept only while shown
 	copied bool
+	keys   keysState // the API keys part
 
 	banner  string // an error for the whole state
 	note    string // news on the menu ("Password changed…")
@@ -86,6 +92,7 @@ func NewSecurity(c *Common) *Security {
 		f.Input.CharLimit = 256
 	}
 	s := &Security{c: c, spin: NewSpinner(c.Theme), code: NewForm(code), pass: NewForm(cur, nw, again)}
+	s.keys.form = newKeyForm(c)
 	s.code.Blur()
 	s.pass.Blur()
 	return s
@@ -96,8 +103,11 @@ func (s *Security) Init() tea.Cmd { return s.loadAccount() }
 
 // Activate reads the account again whenever the screen is shown.
 func (s *Security) Activate(SwitchMsg) tea.Cmd {
-	if s.state == secMenu {
+	switch s.state {
+	case secMenu:
 		return s.loadAccount()
+	case secKeys:
+		return tea.Batch(s.loadAccount(), s.loadKeys())
 	}
 	return nil
 }
@@ -107,6 +117,7 @@ func (s *Security) SetSize(w, h int) {
 	s.width, s.height = w, h
 	s.code.SetWidth(20)
 	s.pass.SetWidth(min(max(w-30, 16), 40))
+	s.keys.form.SetWidth(min(max(s.panelWidth()-16, 16), 56))
 }
 
 // InputFocused reports whether typing goes into a field.
@@ -116,6 +127,8 @@ func (s *Security) InputFocused() bool {
 		return s.code.Focused()
 	case secPassword:
 		return s.pass.Focused()
+	case secKeyForm:
+		return s.keys.form.Focused()
 	}
 	return false
 }
@@ -135,9 +148,10 @@ func (s *Security) Expects(eventType string) bool {
 }
 
 // State names what the screen shows, for tests: menu, enroll, codes, disable, password, logout
-// (everywhere), signout (this session).
+// (everywhere), signout (this session), keys, keyform, keyshown, keyrevoke.
 func (s *Security) State() string {
-	return [...]string{"menu", "enroll", "codes", "disable", "password", "logout", "signout"}[s.state]
+	return [...]string{"menu", "enroll", "codes", "disable", "password", "logout", "signout",
+		"keys", "keyform", "keyshown", "keyrevoke"}[s.state]
 }
 
 // secAccountMsg is the answer to reading the account.
@@ -284,10 +298,14 @@ func ended(err error) (tea.Cmd, bool) {
 
 // Update handles keys and answers.
 func (s *Security) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	if cmd, ok := s.updateKeys(msg); ok {
+		return s, cmd
+	}
 	switch msg := msg.(type) {
 	case StyleMsg:
 		s.code.Restyle(s.c)
 		s.pass.Restyle(s.c)
+		s.keys.form.Restyle(s.c)
 		s.spin.Style = s.c.Theme.Accent
 	case spinner.TickMsg:
 		if s.waiting != 0 {
@@ -303,6 +321,9 @@ func (s *Security) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			}
 		}
 	case LiveMsg:
+		if (msg.Type == api.EventAPIKeyCreated || msg.Type == api.EventAPIKeyRevoked) && s.state == secKeys {
+			return s, s.loadKeys()
+		}
 		if msg.Type == api.EventSecurityMFAChanged && s.state == secMenu {
 			c := s.c
 			return s, tea.Sequence(func() tea.Msg { c.Client.Invalidate(); return nil }, s.loadAccount())
@@ -383,6 +404,8 @@ func (s *Security) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			return s, s.code.Update(msg)
 		case secPassword:
 			return s, s.pass.Update(msg)
+		case secKeyForm:
+			return s, s.keys.form.Update(msg)
 		}
 	case tea.KeyPressMsg:
 		if s.waiting != 0 {
@@ -397,6 +420,8 @@ func (s *Security) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			return s, s.codesKey(msg)
 		case secPassword:
 			return s, s.passwordKey(msg)
+		case secKeys, secKeyForm, secKeyShown, secKeyRevokeAsk:
+			return s, s.keysKey(msg)
 		case secLogoutAsk, secSignOutAsk:
 			// Only the confirm key acts; no and esc go back; every other key is nothing.
 			k := s.c.Keys
@@ -450,6 +475,8 @@ func (s *Security) menuKey(msg tea.KeyPressMsg) tea.Cmd {
 		return s.open(secItemMFA)
 	case key.Matches(msg, sk.Password):
 		return s.open(secItemPassword)
+	case key.Matches(msg, sk.APIKeys):
+		return s.open(secItemAPIKeys)
 	case key.Matches(msg, sk.SignOut):
 		return s.open(secItemSignOut)
 	case key.Matches(msg, sk.LogoutAll):
@@ -477,6 +504,8 @@ func (s *Security) open(item int) tea.Cmd {
 	case secItemPassword:
 		s.state, s.banner = secPassword, ""
 		return s.pass.FocusOn(0)
+	case secItemAPIKeys:
+		return s.openKeys("", false)
 	case secItemSignOut:
 		s.state, s.banner = secSignOutAsk, ""
 	case secItemLogoutAll:
@@ -639,6 +668,8 @@ func (s *Security) View() string {
 		return s.boxed("Change password", s.passwordBody())
 	case secLogoutAsk, secSignOutAsk:
 		return s.logoutView()
+	case secKeys, secKeyForm, secKeyShown, secKeyRevokeAsk:
+		return s.keysView()
 	}
 	return s.menuView()
 }
@@ -684,6 +715,7 @@ func (s *Security) menuView() string {
 		{k.SignOut, "Sign out", "", "End this session; your other devices stay signed in."},
 		{k.LogoutAll, "Sign out everywhere", "", "End every session on every device, this one too."},
 		{k.Colour, "Colours", colours, "Turn colours off for this session (for SSH clients)."},
+		{k.APIKeys, "API keys", "", "Keys for scripts, CI jobs and apps: list, create, revoke."},
 	}
 	labW := 28
 	var tail strings.Builder
@@ -956,12 +988,15 @@ func (s *Security) ShortHelp() []key.Binding {
 		return []key.Binding{withDesc(k.Confirm.Yes, "sign out everywhere"), withDesc(k.Confirm.No, "cancel")}
 	case secSignOutAsk:
 		return []key.Binding{withDesc(k.Confirm.Yes, "sign out"), withDesc(k.Confirm.No, "cancel")}
+	case secKeys, secKeyForm, secKeyShown, secKeyRevokeAsk:
+		return s.keysHelp()
 	}
-	return []key.Binding{sk.Down, sk.Open, sk.MFA, sk.Password, sk.SignOut, sk.LogoutAll, sk.Colour}
+	return []key.Binding{sk.Down, sk.Open, sk.MFA, sk.Password, sk.APIKeys, sk.SignOut, sk.LogoutAll, sk.Colour}
 }
 
 // FullHelp is every key of the security screen.
 func (s *Security) FullHelp() [][]key.Binding {
 	sk := s.c.Keys.Security
-	return [][]key.Binding{{sk.Up, sk.Down, sk.Open, sk.Back}, {sk.MFA, sk.Password, sk.SignOut, sk.LogoutAll, sk.Colour, sk.Copy}}
+	return [][]key.Binding{{sk.Up, sk.Down, sk.Open, sk.Back}, {sk.MFA, sk.Password, sk.APIKeys, sk.SignOut, sk.LogoutAll, sk.Colour, sk.Copy},
+		{sk.NewKey, sk.RevokeKey}}
 }

@@ -356,7 +356,7 @@ func TestSecurityMenuFitsAt80x24(t *testing.T) {
 			blank++
 		}
 	}
-	if blank != 5 {
-		t.Fatalf("without news the items should be spaced (5 blank lines, got %d):\n%s", blank, plain(s))
+	if blank != 6 { // after the title, and between each two of the six items
+		t.Fatalf("without news the items should be spaced (6 blank lines, got %d):\n%s", blank, plain(s))
 	}
 }

@@ -51,6 +51,8 @@ type Client struct {
 	Stored string
 	// Enrollment is what EnrollMFA returns.
 	Enrollment api.MFAEnrollment
+	// APIKeys are the account's API keys, newest first (CreateAPIKey adds to the front).
+	APIKeys []api.APIKey
 }
 
 // New returns a fake with the accounts given as email → balance, every password "password123".
@@ -536,3 +538,63 @@ func (c *Client) Refresh(context.Context) (string, error) { return "access", nil
 
 // BaseURL implements views.SessionClient.
 func (c *Client) BaseURL() string { return "http://127.0.0.1:1" }
+
+// ListAPIKeys implements views.APIKeyClient.
+func (c *Client) ListAPIKeys(ctx context.Context) ([]api.APIKey, error) {
+	if err := c.enter(ctx, "ListAPIKeys"); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.APIKeys), nil
+}
+
+// CreateAPIKey implements views.APIKeyClient: with two-factor on, "123456" is the right code.
+// The key is "swk_" and the key's id repeated.
+func (c *Client) CreateAPIKey(ctx context.Context, r client.APIKeyRequest) (api.NewAPIKey, error) {
+	if err := c.enter(ctx, "CreateAPIKey"); err != nil {
+		return api.NewAPIKey{}, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.accounts[c.me] != nil && c.accounts[c.me].mfa && r.Code != "123456" {
+		return api.NewAPIKey{}, &client.ValidationError{Field: "code", Message: "That code is not valid; try again."}
+	}
+	c.seq++
+	now := c.Now()
+	exp := r.ExpiresAt
+	if exp.IsZero() {
+		exp = now.Add(api.MaxAPIKeyLifetime)
+	}
+	k := api.APIKey{ID: fmt.Sprintf("key-%d", c.seq), Name: r.Name, Scopes: slices.Clone(r.Scopes),
+		SpendLimit: r.SpendLimit, ExpiresAt: api.At(exp), CreatedAt: api.At(now)}
+	c.APIKeys = append([]api.APIKey{k}, c.APIKeys...)
+	return api.NewAPIKey{APIKey: k, Key: "swk_" + strings.Repeat(k.ID, 8)}, nil
+}
+
+// RevokeAPIKey implements views.APIKeyClient.
+func (c *Client) RevokeAPIKey(ctx context.Context, id string) error {
+	if err := c.enter(ctx, "RevokeAPIKey"); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, k := range c.APIKeys {
+		if k.ID == id {
+			c.APIKeys = slices.Delete(c.APIKeys, i, i+1)
+			return nil
+		}
+	}
+	return &client.NotFoundError{}
+}
+
+// SetTxAPIKey marks the transaction id as made with the API key keyID.
+func (c *Client) SetTxAPIKey(id, keyID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range c.txs {
+		if c.txs[i].ID == id {
+			c.txs[i].APIKeyID = &keyID
+		}
+	}
+}
