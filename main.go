@@ -19,6 +19,7 @@ import (
 	"github.com/syftbox/syftwallet/app"
 	"github.com/syftbox/syftwallet/cli"
 	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/ledger/postgres"
 	"github.com/syftbox/syftwallet/service"
 	"github.com/syftbox/syftwallet/sshhost"
 )
@@ -69,6 +70,7 @@ with its ledger in the data directory, so it works on its own.`,
 func serveCmd() *cobra.Command {
 	var (
 		addr, db, adminKey, currency string
+		keysPath                     string
 		tokenTTL, accessTTL          time.Duration
 		eventsPerAccount             int
 		eventsPerAddress             int
@@ -92,10 +94,25 @@ ledger (and Redis) answer.
 The signing and encryption keys live in keys.json beside the ledger: back it up with it. When it
 is missing, another keyset or damaged while the ledger depends on it, the service refuses to
 start and says how to restore it; --new-keys makes new keys instead (every session ends, and
-accounts with two-factor sign-in use a recovery code and enroll again).`,
+accounts with two-factor sign-in use a recovery code and enroll again).
+
+The ledger is a SQLite file by default. For several instances on several machines put it on
+PostgreSQL: --db postgres://user@host/db (or DATABASE_URL), and give every instance the same
+keys file with --keys:
+
+  syftwallet serve --db postgres://wallet@db.internal/wallet --keys /run/secrets/keys.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if db == "" {
+				db = os.Getenv("DATABASE_URL")
+			}
+			var databaseURL string
+			if postgres.IsURL(db) {
+				databaseURL, db = db, ""
+				if keysPath == "" {
+					return errors.New("a ledger on PostgreSQL needs --keys FILE: the same keys file for every instance")
+				}
+			} else if db == "" {
 				dir, err := client.DefaultDataDir()
 				if err != nil {
 					return fmt.Errorf("no data directory (%v); pass --db", err)
@@ -120,7 +137,8 @@ accounts with two-factor sign-in use a recovery code and enroll again).`,
 			}
 			logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 			svc, err := service.Start(cmd.Context(), service.Options{
-				Addr: addr, DBPath: db, AdminKey: adminKey, Currency: currency,
+				Addr: addr, DBPath: db, DatabaseURL: databaseURL, KeysPath: keysPath,
+				AdminKey: adminKey, Currency: currency,
 				TokenTTL: tokenTTL, AccessTTL: accessTTL, Logger: logger,
 				NewKeys: newKeys, NewKeysCommand: "syftwallet serve --new-keys",
 				EventsPerAccount: eventsPerAccount, EventsPerAddress: eventsPerAddress,
@@ -142,7 +160,8 @@ accounts with two-factor sign-in use a recovery code and enroll again).`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
-	f.StringVar(&db, "db", "", "ledger file (default ledger.db in the data directory)")
+	f.StringVar(&db, "db", "", "ledger file (default ledger.db in the data directory), or a PostgreSQL URL postgres://… (or DATABASE_URL)")
+	f.StringVar(&keysPath, "keys", "", "the signing and encryption keys file (default keys.json beside the ledger file; required with PostgreSQL)")
 	f.StringVar(&adminKey, "admin-key", "", "admin key enabling the admin endpoints (or SYFTWALLET_ADMIN_KEY)")
 	f.StringVar(&currency, "currency", "USD", "the deployment's currency")
 	f.DurationVar(&tokenTTL, "token-ttl", 24*time.Hour, "lifetime of transaction (delegation) tokens")

@@ -59,7 +59,7 @@ so they work whether the service runs or not.
 // ledger, calls fn, closes the ledger and reports a failure (as JSON too with --json).
 func adminCommand(o *options, c *cobra.Command, fn func(a *adminRun, args []string) error) *cobra.Command {
 	var f adminFlags
-	c.Flags().StringVar(&f.db, "db", "", "the ledger: a SQLite file (default ledger.db in the data directory, or DATABASE_URL)")
+	c.Flags().StringVar(&f.db, "db", "", "the ledger: a SQLite file (default ledger.db in the data directory) or postgres://… (or DATABASE_URL)")
 	c.Flags().StringVar(&f.currency, "currency", "USD", "the deployment's currency, as serve has it")
 	c.Flags().BoolVar(&f.json, "json", false, "print one JSON document (see the README for its schema)")
 	c.Args = wrapArgs(c.Args)
@@ -260,8 +260,9 @@ func adminAddBalanceCmd(o *options) *cobra.Command {
 		Use:   "add-balance EMAIL AMOUNT",
 		Short: "Credit an account with new money (from the system account)",
 		Long: `Credit EMAIL with AMOUNT of new money: a completed transfer from the system account,
-the only way money is created. The account's live sockets hear of it with its next event (or at
-once when the admin endpoint POST /user/add-balance of the running service is used instead).
+the only way money is created. On PostgreSQL every instance's live sockets hear of it at once;
+on SQLite with the account's next event (the admin endpoint POST /user/add-balance of the
+running service tells them at once).
 
   syftwallet admin add-balance grace@example.com 100.00`,
 		Args: cobra.ExactArgs(2),

@@ -236,6 +236,10 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // per-address cap counts clients as the rate limits do.
 func (s *Server) ClientAddr(r *http.Request) string { return s.cfg.ClientAddr(r) }
 
+// ForgetCredentials drops the remembered Basic checks of an account, as this instance does itself
+// when the account's password or second factor changes: for another instance's change.
+func (s *Server) ForgetCredentials(accountID string) { s.creds.ForgetUser(accountID) }
+
 // Serve answers HTTP on ln until ctx ends, then shuts down gracefully: it stops accepting,
 // lets in-flight requests finish for at most Config.ShutdownGrace, closes what is left, and
 // returns once every goroutine it started has ended. It does not close the ledger (its owner

@@ -9,6 +9,7 @@ import (
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/ledger/postgres"
 	"github.com/syftbox/syftwallet/ledger/sqlite"
 	"github.com/syftbox/syftwallet/money"
 )
@@ -33,15 +34,20 @@ var (
 	ErrBalanceLimit   = errors.New("the balance would pass what the ledger can hold")
 )
 
-// OpenAdmin opens the ledger at db for administration: the path of an existing SQLite file (it
-// is never created here: a mistyped path is an error, not a new empty ledger). Several processes
-// may have one SQLite file open; their writes wait for each other.
+// OpenAdmin opens the ledger at db for administration: a PostgreSQL URL (postgres://…), or the
+// path of an existing SQLite file (never created here: a mistyped path is an error, not a new
+// empty ledger). Several processes may have one SQLite file open; their writes wait for each
+// other.
 func OpenAdmin(ctx context.Context, db, currency string) (*Admin, error) {
 	if currency == "" {
 		currency = "USD"
 	}
 	if sharedDB(db) {
-		return nil, errors.New("this build opens SQLite ledgers only; pass --db with the path of a ledger file")
+		store, err := postgres.Open(ctx, db, postgres.Options{Currency: currency})
+		if err != nil {
+			return nil, fmt.Errorf("the ledger on PostgreSQL cannot be opened: %w", err)
+		}
+		return &Admin{l: store, currency: currency}, nil
 	}
 	if _, err := os.Stat(db); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {

@@ -20,7 +20,10 @@ import (
 	"github.com/syftbox/syftwallet/ledger/sqlite"
 )
 
-const childEnv = "SYFTWALLET_CRASH_CHILD_DIR"
+const (
+	childEnv   = "SYFTWALLET_CRASH_CHILD_DIR"
+	childDBEnv = "SYFTWALLET_CRASH_CHILD_DATABASE_URL"
+)
 
 // TestCrashChild is not a test: it is the service process that TestCrashRecovery starts and kills.
 func TestCrashChild(t *testing.T) {
@@ -28,7 +31,11 @@ func TestCrashChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("runs only as the child of TestCrashRecovery")
 	}
-	svc, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", DBPath: filepath.Join(dir, "ledger.db"), AdminKey: "admin-key"})
+	o := Options{Addr: "127.0.0.1:0", DBPath: filepath.Join(dir, "ledger.db"), AdminKey: "admin-key"}
+	if db := os.Getenv(childDBEnv); db != "" { // an instance on a shared PostgreSQL ledger
+		o.DBPath, o.DatabaseURL, o.KeysPath = "", db, filepath.Join(dir, "keys.json")
+	}
+	svc, err := Start(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,11 +46,11 @@ func TestCrashChild(t *testing.T) {
 	select {} // until killed
 }
 
-func startChild(t *testing.T, dir string) (*exec.Cmd, string) {
+func startChild(t *testing.T, dir string, env ...string) (*exec.Cmd, string) {
 	t.Helper()
 	os.Remove(filepath.Join(dir, "url"))
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), childEnv+"="+dir)
+	cmd.Env = append(append(os.Environ(), childEnv+"="+dir), env...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

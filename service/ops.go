@@ -7,11 +7,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/syftbox/syftwallet/ledger/postgres"
 	"github.com/syftbox/syftwallet/server"
 	"github.com/syftbox/syftwallet/server/auth"
 	"github.com/syftbox/syftwallet/server/metrics"
@@ -46,7 +46,7 @@ func startOps(ctx context.Context, o Options) (*ops, error) {
 		}
 	}
 	if o.RedisURL == "" {
-		if sharedDB(o.DBPath) {
+		if o.DatabaseURL != "" || sharedDB(o.DBPath) {
 			o.Logger.Warn("no --redis: sign-in and request limits are per instance, so N instances allow N times the attempts")
 		}
 		return p, nil
@@ -74,9 +74,7 @@ func startOps(ctx context.Context, o Options) (*ops, error) {
 
 // sharedDB reports whether db names a database that several instances share (PostgreSQL), as
 // opposed to a SQLite file.
-func sharedDB(db string) bool {
-	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
-}
+func sharedDB(db string) bool { return postgres.IsURL(db) }
 
 // budgets is server.Config.NewBudget: in Redis with a per-instance fallback when Redis is
 // configured; nil (the server's in-memory default) otherwise.

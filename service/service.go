@@ -1,6 +1,8 @@
-// Package service assembles the accounting service from its parts (the SQLite ledger, the signing
-// keys, the HTTP server and its event hub) and runs it: for `syftwallet serve`, and in-process on
-// loopback for the wallet's embedded mode and for tests.
+// Package service assembles the accounting service from its parts (the ledger on SQLite or
+// PostgreSQL, the signing keys, the HTTP server and its event hub) and runs it: for `syftwallet
+// serve`, and in-process on loopback for the wallet's embedded mode and for tests. On PostgreSQL
+// several instances share one database: each one's hub is also fed the events the others commit,
+// and closes the sockets of sessions revoked anywhere (instances.go).
 //
 // It holds wiring and lifetimes only, and the start-up rule that the keys must open what the
 // ledger holds (keys.go): no HTTP handlers, no SQL, no Bubble Tea.
@@ -15,9 +17,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/ledger/postgres"
 	"github.com/syftbox/syftwallet/ledger/sqlite"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/server"
@@ -25,10 +29,14 @@ import (
 	"github.com/syftbox/syftwallet/server/hub"
 )
 
-// Options configure a running service. DBPath is required.
+// Options configure a running service. DBPath or DatabaseURL is required.
 type Options struct {
-	Addr          string // listen address; default 127.0.0.1:8080 ("127.0.0.1:0" picks a free port)
-	DBPath        string // the ledger file
+	Addr   string // listen address; default 127.0.0.1:8080 ("127.0.0.1:0" picks a free port)
+	DBPath string // the ledger file (SQLite)
+	// DatabaseURL, when set (postgres://…), puts the ledger on PostgreSQL instead of DBPath:
+	// several instances may share the database. KeysPath is then required, the same keys file for
+	// every instance.
+	DatabaseURL   string
 	KeysPath      string // the signing and encryption keys; default keys.json beside DBPath
 	AdminKey      string
 	Currency      string
@@ -72,10 +80,17 @@ const (
 	DefaultEventsPerAddress = hub.DefaultMaxPerAddress
 )
 
+// Store is what the service needs of its ledger: ledger/sqlite's and ledger/postgres's stores.
+type Store interface {
+	ledger.Ledger
+	ledger.AuthStore
+	ledger.KeyStore
+}
+
 // Service is a running accounting service.
 type Service struct {
 	URL    string // http://host:port
-	Ledger *sqlite.Store
+	Ledger Store
 	Server *server.Server
 
 	ops    *ops
@@ -88,11 +103,14 @@ type Service struct {
 // returns once the listener is open, so URL answers at once. Stop (or ending ctx) shuts it down:
 // in-flight requests finish, then the ledger commits what it was given and closes.
 func Start(ctx context.Context, o Options) (*Service, error) {
-	if o.DBPath == "" {
+	if o.DBPath == "" && o.DatabaseURL == "" {
 		return nil, errors.New("service: no ledger path")
 	}
 	if o.Addr == "" {
 		o.Addr = "127.0.0.1:8080"
+	}
+	if o.DatabaseURL != "" && o.KeysPath == "" {
+		return nil, errors.New("service: a ledger on PostgreSQL needs a keys file (--keys), the same for every instance")
 	}
 	if o.KeysPath == "" {
 		o.KeysPath = filepath.Join(filepath.Dir(o.DBPath), "keys.json")
@@ -100,8 +118,10 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	if err := os.MkdirAll(filepath.Dir(o.DBPath), 0o700); err != nil {
-		return nil, fmt.Errorf("service: data directory: %w", err)
+	if o.DatabaseURL == "" {
+		if err := os.MkdirAll(filepath.Dir(o.DBPath), 0o700); err != nil {
+			return nil, fmt.Errorf("service: data directory: %w", err)
+		}
 	}
 	if o.NewKeysCommand == "" {
 		o.NewKeysCommand = "syftwallet serve --new-keys"
@@ -117,28 +137,60 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 	m := op.metrics
 	// The hub is fed from committed rows only: the ledger hands each commit's events to it.
 	var events *hub.Hub
-	store, err := sqlite.Open(ctx, o.DBPath, sqlite.Options{
-		Currency: o.Currency,
-		OnCommit: func(evs []ledger.Event) {
-			if m != nil && len(evs) > 0 {
-				m.EventLag(evs[0].At, time.Now())
-			}
-			events.Publish(evs)
-		},
-		OnGroup: m.Group,
-	})
-	if err != nil {
-		op.close()
-		return nil, fmt.Errorf("service: ledger: %w", err)
+	publish := func(evs []ledger.Event) {
+		if m != nil && len(evs) > 0 {
+			m.EventLag(evs[0].At, time.Now())
+		}
+		events.Publish(evs)
+	}
+	var store Store
+	var pg *postgres.Store
+	where := o.DBPath
+	if o.DatabaseURL != "" {
+		var err error
+		if pg, err = postgres.Open(ctx, o.DatabaseURL, postgres.Options{Currency: o.Currency, OnCommit: publish}); err != nil {
+			op.close()
+			return nil, fmt.Errorf("service: ledger: %w", err)
+		}
+		store, where = pg, "postgres"
+	} else {
+		sq, err := sqlite.Open(ctx, o.DBPath, sqlite.Options{Currency: o.Currency, OnCommit: publish, OnGroup: m.Group})
+		if err != nil {
+			op.close()
+			return nil, fmt.Errorf("service: ledger: %w", err)
+		}
+		store = sq
 	}
 	var srv *server.Server
+	var served atomic.Pointer[server.Server] // srv, for the feed's goroutine once it exists
 	events = hub.New(hub.Options{Ledger: store, Logger: o.Logger,
 		MaxPerAccount: o.EventsPerAccount, MaxPerAddress: o.EventsPerAddress,
 		ClientAddr: func(r *http.Request) string { return srv.ClientAddr(r) }})
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var feed chan error
+	if pg != nil {
+		// Events committed and sessions revoked by the other instances reach this one's hub.
+		feed = make(chan error, 1)
+		go func() {
+			feed <- followInstances(runCtx, pg, events, func(id string) {
+				if p := served.Load(); p != nil {
+					p.ForgetCredentials(id)
+				}
+			}, o.Logger)
+		}()
+	}
+	closeStore := func() error {
+		cancel()
+		if feed != nil {
+			<-feed
+			feed = nil
+		}
+		return store.Close()
+	}
 	// The keys are checked once the hub exists: replacing them revokes sessions, which posts events.
 	keys, err := openKeys(ctx, store, o.KeysPath, o.NewKeys, o.NewKeysCommand, time.Now(), o.Logger)
 	if err != nil {
-		store.Close()
+		closeStore()
 		op.close()
 		return nil, err
 	}
@@ -163,19 +215,19 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 		},
 	})
 	if err != nil {
-		store.Close()
+		closeStore()
 		op.close()
 		return nil, err
 	}
+	served.Store(srv)
 	ln := o.Listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", o.Addr); err != nil {
-			store.Close()
+			closeStore()
 			op.close()
 			return nil, fmt.Errorf("service: listen on %s: %w", o.Addr, err)
 		}
 	}
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Service{URL: "http://" + ln.Addr().String(), Ledger: store, Server: srv, ops: op, cancel: cancel, done: make(chan error, 1)}
 	go func() {
 		serveErr := make(chan error, 1)
@@ -189,7 +241,7 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 		cancel()
 		err := <-serveErr
 		merr := <-metricsErr
-		s.done <- errors.Join(err, herr, merr, store.Close(), op.close())
+		s.done <- errors.Join(err, herr, merr, closeStore(), op.close())
 	}()
 	go func() {
 		select {
@@ -198,7 +250,7 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 		case <-runCtx.Done():
 		}
 	}()
-	o.Logger.Info("accounting service listening", "url", s.URL, "ledger", o.DBPath)
+	o.Logger.Info("accounting service listening", "url", s.URL, "ledger", where)
 	if u := s.MetricsURL(); u != "" {
 		o.Logger.Info("metrics", "url", u)
 	}

@@ -5,9 +5,7 @@ import (
 	"database/sql"
 	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/ledger"
 )
 
@@ -89,117 +87,5 @@ func TestMigrationFromVersion2(t *testing.T) {
 	}
 	if m, _ := s.MFA(ctx, "acct-2"); m.PendingKey != ledger.UnknownKey {
 		t.Errorf("acct-2's pending secret attributed to %q", m.PendingKey)
-	}
-}
-
-// ReplaceKeys ends what the old keys held: every session (with its session.revoked event), every
-// enrollment sealed by another key; enabled secrets stay, attributed to the key that sealed them.
-func TestReplaceKeys(t *testing.T) {
-	ctx := context.Background()
-	s := open(t, Options{})
-	old := ledger.KeyIDs{Signing: "sig-1", Data: "data-1"}
-	if err := s.AdoptKeys(ctx, old, nil); err != nil {
-		t.Fatal(err)
-	}
-	ada := mkAccount(t, s, "ada@example.com", 0)
-	bob := mkAccount(t, s, "bob@example.com", 0)
-	if err := s.SetPendingMFA(ctx, ada.ID, []byte("sealed-a"), old.Data); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.EnableMFA(ctx, ada.ID, 1, [][]byte{[]byte("rc")}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.SetPendingMFA(ctx, bob.ID, []byte("sealed-b"), old.Data); err != nil {
-		t.Fatal(err)
-	}
-	sess, err := s.CreateSession(ctx, ledger.NewSession{AccountID: bob.ID, RefreshHash: []byte("r1"), RefreshTTL: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, _ := s.KeyUse(ctx)
-	if u.MFAAccounts != 1 || u.Pending != 1 || u.LiveSessions != 1 || u.Empty() {
-		t.Fatalf("key use: %+v", u)
-	}
-
-	neu := ledger.KeyIDs{Signing: "sig-2", Data: "data-2"}
-	revoked, err := s.ReplaceKeys(ctx, neu)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(revoked) != 1 || revoked[0] != sess.ID {
-		t.Fatalf("revoked %v", revoked)
-	}
-	if got, _ := s.Session(ctx, sess.ID); got.Live() {
-		t.Fatal("session still live")
-	}
-	evs, _ := s.EventsAfter(ctx, bob.ID, 0, 0)
-	if last := evs[len(evs)-1]; last.Type != api.EventSessionRevoked {
-		t.Errorf("last event of bob: %s", last.Type)
-	}
-	if m, _ := s.MFA(ctx, bob.ID); m.Pending != nil {
-		t.Error("an enrollment sealed by the old key survived")
-	}
-	if m, _ := s.MFA(ctx, ada.ID); !m.Enabled || m.SecretKey != old.Data {
-		t.Errorf("ada's secret: enabled %v, key %q", m.Enabled, m.SecretKey)
-	}
-	u, _ = s.KeyUse(ctx)
-	if u.Recorded != neu || !u.Empty() {
-		t.Fatalf("after ReplaceKeys: %+v", u)
-	}
-}
-
-// TestSignedTokensDependOnTheirKey: a delegation token that may still be presented makes the
-// ledger depend on the key that signed it, until it expires or the keys are replaced; the latest
-// time noted is kept.
-func TestSignedTokensDependOnTheirKey(t *testing.T) {
-	ctx := context.Background()
-	now := time.Now()
-	clock := func() time.Time { return now }
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "ledger.db"), Options{Now: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	ids := ledger.KeyIDs{Signing: "kid-1", Data: "data-1"}
-	if err := s.AdoptKeys(ctx, ids, nil); err != nil {
-		t.Fatal(err)
-	}
-	use := func() ledger.KeyUse {
-		t.Helper()
-		u, err := s.KeyUse(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u
-	}
-	if !use().Empty() {
-		t.Fatal("a new ledger depends on its keys")
-	}
-	later := now.Add(24 * time.Hour).Truncate(time.Millisecond)
-	for _, until := range []time.Time{later, now.Add(time.Hour)} { // an earlier note keeps the later
-		if err := s.NoteTokensSigned(ctx, "kid-1", until); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.NoteTokensSigned(ctx, "kid-other", now.Add(48*time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	if u := use(); u.Empty() || !u.TokensUntil.Equal(later) {
-		t.Fatalf("tokens until %v (empty %v); want %v", u.TokensUntil, u.Empty(), later)
-	}
-	now = later.Add(time.Millisecond)
-	if u := use(); !u.Empty() {
-		t.Fatalf("expired tokens still count: %+v", u)
-	}
-	now = later.Add(-time.Hour)
-	if _, err := s.ReplaceKeys(ctx, ledger.KeyIDs{Signing: "kid-2", Data: "data-2"}); err != nil {
-		t.Fatal(err)
-	}
-	if u := use(); !u.Empty() {
-		t.Fatalf("tokens of replaced keys still count: %+v", u)
-	}
-	var n int
-	if err := s.rdb.QueryRow(`SELECT COUNT(*) FROM signed_tokens`).Scan(&n); err != nil || n != 0 {
-		t.Fatalf("signed_tokens rows after replacing the keys: %d %v", n, err)
 	}
 }

@@ -262,6 +262,29 @@ func (h *Hub) Connections() int {
 	return n
 }
 
+// Watching reports whether an account has a connection here: a feed of events committed
+// elsewhere (another instance of the service) reads the outbox only for accounts watched.
+func (h *Hub) Watching(accountID string) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.byAccount[accountID]) > 0
+}
+
+// Accounts lists the accounts with a connection here, for a feed that catches up after it lost
+// its source: publishing each one's latest event makes its connections fill any gap from the
+// outbox.
+func (h *Hub) Accounts() []string {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := make([]string, 0, len(h.byAccount))
+	for a, conns := range h.byAccount {
+		if len(conns) > 0 {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // Handler serves GET /events. auth authenticates the upgrade request (the server's Bearer auth);
 // on error the answer is 401 before any upgrade. A malformed ?since is a 400.
 func (h *Hub) Handler(auth func(r *http.Request) (Subject, error)) http.Handler {

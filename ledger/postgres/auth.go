@@ -1,0 +1,501 @@
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/ledger"
+)
+
+type sessionEvent struct {
+	SessionID string `json:"sessionId"`
+	Method    string `json:"method,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+type mfaEvent struct {
+	Enabled     bool      `json:"enabled"`
+	LockedUntil *api.Time `json:"lockedUntil,omitempty"`
+}
+
+// CreateSession implements ledger.AuthStore.
+func (s *Store) CreateSession(ctx context.Context, ns ledger.NewSession) (ledger.Session, error) {
+	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+		a, err := w.acctByID(ns.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		sess := ledger.Session{ID: newID(), AccountID: a.id, CreatedAt: w.now}
+		if _, err := w.do(`INSERT INTO sessions (id, account, created_at, user_agent) VALUES ($1, $2, $3, $4)`,
+			sess.ID, a.n, w.now.UnixMilli(), ns.UserAgent); err != nil {
+			return nil, fmt.Errorf("ledger: create session: %w", err)
+		}
+		if err := w.insertRefresh(ns.RefreshHash, sess.ID, ns.RefreshTTL); err != nil {
+			return nil, err
+		}
+		return sess, w.post(a, 0, 0, evSpec{api.EventSecurityLogin, sessionEvent{SessionID: sess.ID, Method: ns.Method}})
+	})
+	if err != nil {
+		return ledger.Session{}, err
+	}
+	return res.(ledger.Session), nil
+}
+
+// result is what a statement run by do changed.
+type result int64
+
+// RowsAffected is how many rows the statement changed.
+func (r result) RowsAffected() (int64, error) { return int64(r), nil }
+
+// do runs a statement now (the sign-in calls are few: they need no queueing).
+func (w *wtx) do(query string, args ...any) (result, error) {
+	n, err := w.execNow(query, args...)
+	return result(n), err
+}
+
+func (w *wtx) insertRefresh(hash []byte, session string, ttl time.Duration) error {
+	if _, err := w.do(`INSERT INTO refresh_tokens (hash, session, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+		hash, session, w.now.UnixMilli(), w.now.Add(ttl).UnixMilli()); err != nil {
+		return fmt.Errorf("ledger: store refresh token: %w", err)
+	}
+	return nil
+}
+
+const sessionCols = `s.id, a.id, s.created_at, s.revoked_at`
+
+func scanSession(r rowScanner) (ledger.Session, error) {
+	var sess ledger.Session
+	var created int64
+	var revoked *int64
+	err := r.Scan(&sess.ID, &sess.AccountID, &created, &revoked)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sess, ledger.ErrNotFound
+	}
+	if err != nil {
+		return sess, fmt.Errorf("ledger: read session: %w", err)
+	}
+	sess.CreatedAt = time.UnixMilli(created).UTC()
+	if revoked != nil {
+		sess.RevokedAt = time.UnixMilli(*revoked).UTC()
+	}
+	return sess, nil
+}
+
+// Session implements ledger.AuthStore.
+func (s *Store) Session(ctx context.Context, id string) (ledger.Session, error) {
+	return scanSession(s.pool.QueryRow(ctx, `SELECT `+sessionCols+` FROM sessions s
+		JOIN accounts a ON a.n = s.account WHERE s.id = $1`, id))
+}
+
+// revoke marks a live session revoked and appends session.revoked; a revoked one is left alone.
+func (w *wtx) revoke(sessionID, reason string) (ledger.Session, error) {
+	sess, err := scanSession(w.queryRow(`SELECT `+sessionCols+` FROM sessions s
+		JOIN accounts a ON a.n = s.account WHERE s.id = $1 FOR UPDATE OF s`, sessionID))
+	if err != nil || !sess.Live() {
+		return sess, err
+	}
+	if _, err := w.do(`UPDATE sessions SET revoked_at = $1 WHERE id = $2`, w.now.UnixMilli(), sessionID); err != nil {
+		return sess, fmt.Errorf("ledger: revoke session: %w", err)
+	}
+	sess.RevokedAt = w.now
+	w.revoked = append(w.revoked, sessionID)
+	a, err := w.acctByID(sess.AccountID)
+	if err != nil {
+		return sess, err
+	}
+	return sess, w.post(a, 0, 0, evSpec{api.EventSessionRevoked, sessionEvent{SessionID: sessionID, Reason: reason}})
+}
+
+// rotation is RotateRefresh's result: the reuse case must commit the revocation and still fail.
+type rotation struct {
+	sess ledger.Session
+	err  error
+}
+
+// RotateRefresh implements ledger.AuthStore.
+func (s *Store) RotateRefresh(ctx context.Context, old, newHash []byte, ttl time.Duration) (ledger.Session, error) {
+	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+		var sessID string
+		var expires int64
+		var spent *int64
+		err := w.queryRow(`SELECT session, expires_at, spent_at FROM refresh_tokens WHERE hash = $1 FOR UPDATE`, old).
+			Scan(&sessID, &expires, &spent)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, ledger.ErrNotFound
+		}
+		if err != nil {
+			return nil, fmt.Errorf("ledger: read refresh token: %w", err)
+		}
+		if spent != nil {
+			sess, err := w.revoke(sessID, "refresh token reused")
+			if err != nil {
+				return nil, err
+			}
+			return rotation{sess, ledger.ErrRefreshReused}, nil
+		}
+		sess, err := scanSession(w.queryRow(`SELECT `+sessionCols+` FROM sessions s
+			JOIN accounts a ON a.n = s.account WHERE s.id = $1`, sessID))
+		if err != nil {
+			return nil, err
+		}
+		if !sess.Live() {
+			return rotation{sess, ledger.ErrRevoked}, nil
+		}
+		if w.now.UnixMilli() >= expires {
+			return rotation{sess, ledger.ErrExpired}, nil
+		}
+		if _, err := w.do(`UPDATE refresh_tokens SET spent_at = $1 WHERE hash = $2`, w.now.UnixMilli(), old); err != nil {
+			return nil, fmt.Errorf("ledger: spend refresh token: %w", err)
+		}
+		return rotation{sess, nil}, w.insertRefresh(newHash, sessID, ttl)
+	})
+	if err != nil {
+		return ledger.Session{}, err
+	}
+	r := res.(rotation)
+	return r.sess, r.err
+}
+
+// RevokeSession implements ledger.AuthStore.
+func (s *Store) RevokeSession(ctx context.Context, sessionID, reason string) (ledger.Session, error) {
+	res, err := s.submit(ctx, func(w *wtx) (any, error) { return w.revoke(sessionID, reason) })
+	if err != nil {
+		return ledger.Session{}, err
+	}
+	return res.(ledger.Session), nil
+}
+
+// RevokeSessions implements ledger.AuthStore.
+func (s *Store) RevokeSessions(ctx context.Context, accountID, except, reason string) ([]string, error) {
+	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+		a, err := w.acctByID(accountID)
+		if err != nil {
+			return nil, err
+		}
+		return w.revokeAll(reason, `SELECT id FROM sessions WHERE account = $1 AND revoked_at IS NULL AND id <> $2`, a.n, except)
+	})
+	if err != nil {
+		return nil, err
+	}
+	ids, _ := res.([]string)
+	return ids, nil
+}
+
+// revokeAll revokes every session whose id query selects (each with its session.revoked event,
+// as revoke does) and returns their ids.
+func (w *wtx) revokeAll(reason, query string, args ...any) ([]string, error) {
+	rows, err := w.query(query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: list sessions: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return nil, fmt.Errorf("ledger: list sessions: %w", err)
+	}
+	for _, id := range ids {
+		if _, err := w.revoke(id, reason); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+func (s *Store) mfaState(ctx context.Context, accountID string) (ledger.MFAState, error) {
+	var m ledger.MFAState
+	var locked int64
+	var secretKey, pendingKey *string
+	err := s.pool.QueryRow(ctx, `SELECT mfa_enabled, mfa_secret, mfa_secret_key, mfa_pending, mfa_pending_key,
+		mfa_last_step, mfa_failures, mfa_locked_until,
+		(SELECT COUNT(*) FROM recovery_codes r WHERE r.account = a.n AND r.used_at IS NULL)
+		FROM accounts a WHERE id = $1`, accountID).
+		Scan(&m.Enabled, &m.Secret, &secretKey, &m.Pending, &pendingKey, &m.LastStep, &m.Failures, &locked, &m.Recovery)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return m, ledger.ErrNotFound
+	}
+	if err != nil {
+		return m, fmt.Errorf("ledger: read MFA state: %w", err)
+	}
+	if locked > 0 {
+		m.LockedUntil = time.UnixMilli(locked).UTC()
+	}
+	if secretKey != nil {
+		m.SecretKey = *secretKey
+	}
+	if pendingKey != nil {
+		m.PendingKey = *pendingKey
+	}
+	return m, nil
+}
+
+// MFA implements ledger.AuthStore.
+func (s *Store) MFA(ctx context.Context, accountID string) (ledger.MFAState, error) {
+	return s.mfaState(ctx, accountID)
+}
+
+// SetPendingMFA implements ledger.AuthStore.
+func (s *Store) SetPendingMFA(ctx context.Context, accountID string, sealed []byte, keyID string) error {
+	_, err := s.submit(ctx, func(w *wtx) (any, error) {
+		return w.affectOne(`UPDATE accounts SET mfa_pending = $1, mfa_pending_key = $2 WHERE id = $3 AND NOT system`,
+			sealed, keyID, accountID)
+	})
+	return err
+}
+
+// EnableMFA implements ledger.AuthStore: the pending secret becomes the account's, step is
+// recorded as used (the enabling code cannot sign in), and the recovery codes replace any old ones.
+func (s *Store) EnableMFA(ctx context.Context, accountID string, step int64, recovery [][]byte) error {
+	_, err := s.submit(ctx, func(w *wtx) (any, error) {
+		a, err := w.acctByID(accountID)
+		if err != nil {
+			return nil, err
+		}
+		w.forgot = append(w.forgot, a.id)
+		if _, err := w.affectOne(`UPDATE accounts SET mfa_enabled = TRUE, mfa_secret = mfa_pending,
+			mfa_secret_key = mfa_pending_key, mfa_pending = NULL, mfa_pending_key = NULL,
+			mfa_last_step = $1, mfa_failures = 0, mfa_locked_until = 0 WHERE n = $2 AND mfa_pending IS NOT NULL`,
+			step, a.n); err != nil {
+			return nil, err
+		}
+		if _, err := w.do(`DELETE FROM recovery_codes WHERE account = $1`, a.n); err != nil {
+			return nil, err
+		}
+		for _, h := range recovery {
+			if _, err := w.do(`INSERT INTO recovery_codes (account, hash) VALUES ($1, $2)`, a.n, h); err != nil {
+				return nil, fmt.Errorf("ledger: store recovery code: %w", err)
+			}
+		}
+		return nil, w.post(a, 0, 0, evSpec{api.EventSecurityMFAChanged, mfaEvent{Enabled: true}})
+	})
+	return err
+}
+
+// DisableMFA implements ledger.AuthStore.
+func (s *Store) DisableMFA(ctx context.Context, accountID string, step int64) error {
+	_, err := s.submit(ctx, func(w *wtx) (any, error) {
+		a, err := w.acctByID(accountID)
+		if err != nil {
+			return nil, err
+		}
+		w.forgot = append(w.forgot, a.id)
+		if _, err := w.do(`UPDATE accounts SET mfa_enabled = FALSE, mfa_secret = NULL, mfa_secret_key = NULL,
+			mfa_pending = NULL, mfa_pending_key = NULL,
+			mfa_last_step = GREATEST(mfa_last_step, $1), mfa_failures = 0, mfa_locked_until = 0 WHERE n = $2`, step, a.n); err != nil {
+			return nil, err
+		}
+		if _, err := w.do(`DELETE FROM recovery_codes WHERE account = $1`, a.n); err != nil {
+			return nil, err
+		}
+		return nil, w.post(a, 0, 0, evSpec{api.EventSecurityMFAChanged, mfaEvent{Enabled: false}})
+	})
+	return err
+}
+
+// UseTOTPStep implements ledger.AuthStore.
+func (s *Store) UseTOTPStep(ctx context.Context, accountID string, step int64) (bool, error) {
+	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+		r, err := w.do(`UPDATE accounts SET mfa_last_step = $1 WHERE id = $2 AND mfa_last_step < $3`, step, accountID, step)
+		if err != nil {
+			return nil, err
+		}
+		n, _ := r.RowsAffected()
+		return n == 1, nil
+	})
+	if err != nil {
+		return false, err
+	}
+	return res.(bool), nil
+}
+
+// UseRecoveryCode implements ledger.AuthStore.
+func (s *Store) UseRecoveryCode(ctx context.Context, accountID string, hash []byte) (bool, error) {
+	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+		r, err := w.do(`UPDATE recovery_codes SET used_at = $1 WHERE hash = $2 AND used_at IS NULL
+			AND account = (SELECT n FROM accounts WHERE id = $3)`, w.now.UnixMilli(), hash, accountID)
+		if err != nil {
+			return nil, err
+		}
+		n, _ := r.RowsAffected()
+		return n == 1, nil
+	})
+	if err != nil {
+		return false, err
+	}
+	return res.(bool), nil
+}
+
+// Challenge ids are stored as their SHA-256 (challengeHash) and looked up by it: the ledger file
+// never holds an id that could answer a challenge. The id comes back from CreateChallenge only.
+const challengeCols = `a.id, c.expires_at, c.wrong, c.done`
+
+func challengeHash(id string) []byte {
+	sum := sha256.Sum256([]byte(id))
+	return sum[:]
+}
+
+// scanChallenge reads the challenge whose id is id.
+func scanChallenge(r rowScanner, id string) (ledger.Challenge, error) {
+	c := ledger.Challenge{ID: id}
+	var exp int64
+	err := r.Scan(&c.AccountID, &exp, &c.Wrong, &c.Done)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, ledger.ErrNotFound
+	}
+	if err != nil {
+		return c, fmt.Errorf("ledger: read challenge: %w", err)
+	}
+	c.ExpiresAt = time.UnixMilli(exp).UTC()
+	return c, nil
+}
+
+const challengeByHash = `SELECT ` + challengeCols + ` FROM challenges c JOIN accounts a ON a.n = c.account WHERE c.hash = $1`
+
+// CreateChallenge implements ledger.AuthStore.
+func (s *Store) CreateChallenge(ctx context.Context, accountID string, ttl time.Duration) (ledger.Challenge, error) {
+	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+		a, err := w.acctByID(accountID)
+		if err != nil {
+			return nil, err
+		}
+		c := ledger.Challenge{ID: newID(), AccountID: a.id, ExpiresAt: w.now.Add(ttl)}
+		if _, err := w.do(`DELETE FROM challenges WHERE expires_at < $1`, w.now.UnixMilli()); err != nil {
+			return nil, err
+		}
+		_, err = w.do(`INSERT INTO challenges (hash, account, expires_at) VALUES ($1, $2, $3)`,
+			challengeHash(c.ID), a.n, c.ExpiresAt.UnixMilli())
+		return c, err
+	})
+	if err != nil {
+		return ledger.Challenge{}, err
+	}
+	return res.(ledger.Challenge), nil
+}
+
+// Challenge implements ledger.AuthStore.
+func (s *Store) Challenge(ctx context.Context, id string) (ledger.Challenge, error) {
+	return scanChallenge(s.pool.QueryRow(ctx, challengeByHash, challengeHash(id)), id)
+}
+
+// TakeChallengeAttempt implements ledger.AuthStore: the attempt is counted (challenge wrong + 1,
+// account mfa_failures + 1) in the same write that checks the budgets.
+func (s *Store) TakeChallengeAttempt(ctx context.Context, id string, p ledger.ChallengePolicy) (ledger.Challenge, error) {
+	hash := challengeHash(id)
+	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+		c, err := scanChallenge(w.queryRow(challengeByHash+` FOR UPDATE OF c`, hash), id)
+		if err != nil {
+			return nil, err
+		}
+		if c.Done || !w.now.Before(c.ExpiresAt) || c.Wrong >= p.MaxWrong {
+			return nil, ledger.ErrNotFound
+		}
+		r, err := w.do(`UPDATE accounts SET mfa_failures = mfa_failures + 1
+			WHERE n = (SELECT account FROM challenges WHERE hash = $1) AND mfa_failures < $2`, hash, p.LockAfter)
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := r.RowsAffected(); n != 1 {
+			return nil, ledger.ErrNoAttemptsLeft
+		}
+		c.Wrong++
+		if _, err := w.do(`UPDATE challenges SET wrong = $1 WHERE hash = $2`, c.Wrong, hash); err != nil {
+			return nil, err
+		}
+		return c, nil
+	})
+	if err != nil {
+		return ledger.Challenge{}, err
+	}
+	return res.(ledger.Challenge), nil
+}
+
+// ReleaseChallengeAttempt implements ledger.AuthStore.
+func (s *Store) ReleaseChallengeAttempt(ctx context.Context, id string) error {
+	hash := challengeHash(id)
+	_, err := s.submit(ctx, func(w *wtx) (any, error) {
+		if _, err := w.do(`UPDATE challenges SET wrong = wrong - 1 WHERE hash = $1 AND wrong > 0`, hash); err != nil {
+			return nil, err
+		}
+		_, err := w.do(`UPDATE accounts SET mfa_failures = mfa_failures - 1
+			WHERE n = (SELECT account FROM challenges WHERE hash = $1) AND mfa_failures > 0`, hash)
+		return nil, err
+	})
+	return err
+}
+
+// FailChallenge implements ledger.AuthStore: the attempt was counted when it was taken; this
+// decides what the count means.
+func (s *Store) FailChallenge(ctx context.Context, id string, p ledger.ChallengePolicy) (ledger.Challenge, ledger.MFAState, error) {
+	hash := challengeHash(id)
+	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+		c, err := scanChallenge(w.queryRow(challengeByHash+` FOR UPDATE OF c`, hash), id)
+		if err != nil {
+			return nil, err
+		}
+		if !c.Done && c.Wrong >= p.MaxWrong {
+			c.Done = true
+			if _, err := w.do(`UPDATE challenges SET done = TRUE WHERE hash = $1`, hash); err != nil {
+				return nil, err
+			}
+		}
+		a, err := w.acctByID(c.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		var failures int
+		if err := w.queryRow(`SELECT mfa_failures FROM accounts WHERE n = $1`, a.n).Scan(&failures); err != nil {
+			return nil, err
+		}
+		if failures >= p.LockAfter {
+			w.forgot = append(w.forgot, a.id)
+			until := w.now.Add(p.LockFor)
+			if _, err := w.do(`UPDATE accounts SET mfa_failures = 0, mfa_locked_until = $1 WHERE n = $2`,
+				until.UnixMilli(), a.n); err != nil {
+				return nil, err
+			}
+			// Every open challenge of the account dies with the lock.
+			if _, err := w.do(`UPDATE challenges SET done = TRUE WHERE account = $1`, a.n); err != nil {
+				return nil, err
+			}
+			c.Done = true
+			at := api.At(until)
+			if err := w.post(a, 0, 0, evSpec{api.EventSecurityMFAChanged, mfaEvent{Enabled: true, LockedUntil: &at}}); err != nil {
+				return nil, err
+			}
+		}
+		return c, nil
+	})
+	if err != nil {
+		return ledger.Challenge{}, ledger.MFAState{}, err
+	}
+	c := res.(ledger.Challenge)
+	m, err := s.MFA(ctx, c.AccountID)
+	return c, m, err
+}
+
+// PassChallenge implements ledger.AuthStore.
+func (s *Store) PassChallenge(ctx context.Context, id string) error {
+	hash := challengeHash(id)
+	_, err := s.submit(ctx, func(w *wtx) (any, error) {
+		if _, err := w.affectOne(`UPDATE challenges SET done = TRUE WHERE hash = $1 AND NOT done`, hash); err != nil {
+			return nil, err
+		}
+		_, err := w.do(`UPDATE accounts SET mfa_failures = 0 WHERE n = (SELECT account FROM challenges WHERE hash = $1)`, hash)
+		return nil, err
+	})
+	return err
+}
