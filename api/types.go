@@ -111,8 +111,10 @@ type (
 	TransactionsBody struct {
 		Transactions []Transaction `json:"transactions"`
 	}
+	// TokenBody is a created token; TokenInfo (enhanced, ignored by old clients) describes it.
 	TokenBody struct {
-		Token string `json:"token"`
+		Token     string     `json:"token"`
+		TokenInfo *TokenInfo `json:"tokenInfo,omitempty"`
 	}
 )
 
@@ -164,7 +166,7 @@ type TransactionRef struct {
 	TransactionID string `json:"transactionId"`
 }
 
-// RecipientRequest is POST /token/create and POST /transactions/token.
+// RecipientRequest names a recipient (CreateTokenRequest is POST /token/create's whole body).
 type RecipientRequest struct {
 	RecipientEmail string `json:"recipientEmail"`
 }

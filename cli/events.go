@@ -54,6 +54,12 @@ func eventOf(e api.Event, me string) eventJSON {
 			out.Data = transactionOf(t, me)
 			return out
 		}
+	case e.Type == api.EventTokenCreated, e.Type == api.EventTokenUsed, e.Type == api.EventTokenRevoked:
+		var t api.TokenInfo
+		if json.Unmarshal(e.Data, &t) == nil {
+			out.Data = tokenInfoOf(t)
+			return out
+		}
 	case e.Type == api.EventBalanceUpdated:
 		var b api.Balance
 		if json.Unmarshal(e.Data, &b) == nil {
@@ -225,6 +231,9 @@ func printEvent(r *run, e api.Event, me, currency string) error {
 		}
 	case balanceJSON:
 		detail = fmt.Sprintf("balance %s %s, available %s", d.Balance, currency, d.AvailableBalance)
+	case tokenInfoJSON:
+		detail = fmt.Sprintf("token %s for %s: used %d × %s %s, %s", d.ID, d.RecipientEmail, d.UsedCount, d.UsedAmount,
+			d.Currency, d.State)
 	case json.RawMessage:
 		detail = string(d)
 	}

@@ -169,6 +169,9 @@ func (e *NotFoundError) Error() string { return "Not found: it does not exist or
 // api.CodeAccountExists or api.CodeIdempotencyKeyReused.
 type ConflictError struct {
 	Code string
+	// Message is the service's own sentence for a conflict (a token revoked, or a token limit
+	// reached, says which and how much is left), when it sent one.
+	Message string
 }
 
 func (e *ConflictError) Error() string {
@@ -177,6 +180,9 @@ func (e *ConflictError) Error() string {
 		return "An account with this email address already exists; sign in instead."
 	case api.CodeIdempotencyKeyReused:
 		return "This request was already sent with different details; start a new one."
+	}
+	if e.Message != "" {
+		return e.Message
 	}
 	return "That was already done: the transaction is resolved or the token was used."
 }
@@ -365,7 +371,11 @@ func errorFrom(r *response, recipient string, needed money.Micros) error {
 	case r.status == http.StatusConflict && ae.Code == api.CodeAccountExists:
 		return &ConflictError{Code: api.CodeAccountExists}
 	case r.status == http.StatusConflict:
-		return &ConflictError{Code: api.CodeConflict}
+		msg := ""
+		if ae.Message != "" {
+			msg = safeSentence(ae.Message)
+		}
+		return &ConflictError{Code: api.CodeConflict, Message: msg}
 	case r.status == http.StatusUnprocessableEntity:
 		return &ConflictError{Code: api.CodeIdempotencyKeyReused}
 	case r.status == http.StatusTooManyRequests:

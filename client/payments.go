@@ -191,23 +191,6 @@ func (c *Client) Payment(ctx context.Context, id string) (api.Transaction, error
 	return out.Transaction, err
 }
 
-// CreateTransactionToken creates a delegation token that lets recipient draw
-// on the caller's account once (CreateDelegated, on the recipient's side).
-func (c *Client) CreateTransactionToken(ctx context.Context, recipient string) (token string, err error) {
-	defer func() { c.record(AuditToken, "", recipient, 0, "", err) }()
-	if recipient, err = c.checkRecipient("recipientEmail", recipient); err != nil {
-		return "", err
-	}
-	path := "/transactions/token"
-	if c.Legacy() {
-		path = "/token/create"
-	}
-	var out api.TokenBody
-	err = c.do(ctx, &call{method: http.MethodPost, path: path, auth: authUser, recipient: recipient,
-		body: api.RecipientRequest{RecipientEmail: recipient}}, &out)
-	return out.Token, err
-}
-
 // DelegatedRequest draws on a payer's account with a token the payer made
 // for the caller.
 type DelegatedRequest struct {
@@ -221,6 +204,7 @@ type DelegatedRequest struct {
 
 // CreateDelegated creates a PENDING transaction from the payer to the
 // caller with the payer's token; the amount is held until Confirm or Cancel.
+// A zero amount is allowed: it records a free call and holds nothing.
 func (c *Client) CreateDelegated(ctx context.Context, d DelegatedRequest) (tx api.Transaction, err error) {
 	key := d.IdempotencyKey
 	if key == "" {
@@ -235,8 +219,10 @@ func (c *Client) CreateDelegated(ctx context.Context, d DelegatedRequest) (tx ap
 		return tx, &ValidationError{Field: "senderEmail", Message: "You cannot pay yourself.", code: api.CodeInvalidRequest}
 	}
 	amount := d.Amount
-	if _, e := api.CheckAmount("amount", &amount); e != nil {
-		return tx, invalid(e)
+	if amount != 0 { // a delegated 0.00 records a free call (issue 13)
+		if _, e := api.CheckAmount("amount", &amount); e != nil {
+			return tx, invalid(e)
+		}
 	}
 	if d.Token == "" {
 		return tx, &ValidationError{Field: "token", Message: "A token is required."}

@@ -52,6 +52,15 @@ type Ledger interface {
 	// AppendEvent adds a non-money event (security.*, session.revoked) for one account.
 	AppendEvent(ctx context.Context, accountID, typ string, data any) (Event, error)
 
+	// Delegation tokens (tokens.go). CreateToken records a token before it is handed out and
+	// appends token.created to its sender; Tokens lists a sender's recorded tokens, newest first
+	// (expired ones are pruned with the events); RevokeToken ends one of the sender's tokens at
+	// once (token.revoked; a token already revoked is returned as it is, with no event; another
+	// account's or an unknown id is ErrNotFound). Holds made with it stay as they are.
+	CreateToken(ctx context.Context, t NewToken) (Token, error)
+	Tokens(ctx context.Context, senderID string) ([]Token, error)
+	RevokeToken(ctx context.Context, senderID, tokenID string) (Token, error)
+
 	// Check verifies the ledger's invariants (see Invariants); for tests and operators.
 	Check(ctx context.Context) (Invariants, error)
 	Close() error
@@ -206,9 +215,13 @@ type BatchItem struct {
 }
 
 // Hold creates a PENDING transaction and holds its amount from the sender's available balance
-// (POST /transaction/create). Direct: CreatedBy SENDER, the caller is the sender. Delegated:
-// CreatedBy RECIPIENT, the caller is the recipient and TokenID names the single-use token the
-// sender issued (verified by the caller of Hold; the ledger spends it).
+// (POST /transaction/create). Direct: CreatedBy SENDER, the caller is the sender, Amount above
+// zero. Delegated: CreatedBy RECIPIENT, the caller is the recipient and TokenID names the token
+// the sender issued (its signature verified by the caller of Hold). A recorded token (CreateToken)
+// is checked in the same database transaction: ErrTokenRevoked, ErrTokenExpired, *TokenLimit;
+// then the use is counted and token.used appended to the sender. A token the ledger has no record
+// of (issued before tokens were recorded) is single use: ErrTokenUsed the second time. A
+// delegated Amount may be zero: the transaction is recorded and nothing is held.
 type Hold struct {
 	SenderEmail    string
 	RecipientEmail string
@@ -225,7 +238,8 @@ type Hold struct {
 }
 
 // Resolution confirms (moves the money) or cancels (releases the hold) a PENDING transaction.
-// ActorID must be its sender or recipient.
+// ActorID must be its sender or recipient. Cancelling a delegated transaction gives its amount
+// back to its token's maxAmount (not its use: see tokens.go).
 type Resolution struct {
 	TransactionID string
 	ActorID       string

@@ -51,31 +51,35 @@ func TestAuthorizationMatrix(t *testing.T) {
 	ada.do("POST", "/transaction/create", `{"senderEmail":"ada@example.com","recipientEmail":"carol@example.com","amount":2}`).
 		want(t, 201).decode(t, &held)
 	_ = carol
+	var adaToken api.TokenBody // ada's token for carol: only ada may revoke it
+	ada.do("POST", "/transactions/token", `{"recipientEmail":"carol@example.com"}`).want(t, 201).decode(t, &adaToken)
 
 	calls := map[string]matrixCall{
-		"GET /user/my-info":             {path: "/user/my-info", strangerOK: true, scope: api.ScopeRead},
-		"GET /account":                  {path: "/account", strangerOK: true, scope: api.ScopeRead},
-		"PUT /user/update-password":     {path: "/user/update-password", body: api.PasswordChange{OldPassword: testPassword, NewPassword: "taken over!"}},
-		"PUT /user/update-organization": {path: "/user/update-organization", body: `{"organization":"Mallory Inc"}`, strangerOK: true},
-		"POST /transaction/create":      {path: "/transaction/create", body: `{"senderEmail":"ada@example.com","recipientEmail":"bob@example.com","amount":3}`, scope: api.ScopePay},
-		"POST /transaction/confirm":     {path: "/transaction/confirm", body: `{"transactionId":"` + held.Transaction.ID + `"}`, scope: api.ScopePay},
-		"POST /transaction/cancel":      {path: "/transaction/cancel", body: `{"transactionId":"` + held.Transaction.ID + `"}`, scope: api.ScopePay},
-		"POST /token/create":            {path: "/token/create", body: `{"recipientEmail":"carol@example.com"}`, strangerOK: true, scope: api.ScopePay},
-		"POST /transactions/token":      {path: "/transactions/token", body: `{"recipientEmail":"carol@example.com"}`, strangerOK: true, scope: api.ScopePay},
-		"GET /transactions":             {path: "/transactions", strangerOK: true, scope: api.ScopeRead},
-		"GET /transaction/history":      {path: "/transaction/history", strangerOK: true, scope: api.ScopeRead},
-		"POST /payments":                {path: "/payments", body: `{"recipientEmail":"carol@example.com","amount":4}`, hdr: []string{api.HeaderIdempotencyKey, "matrix-key"}, scope: api.ScopePay},
-		"GET /payments/{id}":            {path: "/payments/" + paid.Transaction.ID, scope: api.ScopeRead},
-		"POST /transactions/batch":      {path: "/transactions/batch", body: `{"payments":[{"recipientEmail":"carol@example.com","amount":5}]}`, hdr: []string{api.HeaderIdempotencyKey, "matrix-batch"}, scope: api.ScopePay},
-		"POST /auth/logout":             {path: "/auth/logout", strangerOK: true},
-		"POST /auth/logout-all":         {path: "/auth/logout-all", strangerOK: true},
-		"POST /auth/password":           {path: "/auth/password", body: api.PasswordChange{OldPassword: testPassword, NewPassword: "taken over!"}},
-		"POST /auth/mfa/enroll":         {path: "/auth/mfa/enroll", strangerOK: true},
-		"POST /auth/mfa/enable":         {path: "/auth/mfa/enable", body: `{"code":"123456"}`},
-		"POST /auth/mfa/disable":        {path: "/auth/mfa/disable", body: `{"code":"123456"}`},
-		"POST /auth/api-keys":           {path: "/auth/api-keys", body: `{"name":"matrix","scopes":["read","pay"]}`, strangerOK: true},
-		"GET /auth/api-keys":            {path: "/auth/api-keys", strangerOK: true},
-		"DELETE /auth/api-keys/{id}":    {path: "/auth/api-keys/" + keys.both.ID},
+		"GET /user/my-info":                     {path: "/user/my-info", strangerOK: true, scope: api.ScopeRead},
+		"GET /account":                          {path: "/account", strangerOK: true, scope: api.ScopeRead},
+		"PUT /user/update-password":             {path: "/user/update-password", body: api.PasswordChange{OldPassword: testPassword, NewPassword: "taken over!"}},
+		"PUT /user/update-organization":         {path: "/user/update-organization", body: `{"organization":"Mallory Inc"}`, strangerOK: true},
+		"POST /transaction/create":              {path: "/transaction/create", body: `{"senderEmail":"ada@example.com","recipientEmail":"bob@example.com","amount":3}`, scope: api.ScopePay},
+		"POST /transaction/confirm":             {path: "/transaction/confirm", body: `{"transactionId":"` + held.Transaction.ID + `"}`, scope: api.ScopePay},
+		"POST /transaction/cancel":              {path: "/transaction/cancel", body: `{"transactionId":"` + held.Transaction.ID + `"}`, scope: api.ScopePay},
+		"POST /token/create":                    {path: "/token/create", body: `{"recipientEmail":"carol@example.com"}`, strangerOK: true, scope: api.ScopePay},
+		"POST /transactions/token":              {path: "/transactions/token", body: `{"recipientEmail":"carol@example.com"}`, strangerOK: true, scope: api.ScopePay},
+		"GET /transactions":                     {path: "/transactions", strangerOK: true, scope: api.ScopeRead},
+		"GET /transactions/tokens":              {path: "/transactions/tokens", strangerOK: true, scope: api.ScopeRead},
+		"POST /transactions/tokens/{id}/revoke": {path: "/transactions/tokens/" + adaToken.TokenInfo.ID + "/revoke", scope: api.ScopePay},
+		"GET /transaction/history":              {path: "/transaction/history", strangerOK: true, scope: api.ScopeRead},
+		"POST /payments":                        {path: "/payments", body: `{"recipientEmail":"carol@example.com","amount":4}`, hdr: []string{api.HeaderIdempotencyKey, "matrix-key"}, scope: api.ScopePay},
+		"GET /payments/{id}":                    {path: "/payments/" + paid.Transaction.ID, scope: api.ScopeRead},
+		"POST /transactions/batch":              {path: "/transactions/batch", body: `{"payments":[{"recipientEmail":"carol@example.com","amount":5}]}`, hdr: []string{api.HeaderIdempotencyKey, "matrix-batch"}, scope: api.ScopePay},
+		"POST /auth/logout":                     {path: "/auth/logout", strangerOK: true},
+		"POST /auth/logout-all":                 {path: "/auth/logout-all", strangerOK: true},
+		"POST /auth/password":                   {path: "/auth/password", body: api.PasswordChange{OldPassword: testPassword, NewPassword: "taken over!"}},
+		"POST /auth/mfa/enroll":                 {path: "/auth/mfa/enroll", strangerOK: true},
+		"POST /auth/mfa/enable":                 {path: "/auth/mfa/enable", body: `{"code":"123456"}`},
+		"POST /auth/mfa/disable":                {path: "/auth/mfa/disable", body: `{"code":"123456"}`},
+		"POST /auth/api-keys":                   {path: "/auth/api-keys", body: `{"name":"matrix","scopes":["read","pay"]}`, strangerOK: true},
+		"GET /auth/api-keys":                    {path: "/auth/api-keys", strangerOK: true},
+		"DELETE /auth/api-keys/{id}":            {path: "/auth/api-keys/" + keys.both.ID},
 	}
 
 	// Every user and bearer route is in the matrix, and the matrix names only real routes.
@@ -241,7 +245,8 @@ func strangerCall(t *testing.T, e *env, method string, c matrixCall, hdr []strin
 			t.Fatalf("bob sees ada's %q: %s", s, r.body)
 		}
 	}
-	if strings.HasPrefix(c.path, "/payments/") || c.path == "/transaction/confirm" || c.path == "/transaction/cancel" {
+	if strings.HasPrefix(c.path, "/payments/") || strings.HasPrefix(c.path, "/transactions/tokens/") ||
+		c.path == "/transaction/confirm" || c.path == "/transaction/cancel" {
 		r.want(t, 404, api.CodeNotFound)
 	}
 }

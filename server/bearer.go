@@ -20,7 +20,9 @@ import (
 //     a password change or a reused refresh token end it at once, not when it expires;
 //   - its subject is still an account of a person.
 //
-// The account is read afresh, so balances and flags are current. Every refusal is 401
+// The first two are checked in full once per token and then remembered until its exp (the session
+// cache, sessioncache.go), forgotten at once by every revocation; the account is read afresh on
+// every request, so balances and flags are current. Every refusal is 401
 // unauthenticated with WWW-Authenticate: Bearer error="invalid_token"; the token never reaches a
 // log or a response.
 
@@ -53,34 +55,51 @@ func (s *Server) verifyBearer(ctx context.Context, token string) (ledger.Account
 	if len(token) > maxTokenBytes {
 		return ledger.Account{}, "", errTokenInvalid
 	}
-	c, err := s.issuer.VerifyAccess(token)
-	if errors.Is(err, auth.ErrTokenExpired) {
-		return ledger.Account{}, "", errTokenExpired
+	key := tokenKey(token)
+	c, ok := s.sessions.get(key) // verified before, session live since (sessioncache.go)
+	if !ok {
+		var err error
+		if c, err = s.checkBearer(ctx, key, token); err != nil {
+			return ledger.Account{}, "", err
+		}
 	}
-	if err != nil {
-		return ledger.Account{}, "", errTokenInvalid
-	}
-	sess, err := s.auth.Session(ctx, c.SessionID)
-	if errors.Is(err, ledger.ErrNotFound) {
-		return ledger.Account{}, "", errTokenInvalid
-	}
-	if err != nil {
-		return ledger.Account{}, "", err
-	}
-	if sess.AccountID != c.UserID {
-		return ledger.Account{}, "", errTokenInvalid
-	}
-	if !sess.Live() {
-		return ledger.Account{}, "", errTokenRevoked
-	}
-	acct, err := s.ledger.AccountByID(ctx, c.UserID)
+	acct, err := s.ledger.AccountByID(ctx, c.userID)
 	if errors.Is(err, ledger.ErrNotFound) || (err == nil && acct.System) {
 		return ledger.Account{}, "", errTokenInvalid
 	}
 	if err != nil {
 		return ledger.Account{}, "", err
 	}
-	return acct, sess.ID, nil
+	return acct, c.sessionID, nil
+}
+
+// checkBearer is the full check of a token the session cache does not hold: signature and
+// claims, then the session, read from the AuthStore. A token that passes is remembered.
+func (s *Server) checkBearer(ctx context.Context, key [32]byte, token string) (cachedToken, error) {
+	c, err := s.issuer.VerifyAccess(token)
+	if errors.Is(err, auth.ErrTokenExpired) {
+		return cachedToken{}, errTokenExpired
+	}
+	if err != nil {
+		return cachedToken{}, errTokenInvalid
+	}
+	gen := s.sessions.generation()
+	sess, err := s.auth.Session(ctx, c.SessionID)
+	if errors.Is(err, ledger.ErrNotFound) {
+		return cachedToken{}, errTokenInvalid
+	}
+	if err != nil {
+		return cachedToken{}, err
+	}
+	if sess.AccountID != c.UserID {
+		return cachedToken{}, errTokenInvalid
+	}
+	if !sess.Live() {
+		return cachedToken{}, errTokenRevoked
+	}
+	t := cachedToken{userID: c.UserID, sessionID: sess.ID, exp: c.ExpiresAt}
+	s.sessions.put(key, t, gen)
+	return t, nil
 }
 
 // AuthenticateBearer checks the request's "Authorization: Bearer <access token>" exactly as every
@@ -141,8 +160,9 @@ func isUnauthenticated(err error) bool {
 	return errors.As(err, &ae) && ae.Code == api.CodeUnauthenticated
 }
 
-// revoked tells Config.OnRevoke about revoked sessions.
+// revoked tells the session cache and Config.OnRevoke about revoked sessions.
 func (s *Server) revoked(ids ...string) {
+	s.sessions.forget(ids...)
 	if len(ids) > 0 && s.cfg.OnRevoke != nil {
 		s.cfg.OnRevoke(ids)
 	}

@@ -73,13 +73,21 @@ func (s *Server) checkPayment(r *http.Request, p *Principal, prefix, recipient s
 	if len(md) == 0 {
 		md = nil
 	}
-	if email, _ := api.NormalizeEmail("", recipient); known[email] {
+	email, _ := api.NormalizeEmail("", recipient)
+	if known[email] {
+		return ledger.BatchItem{RecipientEmail: email, Amount: amt, Memo: memo, Metadata: md}, nil
+	}
+	if email != p.Account.Email && s.payees.known(email) { // a person's account (payees.go)
+		if known != nil {
+			known[email] = true
+		}
 		return ledger.BatchItem{RecipientEmail: email, Amount: amt, Memo: memo, Metadata: md}, nil
 	}
 	to, err := s.counterparty(r.Context(), prefix+"recipientEmail", recipient, &p.Account)
 	if err != nil {
 		return ledger.BatchItem{}, err
 	}
+	s.payees.add(to.Email)
 	if known != nil {
 		known[to.Email] = true
 	}

@@ -118,6 +118,9 @@ func (s *Server) apiError(ctx context.Context, requestID string, err error) *api
 		inner.Field = fmt.Sprintf("payments[%d].%s", ie.Index, field)
 		return &inner
 	}
+	if te := tokenRefusal(err); te != nil {
+		return te
+	}
 	var insufficient *ledger.InsufficientFunds
 	var overLimit *ledger.SpendLimitExceeded
 	switch {
@@ -143,8 +146,6 @@ func (s *Server) apiError(ctx context.Context, requestID string, err error) *api
 		return errSelfPayment("recipientEmail")
 	case errors.Is(err, ledger.ErrConflict):
 		return &api.Error{Code: api.CodeConflict, Message: "This transaction was already confirmed or cancelled."}
-	case errors.Is(err, ledger.ErrTokenUsed):
-		return &api.Error{Code: api.CodeConflict, Message: "This token was already used: a token pays once."}
 	case errors.Is(err, ledger.ErrKeyReused):
 		return errKeyReused()
 	case errors.Is(err, ledger.ErrBalanceLimit):

@@ -118,7 +118,7 @@ func pyTransaction(t *testing.T, v any) map[string]any {
 	if x["resolvedBy"] != nil && !in(x["resolvedBy"], "SYSTEM", "SENDER", "RECIPIENT") {
 		t.Fatalf("resolvedBy %v", x["resolvedBy"])
 	}
-	if a, ok := x["amount"].(float64); !ok || a <= 0 {
+	if a, ok := x["amount"].(float64); !ok || a < 0 { // 0.0: a free call recorded (issue 13)
 		t.Fatalf("amount %v", x["amount"])
 	}
 	if !in(x["status"], "PENDING", "COMPLETED", "CANCELLED") {
@@ -243,7 +243,7 @@ func TestPythonSDKCompatibility(t *testing.T) {
 		status       int
 	}{
 		{bob, "POST", "/transaction/create", `{"senderEmail": "bob@openmined.org", "recipientEmail": "ada@openmined.org", "amount": 1000.0, "appName": null, "appEpPath": null}`, 402},
-		{bob, "POST", "/transaction/create", fmt.Sprintf(`{"senderEmail": "ada@openmined.org", "recipientEmail": "bob@openmined.org", "amount": 1.0, "token": %q, "appName": null, "appEpPath": null}`, tok), 409},
+		{bob, "POST", "/transaction/create", fmt.Sprintf(`{"senderEmail": "ada@openmined.org", "recipientEmail": "bob@openmined.org", "amount": 1000.0, "token": %q, "appName": null, "appEpPath": null}`, tok), 402},
 		{anon, "POST", "/user/create", `{"email": "bob@openmined.org", "password": null, "organization": "x"}`, 409},
 		{&pyClient{t: t, base: base, auth: basic("bob@openmined.org", "wrong")}, "GET", "/user/my-info", "", 401},
 		{&pyClient{t: t, base: base, auth: "Bearer wrong"}, "GET", "/users", "", 401},

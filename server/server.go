@@ -119,6 +119,9 @@ type Server struct {
 	limits   *limiters
 	requests requestLimiters // per address and per credential (requests.go)
 	known    *knownPlaces    // where accounts signed in recently (known.go)
+	// sessions remembers verified access tokens of live sessions (sessioncache.go).
+	sessions *sessionCache
+	payees   *payees // addresses known to be people's accounts (payees.go)
 	// basicFlight shares a Basic password check among identical ones in flight (authn.go).
 	basicFlight singleflight.Group
 
@@ -211,6 +214,8 @@ func New(cfg Config) (*Server, error) {
 		limits:   newLimiters(cfg.Limits, cfg.NewBudget),
 		requests: newRequestLimiters(cfg.RequestLimits, cfg.NewBudget),
 		known:    newKnownPlaces(cfg.Now),
+		sessions: newSessionCache(cfg.Now),
+		payees:   newPayees(),
 	}
 	if s.keys == nil && s.auth != nil {
 		s.keys, _ = s.auth.(ledger.APIKeyStore)
@@ -339,6 +344,8 @@ func (s *Server) routeTable() []route {
 		usr("POST /transaction/cancel", pay, s.cancelTransaction),
 		usr("POST /token/create", pay, s.createToken),
 		usr("POST /transactions/token", pay, s.createToken),
+		usr("GET /transactions/tokens", read, s.listTokens),              // no token in it: a read
+		usr("POST /transactions/tokens/{id}/revoke", pay, s.revokeToken), // tokens are the pay scope's
 		usr("GET /transactions", read, s.listTransactions),
 		usr("GET /transaction/history", read, s.listTransactions), // the SDK's name for it before /transactions
 

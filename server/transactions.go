@@ -32,8 +32,9 @@ type canonicalHold struct {
 //
 // Direct: {senderEmail: caller, recipientEmail, amount}; a senderEmail other than the caller
 // without a token is 403 forbidden. Delegated: {senderEmail: payer, recipientEmail: caller,
-// amount, token}; the token must verify, be unexpired and issued by senderEmail for the caller
-// (else 400 naming token), and unused (a spent token is 409 conflict).
+// amount (0 allowed), token}; the token must verify, be unexpired and issued by senderEmail for
+// the caller (else 400 naming token); its state and limits are the ledger's (409 conflict when it
+// is revoked or a limit would be passed: tokens.go).
 func (s *Server) createTransaction(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	body, e := readBody(r)
 	if e != nil {
@@ -61,7 +62,11 @@ func (s *Server) createTransaction(w http.ResponseWriter, r *http.Request, p *Pr
 	if e := s.checkCurrency("currency", req.Currency); e != nil {
 		return e
 	}
-	amount, e := api.CheckAmount("amount", req.Amount)
+	token := ""
+	if req.Token != nil {
+		token = strings.TrimSpace(*req.Token)
+	}
+	amount, e := holdAmount(req.Amount, token != "")
 	if e != nil {
 		return e
 	}
@@ -75,10 +80,6 @@ func (s *Server) createTransaction(w http.ResponseWriter, r *http.Request, p *Pr
 	}
 	hold := ledger.Hold{Amount: amount, AppName: appName, AppEpPath: appEpPath, APIKeyID: p.apiKeyID()}
 	me := p.Account.Email
-	token := ""
-	if req.Token != nil {
-		token = strings.TrimSpace(*req.Token)
-	}
 	if token != "" {
 		if err := s.delegatedHold(r, p, &req, token, &hold); err != nil {
 			return err
@@ -112,6 +113,15 @@ func (s *Server) createTransaction(w http.ResponseWriter, r *http.Request, p *Pr
 		h.Idem = idem
 		return s.ledger.Hold(r.Context(), h)
 	})
+}
+
+// holdAmount checks a /transaction/create amount: above zero, except that a delegated one may be
+// 0.00 (a free call that SyftBox apps record; nothing is held).
+func holdAmount(m *money.Micros, delegated bool) (money.Micros, *api.Error) {
+	if delegated && m != nil && *m == 0 {
+		return 0, nil
+	}
+	return api.CheckAmount("amount", m)
 }
 
 // delegatedHold checks a delegated create: the caller is the recipient and holds a token the
@@ -187,31 +197,6 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request, p *Principal, c
 	return nil
 }
 
-// POST /token/create and POST /transactions/token {recipientEmail}: 201 {token}, a delegation
-// token from the caller for recipientEmail, lasting Config.TokenTTL.
-func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p *Principal) error {
-	var req api.RecipientRequest
-	if e := decode(r, &req); e != nil {
-		return e
-	}
-	to, err := s.counterparty(r.Context(), "recipientEmail", req.RecipientEmail, &p.Account)
-	if err != nil {
-		return err
-	}
-	if p.APIKey != nil && p.APIKey.Limit > 0 {
-		return errLimitedToken
-	}
-	if err := s.noteTokenSigned(r.Context()); err != nil {
-		return err
-	}
-	tok, err := s.issuer.IssueTransactionToken(auth.NewID(), p.Account.Email, to.Email, s.cfg.TokenTTL)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, api.TokenBody{Token: tok})
-	return nil
-}
-
 // GET /transactions: the caller's transactions, newest first. Without limit (and cursor) it is
 // every one of them as {transactions}, as the compatible layer expects; with limit or cursor it is
 // a page, {transactions, nextCursor, hasMore}.
@@ -262,13 +247,24 @@ func parseQuery(v url.Values) (ledger.Query, bool, *api.Error) {
 		}
 		q.Cursor, paged = s, true
 	}
-	if s := v.Get("offset"); s != "" {
+	// skip is offset's other name (the SyftBox clients page with skip): each is checked as
+	// offset is; both at once must agree.
+	offset, set := 0, ""
+	for _, name := range []string{"offset", "skip"} {
+		s := v.Get(name)
+		if s == "" {
+			continue
+		}
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 || n > 1_000_000_000 {
-			return q, false, api.Invalid("offset", "offset must be a whole number, 0 or more.")
+			return q, false, api.Invalid(name, name+" must be a whole number, 0 or more.")
 		}
-		q.Offset = n
+		if set != "" && n != offset {
+			return q, false, api.Invalid(name, "skip is another name for offset: give one of them, or the same number to both.")
+		}
+		offset, set = n, name
 	}
+	q.Offset = offset
 	if s := v.Get("direction"); s != "" {
 		switch d := strings.ToLower(s); d {
 		case api.DirectionIn, api.DirectionOut:

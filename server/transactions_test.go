@@ -130,8 +130,13 @@ func TestDelegatedTransaction(t *testing.T) {
 		tx.Direction != api.DirectionIn {
 		t.Fatalf("%+v", tx)
 	}
-	// Single use.
-	draw(bob, "ada@example.com", "bob@example.com", tb.Token, "1").want(t, 409, api.CodeConflict)
+	// Reusable until it expires (issue 13); a token made with maxUses 1 is single use.
+	again := txOf(t, draw(bob, "ada@example.com", "bob@example.com", tb.Token, "1").want(t, 201))
+	bob.do("POST", "/transaction/cancel", map[string]string{"transactionId": again.ID}).want(t, 200)
+	var once api.TokenBody
+	ada.do("POST", "/token/create", `{"recipientEmail":"bob@example.com","maxUses":1}`).want(t, 201).decode(t, &once)
+	draw(bob, "ada@example.com", "bob@example.com", once.Token, "1").want(t, 201)
+	draw(bob, "ada@example.com", "bob@example.com", once.Token, "1").want(t, 409, api.CodeConflict)
 	// Either party may resolve it: the sender confirms.
 	done := txOf(t, ada.do("POST", "/transaction/confirm", map[string]string{"transactionId": tx.ID}).want(t, 200))
 	if done.Status != api.StatusCompleted || *done.ResolvedBy != api.PartySender {

@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -252,5 +253,32 @@ func TestSinceZeroThroughTheService(t *testing.T) {
 		if e, err := readEvent(t, ws); err != nil || e.Seq != int64(want+1) || e.Type != typ {
 			t.Fatalf("replay %d: %+v %v", want+1, e, err)
 		}
+	}
+}
+
+// TestRevocationInTheLedgerEndsACachedSession: a session revoked in the ledger by another way than
+// this server's handlers (as another instance sharing the ledger, or the keys replaced, would)
+// refuses its next request at once, though the server remembered its access token.
+func TestRevocationInTheLedgerEndsACachedSession(t *testing.T) {
+	svc := startForTest(t, "")
+	ada := signUp(t, svc, "ada@example.com", 0)
+	for range 3 {
+		if a := send(t, "GET", svc.URL+"/account", nil, ada.bearer()...); a.status != 200 {
+			t.Fatalf("account: %d %s", a.status, a.body)
+		}
+	}
+	var claims struct {
+		SID string `json:"sid"`
+	}
+	part := strings.Split(ada.token, ".")[1]
+	raw, err := base64.RawURLEncoding.DecodeString(part)
+	if err != nil || json.Unmarshal(raw, &claims) != nil || claims.SID == "" {
+		t.Fatalf("token claims: %v", err)
+	}
+	if _, err := svc.Ledger.RevokeSession(context.Background(), claims.SID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if a := send(t, "GET", svc.URL+"/account", nil, ada.bearer()...); a.status != 401 {
+		t.Fatalf("revoked session's next request: %d %s, want 401", a.status, a.body)
 	}
 }

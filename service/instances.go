@@ -15,11 +15,13 @@ import (
 // connection here, read from the outbox, and the sessions revoked, whose sockets close with 4001.
 // When the listening connection comes back after a drop it catches up: each watched account's
 // latest event is published (its connections fill the gap from the outbox by themselves) and the
-// sessions revoked meanwhile are closed. Accounts whose password or second factor changed elsewhere
+// sessions revoked meanwhile are closed. Every session revoked elsewhere is also given to revoked
+// (the server's session cache, which must stop honouring its access tokens at once). Accounts whose password or second factor changed elsewhere
 // are forgotten by forget (the server's remembered Basic checks: they also miss by themselves
 // once the stored password hash changes, but not when only the second factor does). It returns
 // when ctx ends.
-func followInstances(ctx context.Context, pg *postgres.Store, h *hub.Hub, forget func(accountID string), log *slog.Logger) error {
+func followInstances(ctx context.Context, pg *postgres.Store, h *hub.Hub, forget func(accountID string),
+	revoked func(sessionIDs []string), log *slog.Logger) error {
 	log = log.With("component", "instances")
 	read := func(accountID string, after int64, limit int) {
 		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -40,6 +42,7 @@ func followInstances(ctx context.Context, pg *postgres.Store, h *hub.Hub, forget
 			}
 		},
 		Revoked: func(ids []string) {
+			revoked(ids)
 			for _, id := range ids {
 				h.RevokeSession(id)
 			}
@@ -69,6 +72,7 @@ func followInstances(ctx context.Context, pg *postgres.Store, h *hub.Hub, forget
 			if err != nil {
 				log.Warn("read sessions revoked meanwhile", "err", err)
 			}
+			revoked(ids)
 			for _, id := range ids {
 				h.RevokeSession(id)
 			}

@@ -554,3 +554,38 @@ func TestAPIKeyRevocationReachesEveryInstance(t *testing.T) {
 		t.Fatal("the revoked key's socket on the other instance is still open")
 	}
 }
+
+// TestCachedSessionRevokedOnAnotherInstance: an access token instance 1 remembers (its session
+// cache) is refused there once its session is signed out on instance 2: the cross-instance
+// revocation reaches the cache as it reaches the WebSockets.
+func TestCachedSessionRevokedOnAnotherInstance(t *testing.T) {
+	_, _, svcs := startInstances(t, 2)
+	hc := &http.Client{Timeout: 30 * time.Second}
+	w := newWallet(t, hc, svcs[0], "ada@example.com", "")
+	for range 3 { // remembered by instance 1 now
+		if st, body, err := call(hc, "GET", svcs[0].URL+"/account", "Bearer "+w.token, nil, nil); err != nil || st != 200 {
+			t.Fatalf("account: %d %s %v", st, body, err)
+		}
+	}
+	if st, body, err := call(hc, "POST", svcs[1].URL+"/auth/logout", "Bearer "+w.token, nil, nil); err != nil || st != 204 {
+		t.Fatalf("logout on instance 2: %d %s %v", st, body, err)
+	}
+	began := time.Now()
+	for {
+		st, body, err := call(hc, "GET", svcs[0].URL+"/account", "Bearer "+w.token, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st == 401 {
+			t.Logf("refused on instance 1 %v after the logout on instance 2", time.Since(began))
+			return
+		}
+		if st != 200 {
+			t.Fatalf("account: %d %s", st, body)
+		}
+		if time.Since(began) > 30*time.Second { // a bound for a broken feed, not a speed goal
+			t.Fatal("instance 1 still honours the session signed out on instance 2")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

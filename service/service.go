@@ -135,13 +135,18 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 		return nil, err
 	}
 	m := op.metrics
-	// The hub is fed from committed rows only: the ledger hands each commit's events to it.
+	// The hub is fed from committed rows only: the ledger hands each commit's events to it, and to
+	// the server, whose session cache forgets the sessions they revoke.
 	var events *hub.Hub
+	var served atomic.Pointer[server.Server] // srv, for the ledger's and the feed's goroutines once it exists
 	publish := func(evs []ledger.Event) {
 		if m != nil && len(evs) > 0 {
 			m.EventLag(evs[0].At, time.Now())
 		}
 		events.Publish(evs)
+		if p := served.Load(); p != nil {
+			p.Committed(evs)
+		}
 	}
 	var store Store
 	var pg *postgres.Store
@@ -162,7 +167,6 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 		store = sq
 	}
 	var srv *server.Server
-	var served atomic.Pointer[server.Server] // srv, for the feed's goroutine once it exists
 	events = hub.New(hub.Options{Ledger: store, Logger: o.Logger,
 		MaxPerAccount: o.EventsPerAccount, MaxPerAddress: o.EventsPerAddress,
 		ClientAddr: func(r *http.Request) string { return srv.ClientAddr(r) }})
@@ -175,6 +179,10 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 			feed <- followInstances(runCtx, pg, events, func(id string) {
 				if p := served.Load(); p != nil {
 					p.ForgetCredentials(id)
+				}
+			}, func(ids []string) {
+				if p := served.Load(); p != nil {
+					p.SessionsRevoked(ids) // the session cache, as the hub closes their streams
 				}
 			}, o.Logger)
 		}()

@@ -64,6 +64,18 @@ func screenScenes() []scene {
 			typeInto(tm, "grace@example.com")
 			keys(tm, "enter")
 		}, ready: "another token"},
+		{name: "tokens-list", setup: tokenList, drive: func(t *testing.T, tm *teatest.TestModel) {
+			signedIn(t, tm)
+			keys(tm, "4")
+			waitText(t, tm, "router@example.com")
+			keys(tm, "esc", "j")
+		}, ready: " select"},
+		{name: "tokens-revoke", setup: tokenList, drive: func(t *testing.T, tm *teatest.TestModel) {
+			signedIn(t, tm)
+			keys(tm, "4")
+			waitText(t, tm, "router@example.com")
+			keys(tm, "esc", "j", "x")
+		}, ready: "Revoke the token for"},
 		// History and Security.
 		{name: "history", drive: func(t *testing.T, tm *teatest.TestModel) {
 			signedIn(t, tm)
@@ -116,4 +128,17 @@ func screenScenes() []scene {
 			keys(tm, "m")
 		}, ready: "6 digits · 30 s"},
 	}
+}
+
+// tokenList gives the account three tokens: one in use with limits, one used up, one expired
+// (which the list leaves out).
+func tokenList(fc *viewstest.Client) {
+	one, five, limit := int64(1), int64(5), money.Micros(10*money.Scale)
+	exp := api.At(viewstest.Epoch.Add(3 * time.Hour))
+	fc.AddToken(api.TokenInfo{ID: "tok_a", RecipientEmail: "router@example.com", MaxUses: &five, MaxAmount: &limit,
+		UsedCount: 2, UsedAmount: 1_250_000, State: api.TokenActive, ExpiresAt: exp})
+	fc.AddToken(api.TokenInfo{ID: "tok_b", RecipientEmail: "app@example.com", MaxUses: &one, UsedCount: 1,
+		UsedAmount: 500_000, State: api.TokenUsedUp, ExpiresAt: api.At(viewstest.Epoch.Add(30 * time.Hour))})
+	fc.AddToken(api.TokenInfo{ID: "tok_c", RecipientEmail: "old@example.com", State: api.TokenExpired,
+		ExpiresAt: api.At(viewstest.Epoch.Add(-time.Hour))})
 }

@@ -158,8 +158,16 @@ func (s safeClient) Cancel(ctx context.Context, id string) (api.Transaction, err
 	return answer(s.c.Cancel(ctx, id))
 }
 
-func (s safeClient) CreateTransactionToken(ctx context.Context, recipient string) (string, error) {
-	return answer(s.c.CreateTransactionToken(ctx, recipient))
+func (s safeClient) CreateToken(ctx context.Context, r client.TokenRequest) (client.CreatedToken, error) {
+	return answer(s.c.CreateToken(ctx, r))
+}
+
+func (s safeClient) Tokens(ctx context.Context) ([]api.TokenInfo, error) {
+	return answer(s.c.Tokens(ctx))
+}
+
+func (s safeClient) RevokeToken(ctx context.Context, id string) (api.TokenInfo, error) {
+	return answer(s.c.RevokeToken(ctx, id))
 }
 
 func (s safeClient) EnrollMFA(ctx context.Context) (api.MFAEnrollment, error) {

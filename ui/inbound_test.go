@@ -130,8 +130,14 @@ func (h hostile) Confirm(ctx context.Context, id string) (api.Transaction, error
 func (h hostile) Cancel(ctx context.Context, id string) (api.Transaction, error) {
 	return poisonOf(h.Client.Cancel(ctx, id))
 }
-func (h hostile) CreateTransactionToken(ctx context.Context, r string) (string, error) {
-	return poisonOf(h.Client.CreateTransactionToken(ctx, r))
+func (h hostile) CreateToken(ctx context.Context, r client.TokenRequest) (client.CreatedToken, error) {
+	return poisonOf(h.Client.CreateToken(ctx, r))
+}
+func (h hostile) Tokens(ctx context.Context) ([]api.TokenInfo, error) {
+	return poisonOf(h.Client.Tokens(ctx))
+}
+func (h hostile) RevokeToken(ctx context.Context, id string) (api.TokenInfo, error) {
+	return poisonOf(h.Client.RevokeToken(ctx, id))
 }
 func (h hostile) EnrollMFA(ctx context.Context) (api.MFAEnrollment, error) {
 	return poisonOf(h.Client.EnrollMFA(ctx))
@@ -281,9 +287,16 @@ func TestEveryScreenEscapesTheServicesText(t *testing.T) {
 	seen("pay refused")
 	delete(fc.Err, "Pay")
 
-	// Tokens: the created token.
+	// Tokens: the list of active tokens (every string poisoned), then the created token.
+	fc.AddToken(api.TokenInfo{ID: "tok_x", RecipientEmail: "router@example.com", State: api.TokenActive,
+		ExpiresAt: api.At(at.Add(3600e9))})
 	switchTo(m, views.TokensScreen)
-	look("tokens")
+	if look("tokens"); !strings.Contains(screen(m), "0 uses") {
+		t.Errorf("the token list is not shown:\n%s", screen(m))
+	}
+	press(m, "esc", "x")
+	look("tokens revoke prompt")
+	press(m, "n")
 	press(m, "enter")
 	typeText(m, "grace@example.com")
 	press(m, "enter")

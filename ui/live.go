@@ -202,6 +202,9 @@ func (m *Model) event(ev api.Event) tea.Cmd {
 			return nil
 		}
 		return m.txEvent(ev.Type, cleaned(tx), at) // as the client's answers are (inbound.go)
+	case strings.HasPrefix(ev.Type, "token."):
+		// Made, used or revoked (here or on another device): the Tokens screen reloads its list.
+		return m.broadcast(views.LiveMsg{Type: ev.Type, At: at})
 	case ev.Type == api.EventSecurityMFAChanged:
 		if m.expected(ev.Type) {
 			// The person's own change in this wallet: the screen that made it said so already.

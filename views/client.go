@@ -49,9 +49,11 @@ type ResolveClient interface {
 	Cancel(ctx context.Context, id string) (api.Transaction, error)
 }
 
-// TokenClient creates transaction (delegation) tokens.
+// TokenClient creates, lists and revokes transaction (delegation) tokens.
 type TokenClient interface {
-	CreateTransactionToken(ctx context.Context, recipient string) (string, error)
+	CreateToken(ctx context.Context, r client.TokenRequest) (client.CreatedToken, error)
+	Tokens(ctx context.Context) ([]api.TokenInfo, error)
+	RevokeToken(ctx context.Context, id string) (api.TokenInfo, error)
 }
 
 // SecurityClient manages the second factor, the password and sessions.

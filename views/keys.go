@@ -78,9 +78,13 @@ type HistoryKeys struct {
 
 // TokenKeys are the tokens screen's.
 type TokenKeys struct {
-	Create key.Binding
-	Copy   key.Binding
-	New    key.Binding
+	Create  key.Binding
+	Copy    key.Binding
+	New     key.Binding
+	Up      key.Binding // the list of active tokens
+	Down    key.Binding
+	Revoke  key.Binding
+	Refresh key.Binding
 }
 
 // SecurityKeys are the security screen's.
@@ -198,9 +202,13 @@ func DefaultKeyMap() KeyMap {
 			Close:    bind("close", "esc"),
 		},
 		Tokens: TokenKeys{
-			Create: bind("create token", "enter"),
-			Copy:   bind("copy", "c"),
-			New:    bind("new token", "n"),
+			Create:  bind("create token", "enter"),
+			Copy:    bind("copy", "c"),
+			New:     bind("new token", "n"),
+			Up:      bind("up", "up", "k"),
+			Down:    bind("down", "down", "j"),
+			Revoke:  bind("revoke", "x"),
+			Refresh: bind("refresh", "r"),
 		},
 		Security: SecurityKeys{
 			Up:        bind("up", "up", "k"),
@@ -249,6 +257,8 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"history.close": &k.History.Close,
 
 		"tokens.create": &k.Tokens.Create, "tokens.copy": &k.Tokens.Copy, "tokens.new": &k.Tokens.New,
+		"tokens.up": &k.Tokens.Up, "tokens.down": &k.Tokens.Down, "tokens.revoke": &k.Tokens.Revoke,
+		"tokens.refresh": &k.Tokens.Refresh,
 
 		"security.up": &k.Security.Up, "security.down": &k.Security.Down,
 		"security.open": &k.Security.Open, "security.mfa": &k.Security.MFA,

@@ -1,8 +1,9 @@
 package views
 
 import (
-	"encoding/base64"
-	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,48 +14,71 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/money"
 )
 
-// madeToken is a token created in this session (only its recipient and time are kept).
-type madeToken struct {
-	recipient string
-	at        time.Time
-}
-
-// Tokens creates transaction (delegation) tokens: one lets its recipient draw on the caller's
-// account once.
+// Tokens creates transaction (delegation) tokens and lists the active ones: a token lets its
+// recipient create payments from the person's account, within the limits set here. A token made
+// here is single use unless the person widens it (the Uses field starts at 1), so it is as tight
+// as tokens always were. The token is shown whole, once; the list never has it (the service
+// keeps only what it allows and what it took), and a token on it can be revoked after a y.
 type Tokens struct {
-	c       *Common
-	form    *Form
-	spin    spinner.Model
-	reqs    reqs
-	waiting int
-	token   string // the token on screen
+	c    *Common
+	form *Form // recipient, uses, limit, expires
+	spin spinner.Model
+	reqs reqs
+
+	waiting int                  // the create in flight
+	made    *client.CreatedToken // the token on screen, shown this once
 	forWhom string
 	banner  string
-	made    []madeToken
-	width   int
-	height  int
+
+	list      []api.TokenInfo // active and used-up tokens, newest first
+	listReq   int
+	listErr   string
+	listKnown bool // a list came back (false on a service that does not list tokens)
+	sel       int
+	asking    *api.TokenInfo // the token whose revoke waits for y
+	revoking  int            // the revoke in flight
+
+	width, height int
 }
+
+// Field indexes of the form.
+const (
+	tokRecipient = iota
+	tokUses
+	tokLimit
+	tokExpires
+)
 
 // NewTokens returns the tokens screen.
 func NewTokens(c *Common) *Tokens {
-	rcpt := NewField(c, "Recipient", "who may draw on your account")
+	rcpt := NewField(c, "Recipient", "who may charge your account")
 	rcpt.Input.CharLimit = api.MaxEmailLen
-	t := &Tokens{c: c, form: NewForm(rcpt), spin: NewSpinner(c.Theme)}
+	uses := NewField(c, "Uses", "blank: any number of times")
+	uses.Input.CharLimit = 7
+	uses.Input.SetValue("1")
+	limit := NewField(c, "Limit", "blank: no total limit, e.g. 5.00")
+	limit.Input.CharLimit = 24
+	exp := NewField(c, "Expires", "blank: the longest (24h), e.g. 30m, 2h")
+	exp.Input.CharLimit = 8
+	t := &Tokens{c: c, form: NewForm(rcpt, uses, limit, exp), spin: NewSpinner(c.Theme)}
 	t.form.Blur()
 	return t
 }
 
-// Init does nothing: the screen waits for a recipient.
+// Init does nothing: Activate loads the list.
 func (t *Tokens) Init() tea.Cmd { return nil }
 
-// Activate focuses the recipient when no token is on screen, from every way in.
+// Activate loads the list, and focuses the recipient when no token is on screen, from every way in.
 func (t *Tokens) Activate(SwitchMsg) tea.Cmd {
-	if t.token == "" && t.waiting == 0 {
-		return t.form.FocusOn(0)
+	cmds := []tea.Cmd{t.load()}
+	if t.made == nil && t.waiting == 0 {
+		cmds = append(cmds, t.form.FocusOn(tokRecipient))
 	}
-	return nil
+	return tea.Batch(cmds...)
 }
 
 // SetSize lays the screen out.
@@ -65,32 +89,72 @@ func (t *Tokens) SetSize(w, h int) {
 
 func (t *Tokens) panelWidth() int { return min(max(t.width-2, 50), 84) }
 
-// InputFocused reports whether the recipient field has the focus.
+// InputFocused reports whether a field has the focus.
 func (t *Tokens) InputFocused() bool { return t.form.Focused() }
 
 // tokenMadeMsg is the answer to creating a token.
 type tokenMadeMsg struct {
 	reqID     int
 	recipient string
-	token     string
+	made      client.CreatedToken
 	err       error
 }
 
-func (t *Tokens) create(recipient string) tea.Cmd {
+func (t *Tokens) create(r client.TokenRequest) tea.Cmd {
 	id := t.reqs.next()
 	t.waiting = id
 	c := t.c
 	return tea.Batch(t.spin.Tick, func() tea.Msg {
 		ctx, cancel := c.call()
 		defer cancel()
-		tok, err := c.Client.CreateTransactionToken(ctx, recipient)
-		return tokenMadeMsg{reqID: id, recipient: recipient, token: tok, err: err}
+		made, err := c.Client.CreateToken(ctx, r)
+		return tokenMadeMsg{reqID: id, recipient: r.Recipient, made: made, err: err}
 	})
+}
+
+// tokenListMsg is the answer to listing the tokens.
+type tokenListMsg struct {
+	reqID int
+	list  []api.TokenInfo
+	err   error
+}
+
+func (t *Tokens) load() tea.Cmd {
+	id := t.reqs.next()
+	t.listReq = id
+	c := t.c
+	return func() tea.Msg {
+		ctx, cancel := c.call()
+		defer cancel()
+		list, err := c.Client.Tokens(ctx)
+		return tokenListMsg{reqID: id, list: list, err: err}
+	}
+}
+
+// tokenRevokedMsg is the answer to revoking a token.
+type tokenRevokedMsg struct {
+	reqID int
+	token api.TokenInfo
+	err   error
+}
+
+func (t *Tokens) revoke(tok api.TokenInfo) tea.Cmd {
+	id := t.reqs.next()
+	t.revoking = id
+	c := t.c
+	return func() tea.Msg {
+		ctx, cancel := c.call()
+		defer cancel()
+		got, err := c.Client.RevokeToken(ctx, tok.ID)
+		if err == nil && got.RecipientEmail == "" {
+			got.RecipientEmail = tok.RecipientEmail
+		}
+		return tokenRevokedMsg{reqID: id, token: got, err: err}
+	}
 }
 
 // Update handles keys and answers.
 func (t *Tokens) Update(msg tea.Msg) (Screen, tea.Cmd) {
-	k := t.c.Keys
 	switch msg := msg.(type) {
 	case StyleMsg:
 		t.form.Restyle(t.c)
@@ -102,94 +166,211 @@ func (t *Tokens) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			return t, cmd
 		}
 	case tokenMadeMsg:
-		if msg.reqID != t.waiting {
+		return t, t.made1(msg)
+	case tokenListMsg:
+		if msg.reqID != t.listReq {
 			return t, nil
 		}
-		t.waiting = 0
+		t.listReq = 0
+		t.setList(msg.list, msg.err)
+	case tokenRevokedMsg:
+		if msg.reqID != t.revoking {
+			return t, nil
+		}
+		t.revoking = 0
 		if msg.err != nil {
-			field, text := ErrorField(msg.err)
-			if field == "recipient" {
-				t.form.Fields[0].Err = text
-				return t, t.form.FocusOn(0)
-			}
-			t.banner = text
+			t.banner = Message(msg.err)
 			return t, nil
 		}
-		t.token, t.forWhom = msg.token, msg.recipient
-		t.made = append([]madeToken{{recipient: msg.recipient, at: t.c.now()}}, t.made...)
-		if len(t.made) > 5 {
-			t.made = t.made[:5]
+		return t, tea.Batch(ToastTo(ToastInfo, "Revoked the token for ", msg.token.RecipientEmail, ""), t.load())
+	case LiveMsg:
+		// Another device made, used or revoked a token, or a cancel gave an amount back.
+		if strings.HasPrefix(msg.Type, "token.") || msg.Type == api.EventTransactionCancelled {
+			return t, t.load()
 		}
-		t.form.Blur()
+	case ReloadMsg:
+		return t, t.load()
 	case tea.PasteMsg:
 		return t, t.form.Update(msg)
 	case tea.KeyPressMsg:
-		if t.waiting != 0 {
-			return t, nil
-		}
-		if t.form.Focused() {
-			switch {
-			case key.Matches(msg, k.Tokens.Create):
-				return t, t.submit()
-			case key.Matches(msg, k.Global.LeaveField):
-				t.form.Blur()
-				return t, nil
-			}
-			t.form.Fields[0].Err = ""
-			return t, t.form.Update(msg)
-		}
-		switch {
-		case key.Matches(msg, k.Tokens.Copy) && t.token != "":
-			return t, tea.Batch(tea.SetClipboard(t.token), Toast(ToastInfo, "Token copied to the clipboard."))
-		case key.Matches(msg, k.Tokens.New), key.Matches(msg, k.Tokens.Create) && t.token == "":
-			t.token, t.forWhom, t.banner = "", "", ""
-			t.form.Fields[0].Input.SetValue("")
-			return t, t.form.FocusOn(0)
-		}
+		return t, t.key(msg)
 	}
 	return t, nil
 }
 
-func (t *Tokens) submit() tea.Cmd {
-	f := t.form.Fields[0]
-	f.Err, t.banner = "", ""
-	email, e := api.NormalizeEmail("recipient", f.Value())
-	if e != nil {
-		f.Err = e.Message
+// made1 takes the answer to a create.
+func (t *Tokens) made1(msg tokenMadeMsg) tea.Cmd {
+	if msg.reqID != t.waiting {
 		return nil
 	}
-	if email == t.c.Email {
-		f.Err = "Not yourself: pick someone else."
+	t.waiting = 0
+	if msg.err != nil {
+		field, text := ErrorField(msg.err)
+		var val *client.ValidationError
+		if errors.As(msg.err, &val) {
+			switch val.Field {
+			case "maxUses":
+				field = "uses"
+			case "maxAmount":
+				field = "limit"
+			case "expiresIn":
+				field = "expires"
+			}
+		}
+		if i, ok := map[string]int{"recipient": tokRecipient, "uses": tokUses, "limit": tokLimit, "expires": tokExpires}[field]; ok {
+			t.form.Fields[i].Err = text
+			return t.form.FocusOn(i)
+		}
+		t.banner = text
 		return nil
 	}
-	return t.create(email)
+	made := msg.made
+	t.made, t.forWhom = &made, msg.recipient
+	t.form.Blur()
+	return t.load()
 }
 
-// tokenLines is how many lines a token takes on screen at most: a longer one is shown with its
-// middle cut out (c still copies all of it).
-const tokenLines = 3
+func (t *Tokens) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := t.c.Keys
+	if t.waiting != 0 {
+		return nil
+	}
+	if t.asking != nil {
+		switch {
+		case key.Matches(msg, k.Confirm.Yes):
+			tok := *t.asking
+			t.asking = nil
+			return t.revoke(tok)
+		case key.Matches(msg, k.Confirm.No):
+			t.asking = nil
+		}
+		return nil
+	}
+	if t.form.Focused() {
+		switch {
+		case key.Matches(msg, k.Tokens.Create):
+			return t.submit()
+		case key.Matches(msg, k.Form.Next):
+			return t.form.Next()
+		case key.Matches(msg, k.Form.Prev):
+			return t.form.Prev()
+		case key.Matches(msg, k.Global.LeaveField):
+			t.form.Blur()
+			return nil
+		}
+		t.form.Current().Err = ""
+		return t.form.Update(msg)
+	}
+	switch {
+	case key.Matches(msg, k.Tokens.Copy) && t.made != nil:
+		return tea.Batch(tea.SetClipboard(t.made.Token), Toast(ToastInfo, "Token sent to the terminal's clipboard."))
+	case key.Matches(msg, k.Tokens.New), key.Matches(msg, k.Tokens.Create) && t.made == nil:
+		t.made, t.forWhom, t.banner = nil, "", ""
+		t.form.ClearErrors()
+		t.form.Fields[tokRecipient].Input.SetValue("")
+		return t.form.FocusOn(tokRecipient)
+	case key.Matches(msg, k.Tokens.Up) && t.sel > 0:
+		t.sel--
+	case key.Matches(msg, k.Tokens.Down) && t.sel < len(t.list)-1:
+		t.sel++
+	case key.Matches(msg, k.Tokens.Revoke) && len(t.list) > 0 && t.revoking == 0:
+		tok := t.list[t.sel]
+		t.asking = &tok
+	case key.Matches(msg, k.Tokens.Refresh):
+		return t.load()
+	}
+	return nil
+}
 
-// View renders the form or the token.
+// setList keeps the tokens that may still be used (active, or used up and able to come back when
+// a cancel gives an amount back: all but expired and revoked ones), and keeps the selection on
+// the same token where it can.
+func (t *Tokens) setList(list []api.TokenInfo, err error) {
+	if err != nil {
+		t.listErr = Message(err)
+		if !t.listKnown {
+			t.list = nil
+		}
+		return
+	}
+	prev := ""
+	if t.sel < len(t.list) {
+		prev = t.list[t.sel].ID
+	}
+	t.list, t.listErr, t.listKnown, t.sel = t.list[:0:0], "", true, 0
+	for _, tok := range list {
+		if tok.State != api.TokenExpired && tok.State != api.TokenRevoked { // a state of a newer service shows
+			if tok.ID == prev {
+				t.sel = len(t.list)
+			}
+			t.list = append(t.list, tok)
+		}
+	}
+}
+
+func (t *Tokens) submit() tea.Cmd {
+	f := t.form.Fields
+	t.form.ClearErrors()
+	t.banner = ""
+	email, e := api.NormalizeEmail("recipient", f[tokRecipient].Value())
+	if e != nil {
+		f[tokRecipient].Err = e.Message
+		return t.form.FocusOn(tokRecipient)
+	}
+	if email == t.c.Email {
+		f[tokRecipient].Err = "Not yourself: pick someone else."
+		return t.form.FocusOn(tokRecipient)
+	}
+	req := client.TokenRequest{Recipient: email}
+	if s := strings.TrimSpace(f[tokUses].Value()); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 1 || n > api.MaxTokenUses {
+			f[tokUses].Err = "A whole number from 1 to 1,000,000, or blank for any number of times."
+			return t.form.FocusOn(tokUses)
+		}
+		req.MaxUses = n
+	}
+	if s := strings.TrimSpace(f[tokLimit].Value()); s != "" {
+		m, err := money.ParseHumanPositive(s)
+		if err != nil {
+			f[tokLimit].Err = err.Error()
+			return t.form.FocusOn(tokLimit)
+		}
+		req.MaxAmount = m
+	}
+	if s := strings.TrimSpace(f[tokExpires].Value()); s != "" {
+		d, ok := parseLifetime(s)
+		if !ok {
+			f[tokExpires].Err = "Write how long it lasts, such as 30m, 2h or 1d, or leave it blank."
+			return t.form.FocusOn(tokExpires)
+		}
+		req.ExpiresIn = d
+	}
+	return t.create(req)
+}
+
+// parseLifetime reads 30m, 2h, 1h30m (a Go duration of at least a second) or 1d.
+func parseLifetime(s string) (time.Duration, bool) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		return time.Duration(n) * 24 * time.Hour, err == nil && n > 0 && n <= 366
+	}
+	d, err := time.ParseDuration(s)
+	return d, err == nil && d >= time.Second
+}
+
+// View renders the form or the token just made, then the active tokens.
 func (t *Tokens) View() string {
 	th := t.c.Theme
 	pw := t.panelWidth()
 	inner := pw - 4
 	head := th.Title.Render("Transaction tokens") + "\n"
-	intro := th.Muted.Render(wrap("A token lets one person draw on your account once, the way SyftBox apps charge for a call.", inner)) + "\n\n"
+	intro := th.Muted.Render(wrap("A token lets one person charge your account, the way SyftBox apps charge for calls. "+
+		"It pays once unless you allow more uses.", inner)) + "\n\n"
 	var b strings.Builder
-	switch {
-	case t.token != "":
-		b.WriteString(th.Positive.Render("✓ Token for ") + th.Bold.Render(CutAddress(t.forWhom, inner-12)) + "\n\n")
-		shown := middle(t.token, tokenLines*(inner-2))
-		for _, line := range strings.Split(ansi.Hardwrap(shown, inner-2, false), "\n") {
-			b.WriteString("  " + th.Code.Render(line) + "\n")
-		}
-		b.WriteString("\n" + th.Warning.Render(wrap(allows(t.forWhom, tokenExpiry(t.token)), inner)) + "\n")
-		b.WriteString(th.Faint.Render(wrap("Anyone holding it can use it; share it only with them.", inner)) + "\n\n")
-		k := t.c.Keys
-		b.WriteString(th.Key.Render(k.Tokens.Copy.Help().Key) + th.Muted.Render(" copy") + th.Faint.Render("  ·  ") +
-			th.Key.Render(k.Tokens.New.Help().Key) + th.Muted.Render(" another token"))
-	default:
+	if t.made != nil {
+		b.WriteString(t.madeView(inner))
+	} else {
 		b.WriteString(t.form.View(t.c, 11) + "\n\n")
 		if t.waiting != 0 {
 			b.WriteString(t.spin.View() + " " + th.Muted.Render("Creating the token…"))
@@ -199,93 +380,176 @@ func (t *Tokens) View() string {
 				desc = " start typing"
 			}
 			b.WriteString(th.Key.Render(t.c.Keys.Tokens.Create.Help().Key) + th.Muted.Render(desc))
+			if t.form.Focused() {
+				b.WriteString(th.Faint.Render("  ·  ") + th.Key.Render(t.c.Keys.Form.Next.Help().Key) +
+					th.Muted.Render(" next field"))
+			}
 		}
 	}
 	if t.banner != "" {
 		b.WriteString("\n\n" + th.Error.Render(wrap("✗ "+t.banner, inner)))
 	}
-	// The panel fits the content area whole (two lines are its border): with a token on screen
-	// the introduction goes first, then the oldest of the tokens made this session.
 	content := b.String()
-	fits := func(intro string, made int) bool {
-		n := strings.Count(head+intro+content, "\n") + 1
-		if made > 0 {
-			n += 2 + made
-		}
-		return n <= t.height-2
-	}
-	made := len(t.made)
-	if t.token != "" && !fits(intro, made) {
+	// The panel fits the content area whole (two lines are its border). The token just made is
+	// never cut: the introduction goes first, then rows of the list.
+	lines := func(s string) int { return strings.Count(s, "\n") + 1 }
+	room := t.height - 2
+	if t.made != nil && lines(head+intro+content) > room {
 		intro = "\n"
 	}
-	for made > 0 && !fits(intro, made) {
-		made--
-	}
-	b.Reset()
-	b.WriteString(head + intro + content)
-	if made > 0 {
-		b.WriteString("\n\n" + th.Muted.Render("Made this session"))
-		for _, m := range t.made[:made] {
-			b.WriteString("\n" + th.Faint.Render(m.at.In(time.Local).Format("15:04")+"  ") + th.Text.Render(CutAddress(m.recipient, inner-7)))
+	// The list: a blank line, its title, its rows, its key line (or its one-line note).
+	if rows := room - lines(head+intro+content) - 3; rows >= 1 {
+		if list := t.listView(inner, rows); list != "" {
+			content += "\n\n" + list
 		}
 	}
-	panel := th.PanelFocused.Width(pw).Render(b.String())
+	panel := th.PanelFocused.Width(pw).Render(head + intro + content)
 	return lipgloss.Place(t.width, t.height, lipgloss.Center, lipgloss.Center, panel)
 }
 
-// middle cuts s to w cells by taking out its middle, "…" in its place.
-func middle(s string, w int) string {
-	sw := ansi.StringWidth(s)
-	if sw <= w || w < 3 {
-		return s
+// madeView is the token just made, whole (hard-wrapped: it has no spaces), and what it allows.
+func (t *Tokens) madeView(inner int) string {
+	th := t.c.Theme
+	k := t.c.Keys
+	var b strings.Builder
+	b.WriteString(th.Positive.Render("✓ Token for ") + th.Bold.Render(CutAddress(t.forWhom, inner-12)) + "\n\n")
+	for _, line := range strings.Split(ansi.Hardwrap(t.made.Token, inner-2, false), "\n") {
+		b.WriteString("  " + th.Code.Render(line) + "\n")
 	}
-	tail := (w - 1) / 2
-	return ansi.Truncate(s, w-1-tail, "") + "…" + ansi.TruncateLeft(s, sw-tail, "")
+	b.WriteString("\n" + th.Warning.Render(wrap(t.allows(), inner)) + "\n")
+	b.WriteString(th.Faint.Render(wrap("Shown this once. Anyone holding it can use it; share it only with them.", inner)) + "\n\n")
+	b.WriteString(th.Key.Render(k.Tokens.Copy.Help().Key) + th.Muted.Render(" copy (to the terminal's clipboard)") +
+		th.Faint.Render("  ·  ") + th.Key.Render(k.Tokens.New.Help().Key) + th.Muted.Render(" another token"))
+	return b.String()
 }
 
-// allows says, in one sentence, what a token lets its recipient do.
-func allows(recipient string, exp time.Time) string {
-	until := "until it expires"
-	if !exp.IsZero() {
-		until = "until " + exp.In(time.Local).Format("2006-01-02 15:04")
+// allows says, in one sentence, what the token just made lets its recipient do.
+func (t *Tokens) allows() string {
+	info := t.made.Info
+	if info == nil { // a service that does not record tokens: they are single use there
+		return "It lets " + t.forWhom + " create one pending payment from you, of any amount you can cover, until it " +
+			"expires; the amount is held until either of you confirms or cancels it in History."
 	}
-	return "It lets " + recipient + " create one pending payment from you, of any amount you can cover, " +
-		until + "; the amount is held until either of you confirms or cancels it in History."
+	times := "any number of pending payments"
+	switch {
+	case info.MaxUses != nil && *info.MaxUses == 1:
+		times = "one pending payment"
+	case info.MaxUses != nil:
+		times = fmt.Sprintf("up to %d pending payments", *info.MaxUses)
+	}
+	much := "of any amount you can cover"
+	if info.MaxAmount != nil {
+		much = "of at most " + t.c.Money(*info.MaxAmount) + " in all"
+	}
+	return "It lets " + t.forWhom + " create " + times + " from you, " + much + ", until " +
+		info.ExpiresAt.In(time.Local).Format("2006-01-02 15:04") + "; each amount is held until either of you " +
+		"confirms or cancels it in History."
 }
 
-// tokenExpiry reads the exp claim of a token, without verifying it (for display only).
-func tokenExpiry(tok string) time.Time {
-	parts := strings.Split(tok, ".")
-	if len(parts) != 3 {
-		return time.Time{}
+// listView is the active tokens, at most rows of them around the selection, with their keys.
+func (t *Tokens) listView(inner, rows int) string {
+	th := t.c.Theme
+	k := t.c.Keys
+	if !t.listKnown && t.listErr == "" {
+		return ""
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return time.Time{}
+	var b strings.Builder
+	b.WriteString(th.Muted.Render("Active tokens"))
+	if t.listErr != "" {
+		b.WriteString("\n" + th.Error.Render(Trunc("✗ "+t.listErr, inner)))
+		return b.String()
 	}
-	var claims struct {
-		Exp int64 `json:"exp"`
+	if len(t.list) == 0 {
+		b.WriteString("\n" + th.Faint.Render("None: the tokens you make are listed here until they expire."))
+		return b.String()
 	}
-	if json.Unmarshal(raw, &claims) != nil || claims.Exp <= 0 {
-		return time.Time{}
+	if t.asking != nil {
+		rows-- // the question's second line
 	}
-	return time.Unix(claims.Exp, 0)
+	rows = max(rows, 1)
+	first := 0
+	if t.sel >= rows {
+		first = t.sel - rows + 1
+	}
+	addrW := min(30, inner/2-2)
+	for i := first; i < len(t.list) && i < first+rows; i++ {
+		tok := t.list[i]
+		mark, style := "  ", th.Text
+		if i == t.sel && !t.form.Focused() {
+			mark, style = "› ", th.Bold
+		}
+		line := mark + style.Render(Fit(CutAddress(tok.RecipientEmail, addrW), addrW)) + "  " +
+			th.Muted.Render(Trunc(t.useText(tok), inner-addrW-4))
+		b.WriteString("\n" + line)
+	}
+	b.WriteString("\n")
+	switch {
+	case t.asking != nil:
+		// The question takes the key line and one more (the list drew a row fewer for it).
+		b.WriteString(th.Warning.Render(WithAddress("Revoke the token for ", t.asking.RecipientEmail,
+			"? It ends now; what it created stays.", inner)) + "\n" +
+			th.Key.Render(k.Confirm.Yes.Help().Key) + th.Muted.Render(" revoke  ") +
+			th.Key.Render(k.Confirm.No.Help().Key) + th.Muted.Render(" keep"))
+	case t.revoking != 0:
+		b.WriteString(th.Muted.Render("Revoking…"))
+	case !t.form.Focused():
+		b.WriteString(th.Key.Render(firstKey(k.Tokens.Up)+"/"+firstKey(k.Tokens.Down)) + th.Muted.Render(" select  ") +
+			th.Key.Render(k.Tokens.Revoke.Help().Key) + th.Muted.Render(" revoke  ") +
+			th.Key.Render(k.Tokens.Refresh.Help().Key) + th.Muted.Render(" refresh"))
+	default:
+		b.WriteString(th.Faint.Render("esc, then ↑/↓ and x to revoke one"))
+	}
+	return b.String()
+}
+
+// firstKey is the first key of a binding as the help line writes it ("↑" of "↑/k").
+func firstKey(b key.Binding) string {
+	first, _, _ := strings.Cut(b.Help().Key, "/")
+	return first
+}
+
+// useText is what a token took so far against its limits, and until when it lasts.
+func (t *Tokens) useText(tok api.TokenInfo) string {
+	uses := fmt.Sprintf("%d %s", tok.UsedCount, plural(int(tok.UsedCount), "use", "uses"))
+	if tok.MaxUses != nil {
+		uses = fmt.Sprintf("%d of %d %s", tok.UsedCount, *tok.MaxUses, plural(int(*tok.MaxUses), "use", "uses"))
+	}
+	amount := t.c.Amount(tok.UsedAmount)
+	if tok.MaxAmount != nil {
+		amount += " of " + t.c.Amount(*tok.MaxAmount)
+	}
+	exp := tok.ExpiresAt.In(time.Local)
+	when := exp.Format("15:04")
+	if y, m, d := exp.Date(); !sameDay(t.c.now().In(time.Local), y, m, d) {
+		when = exp.Format("Jan 2 15:04")
+	}
+	if tok.State == api.TokenUsedUp {
+		return uses + " · " + amount + " · used up"
+	}
+	return uses + " · " + amount + " · until " + when
+}
+
+func sameDay(t time.Time, y int, m time.Month, d int) bool {
+	ty, tm, td := t.Date()
+	return ty == y && tm == m && td == d
 }
 
 // ShortHelp is the screen's keys.
 func (t *Tokens) ShortHelp() []key.Binding {
 	k := t.c.Keys
-	if t.token != "" && !t.form.Focused() {
-		return []key.Binding{k.Tokens.Copy, k.Tokens.New}
+	switch {
+	case t.asking != nil:
+		return []key.Binding{withDesc(k.Confirm.Yes, "revoke"), withDesc(k.Confirm.No, "keep")}
+	case t.form.Focused():
+		return []key.Binding{k.Tokens.Create, k.Form.Next}
+	case t.made != nil:
+		return []key.Binding{k.Tokens.Copy, k.Tokens.New, k.Tokens.Revoke}
 	}
-	if !t.form.Focused() {
-		return []key.Binding{withDesc(k.Tokens.Create, "start typing")}
-	}
-	return []key.Binding{k.Tokens.Create}
+	return []key.Binding{withDesc(k.Tokens.Create, "start typing"), k.Tokens.Revoke}
 }
 
 // FullHelp is every key of the screen.
 func (t *Tokens) FullHelp() [][]key.Binding {
 	k := t.c.Keys
-	return [][]key.Binding{{k.Tokens.Create, k.Tokens.Copy, k.Tokens.New}}
+	return [][]key.Binding{{k.Tokens.Create, k.Tokens.Copy, k.Tokens.New}, {k.Tokens.Up, k.Tokens.Down, k.Tokens.Revoke, k.Tokens.Refresh}}
 }

@@ -1,52 +1,178 @@
 package views
 
 import (
-	"encoding/base64"
 	"strings"
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/views/viewstest"
 )
 
-func TestTokensCreateAndCopy(t *testing.T) {
-	fc := newFake()
-	fc.SignIn("me@example.com")
+// shownWhole reports whether tok appears in the view whole, its lines joined (it is hard-wrapped:
+// a JWT has no spaces), with no "…" standing in for any of it.
+func shownWhole(view, tok string) bool {
+	var joined strings.Builder
+	for _, l := range strings.Split(view, "\n") {
+		l = strings.Trim(l, " │")
+		if strings.HasPrefix(l, "eyJ") || joined.Len() > 0 && !strings.ContainsAny(l, " ") && l != "" {
+			joined.WriteString(l)
+		} else if joined.Len() > 0 {
+			break
+		}
+	}
+	return joined.String() == tok
+}
+
+// flat is a view's words in one line, without the panel's border: for sentences that wrap.
+func flat(view string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(view, "│", " ")), " ")
+}
+
+func tokensScreen(t *testing.T, fc *viewstest.Client, w, h int) (*Tokens, Screen) {
+	t.Helper()
 	tk := NewTokens(newCommon(t, fc))
-	tk.SetSize(98, 26)
+	tk.SetSize(w, h)
 	var s Screen = tk
 	s, _ = settle(s, tk.Activate(SwitchMsg{}))
+	return tk, s
+}
+
+// A token made in the wallet is single use unless widened: Uses starts at 1.
+func TestTokensCreateSingleUseByDefaultAndCopy(t *testing.T) {
+	fc := newFake()
+	fc.SignIn("me@example.com")
+	_, s := tokensScreen(t, fc, 98, 30)
 	s = typeText(s, "me@example.com")
 	s, _ = press(s, "enter")
-	if fc.CountCalls("CreateTransactionToken") != 0 || !strings.Contains(plain(s), "pick someone else") {
+	if fc.CountCalls("CreateToken") != 0 || !strings.Contains(plain(s), "pick someone else") {
 		t.Fatalf("a token for yourself was asked for:\n%s", plain(s))
 	}
 	s, _ = press(s, "ctrl+u")
 	s = typeText(s, "ada@example.com")
 	s, _ = press(s, "enter")
 	v := plain(s)
-	if !strings.Contains(v, "token-for-ada@example.com") || !strings.Contains(v, "create one pending payment") {
-		t.Fatalf("token or what it allows missing:\n%s", v)
+	tok := viewstest.FakeToken("ada@example.com")
+	if !shownWhole(v, tok) || strings.Contains(v, "…") {
+		t.Fatalf("the token is not shown whole:\n%s", v)
+	}
+	if !strings.Contains(flat(v), "create one pending payment from you, of any amount you can cover") {
+		t.Fatalf("what it allows is missing:\n%s", v)
+	}
+	list, _ := fc.Tokens(t.Context())
+	if len(list) != 1 || list[0].MaxUses == nil || *list[0].MaxUses != 1 || list[0].MaxAmount != nil {
+		t.Fatalf("the wallet's default token: %+v", list)
 	}
 	_, cmd := s.Update(keyMsg("c"))
 	out := exec(cmd)
-	if _, ok := hasMsg[ToastMsg](out); !ok || len(out) < 2 {
+	toast, ok := hasMsg[ToastMsg](out)
+	if got, okc := clipboardText(out); !ok || !okc || got != tok || !strings.Contains(toast.Text, "sent to the terminal's clipboard") {
 		t.Fatalf("c did not copy: %#v", out)
 	}
 	s, _ = press(s, "n")
-	if !s.(Focuser).InputFocused() || strings.Contains(plain(s), "token-for-ada") {
+	if !s.(Focuser).InputFocused() || strings.Contains(plain(s), tok[:60]) {
 		t.Fatal("n did not start a new token")
+	}
+	if !strings.Contains(plain(s), "ada@example.com") || !strings.Contains(plain(s), "0 of 1 use") {
+		t.Fatalf("the active list lacks the new token:\n%s", plain(s))
+	}
+}
+
+// Widened: any number of uses, a total limit, a shorter life; the request carries them.
+func TestTokensCreateWithLimits(t *testing.T) {
+	fc := newFake()
+	fc.SignIn("me@example.com")
+	_, s := tokensScreen(t, fc, 98, 30)
+	s = typeText(s, "ada@example.com")
+	s, _ = press(s, "tab", "backspace", "tab")
+	s = typeText(s, "5.00")
+	s, _ = press(s, "tab")
+	s = typeText(s, "2h")
+	s, _ = press(s, "enter")
+	list, _ := fc.Tokens(t.Context())
+	if len(list) != 1 || list[0].MaxUses != nil || list[0].MaxAmount == nil || *list[0].MaxAmount != 5*money.Scale ||
+		list[0].ExpiresAt.Sub(viewstest.Epoch) != 2*time.Hour {
+		t.Fatalf("%+v", list)
+	}
+	if v := plain(s); !strings.Contains(flat(v), "any number of pending payments from you, of at most 5.00 USD in all, until") {
+		t.Fatalf("%s", v)
+	}
+	// Refused before any call: each field says what to write.
+	for _, c := range []struct{ field, text, want string }{
+		{"uses", "0", "from 1 to 1,000,000"}, {"limit", "1,5", "Write"}, {"expires", "soon", "30m, 2h or 1d"},
+	} {
+		fc := newFake()
+		fc.SignIn("me@example.com")
+		_, s := tokensScreen(t, fc, 98, 30)
+		s = typeText(s, "ada@example.com")
+		tabs := map[string]int{"uses": 1, "limit": 2, "expires": 3}[c.field]
+		for range tabs {
+			s, _ = press(s, "tab")
+		}
+		if c.field == "uses" {
+			s, _ = press(s, "backspace")
+		}
+		s = typeText(s, c.text)
+		s, _ = press(s, "enter")
+		if fc.CountCalls("CreateToken") != 0 || !strings.Contains(flat(plain(s)), c.want) {
+			t.Errorf("%s %q: calls %d\n%s", c.field, c.text, fc.CountCalls("CreateToken"), plain(s))
+		}
+	}
+}
+
+// The active tokens, with their use so far; x asks, n keeps, y revokes and the list reloads.
+func TestTokensListAndRevoke(t *testing.T) {
+	fc := newFake()
+	fc.SignIn("me@example.com")
+	one, five, cap := int64(1), int64(5), money.Micros(10*money.Scale)
+	exp := api.At(viewstest.Epoch.Add(3 * time.Hour))
+	fc.AddToken(api.TokenInfo{ID: "tok_a", RecipientEmail: "router@example.com", MaxUses: &five, MaxAmount: &cap,
+		UsedCount: 2, UsedAmount: 1_250_000, State: api.TokenActive, ExpiresAt: exp})
+	fc.AddToken(api.TokenInfo{ID: "tok_b", RecipientEmail: "app@example.com", MaxUses: &one, UsedCount: 1,
+		State: api.TokenUsedUp, ExpiresAt: exp})
+	fc.AddToken(api.TokenInfo{ID: "tok_c", RecipientEmail: "old@example.com", State: api.TokenExpired, ExpiresAt: exp})
+	_, s := tokensScreen(t, fc, 98, 30)
+	v := plain(s)
+	if !strings.Contains(v, "2 of 5 uses · 1.25 of 10.00 · until 13:54") || !strings.Contains(v, "1 of 1 use · 0.00 · used up") ||
+		strings.Contains(v, "old@example.com") {
+		t.Fatalf("%s", v)
+	}
+	s, _ = press(s, "esc", "j", "x")
+	if v := plain(s); !strings.Contains(flat(v), "Revoke the token for app@example.com?") {
+		t.Fatalf("no question:\n%s", v)
+	}
+	s, _ = press(s, "n")
+	if fc.CountCalls("RevokeToken") != 0 || strings.Contains(plain(s), "Revoke the token for") {
+		t.Fatal("n revoked or kept asking")
+	}
+	s, _ = press(s, "x")
+	s, out := press(s, "y")
+	if fc.CountCalls("RevokeToken") != 1 {
+		t.Fatal("y did not revoke")
+	}
+	if toast, ok := hasMsg[ToastMsg](out); !ok || toast.Who != "app@example.com" {
+		t.Fatalf("%#v", out)
+	}
+	if v := plain(s); strings.Contains(v, "app@example.com") || !strings.Contains(v, "router@example.com") {
+		t.Fatalf("the list was not reloaded:\n%s", v)
+	}
+	// A live token event reloads it too.
+	before := fc.CountCalls("Tokens")
+	s, _ = settle(s, func() tea.Msg { return LiveMsg{Type: api.EventTokenUsed} })
+	if fc.CountCalls("Tokens") != before+1 {
+		t.Fatal("token.used did not reload the list")
 	}
 }
 
 func TestTokensOffline(t *testing.T) {
 	fc := newFake()
 	fc.SignIn("me@example.com")
-	fc.Err["CreateTransactionToken"] = &client.UnavailableError{Reason: client.ReasonOffline}
-	tk := NewTokens(newCommon(t, fc))
-	tk.SetSize(98, 26)
-	var s Screen = tk
-	s, _ = settle(s, tk.Activate(SwitchMsg{}))
+	fc.Err["CreateToken"] = &client.UnavailableError{Reason: client.ReasonOffline}
+	_, s := tokensScreen(t, fc, 98, 26)
 	s = typeText(s, "ada@example.com")
 	s, _ = press(s, "enter")
 	if !strings.Contains(plain(s), "Cannot reach the service") {
@@ -54,55 +180,30 @@ func TestTokensOffline(t *testing.T) {
 	}
 }
 
-func TestTokenExpiry(t *testing.T) {
-	payload := base64.RawURLEncoding.EncodeToString([]byte(`{"id":"x","exp":1796036064}`))
-	got := tokenExpiry("h." + payload + ".s")
-	if !got.Equal(time.Unix(1796036064, 0)) {
-		t.Fatalf("expiry = %v", got)
-	}
-	if !tokenExpiry("garbage").IsZero() {
-		t.Fatal("garbage has an expiry")
-	}
-}
-
 // A created token and what it allows fit the content area with the whole panel on screen, at
-// 80×24 and 100×30: a long token is shown on a few lines with its middle cut, and c still copies
-// all of it.
+// 80×24 and 100×30, with a full list of active tokens: the token is never cut (c copies it too).
 func TestTokenResultFitsTheWindow(t *testing.T) {
-	long := "eyJhbGciOiJFZERTQSIsImtpZCI6ImZqbFBTZ0RpY0c4IiwidHlwIjoidHhuK2p3dCJ9." +
-		strings.Repeat("eyJpZCI6ImR3N3pLa0t6XzhZX2pCZ2lja09HdXciLCJzZW5kZXJFbWFpbCI6", 5) + ".CdXvH3GFoNzvIpNoe4HbsT2Afd"
 	for _, size := range [][2]int{{78, 21}, {98, 27}} {
 		fc := newFake()
 		fc.SignIn("me@example.com")
-		tk := NewTokens(newCommon(t, fc))
-		tk.SetSize(size[0], size[1])
-		var s Screen = tk
-		for range 5 { // a full "Made this session" list
-			s, _ = press(s, "n")
-			s = typeText(s, "ada@example.com")
-			s, _ = press(s, "enter")
+		for i := range 8 {
+			fc.AddToken(api.TokenInfo{ID: "tok_" + string(rune('a'+i)), RecipientEmail: "app@example.com",
+				State: api.TokenActive, ExpiresAt: api.At(viewstest.Epoch.Add(time.Hour))})
 		}
-		s, _ = press(s, "n")
+		_, s := tokensScreen(t, fc, size[0], size[1])
 		s = typeText(s, "grace@example.com")
-		s, _ = s.Update(keyMsg("enter"))
-		s, _ = s.Update(tokenMadeMsg{reqID: tk.waiting, recipient: "grace@example.com", token: long})
+		s, _ = press(s, "enter")
 		v := plain(s)
 		lines := strings.Split(v, "\n")
 		if len(lines) != size[1] || !strings.Contains(v, "╭") || !strings.Contains(v, "╰") {
 			t.Fatalf("%v: the panel is not whole in %d lines (%d):\n%s", size, size[1], len(lines), v)
 		}
-		code := 0
-		for _, l := range lines {
-			if strings.Contains(l, "eyJ") || strings.Contains(l, "Afd") || strings.Contains(l, "…") {
-				code++
-			}
-		}
-		if code > 3 || !strings.Contains(v, long[:40]) || !strings.Contains(v, long[len(long)-20:]) ||
-			!strings.Contains(v, "create one pending payment") {
-			t.Fatalf("%v: want the token's ends on at most 3 lines and what it allows:\n%s", size, v)
+		tok := viewstest.FakeToken("grace@example.com")
+		if !shownWhole(v, tok) || !strings.Contains(flat(v), "create one pending payment") {
+			t.Fatalf("%v: want the whole token and what it allows:\n%s", size, v)
 		}
 		_, cmd := s.Update(keyMsg("c"))
-		if got, ok := clipboardText(exec(cmd)); !ok || got != long {
+		if got, ok := clipboardText(exec(cmd)); !ok || got != tok {
 			t.Fatalf("%v: c copied %q", size, got)
 		}
 	}

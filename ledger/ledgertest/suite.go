@@ -68,6 +68,7 @@ var tests = []struct {
 	{"SignedTokensDependOnTheirKey", testSignedTokensDependOnTheirKey},
 	{"APIKeyStore", testAPIKeyStore},
 	{"APIKeySpending", testAPIKeySpending},
+	{"TokenLimits", testTokenLimits},
 }
 
 func testPayHoldResolve(t *testing.T, open Opener) {

@@ -513,6 +513,14 @@ func (s *Store) Hold(ctx context.Context, h ledger.Hold) (ledger.Receipt, error)
 		if err != nil {
 			return nil, err
 		}
+		if h.Amount < 0 || h.Amount == 0 && h.CreatedBy != api.PartyRecipient {
+			return nil, fmt.Errorf("ledger: hold of %s: only a delegated hold may be zero", h.Amount)
+		}
+		// The token's state and limits (tokens.go), checked before anything is written.
+		tok, err := w.checkToken(h, from, to)
+		if err != nil {
+			return nil, err
+		}
 		// The key is the caller's: its spend limit counts only money leaving its own account.
 		key, err := w.apiKey(h.APIKeyID, c)
 		if err != nil {
@@ -524,27 +532,24 @@ func (s *Store) Hold(ctx context.Context, h ledger.Hold) (ledger.Receipt, error)
 		if err := key.fits(0, int64(h.Amount)); err != nil {
 			return nil, err
 		}
-		// Funds first: a refused hold (kept under an idempotency key) must not spend its token.
+		// Funds next: a refused hold (kept under an idempotency key) must not spend its token.
 		if from.available() < int64(h.Amount) {
 			return nil, &ledger.InsufficientFunds{Available: money.Micros(from.available()), Needed: h.Amount}
 		}
-		if h.CreatedBy == api.PartyRecipient {
-			if h.TokenID == "" {
-				return nil, fmt.Errorf("ledger: delegated hold without a token")
-			}
-			n, err := w.execNow(`INSERT INTO used_tokens (id, used_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-				h.TokenID, w.now.UnixMilli())
-			if err != nil {
-				return nil, fmt.Errorf("ledger: spend token: %w", err)
-			}
-			if n == 0 {
-				return nil, ledger.ErrTokenUsed
+		if h.CreatedBy == api.PartyRecipient && tok == nil {
+			if err := w.spendLegacyToken(h.TokenID); err != nil {
+				return nil, err
 			}
 		}
 		tx, err := w.write(movement{from: from, to: to, amount: int64(h.Amount), status: api.StatusPending,
 			createdBy: h.CreatedBy, appName: h.AppName, appEpPath: h.AppEpPath, apiKey: h.APIKeyID})
 		if err != nil {
 			return nil, err
+		}
+		if tok != nil {
+			if err := w.countToken(tok, tx, from); err != nil {
+				return nil, err
+			}
 		}
 		return []ledger.Transaction{tx}, w.spend(key, int64(h.Amount))
 	})
@@ -591,6 +596,9 @@ func (s *Store) Resolve(ctx context.Context, r ledger.Resolution) (ledger.Transa
 			if err := w.giveBack(tx); err != nil {
 				return nil, err
 			}
+		}
+		if !r.Confirm {
+			w.giveBackToToken(tx)
 		}
 		from, err := w.acctByN(sn)
 		if err != nil {

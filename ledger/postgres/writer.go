@@ -626,6 +626,7 @@ func (w *wtx) prune() (any, error) {
 	w.exec(`DELETE FROM events WHERE at < $1`, evCut)
 	keyCut := w.now.Add(-w.s.opts.KeyTTL).UnixMilli()
 	w.exec(`DELETE FROM idempotency WHERE created_at < $1`, keyCut)
+	w.pruneTokens(evCut)
 	return nil, nil
 }
 

@@ -78,7 +78,7 @@ func scanSession(r rowScanner) (ledger.Session, error) {
 
 // Session implements ledger.AuthStore.
 func (s *Store) Session(ctx context.Context, id string) (ledger.Session, error) {
-	return scanSession(s.rdb.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions s
+	return scanSession(s.readRow(ctx, `SELECT `+sessionCols+` FROM sessions s
 		JOIN accounts a ON a.n = s.account WHERE s.id = ?`, id))
 }
 

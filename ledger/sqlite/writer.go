@@ -235,7 +235,7 @@ func (w *wtx) prune() (any, error) {
 	if _, err := w.exec(`DELETE FROM idempotency WHERE created_at < ?`, keyCut); err != nil {
 		return nil, fmt.Errorf("ledger: prune keys: %w", err)
 	}
-	return nil, nil
+	return nil, w.pruneTokens(evCut)
 }
 
 // Prune runs the pruning now (the writer also runs it every PruneEvery).
