@@ -75,6 +75,7 @@ func serveCmd() *cobra.Command {
 		eventsPerAccount             int
 		eventsPerAddress             int
 		debug, newKeys               bool
+		ops                          service.Options // --redis, --metrics-addr, --requests-per-*
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -83,6 +84,12 @@ func serveCmd() *cobra.Command {
 (bearer tokens, MFA, idempotent payments, live events) on one ledger.
 
 The admin endpoints are enabled by --admin-key or SYFTWALLET_ADMIN_KEY.
+
+Several instances share their sign-in and request limits through Redis (--redis or REDIS_URL);
+without it each instance keeps its own. When Redis cannot be reached the service goes on with
+per-instance limits and says so in its log. --metrics-addr serves Prometheus metrics on a listener
+of its own (keep it off the public network); GET /readyz beside GET /healthz says whether the
+ledger (and Redis) answer.
 
 The signing and encryption keys live in keys.json beside the ledger: back it up with it. When it
 is missing, another keyset or damaged while the ledger depends on it, the service refuses to
@@ -115,6 +122,12 @@ keys file with --keys:
 			if adminKey == "" {
 				adminKey = os.Getenv("SYFTWALLET_ADMIN_KEY")
 			}
+			if ops.RedisURL == "" {
+				ops.RedisURL = os.Getenv("REDIS_URL")
+			}
+			if ops.RequestsPerAddress < 0 || ops.RequestsPerKey < 0 {
+				return errors.New("--requests-per-address and --requests-per-key must be 0 (no limit) or more")
+			}
 			if eventsPerAccount < 1 || eventsPerAddress < 1 {
 				return errors.New("--events-per-account and --events-per-address must be at least 1")
 			}
@@ -129,6 +142,9 @@ keys file with --keys:
 				TokenTTL: tokenTTL, AccessTTL: accessTTL, Logger: logger,
 				NewKeys: newKeys, NewKeysCommand: "syftwallet serve --new-keys",
 				EventsPerAccount: eventsPerAccount, EventsPerAddress: eventsPerAddress,
+				RedisURL: ops.RedisURL, MetricsAddr: ops.MetricsAddr,
+				RequestsPerAddress: ops.RequestsPerAddress, RequestsPerKey: ops.RequestsPerKey,
+				TrustedProxies: ops.TrustedProxies,
 			})
 			if err != nil {
 				return err
@@ -154,6 +170,11 @@ keys file with --keys:
 		"most live-event connections one account keeps open; a new one beyond it closes the oldest (4008)")
 	f.IntVar(&eventsPerAddress, "events-per-address", service.DefaultEventsPerAddress,
 		"most live-event connections open from one client address; more are refused with 429")
+	f.StringVar(&ops.RedisURL, "redis", "", "Redis URL (redis://host:port[/db]) for limits shared by every instance (or REDIS_URL); default: per instance")
+	f.StringVar(&ops.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at GET /metrics on this address (e.g. 127.0.0.1:9090); default off")
+	f.IntVar(&ops.RequestsPerAddress, "requests-per-address", 0, "most requests per minute from one client address (0: no limit)")
+	f.IntVar(&ops.RequestsPerKey, "requests-per-key", 0, "most requests per minute with one credential: session, API key or Basic account (0: no limit)")
+	f.StringSliceVar(&ops.TrustedProxies, "trusted-proxy", nil, "a load balancer in front (address or CIDR, repeatable): X-Forwarded-For from it names the client for per-address limits")
 	f.BoolVar(&debug, "debug", false, "log at debug level")
 	f.BoolVar(&newKeys, "new-keys", false, "make new keys when keys.json is missing, another keyset or damaged: sessions end, two-factor accounts use a recovery code")
 	return cmd

@@ -149,5 +149,6 @@ func Commands(opts ...Option) []*cobra.Command {
 		balanceCmd(o), payCmd(o), historyCmd(o), eventsCmd(o),
 		tokenCmd(o), mfaCmd(o),
 		apikeyCmd(o),
+		adminCmd(o), // admin.go
 	}
 }

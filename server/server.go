@@ -34,6 +34,7 @@ import (
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/server/auth"
 	"github.com/syftbox/syftwallet/server/clientaddr"
+	"github.com/syftbox/syftwallet/server/metrics"
 )
 
 // Config is what a Server needs. Ledger is required; every other zero value takes a default.
@@ -89,6 +90,15 @@ type Config struct {
 	// r.RemoteAddr (an IPv6 address counts as its /64). Forwarding headers such as
 	// X-Forwarded-For are not trusted unless this function trusts them.
 	ClientAddr func(r *http.Request) string
+
+	// RequestLimits bound requests per client address and per credential (requests.go); zero
+	// fields are no limit. Their budgets come from NewBudget too, so they are shared the same way.
+	RequestLimits RequestLimits
+	// Metrics records requests and payment latency (package metrics); nil records nothing.
+	Metrics *metrics.Metrics
+	// Ready are readiness checks beyond the ledger's own, by name (e.g. "redis"), for GET /readyz
+	// (ready.go).
+	Ready map[string]ReadyCheck
 }
 
 // Server is the accounting service. Create it with New; it is safe for concurrent use.
@@ -103,11 +113,12 @@ type Server struct {
 	inflight *inflight
 	admin    []byte // SHA-256 of the admin key; nil when none is configured
 
-	auth   ledger.AuthStore   // nil: no /auth endpoints, no Bearer
-	keys   ledger.APIKeyStore // nil: no API keys (apikeys.go)
-	touch  keyTouch           // when keys were last marked used (apikeys.go)
-	limits *limiters
-	known  *knownPlaces // where accounts signed in recently (known.go)
+	auth     ledger.AuthStore   // nil: no /auth endpoints, no Bearer
+	keys     ledger.APIKeyStore // nil: no API keys (apikeys.go)
+	touch    keyTouch           // when keys were last marked used (apikeys.go)
+	limits   *limiters
+	requests requestLimiters // per address and per credential (requests.go)
+	known    *knownPlaces    // where accounts signed in recently (known.go)
 	// sessions remembers verified access tokens of live sessions (sessioncache.go).
 	sessions *sessionCache
 	payees   *payees // addresses known to be people's accounts (payees.go)
@@ -201,6 +212,7 @@ func New(cfg Config) (*Server, error) {
 		auth:     cfg.Auth,
 		keys:     cfg.APIKeys,
 		limits:   newLimiters(cfg.Limits, cfg.NewBudget),
+		requests: newRequestLimiters(cfg.RequestLimits, cfg.NewBudget),
 		known:    newKnownPlaces(cfg.Now),
 		sessions: newSessionCache(cfg.Now),
 		payees:   newPayees(),
@@ -302,7 +314,7 @@ func (s *Server) routeTable() []route {
 		return route{pattern: p, access: public, h: h}
 	}
 	usr := func(p, scope string, h userHandler) route {
-		return route{pattern: p, access: userAccess, u: h, scope: scope}
+		return route{pattern: p, access: userAccess, u: s.limited(h), scope: scope}
 	}
 	const read, pay, none = api.ScopeRead, api.ScopePay, ""
 	adm := func(p string, h func(http.ResponseWriter, *http.Request) error) route {
@@ -312,13 +324,14 @@ func (s *Server) routeTable() []route {
 		return route{pattern: p, access: public, h: h, auth: true}
 	}
 	authBearer := func(p string, h userHandler) route {
-		return route{pattern: p, access: bearerOnly, u: h, auth: true}
+		return route{pattern: p, access: bearerOnly, u: s.limited(h), auth: true}
 	}
 	keysBearer := func(p string, h userHandler) route {
-		return route{pattern: p, access: bearerOnly, u: h, auth: true, keys: true}
+		return route{pattern: p, access: bearerOnly, u: s.limited(h), auth: true, keys: true}
 	}
 	routes := []route{
 		pub("GET /healthz", s.healthz),
+		pub("GET /readyz", s.readyz),
 		pub("POST /user/create", s.createUser),
 
 		usr("GET /user/my-info", read, s.myInfo),
@@ -421,6 +434,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.String("requestId", id), slog.String("method", r.Method), slog.String("route", route),
 			slog.Int("status", rw.status()), slog.Duration("duration", time.Since(start)),
 			slog.Int64("bytes", rw.bytes))
+		s.cfg.Metrics.Request(route, rw.status(), time.Since(start))
 	}()
 
 	h, pattern := s.mux.Handler(r)
@@ -430,6 +444,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	route = pattern
+	if err := s.allowAddress(r, route); err != nil {
+		s.fail(rw, r, err)
+		return
+	}
 	s.mux.ServeHTTP(rw, r)
 }
 

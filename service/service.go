@@ -28,6 +28,7 @@ import (
 	"github.com/syftbox/syftwallet/ledger/sqlite"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/server"
+	"github.com/syftbox/syftwallet/server/clientaddr"
 	"github.com/syftbox/syftwallet/server/hub"
 )
 
@@ -58,6 +59,22 @@ type Options struct {
 	// MaxPerAccount, MaxPerAddress); zero: the defaults, 20 and 100; negative: no cap.
 	EventsPerAccount int
 	EventsPerAddress int
+
+	// Operations (ops.go). RedisURL (redis://host:port[/db]) keeps the sign-in and request limits
+	// in Redis, shared by every instance using it; empty: per instance. MetricsAddr (or
+	// MetricsListener) serves GET /metrics there; empty: no metrics. RequestsPerAddress and
+	// RequestsPerKey bound requests per minute per client address and per credential; 0: none.
+	RedisURL           string
+	RedisTimeout       time.Duration // bounds each Redis call; default 300 ms, then the limits fall back
+	MetricsAddr        string
+	MetricsListener    net.Listener
+	RequestsPerAddress int
+	RequestsPerKey     int
+	// TrustedProxies are the load balancers in front of the service (CIDR prefixes or addresses):
+	// from them, and only them, X-Forwarded-For names the client that per-address limits count.
+	TrustedProxies []string
+	// Limits are the sign-in limits (server.Limits); zero fields take server.DefaultLimits.
+	Limits server.Limits
 }
 
 // Defaults of Options.EventsPerAccount and EventsPerAddress.
@@ -79,6 +96,7 @@ type Service struct {
 	Ledger Store
 	Server *server.Server
 
+	ops    *ops
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -111,11 +129,23 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 	if o.NewKeysCommand == "" {
 		o.NewKeysCommand = "syftwallet serve --new-keys"
 	}
+	trusted, err := clientaddr.ParsePrefixes(o.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("service: a trusted proxy is not an address or CIDR prefix: %w", err)
+	}
+	op, err := startOps(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	m := op.metrics
 	// The hub is fed from committed rows only: the ledger hands each commit's events to it, and to
 	// the server, whose session cache forgets the sessions they revoke.
 	var events *hub.Hub
 	var served atomic.Pointer[server.Server] // srv, for the ledger's and the feed's goroutines once it exists
 	publish := func(evs []ledger.Event) {
+		if m != nil && len(evs) > 0 {
+			m.EventLag(evs[0].At, time.Now())
+		}
 		events.Publish(evs)
 		if p := served.Load(); p != nil {
 			p.Committed(evs)
@@ -127,12 +157,14 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 	if o.DatabaseURL != "" {
 		var err error
 		if pg, err = postgres.Open(ctx, o.DatabaseURL, postgres.Options{Currency: o.Currency, OnCommit: publish}); err != nil {
+			op.close()
 			return nil, fmt.Errorf("service: ledger: %w", err)
 		}
 		store, where = pg, "postgres"
 	} else {
-		sq, err := sqlite.Open(ctx, o.DBPath, sqlite.Options{Currency: o.Currency, OnCommit: publish})
+		sq, err := sqlite.Open(ctx, o.DBPath, sqlite.Options{Currency: o.Currency, OnCommit: publish, OnGroup: m.Group})
 		if err != nil {
+			op.close()
 			return nil, fmt.Errorf("service: ledger: %w", err)
 		}
 		store = sq
@@ -170,8 +202,10 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 	keys, err := openKeys(ctx, store, o.KeysPath, o.NewKeys, o.NewKeysCommand, time.Now(), o.Logger)
 	if err != nil {
 		closeStore()
+		op.close()
 		return nil, err
 	}
+	op.gauges(events.Connections)
 	stream := events.Handler(func(r *http.Request) (hub.Subject, error) {
 		account, session, err := srv.AuthenticateBearer(r)
 		return hub.Subject{AccountID: account, SessionID: session}, err
@@ -180,6 +214,11 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 		Ledger: store, Auth: store, KeyStore: store, Events: stream, Currency: o.Currency, AdminKey: o.AdminKey,
 		TokenTTL: o.TokenTTL, AccessTTL: o.AccessTTL, Keys: keys, Logger: o.Logger,
 		WelcomeCredit: o.WelcomeCredit,
+		NewBudget:     op.budgets(), Ready: op.ready(), Metrics: m, ClientAddr: clientaddr.Forwarded(trusted), Limits: o.Limits,
+		RequestLimits: server.RequestLimits{
+			Address: server.Rate{PerMinute: o.RequestsPerAddress},
+			Key:     server.Rate{PerMinute: o.RequestsPerKey},
+		},
 		OnRevoke: func(ids []string) {
 			for _, id := range ids {
 				events.RevokeSession(id)
@@ -188,6 +227,7 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 	})
 	if err != nil {
 		closeStore()
+		op.close()
 		return nil, err
 	}
 	served.Store(srv)
@@ -195,20 +235,24 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 	if ln == nil {
 		if ln, err = net.Listen("tcp", o.Addr); err != nil {
 			closeStore()
+			op.close()
 			return nil, fmt.Errorf("service: listen on %s: %w", o.Addr, err)
 		}
 	}
-	s := &Service{URL: "http://" + ln.Addr().String(), Ledger: store, Server: srv, cancel: cancel, done: make(chan error, 1)}
+	s := &Service{URL: "http://" + ln.Addr().String(), Ledger: store, Server: srv, ops: op, cancel: cancel, done: make(chan error, 1)}
 	go func() {
 		serveErr := make(chan error, 1)
 		go func() { serveErr <- srv.Serve(runCtx, ln) }()
+		metricsErr := make(chan error, 1)
+		go func() { metricsErr <- op.serveMetrics(runCtx, o.Logger) }()
 		<-runCtx.Done()
 		// WebSockets first (the HTTP server does not track hijacked connections): 1001 to each.
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		herr := events.Shutdown(sctx)
 		cancel()
 		err := <-serveErr
-		s.done <- errors.Join(err, herr, closeStore())
+		merr := <-metricsErr
+		s.done <- errors.Join(err, herr, merr, closeStore(), op.close())
 	}()
 	go func() {
 		select {
@@ -218,6 +262,9 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 		}
 	}()
 	o.Logger.Info("accounting service listening", "url", s.URL, "ledger", where)
+	if u := s.MetricsURL(); u != "" {
+		o.Logger.Info("metrics", "url", u)
+	}
 	return s, nil
 }
 

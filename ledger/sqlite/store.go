@@ -31,6 +31,7 @@ type Options struct {
 	SystemEmail string               // default ledger.SystemEmail
 	Now         func() time.Time     // default time.Now
 	OnCommit    func([]ledger.Event) // called by the writer after each commit, in seq order per account
+	OnGroup     func(size int)       // called by the writer after each commit with the calls it committed (for metrics); must not block
 	MaxGroup    int                  // most calls committed together; 1 = one transaction per call; default 256
 	ReadConns   int                  // read pool size; default 4
 	EventTTL    time.Duration        // events kept at least this long; default 7 days

@@ -142,6 +142,9 @@ func (s *Store) runGroup(group []*op) {
 		s.fail(group, fmt.Errorf("ledger: commit: %w", err), true)
 		return
 	}
+	if s.opts.OnGroup != nil {
+		s.opts.OnGroup(len(group))
+	}
 	if len(events) > 0 && s.opts.OnCommit != nil {
 		s.opts.OnCommit(events)
 	}

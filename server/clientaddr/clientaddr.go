@@ -1,7 +1,7 @@
 // Package clientaddr names the client an HTTP request comes from, for the limits that count per
 // address (sign-in failures, registrations, live-event connections): the host of RemoteAddr, an
-// IPv6 client as its /64, which one machine usually has to itself. X-Forwarded-For is not read:
-// it is not trusted.
+// IPv6 client as its /64, which one machine usually has to itself. X-Forwarded-For is not read by
+// Host: it is not trusted; Forwarded reads it from the proxies it is told to trust only.
 //
 // It knows net/http only: nothing of limits, accounts or the service.
 package clientaddr
