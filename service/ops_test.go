@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/syftbox/syftwallet/ledger/postgres/pgtest"
 	"github.com/syftbox/syftwallet/money"
 )
 
@@ -256,5 +257,35 @@ func TestTrustedProxyNamesTheClient(t *testing.T) {
 	if _, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", DBPath: filepath.Join(t.TempDir(), "ledger.db"),
 		TrustedProxies: []string{"not-an-address"}}); err == nil {
 		t.Error("a malformed trusted proxy was accepted")
+	}
+}
+
+// On PostgreSQL too, the committed groups reach the metrics: the store reports each commit's
+// size as the SQLite writer does, and a failed group as a store error labelled "postgres".
+func TestMetricsOnPostgres(t *testing.T) {
+	url := pgtest.URL(t)
+	svc, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0",
+		DatabaseURL: url, KeysPath: filepath.Join(t.TempDir(), "keys.json"), WelcomeCredit: 10 * money.Scale})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Stop() })
+	payer, payee := "payer@example.com", "payee@example.com"
+	register(t, svc.URL, payer, rightPassword)
+	register(t, svc.URL, payee, rightPassword)
+	st, doc := login(t, svc.URL, payer, rightPassword)
+	if st != http.StatusOK {
+		t.Fatalf("login: %d %s", st, brief(doc))
+	}
+	token := doc["accessToken"].(string)
+	for i := range 3 {
+		if st, doc := jsonCall(t, "POST", svc.URL+"/payments", map[string]any{"recipientEmail": payee, "amount": "1.00"},
+			map[string]string{"Authorization": "Bearer " + token, "Idempotency-Key": fmt.Sprint("pg-", i)}); st != http.StatusCreated {
+			t.Fatalf("payment: %d %s", st, brief(doc))
+		}
+	}
+	text := scrape(t, svc.MetricsURL())
+	if v := sample(t, text, `syftwallet_ledger_commit_group_size_sum`); v < 5 {
+		t.Errorf("calls committed in groups on PostgreSQL: %v, want at least 5", v)
 	}
 }

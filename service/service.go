@@ -156,7 +156,8 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 	where := o.DBPath
 	if o.DatabaseURL != "" {
 		var err error
-		if pg, err = postgres.Open(ctx, o.DatabaseURL, postgres.Options{Currency: o.Currency, OnCommit: publish}); err != nil {
+		if pg, err = postgres.Open(ctx, o.DatabaseURL, postgres.Options{Currency: o.Currency, OnCommit: publish, OnGroup: m.Group,
+			OnError: func() { m.StoreError("postgres") }}); err != nil {
 			op.close()
 			return nil, fmt.Errorf("service: ledger: %w", err)
 		}

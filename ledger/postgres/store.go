@@ -51,6 +51,8 @@ type Options struct {
 	SystemEmail string               // default ledger.SystemEmail
 	Now         func() time.Time     // default time.Now
 	OnCommit    func([]ledger.Event) // called by the writer after each commit, in seq order per account (one writer)
+	OnGroup     func(size int)       // called after each commit with the calls it committed (for metrics); must not block
+	OnError     func()               // called when a group fails on the database (connect, begin, commit; for metrics); must not block
 	MaxGroup    int                  // most calls committed together; 1 = one transaction per call; default 256
 	// Writers is how many groups this instance commits at once, each on its own connection: while
 	// one waits for its commit to be durable, the next gathers and runs. Groups lock their

@@ -373,6 +373,9 @@ func (s *Store) tryGroup(ops []*op, careful bool) (retry []*op, again bool) {
 	if len(events) > 0 && s.opts.OnCommit != nil {
 		s.opts.OnCommit(events)
 	}
+	if s.opts.OnGroup != nil {
+		s.opts.OnGroup(len(ops) - len(retry))
+	}
 	return retry, false
 }
 
@@ -448,6 +451,9 @@ func isConnErr(err error) bool {
 // fail gives every call of a group that cannot commit the same error, except those skipped for
 // their context.
 func (s *Store) fail(group []*op, err error) {
+	if s.opts.OnError != nil {
+		s.opts.OnError()
+	}
 	for _, o := range group {
 		if o.err != nil && o.ctx.Err() != nil && errors.Is(o.err, o.ctx.Err()) {
 			continue // skipped before it ran: its caller learns that
