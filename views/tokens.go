@@ -370,7 +370,7 @@ func (t *Tokens) View() string {
 		"It pays once unless you allow more uses.", inner)) + "\n\n"
 	var b strings.Builder
 	if t.made != nil {
-		b.WriteString(t.madeView(inner))
+		b.WriteString(t.madeView(inner, false))
 	} else {
 		b.WriteString(t.form.View(t.c, 11) + "\n\n")
 		if t.waiting != 0 {
@@ -397,6 +397,9 @@ func (t *Tokens) View() string {
 	room := t.height - 2
 	if t.made != nil && lines(head+intro+content) > room {
 		intro = "\n"
+		if lines(head+intro+content) > room { // still too tall (60x20): no blank lines between its parts
+			head, intro, content = "", "", t.madeView(inner, true) // the tab bar names the screen
+		}
 	}
 	// The list: a blank line, its title, its rows, its key line (or its one-line note).
 	if rows := room - lines(head+intro+content) - 3; rows >= 1 {
@@ -409,17 +412,27 @@ func (t *Tokens) View() string {
 }
 
 // madeView is the token just made, whole (hard-wrapped: it has no spaces), and what it allows.
-func (t *Tokens) madeView(inner int) string {
+// Compact leaves out the blank lines between its parts and shortens the key line, for a window
+// too small for them: the token, what it allows and the warning are never left out.
+func (t *Tokens) madeView(inner int, compact bool) string {
 	th := t.c.Theme
 	k := t.c.Keys
+	gap := "\n"
+	if compact {
+		gap = ""
+	}
 	var b strings.Builder
-	b.WriteString(th.Positive.Render("✓ Token for ") + th.Bold.Render(CutAddress(t.forWhom, inner-12)) + "\n\n")
+	b.WriteString(th.Positive.Render("✓ Token for ") + th.Bold.Render(CutAddress(t.forWhom, inner-12)) + "\n" + gap)
 	for _, line := range strings.Split(ansi.Hardwrap(t.made.Token, inner-2, false), "\n") {
 		b.WriteString("  " + th.Code.Render(line) + "\n")
 	}
-	b.WriteString("\n" + th.Warning.Render(wrap(t.allows(), inner)) + "\n")
-	b.WriteString(th.Faint.Render(wrap("Shown this once. Anyone holding it can use it; share it only with them.", inner)) + "\n\n")
-	b.WriteString(th.Key.Render(k.Tokens.Copy.Help().Key) + th.Muted.Render(" copy (to the terminal's clipboard)") +
+	b.WriteString(gap + th.Warning.Render(wrap(t.allows(), inner)) + "\n")
+	b.WriteString(th.Faint.Render(wrap("Shown this once. Anyone holding it can use it; share it only with them.", inner)) + "\n" + gap)
+	copyDesc := " copy (to the terminal's clipboard)"
+	if compact {
+		copyDesc = " copy"
+	}
+	b.WriteString(th.Key.Render(k.Tokens.Copy.Help().Key) + th.Muted.Render(copyDesc) +
 		th.Faint.Render("  ·  ") + th.Key.Render(k.Tokens.New.Help().Key) + th.Muted.Render(" another token"))
 	return b.String()
 }

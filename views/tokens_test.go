@@ -181,9 +181,10 @@ func TestTokensOffline(t *testing.T) {
 }
 
 // A created token and what it allows fit the content area with the whole panel on screen, at
-// 80×24 and 100×30, with a full list of active tokens: the token is never cut (c copies it too).
+// 80×24 and 100×30, with a full list of active tokens, and at the smallest window drawn (60×20):
+// the token, what it allows and the warning are never cut (c copies it too).
 func TestTokenResultFitsTheWindow(t *testing.T) {
-	for _, size := range [][2]int{{78, 21}, {98, 27}} {
+	for _, size := range [][2]int{{58, 17}, {78, 21}, {98, 27}} {
 		fc := newFake()
 		fc.SignIn("me@example.com")
 		for i := range 8 {
@@ -199,7 +200,8 @@ func TestTokenResultFitsTheWindow(t *testing.T) {
 			t.Fatalf("%v: the panel is not whole in %d lines (%d):\n%s", size, size[1], len(lines), v)
 		}
 		tok := viewstest.FakeToken("grace@example.com")
-		if !shownWhole(v, tok) || !strings.Contains(flat(v), "create one pending payment") {
+		if !shownWhole(v, tok) || !strings.Contains(flat(v), "create one pending payment") ||
+			!strings.Contains(flat(v), "Shown this once") {
 			t.Fatalf("%v: want the whole token and what it allows:\n%s", size, v)
 		}
 		_, cmd := s.Update(keyMsg("c"))
