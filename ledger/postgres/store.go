@@ -27,9 +27,7 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
 	"embed"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -43,6 +41,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/ledger/ledgersql"
 )
 
 // Options configure a Store. Zero values take the defaults.
@@ -76,16 +75,18 @@ type Options struct {
 
 // Store is the PostgreSQL ledger. Open it with Open; Close it once.
 type Store struct {
-	opts     Options
-	pool     *pgxpool.Pool
-	ops      chan *op
-	stop     chan struct{}
-	done     chan struct{}
-	closed   sync.Once
-	mu       sync.RWMutex // guards closing against new submissions
-	isShut   bool
-	system   int64  // the system account's row number
-	instance string // this instance's id in notifications, so it ignores its own
+	ledgersql.Rules // the reads and the sign-in, key and token calls
+	opts            Options
+	pool            *pgxpool.Pool
+	ops             chan *op
+	stop            chan struct{}
+	done            chan struct{}
+	closed          sync.Once
+	mu              sync.RWMutex // guards closing against new submissions
+	isShut          bool
+	system          int64    // the system account's row number
+	instance        string   // this instance's id in notifications, so it ignores its own
+	sqls            sync.Map // the rules' query texts → PostgreSQL's (Store.sql)
 }
 
 var (
@@ -158,6 +159,8 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	s := &Store{opts: opts, pool: pool, ops: make(chan *op, 1024), stop: make(chan struct{}),
 		done: make(chan struct{}), instance: newID()}
+	s.Rules = ledgersql.Rules{DB: reader{s}, Submit: s.submitTx, Now: opts.Now, CurrencyCode: opts.Currency,
+		KeyTTL: opts.KeyTTL}
 	if err := s.ensureSystem(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -175,9 +178,6 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 func redact(err error) error {
 	return errors.New(strings.Split(err.Error(), "password=")[0])
 }
-
-// Currency is the deployment's currency.
-func (s *Store) Currency() string { return s.opts.Currency }
 
 // Ping checks that the database answers (for readiness probes).
 func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
@@ -204,15 +204,6 @@ func (s *Store) Close() error {
 		s.pool.Close()
 	})
 	return nil
-}
-
-// newID returns 128 random bits, URL-safe.
-func newID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("crypto/rand failed: " + err.Error()) // never happens on supported platforms
-	}
-	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 //go:embed migrations/*.sql

@@ -9,9 +9,7 @@ package sqlite
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/url"
@@ -23,6 +21,7 @@ import (
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 
 	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/ledger/ledgersql"
 )
 
 // Options configure a Store. Zero values take the defaults.
@@ -45,23 +44,22 @@ const walCheckpointPages = 10_000
 
 // Store is the SQLite ledger. Open it with Open; Close it once.
 type Store struct {
-	opts   Options
-	wconn  *sql.Conn
-	wdb    *sql.DB
-	rdb    *sql.DB
-	ops    chan *op
-	stop   chan struct{}
-	done   chan struct{}
-	closed sync.Once
-	mu     sync.RWMutex // guards closing against new submissions
-	isShut bool
-	system int64                // the system account's row number
-	stmts  map[string]*sql.Stmt // the writer's prepared statements
-	reads  sync.Map             // query → *sql.Stmt prepared on the read pool (readRow)
-	dir    string               // the ledger's directory: its free space tells a full disk (storageError)
+	ledgersql.Rules // the reads and the sign-in, key and token calls
+	opts            Options
+	wconn           *sql.Conn
+	wdb             *sql.DB
+	rdb             *sql.DB
+	ops             chan *op
+	stop            chan struct{}
+	done            chan struct{}
+	closed          sync.Once
+	mu              sync.RWMutex // guards closing against new submissions
+	isShut          bool
+	system          int64                // the system account's row number
+	stmts           map[string]*sql.Stmt // the writer's prepared statements
+	reads           sync.Map             // query → *sql.Stmt prepared on the read pool (readRow)
+	dir             string               // the ledger's directory: its free space tells a full disk (storageError)
 }
-
-var _ ledger.Ledger = (*Store)(nil)
 
 // Open opens (creating if needed) the ledger at path, applies migrations, makes sure the system
 // account exists, and starts the writer.
@@ -146,6 +144,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		ops: make(chan *op, 1024), stop: make(chan struct{}), done: make(chan struct{}),
 		stmts: map[string]*sql.Stmt{}, dir: filepath.Dir(path),
 	}
+	s.Rules = ledgersql.Rules{DB: reader{s}, Submit: s.submitTx, Now: opts.Now, CurrencyCode: opts.Currency,
+		KeyTTL: opts.KeyTTL}
 	if err := s.ensureSystem(ctx); err != nil {
 		s.closeDBs()
 		return nil, err
@@ -153,9 +153,6 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	go s.writer()
 	return s, nil
 }
-
-// Currency is the deployment's currency.
-func (s *Store) Currency() string { return s.opts.Currency }
 
 func (s *Store) ensureSystem(ctx context.Context) error {
 	now := s.opts.Now().UnixMilli()
@@ -190,13 +187,4 @@ func (s *Store) closeDBs() error {
 		return true
 	})
 	return errors.Join(s.wconn.Close(), s.wdb.Close(), s.rdb.Close())
-}
-
-// newID returns 128 random bits, URL-safe.
-func newID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("crypto/rand failed: " + err.Error()) // never happens on supported platforms
-	}
-	return base64.RawURLEncoding.EncodeToString(b[:])
 }

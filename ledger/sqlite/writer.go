@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/ledger/ledgersql"
 )
 
 // op is one call waiting for the writer. fn runs inside a savepoint of the group's transaction;
@@ -180,7 +181,7 @@ func (s *Store) stmt(query string) (*sql.Stmt, error) {
 	if st, ok := s.stmts[query]; ok {
 		return st, nil
 	}
-	st, err := s.wconn.PrepareContext(context.Background(), query)
+	st, err := s.wconn.PrepareContext(context.Background(), ledgersql.SQLite.Translate(query))
 	if err != nil {
 		return nil, fmt.Errorf("ledger: prepare: %w", err)
 	}
