@@ -3,8 +3,8 @@
 // package ledger, written over a small transaction interface (Reader for reads, Tx for one call
 // inside the writer's transaction) that each store implements.
 //
-// It must not know which engine runs them: no driver, no connection, no pool, no migration, no
-// group commit, no LISTEN/NOTIFY. Its SQL is the subset both engines accept (TRUE/FALSE and bare
+// It must not know which engine runs them: no driver, no connection or pool, no applying of
+// migrations (it only lists a store's files), no group commit, no LISTEN/NOTIFY. Its SQL is the subset both engines accept (TRUE/FALSE and bare
 // boolean columns, COALESCE, ON CONFLICT, RETURNING, CAST(… AS BIGINT)), with `?` placeholders,
 // PostgreSQL's row lock clauses (FOR UPDATE [OF t]) and GREATEST; each store translates a query to
 // its engine once (Dialect: PostgreSQL numbers the placeholders; SQLite, whose single writer
