@@ -21,6 +21,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/syftbox/syftwallet/ledger"
 )
 
 // Row is one row of a result: *sql.Row, pgx.Row, or a row of Rows.
@@ -191,3 +193,29 @@ func (d Dialect) Translate(query string) string {
 
 // Currency is the deployment's currency.
 func (r *Rules) Currency() string { return r.CurrencyCode }
+
+// Defaults sets the options every SQL store has, where zero, to their defaults: currency USD, the
+// system account ledger.SystemEmail, time.Now, groups of up to 256 calls, events kept 7 days,
+// idempotency keys 24 hours, pruning every hour.
+func Defaults(currency, systemEmail *string, now *func() time.Time, maxGroup *int, eventTTL, keyTTL, pruneEvery *time.Duration) {
+	if *currency == "" {
+		*currency = "USD"
+	}
+	if *systemEmail == "" {
+		*systemEmail = ledger.SystemEmail
+	}
+	if *now == nil {
+		*now = time.Now
+	}
+	if *maxGroup <= 0 {
+		*maxGroup = 256
+	}
+	for _, d := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{{eventTTL, 7 * 24 * time.Hour}, {keyTTL, 24 * time.Hour}, {pruneEvery, time.Hour}} {
+		if *d.v <= 0 {
+			*d.v = d.def
+		}
+	}
+}

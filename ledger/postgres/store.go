@@ -102,18 +102,7 @@ func IsURL(s string) bool {
 // instances starting together do not race), makes sure the system account exists, and starts the
 // writer.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
-	if opts.Currency == "" {
-		opts.Currency = "USD"
-	}
-	if opts.SystemEmail == "" {
-		opts.SystemEmail = ledger.SystemEmail
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.MaxGroup <= 0 {
-		opts.MaxGroup = 256
-	}
+	ledgersql.Defaults(&opts.Currency, &opts.SystemEmail, &opts.Now, &opts.MaxGroup, &opts.EventTTL, &opts.KeyTTL, &opts.PruneEvery)
 	if opts.Writers <= 0 {
 		opts.Writers = 1
 	}
@@ -122,15 +111,6 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	if opts.MaxConns < int(opts.Writers)+2 {
 		opts.MaxConns = opts.Writers + 2
-	}
-	if opts.EventTTL <= 0 {
-		opts.EventTTL = 7 * 24 * time.Hour
-	}
-	if opts.KeyTTL <= 0 {
-		opts.KeyTTL = 24 * time.Hour
-	}
-	if opts.PruneEvery <= 0 {
-		opts.PruneEvery = time.Hour
 	}
 	if opts.LockWait <= 0 {
 		opts.LockWait = 20 * time.Millisecond

@@ -13,7 +13,9 @@ import (
 var migrationFiles embed.FS
 
 // migrations lists the embedded migrations in version order.
-func migrations() ([]ledgersql.Migration, error) { return ledgersql.Migrations(migrationFiles, "migrations") }
+func migrations() ([]ledgersql.Migration, error) {
+	return ledgersql.Migrations(migrationFiles, "migrations")
+}
 
 // migrate applies every migration above the database's user_version, each in its own transaction.
 func migrate(ctx context.Context, conn *sql.Conn) error {

@@ -64,29 +64,9 @@ type Store struct {
 // Open opens (creating if needed) the ledger at path, applies migrations, makes sure the system
 // account exists, and starts the writer.
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
-	if opts.Currency == "" {
-		opts.Currency = "USD"
-	}
-	if opts.SystemEmail == "" {
-		opts.SystemEmail = ledger.SystemEmail
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.MaxGroup <= 0 {
-		opts.MaxGroup = 256
-	}
+	ledgersql.Defaults(&opts.Currency, &opts.SystemEmail, &opts.Now, &opts.MaxGroup, &opts.EventTTL, &opts.KeyTTL, &opts.PruneEvery)
 	if opts.ReadConns <= 0 {
 		opts.ReadConns = 4
-	}
-	if opts.EventTTL <= 0 {
-		opts.EventTTL = 7 * 24 * time.Hour
-	}
-	if opts.KeyTTL <= 0 {
-		opts.KeyTTL = 24 * time.Hour
-	}
-	if opts.PruneEvery <= 0 {
-		opts.PruneEvery = time.Hour
 	}
 	if opts.Synchronous == "" {
 		opts.Synchronous = "FULL"
