@@ -219,3 +219,25 @@ func Defaults(currency, systemEmail *string, now *func() time.Time, maxGroup *in
 		}
 	}
 }
+
+// Rows is a driver's result rows (*sql.Rows, pgx.Rows).
+type Rows interface {
+	Row
+	Next() bool
+	Err() error
+}
+
+// Each calls each for every row of rows (or returns err, the query's own error) and then closes
+// them with closeRows; the first error of each stops it.
+func Each(rows Rows, err error, closeRows func(), each func(Row) error) error {
+	if err != nil {
+		return err
+	}
+	defer closeRows()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

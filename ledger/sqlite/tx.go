@@ -75,16 +75,7 @@ func (r snapshot) Snapshot(ctx context.Context, fn func(ledgersql.Reader) error)
 // eachRow calls each for every row of rows, then closes them.
 func eachRow(rows *sql.Rows, err error) func(each func(ledgersql.Row) error) error {
 	return func(each func(ledgersql.Row) error) error {
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := each(rows); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+		return ledgersql.Each(rows, err, func() { rows.Close() }, each)
 	}
 }
 
