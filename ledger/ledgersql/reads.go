@@ -220,9 +220,9 @@ func decodeCursor(c string) (int64, error) {
 func (r *Rules) Idempotent(ctx context.Context, accountID, key string) (*ledger.Kept, error) {
 	var k ledger.Kept
 	var created int64
-	err := r.DB.QueryRow(ctx, `SELECT i.fingerprint, i.status, i.body, i.created_at FROM idempotency i
+	err := r.DB.QueryRow(ctx, `SELECT i.fingerprint, i.response, i.created_at FROM idempotency i
 		JOIN accounts a ON a.n = i.account WHERE a.id = ? AND i.key = ?`, accountID, key).
-		Scan(&k.Fingerprint, &k.Status, &k.Body, &created)
+		Scan(&k.Fingerprint, &k.Response, &created)
 	if noRows(err) {
 		return nil, nil
 	}

@@ -71,7 +71,7 @@ func eachRow(rows pgx.Rows, err error) func(each func(ledgersql.Row) error) erro
 
 // submitTx is submit for the rules.
 func (s *Store) submitTx(ctx context.Context, fn func(ledgersql.Tx) (any, error)) (any, error) {
-	return s.submit(ctx, func(w *wtx) (any, error) { return fn(w) })
+	return s.enqueue(ctx, nil, func(w *wtx) (any, error) { return fn(w) })
 }
 
 func (w *wtx) Now() time.Time { return w.now }
