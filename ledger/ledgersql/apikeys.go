@@ -29,11 +29,8 @@ func scanKey(r Row) (ledger.APIKey, error) {
 	var created, expires, start int64
 	err := r.Scan(&k.ID, &k.AccountID, &k.Name, &scopes, &limit, &period, &created, &expires,
 		&lastUsed, &revoked, &start, &k.Spent)
-	if noRows(err) {
-		return k, ledger.ErrNotFound
-	}
-	if err != nil {
-		return k, fmt.Errorf("ledger: read API key: %w", err)
+	if err := readErr(err, "API key"); err != nil {
+		return k, err
 	}
 	if scopes != "" {
 		k.Scopes = strings.Split(scopes, ",")
@@ -51,19 +48,19 @@ func (r *Rules) CreateAPIKey(ctx context.Context, nk ledger.NewAPIKey) (ledger.A
 		if err != nil {
 			return ledger.APIKey{}, err
 		}
-		if a.System() {
+		if a.System {
 			return ledger.APIKey{}, ledger.ErrNotFound
 		}
 		now := w.Now()
 		var live int
 		if err := w.QueryRow(`SELECT COUNT(*) FROM api_keys WHERE account = ? AND revoked_at IS NULL AND expires_at > ?`,
-			a.Row(), ms(now)).Scan(&live); err != nil {
+			a.N, ms(now)).Scan(&live); err != nil {
 			return ledger.APIKey{}, fmt.Errorf("ledger: count API keys: %w", err)
 		}
 		if live >= api.MaxAPIKeys {
 			return ledger.APIKey{}, ledger.ErrTooManyKeys
 		}
-		k := ledger.APIKey{ID: NewID(), AccountID: a.ID(), Name: nk.Name, Scopes: nk.Scopes, Limit: nk.Limit,
+		k := ledger.APIKey{ID: NewID(), AccountID: a.ID, Name: nk.Name, Scopes: nk.Scopes, Limit: nk.Limit,
 			CreatedAt: now.UTC().Truncate(time.Millisecond), ExpiresAt: nk.ExpiresAt.UTC().Truncate(time.Millisecond)}
 		var limit, period any
 		if nk.Limit > 0 {
@@ -71,11 +68,11 @@ func (r *Rules) CreateAPIKey(ctx context.Context, nk ledger.NewAPIKey) (ledger.A
 			limit, period = int64(nk.Limit), nk.Period
 		}
 		if err := do(w, `INSERT INTO api_keys (id, account, hash, name, scopes, spend_limit, period, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, k.ID, a.Row(), nk.Hash, k.Name, strings.Join(k.Scopes, ","), limit, period,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, k.ID, a.N, nk.Hash, k.Name, strings.Join(k.Scopes, ","), limit, period,
 			ms(k.CreatedAt), ms(k.ExpiresAt)); err != nil {
 			return ledger.APIKey{}, fmt.Errorf("ledger: create API key: %w", err)
 		}
-		return k, w.Append(a, api.EventAPIKeyCreated, k.API(now))
+		return k, notify(w, a, api.EventAPIKeyCreated, k.API(now))
 	})
 }
 
@@ -120,7 +117,7 @@ func (r *Rules) RevokeAPIKey(ctx context.Context, accountID, id string) (ledger.
 		if err != nil {
 			return k, err
 		}
-		return k, w.Append(a, api.EventAPIKeyRevoked, k.API(w.Now()))
+		return k, notify(w, a, api.EventAPIKeyRevoked, k.API(w.Now()))
 	})
 }
 
@@ -149,12 +146,12 @@ type Spender struct {
 
 // SpenderFor reads the call's key inside the writing transaction, locking its row: it must be the
 // caller's and live (ErrRevoked, ErrExpired), so a key revoked a moment ago moves no more money.
-func SpenderFor(w Tx, id string, caller Account) (*Spender, error) {
+func SpenderFor(w Tx, id string, caller *Acct) (*Spender, error) {
 	if id == "" {
 		return nil, nil
 	}
 	k, err := scanKey(w.QueryRow(`SELECT `+keyCols+keyFrom+` WHERE k.id = ? FOR UPDATE OF k`, id))
-	if errors.Is(err, ledger.ErrNotFound) || (err == nil && k.AccountID != caller.ID()) {
+	if errors.Is(err, ledger.ErrNotFound) || (err == nil && k.AccountID != caller.ID) {
 		return nil, ledger.ErrRevoked
 	}
 	if err != nil {

@@ -51,15 +51,15 @@ func (r *Rules) CreateSession(ctx context.Context, ns ledger.NewSession) (ledger
 			return ledger.Session{}, err
 		}
 		now := w.Now()
-		sess := ledger.Session{ID: NewID(), AccountID: a.ID(), CreatedAt: now}
+		sess := ledger.Session{ID: NewID(), AccountID: a.ID, CreatedAt: now}
 		if err := do(w, `INSERT INTO sessions (id, account, created_at, user_agent) VALUES (?, ?, ?, ?)`,
-			sess.ID, a.Row(), ms(now), ns.UserAgent); err != nil {
+			sess.ID, a.N, ms(now), ns.UserAgent); err != nil {
 			return ledger.Session{}, fmt.Errorf("ledger: create session: %w", err)
 		}
 		if err := insertRefresh(w, ns.RefreshHash, sess.ID, ns.RefreshTTL); err != nil {
 			return ledger.Session{}, err
 		}
-		return sess, w.Append(a, api.EventSecurityLogin, sessionEvent{SessionID: sess.ID, Method: ns.Method})
+		return sess, notify(w, a, api.EventSecurityLogin, sessionEvent{SessionID: sess.ID, Method: ns.Method})
 	})
 }
 
@@ -80,11 +80,8 @@ func scanSession(r Row) (ledger.Session, error) {
 	var created int64
 	var revoked sql.NullInt64
 	err := r.Scan(&sess.ID, &sess.AccountID, &created, &revoked)
-	if noRows(err) {
-		return sess, ledger.ErrNotFound
-	}
-	if err != nil {
-		return sess, fmt.Errorf("ledger: read session: %w", err)
+	if err := readErr(err, "session"); err != nil {
+		return sess, err
 	}
 	sess.CreatedAt, sess.RevokedAt = at(created), atNull(revoked)
 	return sess, nil
@@ -110,7 +107,7 @@ func revoke(w Tx, sessionID, reason string) (ledger.Session, error) {
 	if err != nil {
 		return sess, err
 	}
-	return sess, w.Append(a, api.EventSessionRevoked, sessionEvent{SessionID: sessionID, Reason: reason})
+	return sess, notify(w, a, api.EventSessionRevoked, sessionEvent{SessionID: sessionID, Reason: reason})
 }
 
 // rotation is RotateRefresh's result: the reuse case must commit the revocation and still fail.
@@ -173,7 +170,7 @@ func (r *Rules) RevokeSessions(ctx context.Context, accountID, except, reason st
 		if err != nil {
 			return nil, err
 		}
-		return revokeAll(w, reason, `SELECT id FROM sessions WHERE account = ? AND revoked_at IS NULL AND id <> ?`, a.Row(), except)
+		return revokeAll(w, reason, `SELECT id FROM sessions WHERE account = ? AND revoked_at IS NULL AND id <> ?`, a.N, except)
 	})
 }
 
@@ -208,11 +205,8 @@ func (r *Rules) MFA(ctx context.Context, accountID string) (ledger.MFAState, err
 		(SELECT COUNT(*) FROM recovery_codes r WHERE r.account = a.n AND r.used_at IS NULL)
 		FROM accounts a WHERE id = ?`, accountID).
 		Scan(&m.Enabled, &m.Secret, &secretKey, &m.Pending, &pendingKey, &m.LastStep, &m.Failures, &locked, &m.Recovery)
-	if noRows(err) {
-		return m, ledger.ErrNotFound
-	}
-	if err != nil {
-		return m, fmt.Errorf("ledger: read MFA state: %w", err)
+	if err := readErr(err, "MFA state"); err != nil {
+		return m, err
 	}
 	if locked > 0 {
 		m.LockedUntil = at(locked)
@@ -238,22 +232,22 @@ func (r *Rules) EnableMFA(ctx context.Context, accountID string, step int64, rec
 		if err != nil {
 			return nil, err
 		}
-		w.Changed(a.ID())
+		w.Changed(a.ID)
 		if err := affectOne(w, `UPDATE accounts SET mfa_enabled = TRUE, mfa_secret = mfa_pending,
 			mfa_secret_key = mfa_pending_key, mfa_pending = NULL, mfa_pending_key = NULL,
 			mfa_last_step = ?, mfa_failures = 0, mfa_locked_until = 0 WHERE n = ? AND mfa_pending IS NOT NULL`,
-			step, a.Row()); err != nil {
+			step, a.N); err != nil {
 			return nil, err
 		}
-		if err := do(w, `DELETE FROM recovery_codes WHERE account = ?`, a.Row()); err != nil {
+		if err := do(w, `DELETE FROM recovery_codes WHERE account = ?`, a.N); err != nil {
 			return nil, err
 		}
 		for _, h := range recovery {
-			if err := do(w, `INSERT INTO recovery_codes (account, hash) VALUES (?, ?)`, a.Row(), h); err != nil {
+			if err := do(w, `INSERT INTO recovery_codes (account, hash) VALUES (?, ?)`, a.N, h); err != nil {
 				return nil, fmt.Errorf("ledger: store recovery code: %w", err)
 			}
 		}
-		return nil, w.Append(a, api.EventSecurityMFAChanged, mfaEvent{Enabled: true})
+		return nil, notify(w, a, api.EventSecurityMFAChanged, mfaEvent{Enabled: true})
 	})
 	return err
 }
@@ -265,16 +259,16 @@ func (r *Rules) DisableMFA(ctx context.Context, accountID string, step int64) er
 		if err != nil {
 			return nil, err
 		}
-		w.Changed(a.ID())
+		w.Changed(a.ID)
 		if err := do(w, `UPDATE accounts SET mfa_enabled = FALSE, mfa_secret = NULL, mfa_secret_key = NULL,
 			mfa_pending = NULL, mfa_pending_key = NULL,
-			mfa_last_step = GREATEST(mfa_last_step, ?), mfa_failures = 0, mfa_locked_until = 0 WHERE n = ?`, step, a.Row()); err != nil {
+			mfa_last_step = GREATEST(mfa_last_step, ?), mfa_failures = 0, mfa_locked_until = 0 WHERE n = ?`, step, a.N); err != nil {
 			return nil, err
 		}
-		if err := do(w, `DELETE FROM recovery_codes WHERE account = ?`, a.Row()); err != nil {
+		if err := do(w, `DELETE FROM recovery_codes WHERE account = ?`, a.N); err != nil {
 			return nil, err
 		}
-		return nil, w.Append(a, api.EventSecurityMFAChanged, mfaEvent{Enabled: false})
+		return nil, notify(w, a, api.EventSecurityMFAChanged, mfaEvent{Enabled: false})
 	})
 	return err
 }
@@ -310,11 +304,8 @@ func scanChallenge(r Row, id string) (ledger.Challenge, error) {
 	c := ledger.Challenge{ID: id}
 	var exp int64
 	err := r.Scan(&c.AccountID, &exp, &c.Wrong, &c.Done)
-	if noRows(err) {
-		return c, ledger.ErrNotFound
-	}
-	if err != nil {
-		return c, fmt.Errorf("ledger: read challenge: %w", err)
+	if err := readErr(err, "challenge"); err != nil {
+		return c, err
 	}
 	c.ExpiresAt = at(exp)
 	return c, nil
@@ -329,12 +320,12 @@ func (r *Rules) CreateChallenge(ctx context.Context, accountID string, ttl time.
 		if err != nil {
 			return ledger.Challenge{}, err
 		}
-		c := ledger.Challenge{ID: NewID(), AccountID: a.ID(), ExpiresAt: w.Now().Add(ttl)}
+		c := ledger.Challenge{ID: NewID(), AccountID: a.ID, ExpiresAt: w.Now().Add(ttl)}
 		if err := do(w, `DELETE FROM challenges WHERE expires_at < ?`, ms(w.Now())); err != nil {
 			return ledger.Challenge{}, err
 		}
 		return c, do(w, `INSERT INTO challenges (hash, account, expires_at) VALUES (?, ?, ?)`,
-			challengeHash(c.ID), a.Row(), ms(c.ExpiresAt))
+			challengeHash(c.ID), a.N, ms(c.ExpiresAt))
 	})
 }
 
@@ -404,23 +395,23 @@ func (r *Rules) FailChallenge(ctx context.Context, id string, p ledger.Challenge
 			return c, err
 		}
 		var failures int
-		if err := w.QueryRow(`SELECT mfa_failures FROM accounts WHERE n = ?`, a.Row()).Scan(&failures); err != nil {
+		if err := w.QueryRow(`SELECT mfa_failures FROM accounts WHERE n = ?`, a.N).Scan(&failures); err != nil {
 			return c, err
 		}
 		if failures >= p.LockAfter {
-			w.Changed(a.ID())
+			w.Changed(a.ID)
 			until := w.Now().Add(p.LockFor)
 			if err := do(w, `UPDATE accounts SET mfa_failures = 0, mfa_locked_until = ? WHERE n = ?`,
-				ms(until), a.Row()); err != nil {
+				ms(until), a.N); err != nil {
 				return c, err
 			}
 			// Every open challenge of the account dies with the lock.
-			if err := do(w, `UPDATE challenges SET done = TRUE WHERE account = ?`, a.Row()); err != nil {
+			if err := do(w, `UPDATE challenges SET done = TRUE WHERE account = ?`, a.N); err != nil {
 				return c, err
 			}
 			c.Done = true
 			at := api.At(until)
-			if err := w.Append(a, api.EventSecurityMFAChanged, mfaEvent{Enabled: true, LockedUntil: &at}); err != nil {
+			if err := notify(w, a, api.EventSecurityMFAChanged, mfaEvent{Enabled: true, LockedUntil: &at}); err != nil {
 				return c, err
 			}
 		}

@@ -1,10 +1,13 @@
 // Package ledgersql holds the ledger's SQL rules once, for every SQL store (ledger/sqlite,
-// ledger/postgres): the reads, sign-in, API keys, delegation tokens, keys and balance history of
-// package ledger, written over a small transaction interface (Reader for reads, Tx for one call
-// inside the writer's transaction) that each store implements.
+// ledger/postgres): the money calls, reads, sign-in, API keys, delegation tokens, keys and balance
+// history of package ledger, written over a small transaction interface (Reader for reads, Tx for
+// one call inside the writer's transaction) that each store implements. Embedded in a store, Rules
+// implements ledger's interfaces.
 //
 // It must not know which engine runs them: no driver, no connection or pool, no applying of
-// migrations (it only lists a store's files), no group commit, no LISTEN/NOTIFY. Its SQL is the subset both engines accept (TRUE/FALSE and bare
+// migrations (it only lists a store's files), no group commit (a store's writers take its calls
+// from a Queue and commit them their own way), no row locking beyond asking for it (Tx.Lock,
+// FOR UPDATE), no LISTEN/NOTIFY. Its SQL is the subset both engines accept (TRUE/FALSE and bare
 // boolean columns, COALESCE, ON CONFLICT, RETURNING, CAST(… AS BIGINT)), with `?` placeholders,
 // PostgreSQL's row lock clauses (FOR UPDATE [OF t]) and GREATEST; each store translates a query to
 // its engine once (Dialect: PostgreSQL numbers the placeholders; SQLite, whose single writer
@@ -18,6 +21,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -49,12 +53,30 @@ type Tx interface {
 	// Change runs a statement now and says how many rows it changed.
 	Change(query string, args ...any) (int64, error)
 
-	// AccountByID and AccountByEmail find an account for the call (ledger.ErrNotFound); an engine
-	// with several writers locks its row until the commit.
-	AccountByID(id string) (Account, error)
-	AccountByEmail(email string) (Account, error)
-	// Append appends one event to the account's outbox, with the account's next seq.
-	Append(a Account, typ string, data any) error
+	// AccountByID, AccountByEmail and AccountByN find an account for the call (ledger.ErrNotFound);
+	// an engine with several writers locks its row until the commit, and hands the same *Acct to
+	// every later lookup of the group.
+	AccountByID(id string) (*Acct, error)
+	AccountByEmail(email string) (*Acct, error)
+	AccountByN(n int64) (*Acct, error)
+	// Lock locks, in account order, the accounts named that the call has not locked yet, so that
+	// two calls never wait on each other in a cycle; it reports whether the engine locks at all.
+	Lock(ids, emails []string, ns []int64) (bool, error)
+	// Remember makes an account the call has just created known to later lookups.
+	Remember(a *Acct)
+	// Move adds dBalance and dHeld to the account and allocates it seqs more event seqs: a's
+	// Balance, Held and LastSeq are the row's after it (written at once or at the commit).
+	Move(a *Acct, dBalance, dHeld, seqs int64) error
+	// Event appends e, whose seq Move allocated, to the account's outbox; it reaches
+	// Options.OnCommit once the group commits.
+	Event(a *Acct, e ledger.Event) error
+	// Insert writes a transfer and its two party rows.
+	Insert(t TxRow) error
+	// Kept is the response kept for an account's idempotency key (nil when none, or expired);
+	// Keep keeps one, replacing an expired one.
+	Kept(account int64, key string) (*ledger.Kept, error)
+	Keep(account int64, key string, k *ledger.Kept) error
+
 	// Ended says that a session (or "apikey:"+id, an API key's streams) ended in this call, and
 	// Changed that an account's password or second factor did: for stores that tell other
 	// instances at the commit.
@@ -62,17 +84,10 @@ type Tx interface {
 	Changed(accountID string)
 }
 
-// Account is an account row as the store's writer holds it for the call.
-type Account interface {
-	Row() int64 // the row number other tables refer to it by
-	ID() string
-	Email() string
-	System() bool
-}
-
 // Submit runs fn as one call of the store's writer, inside its own savepoint of a group's
-// transaction, and returns once the group is durable (or failed).
-type Submit func(ctx context.Context, fn func(Tx) (any, error)) (any, error)
+// transaction, and returns once the group is durable (or failed). l, when not nil, names what fn
+// will lock (see Locks).
+type Submit func(ctx context.Context, l *Locks, fn func(Tx) (any, error)) (any, error)
 
 // Rules is the engine-neutral part of a SQL store: embedded in it, its methods implement the
 // reads and the sign-in, API key, token and key calls of package ledger's interfaces.
@@ -82,11 +97,17 @@ type Rules struct {
 	Now          func() time.Time
 	CurrencyCode string        // the deployment's currency
 	KeyTTL       time.Duration // idempotency keys are kept this long
+	SystemRow    int64         // the system account's row number
 }
 
 // submit runs fn on the writer and gives back its result as a T.
 func submit[T any](ctx context.Context, r *Rules, fn func(Tx) (T, error)) (T, error) {
-	res, err := r.Submit(ctx, func(tx Tx) (any, error) { return fn(tx) })
+	return submitLocking(ctx, r, nil, fn)
+}
+
+// submitLocking is submit for a call that names what it locks.
+func submitLocking[T any](ctx context.Context, r *Rules, l *Locks, fn func(Tx) (T, error)) (T, error) {
+	res, err := r.Submit(ctx, l, func(tx Tx) (any, error) { return fn(tx) })
 	v, _ := res.(T) // nil (no result, or an error) is T's zero
 	return v, err
 }
@@ -102,6 +123,18 @@ func NewID() string {
 
 // noRows reports whether err is "no row" from either driver (pgx.ErrNoRows matches sql.ErrNoRows).
 func noRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// readErr is a read's error as the rules report it: ledger.ErrNotFound for no row, else wrapped
+// as reading what.
+func readErr(err error, what string) error {
+	if noRows(err) {
+		return ledger.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("ledger: read %s: %w", what, err)
+	}
+	return nil
+}
 
 // ms is a time as the schemas keep it.
 func ms(t time.Time) int64 { return t.UnixMilli() }

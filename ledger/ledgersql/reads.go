@@ -22,11 +22,8 @@ func scanAccount(r Row) (ledger.Account, error) {
 	var org sql.NullString
 	var created int64
 	err := r.Scan(&a.ID, &a.Email, &a.PasswordHash, &org, &a.Balance, &a.Held, &a.MFAEnabled, &a.System, &created)
-	if noRows(err) {
-		return a, ledger.ErrNotFound
-	}
-	if err != nil {
-		return a, fmt.Errorf("ledger: read account: %w", err)
+	if err := readErr(err, "account"); err != nil {
+		return a, err
 	}
 	a.Organization, a.CreatedAt = strNull(org), at(created)
 	return a, nil
@@ -68,11 +65,8 @@ func scanTx(r Row) (tx ledger.Transaction, n, sn, rn int64, err error) {
 	var resolved sql.NullInt64
 	err = r.Scan(&n, &tx.ID, &tx.SenderID, &tx.SenderEmail, &tx.RecipientID, &tx.RecipientEmail, &tx.Amount,
 		&tx.Status, &tx.CreatedBy, &resolvedBy, &created, &resolved, &appName, &appEp, &memo, &md, &sn, &rn, &key)
-	if noRows(err) {
-		return tx, 0, 0, 0, ledger.ErrNotFound
-	}
-	if err != nil {
-		return tx, 0, 0, 0, fmt.Errorf("ledger: read transaction: %w", err)
+	if err := readErr(err, "transaction"); err != nil {
+		return tx, 0, 0, 0, err
 	}
 	tx.CreatedAt, tx.ResolvedAt = at(created), atNull(resolved)
 	tx.ResolvedBy, tx.APIKeyID = resolvedBy.String, key.String
@@ -240,11 +234,8 @@ func (r *Rules) Idempotent(ctx context.Context, accountID, key string) (*ledger.
 func (r *Rules) EventsAfter(ctx context.Context, accountID string, after int64, limit int) ([]ledger.Event, error) {
 	var n, pruned int64
 	err := r.DB.QueryRow(ctx, `SELECT n, pruned_seq FROM accounts WHERE id = ?`, accountID).Scan(&n, &pruned)
-	if noRows(err) {
-		return nil, ledger.ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("ledger: read events: %w", err)
+	if err := readErr(err, "events"); err != nil {
+		return nil, err
 	}
 	if after < pruned {
 		return nil, ledger.ErrResync

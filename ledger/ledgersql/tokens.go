@@ -29,11 +29,8 @@ func scanToken(r Row) (t ledger.Token, sn, rn int64, err error) {
 	var created, expires int64
 	err = r.Scan(&t.ID, &t.SenderID, &t.SenderEmail, &t.RecipientEmail, &maxAmount, &maxUses, &t.UsedAmount,
 		&t.UsedCount, &created, &expires, &revoked, &sn, &rn)
-	if noRows(err) {
-		return t, 0, 0, ledger.ErrNotFound
-	}
-	if err != nil {
-		return t, 0, 0, fmt.Errorf("ledger: read token: %w", err)
+	if err := readErr(err, "token"); err != nil {
+		return t, 0, 0, err
 	}
 	t.MaxAmount, t.MaxUses = money.Micros(maxAmount.Int64), maxUses.Int64
 	t.CreatedAt, t.ExpiresAt, t.RevokedAt = at(created), at(expires), atNull(revoked)
@@ -46,15 +43,15 @@ func token(w Tx, id string) (ledger.Token, int64, int64, error) {
 }
 
 // Recipient finds a payee: a person's account, never the system account, never the sender.
-func Recipient(w Tx, email string, sender Account) (Account, error) {
+func Recipient(w Tx, email string, sender *Acct) (*Acct, error) {
 	r, err := w.AccountByEmail(email)
-	if errors.Is(err, ledger.ErrNotFound) || (err == nil && r.System()) {
+	if errors.Is(err, ledger.ErrNotFound) || (err == nil && r.System) {
 		return nil, ledger.ErrUnknownRecipient
 	}
 	if err != nil {
 		return nil, err
 	}
-	if r.Row() == sender.Row() {
+	if r.N == sender.N {
 		return nil, ledger.ErrSelfPayment
 	}
 	return r, nil
@@ -76,16 +73,16 @@ func (r *Rules) CreateToken(ctx context.Context, nt ledger.NewToken) (ledger.Tok
 		}
 		now := w.Now()
 		if err := do(w, `INSERT INTO tokens (id, sender, recipient, max_amount, max_uses, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, nt.ID, from.Row(), to.Row(), orNull(int64(nt.MaxAmount)), orNull(nt.MaxUses),
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, nt.ID, from.N, to.N, orNull(int64(nt.MaxAmount)), orNull(nt.MaxUses),
 			ms(now), ms(nt.ExpiresAt)); err != nil {
 			return ledger.Token{}, fmt.Errorf("ledger: record token: %w", err)
 		}
 		t := ledger.Token{
-			ID: nt.ID, SenderID: from.ID(), SenderEmail: from.Email(), RecipientEmail: to.Email(),
+			ID: nt.ID, SenderID: from.ID, SenderEmail: from.Email, RecipientEmail: to.Email,
 			MaxAmount: nt.MaxAmount, MaxUses: nt.MaxUses, CreatedAt: now.UTC().Truncate(time.Millisecond),
 			ExpiresAt: nt.ExpiresAt.UTC().Truncate(time.Millisecond),
 		}
-		return t, w.Append(from, api.EventTokenCreated, t.API(now, r.CurrencyCode))
+		return t, notify(w, from, api.EventTokenCreated, t.API(now, r.CurrencyCode))
 	})
 }
 
@@ -114,7 +111,7 @@ func (r *Rules) RevokeToken(ctx context.Context, senderID, tokenID string) (ledg
 		if err != nil {
 			return ledger.Token{}, err
 		}
-		if from.Row() != sn {
+		if from.N != sn {
 			return ledger.Token{}, ledger.ErrNotFound // another account's token: as if unknown
 		}
 		if !t.RevokedAt.IsZero() {
@@ -124,14 +121,14 @@ func (r *Rules) RevokeToken(ctx context.Context, senderID, tokenID string) (ledg
 			return ledger.Token{}, fmt.Errorf("ledger: revoke token: %w", err)
 		}
 		t.RevokedAt = w.Now().UTC().Truncate(time.Millisecond)
-		return t, w.Append(from, api.EventTokenRevoked, t.API(w.Now(), r.CurrencyCode))
+		return t, notify(w, from, api.EventTokenRevoked, t.API(w.Now(), r.CurrencyCode))
 	})
 }
 
 // CheckToken checks a delegated hold against its recorded token, before anything is written: the
 // token's parties, state and limits. It returns nil for a direct hold and for a token the ledger
 // has no record of (SpendLegacyToken then spends it once).
-func CheckToken(w Tx, h ledger.Hold, from, to Account) (*ledger.Token, error) {
+func CheckToken(w Tx, h ledger.Hold, from, to *Acct) (*ledger.Token, error) {
 	if h.CreatedBy != api.PartyRecipient {
 		return nil, nil
 	}
@@ -145,7 +142,7 @@ func CheckToken(w Tx, h ledger.Hold, from, to Account) (*ledger.Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	if sn != from.Row() || rn != to.Row() {
+	if sn != from.N || rn != to.N {
 		return nil, fmt.Errorf("ledger: token recorded for other parties")
 	}
 	switch {
@@ -175,7 +172,7 @@ func SpendLegacyToken(w Tx, id string) error {
 
 // CountToken counts tx as a use of t (checked by CheckToken in the same transaction) and tells the
 // sender with token.used.
-func CountToken(w Tx, currency string, t *ledger.Token, tx ledger.Transaction, from Account) error {
+func CountToken(w Tx, currency string, t *ledger.Token, tx ledger.Transaction, from *Acct) error {
 	if err := w.Exec(`UPDATE tokens SET used_amount = used_amount + ?, used_count = used_count + 1 WHERE id = ?`,
 		int64(tx.Amount), t.ID); err != nil {
 		return fmt.Errorf("ledger: count token use: %w", err)
@@ -185,7 +182,7 @@ func CountToken(w Tx, currency string, t *ledger.Token, tx ledger.Transaction, f
 	}
 	t.UsedAmount += tx.Amount
 	t.UsedCount++
-	return w.Append(from, api.EventTokenUsed, t.API(w.Now(), currency))
+	return notify(w, from, api.EventTokenUsed, t.API(w.Now(), currency))
 }
 
 // GiveBackToToken returns a cancelled transaction's amount to its token's maxAmount (a token pruned

@@ -1,7 +1,8 @@
 // Package postgres is the ledger on PostgreSQL (pgx v5, pgxpool), for more than one machine:
 // several instances of the service commit into one database. It implements the same interfaces
 // as ledger/sqlite (ledger.Ledger, ledger.AuthStore, ledger.KeyStore) with the same domain rules,
-// and stays correct with several writers:
+// ledger/ledgersql's, over its side of ledgersql.Tx (tx.go, ops.go), and stays correct with
+// several writers:
 //
 //   - every account a call posts to is locked (SELECT … FOR UPDATE, in account order) before it is
 //     read, so balances are checked and changed under the row lock, and CHECK constraints refuse
@@ -21,8 +22,9 @@
 // transaction, NOTIFYs the other instances (Listen) with the accounts and seqs it wrote and the
 // sessions it revoked.
 //
-// It knows SQL and package ledger's domain; it knows nothing of HTTP, authentication or how
-// events reach clients.
+// What is its own: the pool, the migrations, the group-commit writers, the row locks and seq
+// allocation above, LISTEN/NOTIFY. It knows nothing of HTTP, authentication or how events reach
+// clients.
 package postgres
 
 import (
@@ -75,15 +77,11 @@ type Store struct {
 	ledgersql.Rules // the reads and the sign-in, key and token calls
 	opts            Options
 	pool            *pgxpool.Pool
-	ops             chan *op
-	stop            chan struct{}
-	done            chan struct{}
 	closed          sync.Once
-	mu              sync.RWMutex // guards closing against new submissions
-	isShut          bool
-	system          int64    // the system account's row number
-	instance        string   // this instance's id in notifications, so it ignores its own
-	sqls            sync.Map // the rules' query texts → PostgreSQL's (Store.sql)
+	calls           *ledgersql.Queue[*op] // the calls waiting for the writer
+	system          int64                 // the system account's row number
+	instance        string                // this instance's id in notifications, so it ignores its own
+	sqls            sync.Map              // the rules' query texts → PostgreSQL's (Store.sql)
 }
 
 var (
@@ -134,20 +132,21 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	s := &Store{opts: opts, pool: pool, ops: make(chan *op, 1024), stop: make(chan struct{}),
-		done: make(chan struct{}), instance: newID()}
+	s := &Store{opts: opts, pool: pool, calls: ledgersql.NewQueue[*op](1024),
+		instance: newID()}
 	s.Rules = ledgersql.Rules{DB: reader{s}, Submit: s.submitTx, Now: opts.Now, CurrencyCode: opts.Currency,
 		KeyTTL: opts.KeyTTL}
 	if err := s.ensureSystem(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}
+	s.Rules.SystemRow = s.system
 	var wg sync.WaitGroup
 	for i := 0; i < opts.Writers; i++ {
 		wg.Add(1)
 		go func() { defer wg.Done(); s.writer() }()
 	}
-	go func() { wg.Wait(); close(s.done) }()
+	go func() { wg.Wait(); close(s.calls.Done) }()
 	return s, nil
 }
 
@@ -173,11 +172,7 @@ func (s *Store) ensureSystem(ctx context.Context) error {
 // Close stops the writer after the calls already submitted are committed, then closes the pool.
 func (s *Store) Close() error {
 	s.closed.Do(func() {
-		s.mu.Lock()
-		s.isShut = true
-		s.mu.Unlock()
-		close(s.stop)
-		<-s.done
+		s.calls.Close()
 		s.pool.Close()
 	})
 	return nil

@@ -3,8 +3,12 @@
 // concurrent calls in small groups (group commit), so durable commits (synchronous=FULL) do not
 // cost one fsync per payment; reads run on a separate pool of read-only connections.
 //
-// It knows SQL and package ledger's domain; it knows nothing of HTTP, authentication or events
-// delivery (it hands committed events to Options.OnCommit and forgets them).
+// The ledger's rules (its reads, money, sign-in, key and token calls) are ledger/ledgersql's,
+// shared with the PostgreSQL store; this package is what is SQLite's own: the file and its
+// connections, the migrations, the single writer and its group commit, full-disk handling and
+// backups, and its side of ledgersql.Tx (tx.go, ops.go). It knows nothing of HTTP,
+// authentication or events delivery (it hands committed events to Options.OnCommit and forgets
+// them).
 package sqlite
 
 import (
@@ -49,16 +53,12 @@ type Store struct {
 	wconn           *sql.Conn
 	wdb             *sql.DB
 	rdb             *sql.DB
-	ops             chan *op
-	stop            chan struct{}
-	done            chan struct{}
 	closed          sync.Once
-	mu              sync.RWMutex // guards closing against new submissions
-	isShut          bool
-	system          int64                // the system account's row number
-	stmts           map[string]*sql.Stmt // the writer's prepared statements
-	reads           sync.Map             // query → *sql.Stmt prepared on the read pool (readRow)
-	dir             string               // the ledger's directory: its free space tells a full disk (storageError)
+	calls           *ledgersql.Queue[*op] // the calls waiting for the writer
+	system          int64                 // the system account's row number
+	stmts           map[string]*sql.Stmt  // the writer's prepared statements
+	reads           sync.Map              // query → *sql.Stmt prepared on the read pool (readRow)
+	dir             string                // the ledger's directory: its free space tells a full disk (storageError)
 }
 
 // Open opens (creating if needed) the ledger at path, applies migrations, makes sure the system
@@ -121,7 +121,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	rdb.SetMaxIdleConns(opts.ReadConns)
 	s := &Store{
 		opts: opts, wconn: wconn, wdb: wdb, rdb: rdb,
-		ops: make(chan *op, 1024), stop: make(chan struct{}), done: make(chan struct{}),
+		calls: ledgersql.NewQueue[*op](1024),
 		stmts: map[string]*sql.Stmt{}, dir: filepath.Dir(path),
 	}
 	s.Rules = ledgersql.Rules{DB: reader{s}, Submit: s.submitTx, Now: opts.Now, CurrencyCode: opts.Currency,
@@ -130,6 +130,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.closeDBs()
 		return nil, err
 	}
+	s.Rules.SystemRow = s.system
 	go s.writer()
 	return s, nil
 }
@@ -148,11 +149,7 @@ func (s *Store) ensureSystem(ctx context.Context) error {
 func (s *Store) Close() error {
 	var err error
 	s.closed.Do(func() {
-		s.mu.Lock()
-		s.isShut = true
-		s.mu.Unlock()
-		close(s.stop)
-		<-s.done
+		s.calls.Close()
 		err = s.closeDBs()
 	})
 	return err
