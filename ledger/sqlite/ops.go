@@ -16,13 +16,17 @@ import (
 // acct is the writer's view of an account row.
 type acct = ledgersql.Acct
 
-func (w *wtx) acctBy(where string, arg any) (*acct, error) {
-	return ledgersql.ScanAcct(w.queryRow(`SELECT `+ledgersql.AcctCols+` FROM accounts WHERE `+where+` = ?`, arg))
+const acctFrom = `SELECT ` + ledgersql.AcctCols + ` FROM accounts WHERE `
+
+func (w *wtx) acctBy(query string, arg any) (*acct, error) {
+	return ledgersql.ScanAcct(w.queryRow(query, arg))
 }
 
-func (w *wtx) AccountByID(id string) (*acct, error)       { return w.acctBy("id", id) }
-func (w *wtx) AccountByEmail(email string) (*acct, error) { return w.acctBy("email", email) }
-func (w *wtx) AccountByN(n int64) (*acct, error)          { return w.acctBy("n", n) }
+func (w *wtx) AccountByID(id string) (*acct, error) { return w.acctBy(acctFrom+`id = ?`, id) }
+func (w *wtx) AccountByEmail(email string) (*acct, error) {
+	return w.acctBy(acctFrom+`email = ?`, email)
+}
+func (w *wtx) AccountByN(n int64) (*acct, error) { return w.acctBy(acctFrom+`n = ?`, n) }
 
 // Lock: the single writer serializes every write; there is nothing to lock.
 func (w *wtx) Lock([]string, []string, []int64) (bool, error) { return false, nil }
