@@ -75,7 +75,7 @@ type Tx interface {
 	// Kept is the response kept for an account's idempotency key (nil when none, or expired);
 	// Keep keeps one, replacing an expired one.
 	Kept(account int64, key string) (*ledger.Kept, error)
-	Keep(account int64, key string, k *ledger.Kept) error
+	Keep(account int64, key string, k ledger.Kept) error
 
 	// Ended says that a session (or "apikey:"+id, an API key's streams) ended in this call, and
 	// Changed that an account's password or second factor did: for stores that tell other
@@ -98,6 +98,9 @@ type Rules struct {
 	CurrencyCode string        // the deployment's currency
 	KeyTTL       time.Duration // idempotency keys are kept this long
 	SystemRow    int64         // the system account's row number
+	// Locking: the engine locks rows (Tx.Lock), and a money call names what it will lock (Locks)
+	// so that its group can take the locks at its start.
+	Locking bool
 }
 
 // submit runs fn on the writer and gives back its result as a T.

@@ -111,16 +111,18 @@ func event(w Tx, a *Acct, seq int64, typ string, data any) (ledger.Event, error)
 // notify appends one event to an account (no money moves).
 func notify(w Tx, a *Acct, typ string, data any) error { return post(w, a, 0, 0, evSpec{typ, data}) }
 
-// TxRow is a transfer as its row is written.
+// TxRow is a transfer as its row is written. ResolvedBy, ResolvedAt, Metadata and APIKey are
+// NULL when zero ("" or 0: a pending transfer, no metadata, no key).
 type TxRow struct {
-	ID                                 string
-	Sender, Recipient, Amount          int64
-	Status, CreatedBy                  string
-	ResolvedBy                         *string
-	CreatedAt                          int64
-	ResolvedAt                         *int64
-	AppName, AppEpPath, Memo, Metadata *string
-	APIKey                             *string
+	ID                        string
+	Sender, Recipient, Amount int64
+	Status, CreatedBy         string
+	ResolvedBy                string
+	CreatedAt                 int64
+	ResolvedAt                int64
+	AppName, AppEpPath, Memo  *string
+	Metadata                  string
+	APIKey                    string
 }
 
 // movement is a transfer about to be written.
@@ -169,22 +171,18 @@ func record(w Tx, m movement) (ledger.Transaction, error) {
 		AppEpPath: m.appEpPath, Memo: m.memo, Metadata: m.metadata, APIKeyID: m.apiKey,
 	}
 	row := TxRow{ID: tx.ID, Sender: m.from.N, Recipient: m.to.N, Amount: m.amount, Status: m.status,
-		CreatedBy: m.createdBy, CreatedAt: ms(now), AppName: m.appName, AppEpPath: m.appEpPath, Memo: m.memo}
+		CreatedBy: m.createdBy, CreatedAt: ms(now), AppName: m.appName, AppEpPath: m.appEpPath, Memo: m.memo,
+		APIKey: m.apiKey}
 	if m.status != api.StatusPending {
 		tx.ResolvedAt = now
-		at, by := ms(now), m.resolvedBy
-		row.ResolvedAt, row.ResolvedBy = &at, &by
+		row.ResolvedAt, row.ResolvedBy = ms(now), m.resolvedBy
 	}
 	if len(m.metadata) > 0 {
 		b, err := json.Marshal(m.metadata)
 		if err != nil {
 			return tx, err
 		}
-		md := string(b)
-		row.Metadata = &md
-	}
-	if m.apiKey != "" {
-		row.APIKey = &m.apiKey
+		row.Metadata = string(b)
 	}
 	if err := w.Insert(row); err != nil {
 		return tx, fmt.Errorf("ledger: insert transaction: %w", err)
@@ -206,19 +204,23 @@ type outcome struct {
 // the others named (emails) are locked first, together and in account order.
 func (r *Rules) moneyOp(ctx context.Context, caller who, idem *ledger.Idempotency, emails []string,
 	body func(w Tx, caller *Acct) ([]ledger.Transaction, error)) (ledger.Receipt, error) {
-	var ids []string
-	if caller.id != "" {
-		ids = []string{caller.id}
-	} else {
-		emails = append([]string{caller.email}, emails...)
-	}
-	l := &Locks{IDs: ids, Emails: emails}
-	if idem != nil {
-		l.Keys = []string{idem.Key}
+	var l *Locks // built only for an engine that locks (Rules.Locking): the others need no hint
+	if r.Locking {
+		l = &Locks{Emails: append([]string(nil), emails...)}
+		if caller.id != "" {
+			l.IDs = []string{caller.id}
+		} else {
+			l.Emails = append(l.Emails, caller.email)
+		}
+		if idem != nil {
+			l.Keys = []string{idem.Key}
+		}
 	}
 	o, err := submitLocking(ctx, r, l, func(w Tx) (outcome, error) {
-		if _, err := w.Lock(ids, emails, nil); err != nil {
-			return outcome{}, err
+		if l != nil {
+			if _, err := w.Lock(l.IDs, l.Emails, nil); err != nil {
+				return outcome{}, err
+			}
 		}
 		var c *Acct
 		var err error
@@ -251,12 +253,12 @@ func (r *Rules) moneyOp(ctx context.Context, caller who, idem *ledger.Idempotenc
 			// body refuses before it writes anything, so the call holds only its locks.
 			kept := idem.Keep(nil, berr)
 			return outcome{ledger.Receipt{Kept: kept}, berr}, w.Keep(c.N, idem.Key,
-				&ledger.Kept{Fingerprint: idem.Fingerprint, Response: kept, CreatedAt: w.Now()})
+				ledger.Kept{Fingerprint: idem.Fingerprint, Response: kept, CreatedAt: w.Now()})
 		}
 		rc := ledger.Receipt{Transactions: txs}
 		if idem != nil {
 			rc.Kept = idem.Keep(txs, nil)
-			if err := w.Keep(c.N, idem.Key, &ledger.Kept{Fingerprint: idem.Fingerprint, Response: rc.Kept,
+			if err := w.Keep(c.N, idem.Key, ledger.Kept{Fingerprint: idem.Fingerprint, Response: rc.Kept,
 				CreatedAt: w.Now()}); err != nil {
 				return outcome{}, err
 			}
@@ -445,11 +447,10 @@ func (r *Rules) Resolve(ctx context.Context, res ledger.Resolution) (ledger.Tran
 		if err != nil {
 			return tx, err
 		}
-		locked, err := w.Lock([]string{res.ActorID}, nil, []int64{sn, rn})
-		if err != nil {
-			return tx, err
-		}
-		if locked {
+		if r.Locking {
+			if _, err := w.Lock([]string{res.ActorID}, nil, []int64{sn, rn}); err != nil {
+				return tx, err
+			}
 			// Read again under the parties' locks: another writer may have resolved it meanwhile.
 			if tx, sn, rn, err = TransactionByID(w, res.TransactionID); err != nil {
 				return tx, err

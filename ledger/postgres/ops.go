@@ -188,7 +188,7 @@ func (w *wtx) expire(account int64, key string) {
 
 // Keep records the response for a key (replacing an expired one). A key another instance
 // committed meanwhile fails the insert on the primary key, and the call is retried: it replays.
-func (w *wtx) Keep(account int64, key string, k *ledger.Kept) error {
+func (w *wtx) Keep(account int64, key string, k ledger.Kept) error {
 	if w.expired[keptKey(account, key)] {
 		w.exec(`DELETE FROM idempotency WHERE account = $1 AND key = $2 AND created_at < $3`,
 			account, key, w.now.Add(-w.s.opts.KeyTTL).UnixMilli())
@@ -197,6 +197,6 @@ func (w *wtx) Keep(account int64, key string, k *ledger.Kept) error {
 	if w.newKept == nil {
 		w.newKept = map[string]*ledger.Kept{}
 	}
-	w.newKept[keptKey(account, key)] = k
+	w.newKept[keptKey(account, key)] = &k
 	return nil
 }

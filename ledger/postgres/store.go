@@ -135,7 +135,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	s := &Store{opts: opts, pool: pool, calls: ledgersql.NewQueue[*op](1024),
 		instance: newID()}
 	s.Rules = ledgersql.Rules{DB: reader{s}, Submit: s.submitTx, Now: opts.Now, CurrencyCode: opts.Currency,
-		KeyTTL: opts.KeyTTL}
+		KeyTTL: opts.KeyTTL, Locking: true}
 	if err := s.ensureSystem(ctx); err != nil {
 		pool.Close()
 		return nil, err

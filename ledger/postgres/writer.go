@@ -486,10 +486,19 @@ func (g *group) writeTransactions() {
 	senders, recipients, amounts, created := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 	resolvedBy, appName, appEp, memo, md := make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n)
 	resolvedAt, keys := make([]*int64, n), make([]*string, n)
-	for i, t := range g.txs {
+	for i := range g.txs {
+		t := &g.txs[i] // NULL for a zero ResolvedBy, ResolvedAt, Metadata, APIKey: pointers into g.txs
 		ids[i], senders[i], recipients[i], amounts[i], status[i], createdBy[i] = t.ID, t.Sender, t.Recipient, t.Amount, t.Status, t.CreatedBy
-		resolvedBy[i], created[i], resolvedAt[i] = t.ResolvedBy, t.CreatedAt, t.ResolvedAt
-		appName[i], appEp[i], memo[i], md[i], keys[i] = t.AppName, t.AppEpPath, t.Memo, t.Metadata, t.APIKey
+		created[i], appName[i], appEp[i], memo[i] = t.CreatedAt, t.AppName, t.AppEpPath, t.Memo
+		if t.ResolvedAt != 0 {
+			resolvedBy[i], resolvedAt[i] = &t.ResolvedBy, &t.ResolvedAt
+		}
+		if t.Metadata != "" {
+			md[i] = &t.Metadata
+		}
+		if t.APIKey != "" {
+			keys[i] = &t.APIKey
+		}
 	}
 	g.batch.Queue(`WITH t AS (INSERT INTO transactions (id, sender, recipient, amount, status, created_by,
 		resolved_by, created_at, resolved_at, app_name, app_ep_path, memo, metadata, api_key)

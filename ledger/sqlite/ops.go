@@ -16,10 +16,19 @@ import (
 // acct is the writer's view of an account row.
 type acct = ledgersql.Acct
 
-const acctFrom = `SELECT ` + ledgersql.AcctCols + ` FROM accounts WHERE `
+// acctFrom reads an account without its last_seq: Move returns it with the update.
+const acctFrom = `SELECT n, id, email, balance, held, system FROM accounts WHERE `
 
 func (w *wtx) acctBy(query string, arg any) (*acct, error) {
-	return ledgersql.ScanAcct(w.queryRow(query, arg))
+	var a acct
+	err := w.queryRow(query, arg).Scan(&a.N, &a.ID, &a.Email, &a.Balance, &a.Held, &a.System)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ledger.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ledger: read account: %w", err)
+	}
+	return &a, nil
 }
 
 func (w *wtx) AccountByID(id string) (*acct, error) { return w.acctBy(acctFrom+`id = ?`, id) }
@@ -53,8 +62,8 @@ func (w *wtx) Insert(t ledgersql.TxRow) error {
 	if err := w.queryRow(`INSERT INTO transactions (id, sender, recipient, amount, status, created_by,
 		resolved_by, created_at, resolved_at, app_name, app_ep_path, memo, metadata, api_key)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING n`,
-		t.ID, t.Sender, t.Recipient, t.Amount, t.Status, t.CreatedBy, orNil(t.ResolvedBy), t.CreatedAt,
-		orNil(t.ResolvedAt), t.AppName, t.AppEpPath, t.Memo, orNil(t.Metadata), orNil(t.APIKey)).Scan(&n); err != nil {
+		t.ID, t.Sender, t.Recipient, t.Amount, t.Status, t.CreatedBy, orNull(t.ResolvedBy), t.CreatedAt,
+		orNull(t.ResolvedAt), t.AppName, t.AppEpPath, t.Memo, orNull(t.Metadata), orNull(t.APIKey)).Scan(&n); err != nil {
 		return err
 	}
 	if _, err := w.exec(`INSERT INTO parties (account, tx, outgoing, counterparty) VALUES (?, ?, 1, ?), (?, ?, 0, ?)`,
@@ -64,12 +73,13 @@ func (w *wtx) Insert(t ledgersql.TxRow) error {
 	return nil
 }
 
-// orNil is *p, or NULL.
-func orNil[T any](p *T) any {
-	if p == nil {
+// orNull is v, or NULL when v is zero.
+func orNull[T comparable](v T) any {
+	var zero T
+	if v == zero {
 		return nil
 	}
-	return *p
+	return v
 }
 
 func (w *wtx) Kept(account int64, key string) (*ledger.Kept, error) {
@@ -90,7 +100,7 @@ func (w *wtx) Kept(account int64, key string) (*ledger.Kept, error) {
 	return &k, nil
 }
 
-func (w *wtx) Keep(account int64, key string, k *ledger.Kept) error {
+func (w *wtx) Keep(account int64, key string, k ledger.Kept) error {
 	_, err := w.exec(`INSERT INTO idempotency (account, key, fingerprint, response, created_at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (account, key) DO UPDATE SET fingerprint = excluded.fingerprint,
 		response = excluded.response, created_at = excluded.created_at`,
