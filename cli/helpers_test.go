@@ -28,6 +28,7 @@ import (
 	"github.com/syftbox/syftwallet/ledger/sqlite"
 	"github.com/syftbox/syftwallet/server"
 	"github.com/syftbox/syftwallet/server/hub"
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -295,22 +296,7 @@ func decode(t *testing.T, s string, v any) {
 }
 
 // syncBuffer is a buffer that a running command writes while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testkit.Buffer
 
 // waitFor waits until f holds.
 func waitFor(t *testing.T, what string, f func() bool) {

@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/ledger/postgres"
 	"github.com/syftbox/syftwallet/ledger/postgres/pgtest"
 	"github.com/syftbox/syftwallet/money"
@@ -222,15 +223,7 @@ func TestThreeInstancesOneLedger(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	store, err := postgres.Open(ctx, dbURL, postgres.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	inv, err := store.Check(ctx)
-	if err != nil || !inv.OK() {
-		t.Fatalf("invariants: %+v %v", inv, err)
-	}
+	store, inv := checkedLedger(t, dbURL, "")
 	if inv.SystemBalance != -1000*nAcct*1_000_000 {
 		t.Fatalf("money created or destroyed: system balance %v", inv.SystemBalance)
 	}
@@ -378,15 +371,7 @@ func TestKillOneInstanceMidStorm(t *testing.T) {
 	}
 	t.Logf("%d payments acknowledged, %d of them by the survivor after the kill", len(acks), survivorAcks)
 	ctx := context.Background()
-	store, err := postgres.Open(ctx, dbURL, postgres.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	inv, err := store.Check(ctx)
-	if err != nil || !inv.OK() {
-		t.Fatalf("invariants after the kill: %+v %v", inv, err)
-	}
+	store, _ := checkedLedger(t, dbURL, " after the kill")
 	for _, a := range acks {
 		if _, err := store.Transaction(ctx, a.id); err != nil {
 			t.Fatalf("acknowledged payment %s lost: %v", a.id, err)
@@ -588,4 +573,21 @@ func TestCachedSessionRevokedOnAnotherInstance(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// checkedLedger opens the database the instances shared (closed when t ends) and fails t unless
+// its invariants hold; when says when, for the failure.
+func checkedLedger(t *testing.T, dbURL, when string) (*postgres.Store, ledger.Invariants) {
+	t.Helper()
+	ctx := context.Background()
+	store, err := postgres.Open(ctx, dbURL, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	inv, err := store.Check(ctx)
+	if err != nil || !inv.OK() {
+		t.Fatalf("invariants%s: %+v %v", when, inv, err)
+	}
+	return store, inv
 }
