@@ -1,49 +1,23 @@
 package service
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/syftbox/syftwallet/api"
-	"github.com/syftbox/syftwallet/ledger/postgres/pgtest"
 )
 
 // A request with a Bearer access token the service has checked before reads no account (its
 // Principal carries the id and email only): what it shows or decides on balances and the
-// password is read afresh, on the instance that answers. On PostgreSQL with two instances, the
-// balance moved by one is what the other shows next, and a password changed through one is the
-// one the other checks.
+// password is read afresh, on the instance that answers. On PostgreSQL with three instances, the
+// balance moved by the first is what every one shows next, and a password changed through the
+// first is the one the last checks.
 func TestBearerRequestsSeeTheCurrentAccount(t *testing.T) {
-	for _, st := range []struct {
-		name      string
-		instances int // 0: SQLite
-	}{{"sqlite", 0}, {"postgres-2-instances", 2}} {
+	for _, st := range served {
 		t.Run(st.name, func(t *testing.T) {
-			var urls []string
-			if st.instances == 0 {
-				svc, err := Start(context.Background(), Options{Addr: "127.0.0.1:0",
-					DBPath: filepath.Join(t.TempDir(), "ledger.db"), AdminKey: "admin-key"})
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { svc.Stop() })
-				urls = []string{svc.URL}
-			} else {
-				db, keys := pgtest.URL(t), filepath.Join(t.TempDir(), "keys.json")
-				for range st.instances {
-					svc, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", DatabaseURL: db,
-						KeysPath: keys, AdminKey: "admin-key"})
-					if err != nil {
-						t.Fatal(err)
-					}
-					t.Cleanup(func() { svc.Stop() })
-					urls = append(urls, svc.URL)
-				}
-			}
+			urls := startServed(t, st.instances)
 			last := urls[len(urls)-1]
 			hc := &http.Client{Timeout: 30 * time.Second}
 			const email, pw = "ada@example.com", "password-of-ada-1"

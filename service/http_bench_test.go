@@ -1,11 +1,9 @@
 package service
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -13,7 +11,6 @@ import (
 	"time"
 
 	"github.com/syftbox/syftwallet/api"
-	"github.com/syftbox/syftwallet/ledger/postgres/pgtest"
 )
 
 // BenchmarkHTTPPayments measures durable payments per second over HTTP (POST /payments with a
@@ -24,33 +21,10 @@ import (
 //
 //	go test -run '^$' -bench HTTPPayments -benchtime 2000x ./service/
 func BenchmarkHTTPPayments(b *testing.B) {
-	for _, st := range []struct {
-		name      string
-		instances int // 0: SQLite
-	}{{"sqlite", 0}, {"postgres", 1}, {"postgres-3-instances", 3}} {
+	for _, st := range served {
 		for _, payers := range []int{1, 8, 64} {
 			b.Run(fmt.Sprintf("%s/payers=%d", st.name, payers), func(b *testing.B) {
-				var urls []string
-				if st.instances == 0 {
-					svc, err := Start(context.Background(), Options{Addr: "127.0.0.1:0",
-						DBPath: filepath.Join(b.TempDir(), "ledger.db"), AdminKey: "admin-key"})
-					if err != nil {
-						b.Fatal(err)
-					}
-					b.Cleanup(func() { svc.Stop() })
-					urls = []string{svc.URL}
-				} else {
-					db, keys := pgtest.URL(b), filepath.Join(b.TempDir(), "keys.json")
-					for i := 0; i < st.instances; i++ {
-						svc, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", DatabaseURL: db,
-							KeysPath: keys, AdminKey: "admin-key"})
-						if err != nil {
-							b.Fatal(err)
-						}
-						b.Cleanup(func() { svc.Stop() })
-						urls = append(urls, svc.URL)
-					}
-				}
+				urls := startServed(b, st.instances)
 				benchHTTP(b, urls, payers)
 			})
 		}

@@ -27,7 +27,7 @@ import (
 
 // startInstances starts n instances of the service on one PostgreSQL database with one keys
 // file, as a deployment behind a load balancer runs them.
-func startInstances(t *testing.T, n int) (url string, keys string, svcs []*Service) {
+func startInstances(t testing.TB, n int) (url string, keys string, svcs []*Service) {
 	t.Helper()
 	url = pgtest.URL(t)
 	keys = filepath.Join(t.TempDir(), "keys.json")
@@ -41,6 +41,35 @@ func startInstances(t *testing.T, n int) (url string, keys string, svcs []*Servi
 		svcs = append(svcs, svc)
 	}
 	return url, keys, svcs
+}
+
+// served is the one table of the ways the service is run over HTTP by the tests and benchmarks
+// that run on every store: instances as startServed takes it.
+var served = []struct {
+	name      string
+	instances int // 0: SQLite
+}{{"sqlite", 0}, {"postgres", 1}, {"postgres-3-instances", 3}}
+
+// startServed starts the service as the benchmarks and the tests that run on both stores want
+// it, with the admin key "admin-key", and returns its URLs: instances 0 is one instance on a SQLite
+// ledger of its own, else that many instances on one PostgreSQL database (startInstances).
+func startServed(t testing.TB, instances int) []string {
+	t.Helper()
+	if instances > 0 {
+		_, _, svcs := startInstances(t, instances)
+		urls := make([]string, len(svcs))
+		for i, svc := range svcs {
+			urls[i] = svc.URL
+		}
+		return urls
+	}
+	svc, err := Start(context.Background(), Options{Addr: "127.0.0.1:0",
+		DBPath: filepath.Join(t.TempDir(), "ledger.db"), AdminKey: "admin-key"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Stop() })
+	return []string{svc.URL}
 }
 
 type wallet struct {
