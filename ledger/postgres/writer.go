@@ -430,15 +430,7 @@ func (g *group) begin(ops []*op, wait time.Duration) error {
 			return rows.Err()
 		})
 		if len(keys) > 0 {
-			// Each (owner, key) pair is one probe of the primary key, whatever the table's size or
-			// statistics: the lateral subqueries (OFFSET 0 keeps them apart) leave the planner no
-			// join to choose, where "account IN (…) AND key = ANY(…)" probed every key for every
-			// account of the group, or scanned the whole table while it had no statistics.
-			b.Queue(`SELECT i.account, i.key, i.fingerprint, i.response, i.created_at
-				FROM unnest($1::text[], $2::text[], $3::text[]) AS p(id, email, key)
-				CROSS JOIN LATERAL (SELECT n FROM accounts WHERE id = p.id OR email = p.email OFFSET 0) a
-				CROSS JOIN LATERAL (SELECT * FROM idempotency WHERE account = a.n AND key = p.key OFFSET 0) i`,
-				keyIDs, keyEmails, keys).Query(func(rows pgx.Rows) error {
+			b.Queue(keysRead, keyIDs, keyEmails, keys).Query(func(rows pgx.Rows) error {
 				for rows.Next() {
 					var n, created int64
 					var key string
@@ -469,6 +461,16 @@ func (g *group) begin(ops []*op, wait time.Duration) error {
 	}
 	return nil
 }
+
+// keysRead reads the kept responses of a group's idempotency keys, given as (owner id, owner
+// email, key) arrays. Each pair is one probe of the primary key, whatever the table's size or
+// statistics: the lateral subqueries (OFFSET 0 keeps them apart) leave the planner no join to
+// choose, where "account IN (…) AND key = ANY(…)" probed every key for every account of the
+// group, or scanned the whole table while it had no statistics.
+const keysRead = `SELECT i.account, i.key, i.fingerprint, i.response, i.created_at
+	FROM unnest($1::text[], $2::text[], $3::text[]) AS p(id, email, key)
+	CROSS JOIN LATERAL (SELECT n FROM accounts WHERE id = p.id OR email = p.email OFFSET 0) a
+	CROSS JOIN LATERAL (SELECT * FROM idempotency WHERE account = a.n AND key = p.key OFFSET 0) i`
 
 func deref(s *string) string {
 	if s == nil {
