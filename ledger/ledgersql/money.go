@@ -52,6 +52,8 @@ type Locks struct {
 	IDs, Emails []string
 	Ns          []int64
 	Keys        []string
+	// OwnerID or OwnerEmail names whose keys they are (an account among IDs or Emails).
+	OwnerID, OwnerEmail string
 }
 
 // evSpec is one event to append: its type and data.
@@ -212,6 +214,7 @@ func (r *Rules) moneyOp(ctx context.Context, caller who, idem *ledger.Idempotenc
 		} else {
 			l.Emails = append(l.Emails, caller.email)
 		}
+		l.OwnerID, l.OwnerEmail = caller.id, caller.email
 		if idem != nil {
 			l.Keys = []string{idem.Key}
 		}

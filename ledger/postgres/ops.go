@@ -157,7 +157,7 @@ func (w *wtx) Kept(account int64, key string) (*ledger.Kept, error) {
 		}
 		return k, nil
 	}
-	if _, locked := w.g.accts["n:"+strconv.FormatInt(account, 10)]; locked && w.g.keys[key] {
+	if w.g.keys[keptKey(account, key)] {
 		return nil, nil // read with the group's locks: not kept
 	}
 	var k ledger.Kept
