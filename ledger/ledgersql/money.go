@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/ledger"
@@ -190,6 +191,26 @@ func record(w Tx, m movement) (ledger.Transaction, error) {
 		return tx, fmt.Errorf("ledger: insert transaction: %w", err)
 	}
 	return tx, nil
+}
+
+// ReadKept reads the response kept for an account's idempotency key inside the writer: nil when
+// none; expired when one is kept but older than ttl (the key may be used again, replacing it).
+func ReadKept(w Tx, account int64, key string, ttl time.Duration) (k *ledger.Kept, expired bool, err error) {
+	var kept ledger.Kept
+	var created int64
+	err = w.QueryRow(`SELECT fingerprint, response, created_at FROM idempotency WHERE account = ? AND key = ?`,
+		account, key).Scan(&kept.Fingerprint, &kept.Response, &created)
+	if noRows(err) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("ledger: read idempotency key: %w", err)
+	}
+	kept.CreatedAt = time.UnixMilli(created)
+	if w.Now().Sub(kept.CreatedAt) > ttl {
+		return nil, true, nil
+	}
+	return &kept, false, nil
 }
 
 // who names the caller of a money-moving call, the owner of its idempotency key.

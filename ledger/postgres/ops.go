@@ -1,12 +1,8 @@
 package postgres
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/ledger/ledgersql"
@@ -160,22 +156,11 @@ func (w *wtx) Kept(account int64, key string) (*ledger.Kept, error) {
 	if w.g.keys[keptKey(account, key)] {
 		return nil, nil // read with the group's locks: not kept
 	}
-	var k ledger.Kept
-	var created int64
-	err := w.queryRow(`SELECT fingerprint, response, created_at FROM idempotency WHERE account = $1 AND key = $2`,
-		account, key).Scan(&k.Fingerprint, &k.Response, &created)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
+	k, expired, err := ledgersql.ReadKept(w, account, key, w.s.opts.KeyTTL)
+	if expired {
+		w.expire(account, key) // the key may be used again
 	}
-	if err != nil {
-		return nil, fmt.Errorf("ledger: read idempotency key: %w", err)
-	}
-	if w.now.Sub(time.UnixMilli(created)) > w.s.opts.KeyTTL {
-		w.expire(account, key)
-		return nil, nil // expired: the key may be used again
-	}
-	k.CreatedAt = time.UnixMilli(created)
-	return &k, nil
+	return k, err
 }
 
 // expire marks a key whose kept response expired: Keep replaces it.

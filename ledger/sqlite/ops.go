@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/ledger/ledgersql"
@@ -83,21 +82,8 @@ func orNull[T comparable](v T) any {
 }
 
 func (w *wtx) Kept(account int64, key string) (*ledger.Kept, error) {
-	var k ledger.Kept
-	var created int64
-	err := w.queryRow(`SELECT fingerprint, response, created_at FROM idempotency WHERE account = ? AND key = ?`,
-		account, key).Scan(&k.Fingerprint, &k.Response, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("ledger: read idempotency key: %w", err)
-	}
-	if w.now.Sub(time.UnixMilli(created)) > w.s.opts.KeyTTL {
-		return nil, nil // expired: the key may be used again
-	}
-	k.CreatedAt = time.UnixMilli(created)
-	return &k, nil
+	k, _, err := ledgersql.ReadKept(w, account, key, w.s.opts.KeyTTL) // an expired one is replaced by Keep
+	return k, err
 }
 
 func (w *wtx) Keep(account int64, key string, k ledger.Kept) error {
