@@ -154,7 +154,8 @@ func (s *fakeStream) Close() error {
 
 func keyMsg(s string) tea.KeyPressMsg { return viewstest.Key(s) }
 
-func exec(cmd tea.Cmd) []tea.Msg { return viewstest.Exec(cmd, 300*time.Millisecond) }
+// exec runs a command as the program would; the live stream's reads wait for what the test feeds.
+func exec(cmd tea.Cmd) []tea.Msg { return viewstest.Exec(cmd, viewstest.Bound, "(*fakeStream).") }
 
 // toReview opens Pay with key (p on the dashboard, or 2), fills in the recipient and the amount
 // and asks for the review, which must then be on screen.

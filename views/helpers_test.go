@@ -113,4 +113,15 @@ func TestKeyMsgSpelling(t *testing.T) {
 
 func keyMsg(s string) tea.KeyPressMsg { return viewstest.Key(s) }
 
-func exec(cmd tea.Cmd) []tea.Msg { return viewstest.Exec(cmd, 300*time.Millisecond) }
+func exec(cmd tea.Cmd) []tea.Msg { return viewstest.Exec(cmd, viewstest.Bound) }
+
+// A screen's test sees a command's answer however long the command takes on a loaded machine
+// (exec once gave up after 300 ms, and the answer went missing).
+func TestExecWaitsForASlowAnswer(t *testing.T) {
+	release := make(chan struct{})
+	time.AfterFunc(400*time.Millisecond, func() { close(release) })
+	msgs := exec(tea.Batch(NewSpinner(newCommon(t, newFake()).Theme).Tick, func() tea.Msg { <-release; return ReloadMsg{} }))
+	if _, ok := hasMsg[ReloadMsg](msgs); !ok || len(msgs) != 1 {
+		t.Fatalf("want the slow answer (and no spinner tick), got %v", msgs)
+	}
+}
