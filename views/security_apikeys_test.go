@@ -63,6 +63,11 @@ func TestSecurityAPIKeyCreate(t *testing.T) {
 	if !strings.Contains(plain(sc), "No API keys yet") {
 		t.Fatalf("an empty list says so:\n%s", plain(sc))
 	}
+	for _, b := range s.ShortHelp() {
+		if b.Help().Key == "x" || b.Help().Desc == "down" {
+			t.Fatalf("the help offers %q with no keys to act on", b.Help().Desc)
+		}
+	}
 	sc, _ = press(sc, "n")
 	if s.State() != "keyform" || !s.InputFocused() {
 		t.Fatalf("n: state %s", s.State())

@@ -189,19 +189,13 @@ func (t *Tokens) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	if t.form.Focused() {
-		switch {
-		case key.Matches(msg, k.Tokens.Create):
+		if key.Matches(msg, k.Tokens.Create) {
 			return t.submit()
-		case key.Matches(msg, k.Form.Next):
-			return t.form.Next()
-		case key.Matches(msg, k.Form.Prev):
-			return t.form.Prev()
-		case key.Matches(msg, k.Global.LeaveField):
-			t.form.Blur()
-			return nil
 		}
-		t.form.Current().Err = ""
-		return t.form.Update(msg)
+		if cmd, ok := formNav(t.c, t.form, msg, blur(t.form)); ok {
+			return cmd
+		}
+		return typeIn(t.form, msg)
 	}
 	switch {
 	case key.Matches(msg, k.Tokens.Copy) && t.made != nil:
