@@ -2,7 +2,6 @@ package views
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
@@ -14,11 +13,7 @@ import (
 	"github.com/syftbox/syftwallet/views/viewstest"
 )
 
-// TestMain pins the local zone (dates in frames and filters) once, before any test runs.
-func TestMain(m *testing.M) {
-	time.Local = time.UTC
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { viewstest.Main(m) }
 
 func newFake() *viewstest.Client { return viewstest.Standard() }
 
@@ -87,6 +82,19 @@ func typeText(s Screen, text string) Screen {
 		s, cmd = s.Update(k)
 		s, _ = settle(s, cmd)
 	}
+	return s
+}
+
+// submit fills in a form as a person would, typing each value and moving to the next field
+// (tab) between them, then presses enter.
+func submit(s Screen, values ...string) Screen {
+	for i, v := range values {
+		if i > 0 {
+			s, _ = press(s, "tab")
+		}
+		s = typeText(s, v)
+	}
+	s, _ = press(s, "enter")
 	return s
 }
 

@@ -63,8 +63,7 @@ func TestLoginWrongPasswordKeepsEmail(t *testing.T) {
 func TestLoginValidatesLocally(t *testing.T) {
 	l, fc := newLoginScreen(t)
 	var s Screen = l
-	s = typeText(s, "not-an-email")
-	s, _ = press(s, "enter")
+	s = submit(s, "not-an-email")
 	if fc.CountCalls("Login") != 0 {
 		t.Fatal("an invalid email was sent")
 	}
@@ -72,8 +71,7 @@ func TestLoginValidatesLocally(t *testing.T) {
 		t.Fatalf("no email error:\n%s", plain(s))
 	}
 	s, _ = press(s, "backspace", "backspace", "backspace", "backspace", "backspace")
-	s = typeText(s, "x@example.com")
-	s, _ = press(s, "enter")
+	s = submit(s, "x@example.com")
 	if !strings.Contains(plain(s), "Enter your password.") {
 		t.Fatalf("no password error:\n%s", plain(s))
 	}
@@ -100,8 +98,7 @@ func TestCreateAccountShowsGeneratedPasswordOnce(t *testing.T) {
 	if !strings.Contains(plain(s), "Create account") {
 		t.Fatalf("ctrl+r did not switch:\n%s", plain(s))
 	}
-	s = typeText(s, "new@example.com")
-	s, _ = press(s, "enter")
+	s = submit(s, "new@example.com")
 	v := plain(s)
 	if !strings.Contains(v, "gen-pass-0123456789") || !strings.Contains(v, "shown only this once") {
 		t.Fatalf("generated password not shown:\n%s", v)
@@ -131,8 +128,7 @@ func TestCreateAccountExisting(t *testing.T) {
 	l, _ := newLoginScreen(t)
 	var s Screen = l
 	s, _ = press(s, "ctrl+r")
-	s = typeText(s, "me@example.com")
-	s, _ = press(s, "enter")
+	s = submit(s, "me@example.com")
 	if !strings.Contains(plain(s), "exists") {
 		t.Fatalf("no account-exists error:\n%s", plain(s))
 	}
@@ -142,10 +138,7 @@ func TestCreateAccountShortPassword(t *testing.T) {
 	l, fc := newLoginScreen(t)
 	var s Screen = l
 	s, _ = press(s, "ctrl+r")
-	s = typeText(s, "new@example.com")
-	s, _ = press(s, "tab")
-	s = typeText(s, "short")
-	s, _ = press(s, "enter")
+	s = submit(s, "new@example.com", "short")
 	if fc.CountCalls("Register") != 0 {
 		t.Fatal("a short password was sent")
 	}
@@ -158,10 +151,7 @@ func TestLoginOfflineBanner(t *testing.T) {
 	l, fc := newLoginScreen(t)
 	fc.Err["Login"] = &client.UnavailableError{Reason: client.ReasonOffline}
 	var s Screen = l
-	s = typeText(s, "me@example.com")
-	s, _ = press(s, "tab")
-	s = typeText(s, "password123")
-	s, _ = press(s, "enter")
+	s = submit(s, "me@example.com", "password123")
 	if !strings.Contains(plain(s), "Cannot reach the service") {
 		t.Fatalf("no offline banner:\n%s", plain(s))
 	}
