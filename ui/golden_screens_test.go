@@ -30,6 +30,17 @@ func onScreen(n, wait string, then ...string) func(t *testing.T, tm *teatest.Tes
 	}
 }
 
+// typing is a scene's drive: sign in, press the screen's key (n) and, once wait is drawn, press
+// before, type text (into the field that has the focus: the tokens' recipient, a filter) and
+// press enter.
+func typing(n, wait, text string, before ...string) func(t *testing.T, tm *teatest.TestModel) {
+	return func(t *testing.T, tm *teatest.TestModel) {
+		onScreen(n, wait, before...)(t, tm)
+		typeInto(tm, text)
+		keys(tm, "enter")
+	}
+}
+
 // paid is a scene's drive: the Pay form filled in with amount (by fill), then the keys, each
 // after the text before it is drawn (wait, key, wait, key...; a "" wait presses at once).
 func paid(fill func(t *testing.T, tm *teatest.TestModel, amount string), amount string, steps ...string) func(t *testing.T, tm *teatest.TestModel) {
@@ -74,27 +85,14 @@ func screenScenes() []scene {
 		{name: "pay-error", drive: paid(payForm, "500", "", "enter"), ready: "is available"},
 		{name: "pay-done", drive: paid(payForm, "12.50", "", "enter", "Review payment", "y"), ready: "new payment"},
 		{name: "tokens", drive: onScreen("4", ""), ready: "Transaction tokens"},
-		{name: "tokens-created", drive: func(t *testing.T, tm *teatest.TestModel) {
-			signedIn(t, tm)
-			keys(tm, "4")
-			waitText(t, tm, "Transaction tokens") // the recipient has the focus
-			typeInto(tm, "grace@example.com")
-			keys(tm, "enter")
-		}, ready: "✓ Token for"},
+		{name: "tokens-created", drive: typing("4", "Transaction tokens", "grace@example.com"), ready: "✓ Token for"},
 		{name: "tokens-list", setup: tokenList, drive: onScreen("4", "router@example.com", "esc", "j"), ready: " select"},
 		{name: "tokens-revoke", setup: tokenList, drive: onScreen("4", "router@example.com", "esc", "j", "x"), ready: "Revoke the token for"},
 		// History and Security.
 		{name: "history", drive: onScreen("3", ""), ready: "row 1 of 6"},
 		{name: "history-detail", drive: onScreen("3", "row 1 of 6", "j", "j", "enter"), ready: "esc closes"},
 		{name: "history-confirm", drive: onScreen("3", "row 1 of 6", "j", "j", "x"), ready: "keep it as it is"},
-		{name: "history-filter-error", drive: func(t *testing.T, tm *teatest.TestModel) {
-			signedIn(t, tm)
-			keys(tm, "3")
-			waitText(t, tm, "row 1 of 6")
-			keys(tm, "/")
-			typeInto(tm, "in status:sideways")
-			keys(tm, "enter")
-		}, ready: "sideways: the status"},
+		{name: "history-filter-error", drive: typing("3", "row 1 of 6", "in status:sideways", "/"), ready: "sideways: the status"},
 		{name: "security", drive: onScreen("5", ""), ready: "✗ off"},
 		{name: "security-apikeys", setup: func(fc *viewstest.Client) {
 			limit := money.Micros(50 * money.Scale)
