@@ -34,8 +34,9 @@ type Tokens struct {
 	listErr   string
 	listKnown bool // a list came back (false on a service that does not list tokens)
 	sel       int
-	asking    *api.TokenInfo // the token whose revoke waits for y
-	revoking  int            // the revoke in flight
+	ask       components.Confirm // revoke asking? (y or n)
+	asked     api.TokenInfo      // the token it asks about
+	revoking  int                // the revoke in flight
 
 	width, height int
 }
@@ -177,14 +178,10 @@ func (t *Tokens) key(msg tea.KeyPressMsg) tea.Cmd {
 	if t.waiting != 0 {
 		return nil
 	}
-	if t.asking != nil {
-		switch {
-		case key.Matches(msg, k.Confirm.Yes):
-			tok := *t.asking
-			t.asking = nil
-			return t.revoke(tok)
-		case key.Matches(msg, k.Confirm.No):
-			t.asking = nil
+	if t.ask.Asking() {
+		if t.ask.Key(msg) == components.ConfirmYes {
+			t.ask.Close()
+			return t.revoke(t.asked)
 		}
 		return nil
 	}
@@ -210,8 +207,9 @@ func (t *Tokens) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Tokens.Down) && t.sel < len(t.list)-1:
 		t.sel++
 	case key.Matches(msg, k.Tokens.Revoke) && len(t.list) > 0 && t.revoking == 0:
-		tok := t.list[t.sel]
-		t.asking = &tok
+		t.asked = t.list[t.sel]
+		t.ask = components.NewConfirm(k.Confirm.Yes, k.Confirm.No)
+		t.ask.Ask("Revoke the token for ", "? It ends now; what it created stays.", "revoke", "keep")
 	case key.Matches(msg, k.Tokens.Refresh):
 		return t.load()
 	}
@@ -248,8 +246,8 @@ func (t *Tokens) setList(list []api.TokenInfo, err error) {
 func (t *Tokens) ShortHelp() []key.Binding {
 	k := t.c.Keys
 	switch {
-	case t.asking != nil:
-		return []key.Binding{withDesc(k.Confirm.Yes, "revoke"), withDesc(k.Confirm.No, "keep")}
+	case t.ask.Asking():
+		return t.ask.Bindings()
 	case t.form.Focused():
 		return []key.Binding{k.Tokens.Create, k.Form.Next}
 	case t.made != nil:

@@ -132,7 +132,7 @@ func (t *Tokens) listView(inner, rows int) string {
 		b.WriteString("\n" + th.Faint.Render("None: the tokens you make are listed here until they expire."))
 		return b.String()
 	}
-	if t.asking != nil {
+	if t.ask.Asking() {
 		rows-- // the question's second line
 	}
 	rows = max(rows, 1)
@@ -153,12 +153,12 @@ func (t *Tokens) listView(inner, rows int) string {
 	}
 	b.WriteString("\n")
 	switch {
-	case t.asking != nil:
-		// The question takes the key line and one more (the list drew a row fewer for it).
-		b.WriteString(th.Warning.Render(WithAddress("Revoke the token for ", t.asking.RecipientEmail,
-			"? It ends now; what it created stays.", inner)) + "\n" +
-			th.Key.Render(k.Confirm.Yes.Help().Key) + th.Muted.Render(" revoke  ") +
-			th.Key.Render(k.Confirm.No.Help().Key) + th.Muted.Render(" keep"))
+	case t.ask.Asking():
+		// The question (its text round the address) takes the key line and one more (the list
+		// drew a row fewer for it).
+		b.WriteString(th.Warning.Render(WithAddress(t.ask.Question, t.asked.RecipientEmail, t.ask.Effect, inner)) + "\n" +
+			th.Key.Render(t.ask.YesKey()) + th.Muted.Render(" "+t.ask.YesDesc+"  ") +
+			th.Key.Render(t.ask.NoKey()) + th.Muted.Render(" "+t.ask.NoDesc))
 	case t.revoking != 0:
 		b.WriteString(th.Muted.Render("Revoking…"))
 	case !t.form.Focused():
