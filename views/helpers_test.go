@@ -88,14 +88,19 @@ func typeText(s Screen, text string) Screen {
 // submit fills in a form as a person would, typing each value and moving to the next field
 // (tab) between them, then presses enter.
 func submit(s Screen, values ...string) Screen {
+	s, _ = submitted(s, values...)
+	return s
+}
+
+// submitted is submit that also returns the messages meant for the root.
+func submitted(s Screen, values ...string) (Screen, []tea.Msg) {
 	for i, v := range values {
 		if i > 0 {
 			s, _ = press(s, "tab")
 		}
 		s = typeText(s, v)
 	}
-	s, _ = press(s, "enter")
-	return s
+	return press(s, "enter")
 }
 
 // plain is a view without styling, for assertions.

@@ -22,10 +22,7 @@ func newLoginScreen(t *testing.T) (*Login, *viewstest.Client) {
 func TestLoginSignsIn(t *testing.T) {
 	l, fc := newLoginScreen(t)
 	var s Screen = l
-	s = typeText(s, "me@example.com")
-	s, _ = press(s, "tab")
-	s = typeText(s, "password123")
-	s, out := press(s, "enter")
+	s, out := submitted(s, "me@example.com", "password123")
 	in, ok := hasMsg[SignedInMsg](out)
 	if !ok || in.Session.Email != "me@example.com" {
 		t.Fatalf("no SignedInMsg for me@example.com: %#v", out)
@@ -41,10 +38,7 @@ func TestLoginSignsIn(t *testing.T) {
 func TestLoginWrongPasswordKeepsEmail(t *testing.T) {
 	l, _ := newLoginScreen(t)
 	var s Screen = l
-	s = typeText(s, "me@example.com")
-	s, _ = press(s, "tab")
-	s = typeText(s, "wrong-password")
-	s, out := press(s, "enter")
+	s, out := submitted(s, "me@example.com", "wrong-password")
 	if _, ok := hasMsg[SignedInMsg](out); ok {
 		t.Fatal("signed in with a wrong password")
 	}
