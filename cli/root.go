@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/syftbox/syftwallet/app"
-	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/config"
 )
 
 // Execute runs syftwallet with the process's arguments until the command ends or the process is
@@ -39,7 +39,7 @@ SYFTBOX_ACCOUNTING_URL or the config file) it runs the accounting service in thi
 with its ledger in the data directory, so it works on its own.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := client.LoadConfig(client.LoadOptions{Flags: cmd.Flags()})
+			cfg, err := config.Load(config.LoadOptions{Flags: cmd.Flags()})
 			if err != nil {
 				return err
 			}
@@ -51,7 +51,7 @@ with its ledger in the data directory, so it works on its own.`,
 			return app.Run(cmd.Context(), app.Options{Config: cfg, Demo: demo, Debug: debug, NewKeys: newKeys, ExportDir: exportDir})
 		},
 	}
-	client.RegisterFlags(root.Flags())
+	config.RegisterFlags(root.Flags())
 	root.Flags().Bool("demo", false, "embedded service only: ada@example.com pays you a little every 20 seconds")
 	root.Flags().Bool("debug", false, "write a debug log to syftwallet.log in the data directory")
 	root.Flags().Bool("new-keys", false, "embedded service only: make new keys when keys.json is missing, another keyset or damaged (see syftwallet serve --help)")

@@ -13,8 +13,8 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
-	"github.com/syftbox/syftwallet/app"
 	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/config"
 	"github.com/syftbox/syftwallet/service"
 	"github.com/syftbox/syftwallet/termsafe"
 )
@@ -34,7 +34,7 @@ type run struct {
 	report client.StoreReport // which store, and until when it keeps a session
 	warn   string             // the token store's warning, if any
 	c      *client.Client
-	emb    *app.Embedded
+	emb    *service.Embedded
 	where  string // the service, as messages name it
 }
 
@@ -47,7 +47,7 @@ type commonFlags struct {
 // that sets up a run, calls fn, and reports a failure (as JSON too with --json).
 func command(o *options, c *cobra.Command, fn func(r *run, args []string) error) *cobra.Command {
 	var common commonFlags
-	client.RegisterFlags(c.Flags())
+	config.RegisterFlags(c.Flags())
 	_ = c.Flags().MarkHidden("theme") // the TUI's; meaningless here
 	c.Flags().BoolVar(&common.json, "json", false, "print one JSON document (see the README for its schema)")
 	c.Args = wrapArgs(c.Args)
@@ -146,7 +146,7 @@ func errorCode(err error) string {
 }
 
 func (r *run) loadConfig() error {
-	cfg, err := client.LoadConfig(client.LoadOptions{Getenv: r.o.getenv, Flags: r.cmd.Flags()})
+	cfg, err := config.Load(config.LoadOptions{Getenv: r.o.getenv, Flags: r.cmd.Flags()})
 	if err != nil {
 		var ce *client.ConfigError
 		if errors.As(err, &ce) {
@@ -154,7 +154,7 @@ func (r *run) loadConfig() error {
 		}
 		return &usageError{msg: err.Error()}
 	}
-	r.cfg = cfg
+	r.cfg = cfg.Client
 	return nil
 }
 
@@ -199,13 +199,13 @@ func (r *run) connect() error {
 }
 
 // EmbeddedIdentity is the name the token store files the embedded service of dataDir under.
-func EmbeddedIdentity(dataDir string) string { return app.EmbeddedIdentity(dataDir) }
+func EmbeddedIdentity(dataDir string) string { return service.EmbeddedIdentity(dataDir) }
 
 // startEmbedded runs the data directory's service for the length of the command, or uses the one
-// a running wallet already runs there (app.StartEmbedded), so a command and an open wallet share
+// a running wallet already runs there (service.StartEmbedded), so a command and an open wallet share
 // one ledger writer and the wallet sees the command's payments live.
-func startEmbedded(ctx context.Context, dataDir string, logger *slog.Logger) (*app.Embedded, error) {
-	emb, err := app.StartEmbedded(ctx, dataDir, logger)
+func startEmbedded(ctx context.Context, dataDir string, logger *slog.Logger) (*service.Embedded, error) {
+	emb, err := service.StartEmbedded(ctx, dataDir, logger)
 	var keysErr *service.KeysError
 	if errors.As(err, &keysErr) {
 		return nil, &sentence{msg: keysErr.Error(), err: &client.UnavailableError{Reason: client.ReasonUnavailable}}

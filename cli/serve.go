@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/config"
 	"github.com/syftbox/syftwallet/ledger/postgres"
 	"github.com/syftbox/syftwallet/service"
 )
@@ -64,7 +64,7 @@ keys file with --keys:
 					return errors.New("a ledger on PostgreSQL needs --keys FILE: the same keys file for every instance")
 				}
 			} else if db == "" {
-				dir, err := client.DefaultDataDir()
+				dir, err := config.DefaultDataDir()
 				if err != nil {
 					return fmt.Errorf("no data directory (%v); pass --db", err)
 				}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/config"
 	"github.com/syftbox/syftwallet/sshhost"
 )
 
@@ -34,7 +34,7 @@ colour off on the Security screen. Logs go to stderr.
   ssh -p 23234 localhost`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := client.LoadConfig(client.LoadOptions{Flags: cmd.Flags()})
+			cfg, err := config.Load(config.LoadOptions{Flags: cmd.Flags()})
 			if err != nil {
 				return err
 			}
@@ -48,7 +48,7 @@ colour off on the Security screen. Logs go to stderr.
 		},
 	}
 	f := cmd.Flags()
-	client.RegisterFlags(f)
+	config.RegisterFlags(f)
 	_ = f.MarkHidden("email")      // each person signs in inside their session
 	_ = f.MarkHidden("no-keyring") // sessions never use the keyring
 	f.StringVar(&o.Addr, "addr", sshhost.DefaultAddr, "address to listen on")
