@@ -85,6 +85,17 @@ func command(o *options, c *cobra.Command, fn func(r *run, args []string) error)
 	return c
 }
 
+// signedInCommand is command for a command that works on the signed-in account: fn runs once
+// the session is resumed (run.signedIn), so "not signed in" is said the same way everywhere.
+func signedInCommand(o *options, c *cobra.Command, fn func(r *run, args []string) error) *cobra.Command {
+	return command(o, c, func(r *run, args []string) error {
+		if _, err := r.signedIn(); err != nil {
+			return err
+		}
+		return fn(r, args)
+	})
+}
+
 // shown is a command's error as main prints it: its sentence may hold the service's text, so it
 // is escaped like every other human output (errors.As still finds what it wraps).
 type shown struct{ err error }
@@ -315,6 +326,19 @@ func (r *run) password(fromStdin, ask bool) (string, error) {
 		return r.promptSecret("Password: ")
 	}
 	return "", nil
+}
+
+// credentials are the email and password register and login use (email, password): refused
+// while an API key is set, since every command uses it; doing says what unsetting it allows.
+func (r *run) credentials(doing string, fromStdin, ask bool) (email, pw string, err error) {
+	if r.cfg.APIKey != "" {
+		return "", "", usagef("An API key is set (SYFTWALLET_API_KEY or auth.api_key) and every command uses it: unset it to %s.", doing)
+	}
+	if email, err = r.email(); err != nil {
+		return "", "", err
+	}
+	pw, err = r.password(fromStdin, ask)
+	return email, pw, err
 }
 
 // email is the account named by --email or SYFTBOX_ACCOUNTING_EMAIL; else, on a terminal, typed

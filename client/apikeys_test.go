@@ -1,9 +1,7 @@
 package client
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,23 +13,6 @@ import (
 
 	"github.com/syftbox/syftwallet/api"
 )
-
-// The API key is redacted wherever a Config is printed (package config loads it).
-func TestConfigRedactsAPIKey(t *testing.T) {
-	c := DefaultConfig()
-	c.APIKey = "swk_secret-value"
-	var logged bytes.Buffer
-	slog.New(slog.NewJSONHandler(&logged, nil)).Info("config", "cfg", c)
-	asJSON, _ := json.Marshal(c)
-	for name, out := range map[string]string{
-		"String": c.String(), "%+v": fmt.Sprintf("%+v", c), "%#v": fmt.Sprintf("%#v", c),
-		"slog": logged.String(), "json": string(asJSON),
-	} {
-		if strings.Contains(out, "secret-value") {
-			t.Errorf("%s shows the API key: %s", name, out)
-		}
-	}
-}
 
 // recorder is a transport that notes every request's path and Authorization header.
 type recorder struct {

@@ -9,16 +9,12 @@ import (
 	"testing"
 )
 
-func TestConfigRedactsPassword(t *testing.T) {
-	c := DefaultConfig()
-	c.Password = "hunter2"
-	c.ServiceURL = "https://bob:topsecret@example.org"
+// secretsHidden checks that no formatting or slog line of c shows a secret and each says
+// [redacted] where one was, and that JSON leaves the password and the API key out.
+func secretsHidden(t *testing.T, c Config, secrets ...string) {
+	t.Helper()
 	var logged bytes.Buffer
 	slog.New(slog.NewJSONHandler(&logged, nil)).Info("config", "cfg", c)
-	asJSON, err := json.Marshal(c)
-	if err != nil {
-		t.Fatal(err)
-	}
 	outputs := map[string]string{
 		"String": c.String(),
 		"%v":     fmt.Sprintf("%v", c),
@@ -27,20 +23,42 @@ func TestConfigRedactsPassword(t *testing.T) {
 		"%s ptr": fmt.Sprintf("%s", &c),
 		"slog":   logged.String(),
 	}
-	if strings.Contains(string(asJSON), "hunter2") {
-		t.Errorf("json shows the password: %s", asJSON)
-	}
 	for name, out := range outputs {
-		if strings.Contains(out, "hunter2") || strings.Contains(out, "topsecret") {
-			t.Errorf("%s shows a secret: %s", name, out)
+		for _, secret := range secrets {
+			if strings.Contains(out, secret) {
+				t.Errorf("%s shows a secret: %s", name, out)
+			}
+		}
+		if !strings.Contains(out, "[redacted]") {
+			t.Errorf("%s does not show a set secret as [redacted]: %s", name, out)
 		}
 	}
-	if !strings.Contains(c.String(), "[redacted]") || !strings.Contains(logged.String(), "[redacted]") {
-		t.Errorf("a set password should show as [redacted]: %s / %s", c, logged.String())
+	asJSON, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
 	}
+	for _, field := range []string{c.Password, c.APIKey} {
+		if field != "" && strings.Contains(string(asJSON), field) {
+			t.Errorf("json shows a secret: %s", asJSON)
+		}
+	}
+}
+
+func TestConfigRedactsPassword(t *testing.T) {
+	c := DefaultConfig()
+	c.Password = "hunter2"
+	c.ServiceURL = "https://bob:topsecret@example.org"
+	secretsHidden(t, c, "hunter2", "topsecret")
 	if c.Password != "hunter2" {
 		t.Error("redacting must not change the config")
 	}
+}
+
+// The API key is redacted wherever a Config is printed (package config loads it).
+func TestConfigRedactsAPIKey(t *testing.T) {
+	c := DefaultConfig()
+	c.APIKey = "swk_secret-value"
+	secretsHidden(t, c, "secret-value")
 }
 
 func TestConfigValidate(t *testing.T) {
