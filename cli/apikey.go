@@ -254,15 +254,5 @@ func (r *run) signedInWithoutKey(what string) error {
 
 // totpCode asks for a two-factor code on a terminal.
 func (r *run) totpCode() (string, error) {
-	if !r.terminal() {
-		return "", usagef("This account has two-factor authentication on: pass --code CODE (stdin is not a terminal, so there is no one to ask).")
-	}
-	code, err := r.prompt("Code from your authenticator app: ")
-	if err != nil {
-		return "", err
-	}
-	if code == "" {
-		return "", usagef("No code entered.")
-	}
-	return code, nil
+	return r.askCode("This account has two-factor authentication on: pass --code CODE", "Code from your authenticator app: ")
 }

@@ -364,10 +364,16 @@ func (r *run) mfaCode(flag, why string) (string, error) {
 	if flag != "" {
 		return strings.TrimSpace(flag), nil
 	}
+	return r.askCode(why+": pass --mfa-code CODE", "Code from your authenticator app (or a recovery code): ")
+}
+
+// askCode asks the person at the terminal a question for a two-factor code; with no one there
+// it refuses with refusal, which says what to pass instead.
+func (r *run) askCode(refusal, question string) (string, error) {
 	if !r.terminal() {
-		return "", usagef("%s: pass --mfa-code CODE (stdin is not a terminal, so there is no one to ask).", why)
+		return "", usagef("%s (stdin is not a terminal, so there is no one to ask).", refusal)
 	}
-	code, err := r.prompt("Code from your authenticator app (or a recovery code): ")
+	code, err := r.prompt(question)
 	if err != nil {
 		return "", err
 	}
