@@ -202,6 +202,21 @@ func newClient(t testing.TB, cfg Config, opts ...Option) *Client {
 	return c
 }
 
+// startAuthService is startService for a test of the /auth endpoints: it skips the test when the
+// service has none.
+func startAuthService(t testing.TB) *svc {
+	t.Helper()
+	s := startService(t)
+	requireAuth(t, s)
+	return s
+}
+
+// signUpAt is signUp with a client of its own for s (testConfig).
+func signUpAt(t testing.TB, s *svc, email string, opts ...Option) *Client {
+	t.Helper()
+	return signUp(t, s, testConfig(t, s.URL), email, opts...)
+}
+
 // signUp registers email with the test password and signs a new client in.
 func signUp(t testing.TB, s *svc, cfg Config, email string, opts ...Option) *Client {
 	t.Helper()

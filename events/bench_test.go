@@ -37,22 +37,11 @@ func BenchmarkCommitToClient(b *testing.B) {
 		}
 		mu.Unlock()
 	}
-	s := events.NewStream(events.Options{URL: env.URL, Token: func(context.Context) (string, error) {
-		return hubtest.Token(bob.ID, "s"), nil
-	}})
-	go s.Run(context.Background())
-	defer s.Close()
+	s := events.NewStream(events.Options{URL: env.URL, Token: fixedToken(hubtest.Token(bob.ID, "s"))})
+	start(b, s)
+	nextState(b, s, events.Live, 5*time.Minute)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	for {
-		it, err := s.Next(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if it.Kind == events.KindState && it.State.Phase == events.Live {
-			break
-		}
-	}
 
 	push := make([]time.Duration, 0, b.N)
 	poll := make([]time.Duration, 0, b.N)

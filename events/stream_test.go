@@ -21,6 +21,8 @@ import (
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/events"
+	"github.com/syftbox/syftwallet/internal/testlog"
+	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/ledger/sqlite"
 	"github.com/syftbox/syftwallet/server/hub"
 	"github.com/syftbox/syftwallet/server/hub/hubtest"
@@ -33,7 +35,7 @@ func fixedToken(tok string) func(context.Context) (string, error) {
 }
 
 // start runs s in a goroutine; t.Cleanup closes it and checks Run's result.
-func start(t *testing.T, s *events.Stream) <-chan error {
+func start(t testing.TB, s *events.Stream) <-chan error {
 	t.Helper()
 	res := make(chan error, 1)
 	go func() { res <- s.Run(context.Background()) }()
@@ -42,7 +44,7 @@ func start(t *testing.T, s *events.Stream) <-chan error {
 }
 
 // nextEvent returns the next event (or resync), skipping state changes.
-func nextEvent(t *testing.T, s *events.Stream, wait time.Duration) events.Item {
+func nextEvent(t testing.TB, s *events.Stream, wait time.Duration) events.Item {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
@@ -58,7 +60,7 @@ func nextEvent(t *testing.T, s *events.Stream, wait time.Duration) events.Item {
 }
 
 // nextState returns the next state in phase p, skipping the others and failing on an event.
-func nextState(t *testing.T, s *events.Stream, p events.Phase, wait time.Duration) events.State {
+func nextState(t testing.TB, s *events.Stream, p events.Phase, wait time.Duration) events.State {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
@@ -72,6 +74,17 @@ func nextState(t *testing.T, s *events.Stream, p events.Phase, wait time.Duratio
 		}
 		if it.State.Phase == p {
 			return it.State
+		}
+	}
+}
+
+// payTimes makes n payments of one micro-unit from one account to another, failing the test on
+// the first error.
+func payTimes(t testing.TB, env *hubtest.Env, from ledger.Account, to string, n int) {
+	t.Helper()
+	for range n {
+		if err := env.Pay(from, to, 1); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
@@ -187,11 +200,7 @@ func TestResyncNoticeThenLive(t *testing.T) {
 	env := hubtest.New(t, hubtest.Options{Ledger: sqlite.Options{EventTTL: time.Hour, Now: clock}})
 	ada := env.Account(t, "ada@example.com", 1000)
 	bob := env.Account(t, "bob@example.com", 0)
-	for i := 0; i < 3; i++ {
-		if err := env.Pay(ada, bob.Email, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	payTimes(t, env, ada, bob.Email, 3)
 	mu.Lock()
 	now = now.Add(2 * time.Hour)
 	mu.Unlock()
@@ -204,9 +213,7 @@ func TestResyncNoticeThenLive(t *testing.T) {
 	if it.Kind != events.KindResync || it.Event.Seq != 6 {
 		t.Fatalf("want resync at 6: %+v", it)
 	}
-	if err := env.Pay(ada, bob.Email, 1); err != nil {
-		t.Fatal(err)
-	}
+	payTimes(t, env, ada, bob.Email, 1)
 	if it := nextEvent(t, s, 5*time.Second); it.Kind != events.KindEvent || it.Event.Seq != 7 || it.Event.Type != api.EventPaymentReceived {
 		t.Fatalf("after resync: %+v", it)
 	}
@@ -459,7 +466,7 @@ func TestSlowStateReaderNeverBlocks(t *testing.T) {
 // 1013 (a tiny send buffer and small sockets here); the stream resumes with since and delivers
 // everything in order.
 func TestTooSlowOwnerLosesNothing(t *testing.T) {
-	var logs syncBuffer
+	var logs testlog.Buffer
 	env := hubtest.New(t, hubtest.Options{SendBufferBytes: 4096, Hub: hub.Options{SendBuffer: 4,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))}})
 	ada := env.Account(t, "ada@example.com", 1000)
@@ -514,23 +521,6 @@ func TestTooSlowOwnerLosesNothing(t *testing.T) {
 	} else {
 		t.Logf("cut off %d times with 1013, nothing lost", n)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // Retry ends the wait between attempts at once: with an hour of backoff, a stream that was

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/internal/testlog"
 	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/ledger/sqlite"
 	"github.com/syftbox/syftwallet/server/auth"
@@ -46,24 +48,6 @@ func sharedHasher(t testing.TB) *auth.Hasher {
 		testHasher = h
 	})
 	return testHasher
-}
-
-// lockedBuffer collects the server's log lines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // hookLedger wraps the real ledger to inject behaviour: MFA flags, blocking, panics.
@@ -106,13 +90,38 @@ func (h *hookLedger) Accounts(ctx context.Context) ([]ledger.Account, error) {
 	return h.Ledger.Accounts(ctx)
 }
 
+// openStore opens dir/ledger.db, a real SQLite ledger closed when the test ends (after the
+// servers it serves, whose cleanups run first).
+func openStore(t testing.TB, dir string, o sqlite.Options) *sqlite.Store {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(dir, "ledger.db"), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store
+}
+
+// serveLoopback runs e's server with Serve, as production does, on a real loopback listener until
+// ctx ends; it answers the listener's address and a channel that receives what Serve returned.
+func (e *env) serveLoopback(ctx context.Context) (addr string, served <-chan error) {
+	e.t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ch := make(chan error, 1)
+	go func() { ch <- e.s.Serve(ctx, ln) }()
+	return ln.Addr().String(), ch
+}
+
 type env struct {
 	t     testing.TB
 	s     *Server
 	hs    *httptest.Server
 	led   *hookLedger
 	store *sqlite.Store
-	logs  *lockedBuffer
+	logs  *testlog.Buffer
 	skew  atomic.Int64 // added to the clock
 	keys  *auth.Keyset
 	dir   string // the data directory: ledger.db (and keys.json when a test writes it)
@@ -120,14 +129,12 @@ type env struct {
 
 func newEnv(t testing.TB, mods ...func(*Config)) *env {
 	t.Helper()
-	e := &env{t: t, logs: &lockedBuffer{}}
+	e := &env{t: t, logs: &testlog.Buffer{}}
 	now := func() time.Time { return time.Now().Add(time.Duration(e.skew.Load())) }
 	e.dir = t.TempDir()
-	store, err := sqlite.Open(context.Background(), filepath.Join(e.dir, "ledger.db"), sqlite.Options{Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := openStore(t, e.dir, sqlite.Options{Now: now})
 	e.store = store
+	var err error
 	if e.keys, err = auth.GenerateKeyset(); err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +162,6 @@ func newEnv(t testing.TB, mods ...func(*Config)) *env {
 	e.hs = httptest.NewServer(s.Handler())
 	t.Cleanup(func() {
 		e.hs.Close()
-		store.Close()
 		if t.Failed() {
 			t.Logf("server log:\n%s", e.logs.String())
 		}
@@ -173,6 +179,15 @@ type resp struct {
 // JSON). hdr are name, value pairs.
 func (e *env) do(method, path string, body any, hdr ...string) resp {
 	e.t.Helper()
+	r, err := e.send(method, path, body, hdr...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return r
+}
+
+// send is do for goroutines: no t.Fatal, the error is returned.
+func (e *env) send(method, path string, body any, hdr ...string) (resp, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -183,13 +198,13 @@ func (e *env) do(method, path string, body any, hdr ...string) resp {
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
-			e.t.Fatal(err)
+			return resp{}, err
 		}
 		rd = bytes.NewReader(j)
 	}
 	req, err := http.NewRequest(method, e.hs.URL+path, rd)
 	if err != nil {
-		e.t.Fatal(err)
+		return resp{}, err
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -199,16 +214,16 @@ func (e *env) do(method, path string, body any, hdr ...string) resp {
 	}
 	res, err := e.hs.Client().Do(req)
 	if err != nil {
-		e.t.Fatal(err)
+		return resp{}, err
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		e.t.Fatal(err)
+		return resp{}, err
 	}
 	r := resp{status: res.StatusCode, header: res.Header, body: b}
 	e.checkEnvelope(r)
-	return r
+	return r, nil
 }
 
 var randomRun = regexp.MustCompile(`[A-Za-z0-9_-]{16,}`)
@@ -326,6 +341,29 @@ func (u *user) info() api.User {
 }
 
 // snapshot is everything a refused request must leave as it was.
+// unchanged fails the test, saying what went wrong, unless the ledger's snapshot is still before.
+func (e *env) unchanged(before, what string) {
+	e.t.Helper()
+	if after := e.snapshot(); after != before {
+		e.t.Fatalf("%s:\n%s\n---\n%s", what, before, after)
+	}
+}
+
+// refusal is a request body that an endpoint must refuse, and how.
+type refusal struct {
+	body        string
+	status      int
+	code, field string
+}
+
+// refuses sends each body to method path as u and checks that each is refused as it says.
+func (u *user) refuses(t testing.TB, method, path string, cases []refusal) {
+	t.Helper()
+	for _, c := range cases {
+		u.do(method, path, c.body).want(t, c.status, c.code, c.field)
+	}
+}
+
 func (e *env) snapshot() string {
 	e.t.Helper()
 	ctx := context.Background()

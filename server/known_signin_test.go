@@ -34,13 +34,13 @@ func TestKnownSignInBeatsACleanLookingFlood(t *testing.T) {
 	e := newEnv(t, byHeader(nil), func(c *Config) { c.Hasher = h; c.CredentialTTL = time.Nanosecond })
 	ada := e.newUser("ada@example.com", "")
 	const home = "198.51.100.20"
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(home)...).want(t, 200)
+	ada.signIn(testPassword, from(home)...).want(t, 200)
 	stop := make(chan struct{})
 	wait := e.cleanLookingFlood(stop, 8)
 	var got []int
 	for i := range 12 {
 		if i%2 == 0 {
-			got = append(got, e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(home)...).status)
+			got = append(got, ada.signIn(testPassword, from(home)...).status)
 		} else {
 			got = append(got, e.do("GET", "/account", nil, append(from(home), ada.auth()...)...).status)
 		}
@@ -65,7 +65,7 @@ func TestKnownAddressPassesTheTargetedLockout(t *testing.T) {
 	e := newEnv(t, byHeader(nil))
 	ada := e.newUser("ada@example.com", "")
 	const home = "198.51.100.20"
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(home)...).want(t, 200)
+	ada.signIn(testPassword, from(home)...).want(t, 200)
 	rs := e.burst(60, func(i int) (resp, error) {
 		return e.send("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "guess guess"},
 			from(fmt.Sprintf("192.0.2.%d", i+1))...)
@@ -74,8 +74,8 @@ func TestKnownAddressPassesTheTargetedLockout(t *testing.T) {
 	if c[401] > DefaultLimits.Account.Burst+cleanAddressBurst || c[429] == 0 {
 		t.Fatalf("fresh addresses: %v", c)
 	}
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from("198.51.100.7")...).want(t, 429)
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(home)...).want(t, 200)
+	ada.signIn(testPassword, from("198.51.100.7")...).want(t, 429)
+	ada.signIn(testPassword, from(home)...).want(t, 200)
 	e.do("GET", "/account", nil, append(from(home), ada.auth()...)...).want(t, 200)
 	// Spend the budgets again; a mistyped password from home is evaluated once (401), and then
 	// home is an address with a failure like any other.
@@ -83,8 +83,8 @@ func TestKnownAddressPassesTheTargetedLockout(t *testing.T) {
 		return e.send("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "guess guess"},
 			from(fmt.Sprintf("192.0.3.%d", i+1))...)
 	})
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "mistyped password"}, from(home)...).want(t, 401)
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(home)...).want(t, 429)
+	ada.signIn("mistyped password", from(home)...).want(t, 401)
+	ada.signIn(testPassword, from(home)...).want(t, 429)
 }
 
 // TestBurstFromAKnownPlaceIsBounded: an attacker on the owner's network (the same address) gets
@@ -94,7 +94,7 @@ func TestBurstFromAKnownPlaceIsBounded(t *testing.T) {
 	e := newEnv(t, byHeader(nil))
 	ada := e.newUser("ada@example.com", "")
 	const home = "198.51.100.20"
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(home)...).want(t, 200)
+	ada.signIn(testPassword, from(home)...).want(t, 200)
 	rs := e.burst(60, func(i int) (resp, error) {
 		return e.send("POST", "/auth/login", api.Credentials{Email: ada.email, Password: fmt.Sprintf("guess %d guess", i)}, from(home)...)
 	})
@@ -119,7 +119,7 @@ func TestPasswordChangeEndsKnownPlaces(t *testing.T) {
 	e := newEnv(t, byHeader(nil), stillBudgets)
 	ada := e.newUser("ada@example.com", "")
 	const thief = "203.0.113.99"
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(thief)...).want(t, 200)
+	ada.signIn(testPassword, from(thief)...).want(t, 200)
 	const newPassword = "a brand new password"
 	e.do("PUT", "/user/update-password", map[string]string{"oldPassword": testPassword, "newPassword": newPassword},
 		append(from("198.51.100.20"), ada.auth()...)...).want(t, 200)
@@ -129,7 +129,7 @@ func TestPasswordChangeEndsKnownPlaces(t *testing.T) {
 		return e.send("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "guess guess"},
 			from(fmt.Sprintf("192.0.2.%d", i+1))...)
 	})
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "one more guess"}, from(thief)...).want(t, 429)
+	ada.signIn("one more guess", from(thief)...).want(t, 429)
 }
 
 // TestKnownLaneTakesOneAttemptPerPlace: attempts in flight at once from one known place get the
@@ -139,7 +139,7 @@ func TestKnownLaneTakesOneAttemptPerPlace(t *testing.T) {
 	e := newEnv(t, byHeader(nil))
 	ada := e.newUser("ada@example.com", "")
 	const home = "198.51.100.20"
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(home)...).want(t, 200)
+	ada.signIn(testPassword, from(home)...).want(t, 200)
 	acct, err := e.store.AccountByEmail(context.Background(), ada.email)
 	if err != nil {
 		t.Fatal(err)

@@ -82,9 +82,7 @@ func TestBadInputLeavesLedgerUnchanged(t *testing.T) {
 	e.do("GET", "/user/my-info", nil, "Authorization", basic("ada@example.com", "nope-nope")).want(t, 401)
 	e.do("PATCH", "/payments", `{}`, ada.auth()...).want(t, 405)
 	e.do("GET", "/payments/", nil, ada.auth()...).want(t, 404)
-	if after := e.snapshot(); after != before {
-		t.Fatalf("ledger changed:\n%s\n---\n%s", before, after)
-	}
+	e.unchanged(before, "ledger changed")
 	// The pending transaction is still pending and resolvable.
 	ada.do("POST", "/transaction/cancel", map[string]string{"transactionId": tx.ID}).want(t, 200)
 }
@@ -132,15 +130,10 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	e := newEnv(t)
 	ada := e.newUser("ada@example.com", "10")
 	e.newUser("bob@example.com", "")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	served := make(chan error, 1)
-	go func() { served <- e.s.Serve(ctx, ln) }()
-	base := "http://" + ln.Addr().String()
+	addr, served := e.serveLoopback(ctx)
+	base := "http://" + addr
 
 	res, err := http.Get(base + "/healthz")
 	if err != nil || res.StatusCode != 200 {
@@ -188,7 +181,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Serve did not return")
 	}
-	if c, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 		c.Close()
 		t.Fatal("still accepting connections")
 	}
@@ -198,16 +191,11 @@ func TestServeGraceIsBounded(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.ShutdownGrace = 200 * time.Millisecond })
 	ada := e.newUser("ada@example.com", "10")
 	e.newUser("bob@example.com", "")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- e.s.Serve(ctx, ln) }()
+	addr, served := e.serveLoopback(ctx)
 	e.led.blockPay.Store(true)
 	go func() {
-		req, _ := http.NewRequest("POST", "http://"+ln.Addr().String()+"/payments",
+		req, _ := http.NewRequest("POST", "http://"+addr+"/payments",
 			strings.NewReader(`{"recipientEmail":"bob@example.com","amount":1}`))
 		req.Header.Set("Authorization", basic(ada.email, ada.pw))
 		if r, err := http.DefaultClient.Do(req); err == nil {
