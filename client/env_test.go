@@ -206,7 +206,13 @@ func newClient(t testing.TB, cfg Config, opts ...Option) *Client {
 // service has none.
 func startAuthService(t testing.TB) *svc {
 	t.Helper()
-	s := startService(t)
+	return startAuthServiceWith(t, svcOpts{})
+}
+
+// startAuthServiceWith is startServiceWith for a test of the /auth endpoints.
+func startAuthServiceWith(t testing.TB, o svcOpts) *svc {
+	t.Helper()
+	s := startServiceWith(t, o)
 	requireAuth(t, s)
 	return s
 }
@@ -215,6 +221,18 @@ func startAuthService(t testing.TB) *svc {
 func signUpAt(t testing.TB, s *svc, email string, opts ...Option) *Client {
 	t.Helper()
 	return signUp(t, s, testConfig(t, s.URL), email, opts...)
+}
+
+// selfSigningClient registers email on s and returns a fault proxy in front of s and a client
+// through it that has the email and password in its Config: it signs in by itself when a call
+// needs a session.
+func selfSigningClient(t testing.TB, s *svc, email string) (*faultProxy, *Client) {
+	t.Helper()
+	signUpAt(t, s, email)
+	p := newFaultProxy(t, s.URL)
+	cfg := testConfig(t, p.URL())
+	cfg.Email, cfg.Password = email, testPassword
+	return p, newClient(t, cfg)
 }
 
 // signUp registers email with the test password and signs a new client in.

@@ -118,11 +118,7 @@ func TestRegisterLoginPayLogout(t *testing.T) {
 // one account fetch.
 func TestConcurrentCallersOneLoginOneFetch(t *testing.T) {
 	s := startAuthService(t)
-	signUpAt(t, s, "dora@example.com")
-	p := newFaultProxy(t, s.URL)
-	cfg := testConfig(t, p.URL())
-	cfg.Email, cfg.Password = "dora@example.com", testPassword
-	c := newClient(t, cfg)
+	p, c := selfSigningClient(t, s, "dora@example.com")
 	var wg sync.WaitGroup
 	errs := make(chan error, 100)
 	for range 100 {
@@ -152,8 +148,7 @@ func TestConcurrentCallersOneLoginOneFetch(t *testing.T) {
 // the rotated refresh token replaces the stored one.
 func TestRefreshAheadOfExpiryOnce(t *testing.T) {
 	clk := &fakeClock{}
-	s := startServiceWith(t, svcOpts{clock: clk})
-	requireAuth(t, s)
+	s := startAuthServiceWith(t, svcOpts{clock: clk})
 	signUpAt(t, s, "erin@example.com")
 	p := newFaultProxy(t, s.URL)
 	store := NewMemoryStore()
@@ -290,8 +285,7 @@ func TestTokenVerification(t *testing.T) {
 // Basic refused, disable.
 func TestMFA(t *testing.T) {
 	clk := &fakeClock{}
-	s := startServiceWith(t, svcOpts{clock: clk})
-	requireAuth(t, s)
+	s := startAuthServiceWith(t, svcOpts{clock: clk})
 	ctx := context.Background()
 	c := signUpAt(t, s, "ivy@example.com", WithClock(clk.Now))
 	enr, err := c.EnrollMFA(ctx)
@@ -387,8 +381,7 @@ func TestChangePasswordAndLogoutAll(t *testing.T) {
 // jwksRefetchEvery).
 func TestJWKSRefetchOnUnknownKid(t *testing.T) {
 	clk := &fakeClock{}
-	s := startServiceWith(t, svcOpts{clock: clk})
-	requireAuth(t, s)
+	s := startAuthServiceWith(t, svcOpts{clock: clk})
 	signUpAt(t, s, "pia@example.com")
 	p := newFaultProxy(t, s.URL)
 	p.setRule(firstN(http.MethodGet, "/auth/jwks", 1, fault{kind: status, code: 200})) // first: a set without the key

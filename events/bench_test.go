@@ -23,8 +23,7 @@ import (
 //	go test -run '^$' -bench CommitToClient -benchtime 1000x ./events/
 func BenchmarkCommitToClient(b *testing.B) {
 	env := hubtest.New(b, hubtest.Options{})
-	ada := env.Account(b, "ada@example.com", 1_000_000)
-	bob := env.Account(b, "bob@example.com", 0)
+	ada, bob := payerAndPayee(b, env, 1_000_000)
 	var mu sync.Mutex
 	committed := map[int64]time.Time{}
 	env.OnCommit = func(evs []ledger.Event) {

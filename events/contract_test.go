@@ -19,8 +19,7 @@ import (
 // from seq 1 (issue 11, item 10); no Since follows new events only.
 func TestSinceZeroReplaysFromTheStart(t *testing.T) {
 	env := hubtest.New(t, hubtest.Options{})
-	ada := env.Account(t, "ada@example.com", 100)
-	bob := env.Account(t, "bob@example.com", 0)
+	ada, bob := payerAndPayee(t, env, 100)
 	payTimes(t, env, ada, bob.Email, 3) // bob: seqs 1 to 6
 	s := events.NewStream(events.Options{URL: env.URL, Token: fixedToken(hubtest.Token(bob.ID, "s")), Since: events.FromSeq(0)})
 	start(t, s)

@@ -78,6 +78,12 @@ func nextState(t testing.TB, s *events.Stream, p events.Phase, wait time.Duratio
 	}
 }
 
+// payerAndPayee makes ada, with credit micro-units, who pays bob, who starts with nothing.
+func payerAndPayee(t testing.TB, env *hubtest.Env, credit int64) (ada, bob ledger.Account) {
+	t.Helper()
+	return env.Account(t, "ada@example.com", credit), env.Account(t, "bob@example.com", 0)
+}
+
 // payTimes makes n payments of one micro-unit from one account to another, failing the test on
 // the first error.
 func payTimes(t testing.TB, env *hubtest.Env, from ledger.Account, to string, n int) {
@@ -94,8 +100,7 @@ func payTimes(t testing.TB, env *hubtest.Env, from ledger.Account, to string, n 
 func TestChaosExactlyOnceInOrder(t *testing.T) {
 	env := hubtest.New(t, hubtest.Options{})
 	proxy := hubtest.NewProxy(t, strings.TrimPrefix(env.URL, "http://"))
-	ada := env.Account(t, "ada@example.com", 1_000_000)
-	bob := env.Account(t, "bob@example.com", 0)
+	ada, bob := payerAndPayee(t, env, 1_000_000)
 
 	s := events.NewStream(events.Options{
 		URL: proxy.URL(), Token: fixedToken(hubtest.Token(bob.ID, "s")),
@@ -198,8 +203,7 @@ func TestResyncNoticeThenLive(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	env := hubtest.New(t, hubtest.Options{Ledger: sqlite.Options{EventTTL: time.Hour, Now: clock}})
-	ada := env.Account(t, "ada@example.com", 1000)
-	bob := env.Account(t, "bob@example.com", 0)
+	ada, bob := payerAndPayee(t, env, 1000)
 	payTimes(t, env, ada, bob.Email, 3)
 	mu.Lock()
 	now = now.Add(2 * time.Hour)
@@ -270,8 +274,7 @@ func TestStatesReconnectAndCloseLeavesNoGoroutine(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	env := hubtest.New(t, hubtest.Options{})
 	proxy := hubtest.NewProxy(t, strings.TrimPrefix(env.URL, "http://"))
-	ada := env.Account(t, "ada@example.com", 1000)
-	bob := env.Account(t, "bob@example.com", 0)
+	ada, bob := payerAndPayee(t, env, 1000)
 	s := events.NewStream(events.Options{URL: proxy.URL() + "/", Token: fixedToken(hubtest.Token(bob.ID, "s")),
 		MinBackoff: 100 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
 	res := make(chan error, 1)
@@ -436,8 +439,7 @@ func TestDeadAfterSilence(t *testing.T) {
 func TestSlowStateReaderNeverBlocks(t *testing.T) {
 	env := hubtest.New(t, hubtest.Options{})
 	proxy := hubtest.NewProxy(t, strings.TrimPrefix(env.URL, "http://"))
-	ada := env.Account(t, "ada@example.com", 1000)
-	bob := env.Account(t, "bob@example.com", 0)
+	ada, bob := payerAndPayee(t, env, 1000)
 	s := events.NewStream(events.Options{URL: proxy.URL(), Token: fixedToken(hubtest.Token(bob.ID, "s")),
 		MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
 	start(t, s)
@@ -469,8 +471,7 @@ func TestTooSlowOwnerLosesNothing(t *testing.T) {
 	var logs testlog.Buffer
 	env := hubtest.New(t, hubtest.Options{SendBufferBytes: 4096, Hub: hub.Options{SendBuffer: 4,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))}})
-	ada := env.Account(t, "ada@example.com", 1000)
-	bob := env.Account(t, "bob@example.com", 0)
+	ada, bob := payerAndPayee(t, env, 1000)
 	d := &websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
 		if tc, ok := c.(*net.TCPConn); ok {

@@ -192,8 +192,7 @@ func TestConcurrentRefreshSucceedsOnce(t *testing.T) {
 func TestLogoutLogoutAllAndPasswordRevoke(t *testing.T) {
 	rl := newRevokeLog()
 	e := newEnv(t, rl.hook)
-	ada := e.newUser("ada@example.com", "")
-	bob := e.newUser("bob@example.com", "")
+	ada, bob := e.payerAndPayee("")
 	sid := func(tk api.Tokens) string { return claims(t, tk.AccessToken)["sid"].(string) }
 
 	// logout: that session only.

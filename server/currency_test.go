@@ -14,8 +14,7 @@ import (
 // idempotency key unused (issue 11, item 4).
 func TestOtherCurrencyRefusedEverywhere(t *testing.T) {
 	e := newEnv(t)
-	ada := e.newUser("ada@example.com", "100")
-	e.newUser("bob@example.com", "")
+	ada, _ := e.payerAndPayee("100")
 	batch := func(top string, items ...string) string {
 		var ps []string
 		for i := 0; i < 5; i++ {
@@ -94,8 +93,7 @@ func TestOtherCurrencyRefusedEverywhere(t *testing.T) {
 // TestCurrencyIsTheDeployments: the rule follows the configured currency, not a fixed USD.
 func TestCurrencyIsTheDeployments(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.Currency = "eur" })
-	ada := e.newUser("ada@example.com", "10")
-	e.newUser("bob@example.com", "")
+	ada, _ := e.payerAndPayee("10")
 	r := ada.do("POST", "/payments", `{"recipientEmail":"bob@example.com","amount":1,"currency":"USD"}`).
 		want(t, 400, api.CodeUnsupportedCurrency, "currency")
 	if ae := r.apiErr(t); !strings.Contains(ae.Message, "EUR") {

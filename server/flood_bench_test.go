@@ -30,9 +30,8 @@ import (
 //
 //	go test -run '^$' -bench SignInUnderHashFlood -benchtime 5x ./server/
 func BenchmarkSignInUnderHashFlood(b *testing.B) {
-	post, arrived := floodService(b)
 	const owner = "198.51.100.1"
-	createAda(b, post, owner)
+	post, arrived := floodService(b, owner)
 	signIn := func() time.Duration {
 		st, d, err := post("/auth/login", owner, api.Credentials{Email: "ada@example.com", Password: testPassword})
 		if err != nil || st != 200 {
@@ -69,13 +68,6 @@ func BenchmarkSignInUnderHashFlood(b *testing.B) {
 	b.ReportMetric(maxMs(flooded), "flood-max-ms")
 	b.ReportMetric(f/q, "ratio")
 	b.Logf("%d rounds; quiet %v; flooded %v; flood answers %v", len(quiet), quiet, flooded, answers)
-}
-
-// createAda creates ada@example.com (testPassword) from addr: the owner whose sign-in is timed.
-func createAda(b *testing.B, post floodPost, addr string) {
-	if st, _, err := post("/user/create", addr, map[string]string{"email": "ada@example.com", "password": testPassword}); err != nil || st != 201 {
-		b.Fatalf("create: %d %v", st, err)
-	}
 }
 
 // fireFlood sends n requests at once (send(i) is the i-th) and returns once all of them have
@@ -120,7 +112,9 @@ type floodPost func(path, addr string, body any) (int, time.Duration, error)
 // floodService is the service of the flood benchmarks: production configuration (default hasher
 // and limits) over loopback, except that the client's address is read from a header, so that a
 // flood can come from many addresses. arrived counts the requests that have reached the service.
-func floodService(b *testing.B) (post floodPost, arrived *atomic.Int64) {
+// It has one account, ada@example.com (testPassword), created from owner: the owner whose sign-in
+// the benchmarks time.
+func floodService(b *testing.B, owner string) (post floodPost, arrived *atomic.Int64) {
 	store := openStore(b, b.TempDir(), sqlite.Options{})
 	s, err := New(Config{Ledger: store, Auth: store, Logger: slog.New(slog.DiscardHandler),
 		ClientAddr: func(r *http.Request) string {
@@ -153,6 +147,9 @@ func floodService(b *testing.B) (post floodPost, arrived *atomic.Int64) {
 		defer res.Body.Close()
 		io.Copy(io.Discard, res.Body)
 		return res.StatusCode, time.Since(t0), nil
+	}
+	if st, _, err := post("/user/create", owner, map[string]string{"email": "ada@example.com", "password": testPassword}); err != nil || st != 201 {
+		b.Fatalf("create: %d %v", st, err)
 	}
 	return post, arrived
 }

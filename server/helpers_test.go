@@ -364,6 +364,13 @@ func (u *user) refuses(t testing.TB, method, path string, cases []refusal) {
 	}
 }
 
+// payerAndPayee makes ada, with balance (a decimal string, "" for none), and bob, with nothing:
+// the two accounts most tests pay between.
+func (e *env) payerAndPayee(balance string) (ada, bob *user) {
+	e.t.Helper()
+	return e.newUser("ada@example.com", balance), e.newUser("bob@example.com", "")
+}
+
 func (e *env) snapshot() string {
 	e.t.Helper()
 	ctx := context.Background()

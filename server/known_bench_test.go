@@ -17,9 +17,8 @@ import (
 //
 //	go test -run '^$' -bench SignInUnderCleanLookingFlood -benchtime 5x ./server/
 func BenchmarkSignInUnderCleanLookingFlood(b *testing.B) {
-	post, arrived := floodService(b)
 	const home = "198.51.100.1"
-	createAda(b, post, home)
+	post, arrived := floodService(b, home)
 	signIn := func(addr string) (int, time.Duration) {
 		st, d, err := post("/auth/login", addr, api.Credentials{Email: "ada@example.com", Password: testPassword})
 		if err != nil {

@@ -15,6 +15,17 @@ import (
 // the hasher's priority lane with real sign-ins. What tells a real sign-in apart is that the
 // same address signed in to the same account before.
 
+// home is the address the owner signs in from in these tests: once it has, a known place.
+const home = "198.51.100.20"
+
+// knownAt makes ada and signs her in once from addr, which makes addr a place known for her.
+func (e *env) knownAt(addr string) *user {
+	e.t.Helper()
+	ada := e.newUser("ada@example.com", "")
+	ada.signIn(testPassword, from(addr)...).want(e.t, 200)
+	return ada
+}
+
 // cleanLookingFlood sends wrong passwords until stop is closed, each from a fresh address to a
 // fresh unknown email, and counts their answers.
 func (e *env) cleanLookingFlood(stop chan struct{}, workers int) (wait func() map[int]int) {
@@ -32,9 +43,7 @@ func TestKnownSignInBeatsACleanLookingFlood(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := newEnv(t, byHeader(nil), func(c *Config) { c.Hasher = h; c.CredentialTTL = time.Nanosecond })
-	ada := e.newUser("ada@example.com", "")
-	const home = "198.51.100.20"
-	ada.signIn(testPassword, from(home)...).want(t, 200)
+	ada := e.knownAt(home)
 	stop := make(chan struct{})
 	wait := e.cleanLookingFlood(stop, 8)
 	var got []int
@@ -63,9 +72,7 @@ func TestKnownSignInBeatsACleanLookingFlood(t *testing.T) {
 // before (a fresh one waits, as documented); a wrong password from that address ends its trust.
 func TestKnownAddressPassesTheTargetedLockout(t *testing.T) {
 	e := newEnv(t, byHeader(nil))
-	ada := e.newUser("ada@example.com", "")
-	const home = "198.51.100.20"
-	ada.signIn(testPassword, from(home)...).want(t, 200)
+	ada := e.knownAt(home)
 	rs := e.burst(60, func(i int) (resp, error) {
 		return e.send("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "guess guess"},
 			from(fmt.Sprintf("192.0.2.%d", i+1))...)
@@ -92,9 +99,7 @@ func TestKnownAddressPassesTheTargetedLockout(t *testing.T) {
 // guesses in flight at once are not whole for the place's own budget.
 func TestBurstFromAKnownPlaceIsBounded(t *testing.T) {
 	e := newEnv(t, byHeader(nil))
-	ada := e.newUser("ada@example.com", "")
-	const home = "198.51.100.20"
-	ada.signIn(testPassword, from(home)...).want(t, 200)
+	ada := e.knownAt(home)
 	rs := e.burst(60, func(i int) (resp, error) {
 		return e.send("POST", "/auth/login", api.Credentials{Email: ada.email, Password: fmt.Sprintf("guess %d guess", i)}, from(home)...)
 	})
@@ -117,9 +122,8 @@ func TestBurstFromAKnownPlaceIsBounded(t *testing.T) {
 // no place is known until it signs in with the new one.
 func TestPasswordChangeEndsKnownPlaces(t *testing.T) {
 	e := newEnv(t, byHeader(nil), stillBudgets)
-	ada := e.newUser("ada@example.com", "")
 	const thief = "203.0.113.99"
-	ada.signIn(testPassword, from(thief)...).want(t, 200)
+	ada := e.knownAt(thief)
 	const newPassword = "a brand new password"
 	e.do("PUT", "/user/update-password", map[string]string{"oldPassword": testPassword, "newPassword": newPassword},
 		append(from("198.51.100.20"), ada.auth()...)...).want(t, 200)
@@ -137,9 +141,7 @@ func TestPasswordChangeEndsKnownPlaces(t *testing.T) {
 // someone who has its password, cannot fill the lane from a single place.
 func TestKnownLaneTakesOneAttemptPerPlace(t *testing.T) {
 	e := newEnv(t, byHeader(nil))
-	ada := e.newUser("ada@example.com", "")
-	const home = "198.51.100.20"
-	ada.signIn(testPassword, from(home)...).want(t, 200)
+	ada := e.knownAt(home)
 	acct, err := e.store.AccountByEmail(context.Background(), ada.email)
 	if err != nil {
 		t.Fatal(err)

@@ -11,8 +11,7 @@ import (
 
 func TestWrongPasswordsAreRateLimited(t *testing.T) {
 	e := newEnv(t)
-	ada := e.newUser("ada@example.com", "")
-	e.newUser("bob@example.com", "")
+	ada, _ := e.payerAndPayee("")
 
 	// 30 wrong passwords for one account within a minute: the first ones are 401, then 429.
 	start := time.Now()

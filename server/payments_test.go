@@ -11,8 +11,7 @@ import (
 
 func TestPayments(t *testing.T) {
 	e := newEnv(t)
-	ada := e.newUser("ada@example.com", "20")
-	bob := e.newUser("bob@example.com", "")
+	ada, bob := e.payerAndPayee("20")
 	eve := e.newUser("eve@example.com", "")
 
 	before := e.snapshot()
@@ -167,8 +166,7 @@ func TestIdempotencyInFlight(t *testing.T) {
 
 func TestBatch(t *testing.T) {
 	e := newEnv(t)
-	ada := e.newUser("ada@example.com", "10")
-	e.newUser("bob@example.com", "")
+	ada, _ := e.payerAndPayee("10")
 	e.newUser("eve@example.com", "")
 
 	before := e.snapshot()

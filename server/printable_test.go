@@ -34,8 +34,7 @@ var hostileTexts = map[string]string{
 // bidi characters with a 400 naming the field, in every way in, and the ledger does not change.
 func TestTextWithControlsIsRefused(t *testing.T) {
 	e := newEnv(t)
-	ada := e.newUser("ada@example.com", "20")
-	e.newUser("bob@example.com", "")
+	ada, _ := e.payerAndPayee("20")
 	before := e.snapshot()
 	for name, bad := range hostileTexts {
 		t.Run(name, func(t *testing.T) {

@@ -17,8 +17,7 @@ import (
 // JSON error, and leaves the ledger exactly as it was.
 func TestBadInputLeavesLedgerUnchanged(t *testing.T) {
 	e := newEnv(t)
-	ada := e.newUser("ada@example.com", "10")
-	bob := e.newUser("bob@example.com", "")
+	ada, bob := e.payerAndPayee("10")
 	tx := txOf(t, ada.do("POST", "/transaction/create", `{"recipientEmail":"bob@example.com","amount":1}`).want(t, 201))
 	_ = bob
 
@@ -101,8 +100,7 @@ func TestPanicIsRecovered(t *testing.T) {
 
 func TestLogsHoldNoSecrets(t *testing.T) {
 	e := newEnv(t)
-	ada := e.newUser("ada@example.com", "10")
-	e.newUser("bob@example.com", "")
+	ada, _ := e.payerAndPayee("10")
 	var gen api.CreateUserResponse
 	e.do("POST", "/user/create", `{"email":"carol@example.com"}`).want(t, 201).decode(t, &gen)
 	var tb api.TokenBody
@@ -128,8 +126,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 
 func TestServeShutsDownGracefully(t *testing.T) {
 	e := newEnv(t)
-	ada := e.newUser("ada@example.com", "10")
-	e.newUser("bob@example.com", "")
+	ada, _ := e.payerAndPayee("10")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	addr, served := e.serveLoopback(ctx)
@@ -189,8 +186,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 
 func TestServeGraceIsBounded(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.ShutdownGrace = 200 * time.Millisecond })
-	ada := e.newUser("ada@example.com", "10")
-	e.newUser("bob@example.com", "")
+	ada, _ := e.payerAndPayee("10")
 	ctx, cancel := context.WithCancel(context.Background())
 	addr, served := e.serveLoopback(ctx)
 	e.led.blockPay.Store(true)

@@ -20,8 +20,7 @@ func txOf(t *testing.T, r resp) api.Transaction {
 
 func TestDirectTransactionLifecycle(t *testing.T) {
 	e := newEnv(t)
-	ada := e.newUser("ada@example.com", "100")
-	bob := e.newUser("bob@example.com", "")
+	ada, bob := e.payerAndPayee("100")
 	eve := e.newUser("eve@example.com", "")
 
 	before := e.snapshot()
@@ -87,8 +86,7 @@ func TestDirectTransactionLifecycle(t *testing.T) {
 
 func TestDelegatedTransaction(t *testing.T) {
 	e := newEnv(t)
-	ada := e.newUser("ada@example.com", "50")
-	bob := e.newUser("bob@example.com", "")
+	ada, bob := e.payerAndPayee("50")
 	eve := e.newUser("eve@example.com", "")
 
 	var tb api.TokenBody
