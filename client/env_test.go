@@ -47,22 +47,15 @@ func init() {
 	}
 }
 
-var (
-	hasherOnce sync.Once
-	testHasher *auth.Hasher
-)
-
-func sharedHasher() *auth.Hasher {
-	hasherOnce.Do(func() {
-		// A long wait limit: tests on a loaded machine must not see the 503 of a full hash queue.
-		h, err := auth.NewHasherCapacity(auth.DefaultParams(), auth.Capacity{Concurrent: 8, MaxWait: time.Minute, MaxQueued: 1000})
-		if err != nil {
-			panic(err)
-		}
-		testHasher = h
-	})
-	return testHasher
-}
+// sharedHasher is the services' hasher, with a long wait limit: tests on a loaded machine must
+// not see the 503 of a full hash queue.
+var sharedHasher = sync.OnceValue(func() *auth.Hasher {
+	h, err := auth.NewHasherCapacity(auth.DefaultParams(), auth.Capacity{Concurrent: 8, MaxWait: time.Minute, MaxQueued: 1000})
+	if err != nil {
+		panic(err)
+	}
+	return h
+})
 
 // svc is a running service.
 type svc struct {

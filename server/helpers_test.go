@@ -32,23 +32,16 @@ const (
 	testAdminKey = "admin-key-for-tests-0123456789"
 )
 
-var (
-	hasherOnce sync.Once
-	testHasher *auth.Hasher
-)
-
-func sharedHasher(t testing.TB) *auth.Hasher {
-	hasherOnce.Do(func() {
-		// A long wait limit: functional tests on a loaded machine (and under -race) must not see
-		// the 503 of a full queue unless they ask for it with a hasher of their own.
-		h, err := auth.NewHasherCapacity(auth.DefaultParams(), auth.Capacity{Concurrent: 4, MaxWait: time.Minute, MaxQueued: 1000})
-		if err != nil {
-			panic(err)
-		}
-		testHasher = h
-	})
-	return testHasher
-}
+// sharedHasher is the hasher of every env: a long wait limit, because functional tests on a
+// loaded machine (and under -race) must not see the 503 of a full queue unless they ask for it
+// with a hasher of their own.
+var sharedHasher = sync.OnceValue(func() *auth.Hasher {
+	h, err := auth.NewHasherCapacity(auth.DefaultParams(), auth.Capacity{Concurrent: 4, MaxWait: time.Minute, MaxQueued: 1000})
+	if err != nil {
+		panic(err)
+	}
+	return h
+})
 
 // hookLedger wraps the real ledger to inject behaviour: MFA flags, blocking, panics.
 type hookLedger struct {
@@ -142,7 +135,7 @@ func newEnv(t testing.TB, mods ...func(*Config)) *env {
 	cfg := Config{
 		Ledger:   e.led,
 		AdminKey: testAdminKey,
-		Hasher:   sharedHasher(t),
+		Hasher:   sharedHasher(),
 		Logger:   slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:      now,
 		Keys:     e.keys,
