@@ -1,9 +1,8 @@
-// Package testlog is for tests only: a buffer that collects the log lines of a component under
-// test (a slog handler, a server's logger) while other goroutines write to it.
+// Package syncbuf is for tests only: a buffer that a component under test writes (its log
+// lines, a command's output) from its own goroutines while the test reads it.
 //
-// It knows nothing of the components whose logs it collects, and production code must not
-// import it.
-package testlog
+// It knows nothing of the components that write to it, and production code must not import it.
+package syncbuf
 
 import (
 	"bytes"
