@@ -16,6 +16,7 @@ import (
 
 	"github.com/syftbox/syftwallet/cli"
 	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/internal/syncbuf"
 )
 
 func TestRegisterLoginBalanceLogout(t *testing.T) {
@@ -369,7 +370,7 @@ func TestEvents(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errb syncBuffer
+	var out, errb syncbuf.Buffer
 	done := make(chan result, 1)
 	go func() { done <- e.do(call{args: []string{"events", "--json"}, ctx: ctx, stdout: &out, stderr: &errb}) }()
 	waitFor(t, "ready", func() bool { return strings.Contains(errb.String(), "Ready:") })
@@ -410,7 +411,7 @@ func TestEvents(t *testing.T) {
 	// People: one line per event; --since 0 replays every event kept, from the first (the
 	// top-up, then "first" and "second"), then goes on live.
 	ctx2, cancel2 := context.WithCancel(context.Background())
-	var out2, errb2 syncBuffer
+	var out2, errb2 syncbuf.Buffer
 	go func() {
 		done <- e.do(call{args: []string{"events", "--since", "0"}, ctx: ctx2, stdout: &out2, stderr: &errb2})
 	}()

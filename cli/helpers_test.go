@@ -294,24 +294,6 @@ func decode(t *testing.T, s string, v any) {
 	}
 }
 
-// syncBuffer is a buffer that a running command writes while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // waitFor waits until f holds.
 func waitFor(t *testing.T, what string, f func() bool) {
 	t.Helper()

@@ -1,7 +1,6 @@
 package sshhost_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -9,12 +8,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/internal/syncbuf"
 	"github.com/syftbox/syftwallet/sshhost"
 )
 
@@ -28,27 +27,9 @@ func needTools(t *testing.T) {
 	}
 }
 
-// logBuf collects the host's log and prints it when the test fails.
-type logBuf struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // startHost starts a host on a free loopback port with the embedded service in a fresh data
 // directory, and shuts it down when the test ends.
-func startHost(t *testing.T, o sshhost.Options) (*sshhost.Host, *logBuf) {
+func startHost(t *testing.T, o sshhost.Options) (*sshhost.Host, *syncbuf.Buffer) {
 	t.Helper()
 	needTools(t)
 	if o.Addr == "" {
@@ -59,7 +40,7 @@ func startHost(t *testing.T, o sshhost.Options) (*sshhost.Host, *logBuf) {
 		cfg.DataDir = t.TempDir()
 		o.Config = cfg
 	}
-	logs := &logBuf{}
+	logs := &syncbuf.Buffer{}
 	o.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h, err := sshhost.Start(context.Background(), o)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/internal/syncbuf"
 	"github.com/syftbox/syftwallet/sshhost"
 )
 
@@ -246,7 +247,7 @@ func TestCommandShutsDownOnSIGTERM(t *testing.T) {
 	cmd := exec.Command(bin, "ssh", "--addr", addr, "--data-dir", data)
 	cmd.Env = append(slicesWithout(slicesWithout(os.Environ(), "SYFTBOX_ACCOUNTING_URL"), "XDG_CONFIG_HOME"),
 		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"))
-	stderr := &logBuf{}
+	stderr := &syncbuf.Buffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
