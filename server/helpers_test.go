@@ -95,6 +95,21 @@ func openStore(t testing.TB, dir string, o sqlite.Options) *sqlite.Store {
 	return store
 }
 
+// together runs f(0) … f(n-1) in n goroutines released at once (a start barrier) and waits for
+// them all.
+func together(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			f(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+}
+
 // serveLoopback runs e's server with Serve, as production does, on a real loopback listener until
 // ctx ends; it answers the listener's address and a channel that receives what Serve returned.
 func (e *env) serveLoopback(ctx context.Context) (addr string, served <-chan error) {

@@ -39,21 +39,6 @@ func byHeader(calls *atomic.Int64) func(*Config) {
 	}
 }
 
-// together runs f(0) … f(n-1) in n goroutines released at once (a start barrier) and waits for
-// them all.
-func together(n int, f func(i int)) {
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			f(i)
-		})
-	}
-	close(start)
-	wg.Wait()
-}
-
 // burst runs n requests at once (after a common start) and returns their answers in order.
 func (e *env) burst(n int, req func(i int) (resp, error)) []resp {
 	e.t.Helper()
