@@ -71,7 +71,7 @@ func TestKnownSignInBeatsACleanLookingFlood(t *testing.T) {
 // both of the account's budgets, the owner still signs in from an address it signed in from
 // before (a fresh one waits, as documented); a wrong password from that address ends its trust.
 func TestKnownAddressPassesTheTargetedLockout(t *testing.T) {
-	e := newEnv(t, byHeader(nil))
+	e := newEnv(t, byHeader(nil), stillBudgets)
 	ada := e.knownAt(home)
 	rs := e.burst(60, func(i int) (resp, error) {
 		return e.send("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "guess guess"},

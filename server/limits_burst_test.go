@@ -247,7 +247,7 @@ func TestBurstOfRegistrationsFromOneAddress(t *testing.T) {
 func from(addr string) []string { return []string{testAddrHeader, addr} }
 
 func TestTargetedLockoutLetsTheOwnerIn(t *testing.T) {
-	e := newEnv(t, byHeader(nil))
+	e := newEnv(t, byHeader(nil), stillBudgets)
 	ada := e.newUser("ada@example.com", "")
 	const attacker = "203.0.113.66"
 	// The attacker's wrong passwords empty the account's budget...
