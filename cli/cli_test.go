@@ -16,7 +16,6 @@ import (
 
 	"github.com/syftbox/syftwallet/cli"
 	"github.com/syftbox/syftwallet/client"
-	"github.com/syftbox/syftwallet/internal/syncbuf"
 )
 
 func TestRegisterLoginBalanceLogout(t *testing.T) {
@@ -370,7 +369,7 @@ func TestEvents(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errb syncbuf.Buffer
+	var out, errb syncBuffer
 	done := make(chan result, 1)
 	go func() { done <- e.do(call{args: []string{"events", "--json"}, ctx: ctx, stdout: &out, stderr: &errb}) }()
 	waitFor(t, "ready", func() bool { return strings.Contains(errb.String(), "Ready:") })
@@ -379,7 +378,7 @@ func TestEvents(t *testing.T) {
 	waitFor(t, "two events", func() bool { return strings.Count(out.String(), "\n") == 2 })
 
 	// A network drop: the stream says so, reconnects and resumes, missing nothing.
-	p.cut()
+	p.Cut()
 	waitFor(t, "disconnected", func() bool { return strings.Contains(errb.String(), "Disconnected") })
 	e.payDirect("grace@example.com", "ada@example.com", "2", "second")
 	waitFor(t, "four events", func() bool { return strings.Count(out.String(), "\n") == 4 })
@@ -411,7 +410,7 @@ func TestEvents(t *testing.T) {
 	// People: one line per event; --since 0 replays every event kept, from the first (the
 	// top-up, then "first" and "second"), then goes on live.
 	ctx2, cancel2 := context.WithCancel(context.Background())
-	var out2, errb2 syncbuf.Buffer
+	var out2, errb2 syncBuffer
 	go func() {
 		done <- e.do(call{args: []string{"events", "--since", "0"}, ctx: ctx2, stdout: &out2, stderr: &errb2})
 	}()

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/syftbox/syftwallet/api"
-	"github.com/syftbox/syftwallet/internal/syncbuf"
 	"github.com/syftbox/syftwallet/ledger"
 )
 
@@ -34,7 +33,7 @@ func TestHumanOutputShowsLineBreaksAsEscapes(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errb syncbuf.Buffer
+	var out, errb syncBuffer
 	done := make(chan result, 1)
 	go func() {
 		done <- e.do(call{args: []string{"events", "--since", "0"}, ctx: ctx, stdout: &out, stderr: &errb})
@@ -64,7 +63,7 @@ func TestHumanOutputShowsCancelledWithoutSign(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errb syncbuf.Buffer
+	var out, errb syncBuffer
 	done := make(chan result, 1)
 	go func() { done <- e.do(call{args: []string{"events"}, ctx: ctx, stdout: &out, stderr: &errb}) }()
 	waitFor(t, "ready", func() bool { return strings.Contains(errb.String(), "Ready:") })

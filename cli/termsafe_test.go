@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/syftbox/syftwallet/api"
-	"github.com/syftbox/syftwallet/internal/syncbuf"
 	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/money"
 )
@@ -72,7 +71,7 @@ func TestHostileTextNeverReachesTheTerminal(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errb syncbuf.Buffer
+	var out, errb syncBuffer
 	done := make(chan result, 1)
 	go func() { done <- e.do(call{args: []string{"events"}, ctx: ctx, stdout: &out, stderr: &errb}) }()
 	waitFor(t, "ready", func() bool { return strings.Contains(errb.String(), "Ready:") })

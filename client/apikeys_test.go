@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/syftbox/syftwallet/api"
-	"github.com/syftbox/syftwallet/internal/syncbuf"
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 // SYFTWALLET_API_KEY and the file's syftbox.auth.api_key set Config.APIKey; a value that is not
@@ -157,7 +157,7 @@ func TestParseSpendLimitAndExpiry(t *testing.T) {
 func TestAPIKeysEndToEnd(t *testing.T) {
 	s := startAuthService(t)
 	ctx := context.Background()
-	logs := &syncbuf.Buffer{}
+	logs := &testkit.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg := testConfig(t, s.URL)
 	owner := signUp(t, s, cfg, "owner@example.com", WithLogger(logger))

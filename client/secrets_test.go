@@ -16,7 +16,7 @@ import (
 
 	"github.com/zalando/go-keyring"
 
-	"github.com/syftbox/syftwallet/internal/syncbuf"
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 // Pay through faults with the enhanced layer's bearer session: dropped
@@ -63,7 +63,7 @@ func TestEnhancedPayThroughFaultsPaysOnce(t *testing.T) {
 // keyring and nowhere under the data dir; logs and errors hold no secret.
 func TestSecretsStayInTheKeyring(t *testing.T) {
 	s := startAuthService(t)
-	logs := &syncbuf.Buffer{}
+	logs := &testkit.Buffer{}
 	cfg := testConfig(t, s.URL)
 	c, err := New(cfg, WithTokenStore(NewKeyringStore()),
 		WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))

@@ -21,11 +21,11 @@ import (
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/events"
-	"github.com/syftbox/syftwallet/internal/syncbuf"
 	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/ledger/sqlite"
 	"github.com/syftbox/syftwallet/server/hub"
 	"github.com/syftbox/syftwallet/server/hub/hubtest"
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -468,7 +468,7 @@ func TestSlowStateReaderNeverBlocks(t *testing.T) {
 // 1013 (a tiny send buffer and small sockets here); the stream resumes with since and delivers
 // everything in order.
 func TestTooSlowOwnerLosesNothing(t *testing.T) {
-	var logs syncbuf.Buffer
+	var logs testkit.Buffer
 	env := hubtest.New(t, hubtest.Options{SendBufferBytes: 4096, Hub: hub.Options{SendBuffer: 4,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))}})
 	ada, bob := payerAndPayee(t, env, 1000)

@@ -21,10 +21,10 @@ import (
 	"time"
 
 	"github.com/syftbox/syftwallet/api"
-	"github.com/syftbox/syftwallet/internal/syncbuf"
 	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/ledger/sqlite"
 	"github.com/syftbox/syftwallet/server/auth"
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 const (
@@ -129,7 +129,7 @@ type env struct {
 	hs    *httptest.Server
 	led   *hookLedger
 	store *sqlite.Store
-	logs  *syncbuf.Buffer
+	logs  *testkit.Buffer
 	skew  atomic.Int64 // added to the clock
 	keys  *auth.Keyset
 	dir   string // the data directory: ledger.db (and keys.json when a test writes it)
@@ -137,7 +137,7 @@ type env struct {
 
 func newEnv(t testing.TB, mods ...func(*Config)) *env {
 	t.Helper()
-	e := &env{t: t, logs: &syncbuf.Buffer{}}
+	e := &env{t: t, logs: &testkit.Buffer{}}
 	now := func() time.Time { return time.Now().Add(time.Duration(e.skew.Load())) }
 	e.dir = t.TempDir()
 	store := openStore(t, e.dir, sqlite.Options{Now: now})

@@ -14,8 +14,8 @@ import (
 	"testing"
 
 	"github.com/syftbox/syftwallet/api"
-	"github.com/syftbox/syftwallet/internal/syncbuf"
 	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 // smallDisk mounts a tmpfs of size bytes on a new directory, or skips the test saying why.
@@ -63,7 +63,7 @@ func fill(t *testing.T, dir string) string {
 // the same service works again (issue 11, item 6).
 func TestFullDiskThroughTheService(t *testing.T) {
 	dir := smallDisk(t, 8<<20)
-	logs := &syncbuf.Buffer{}
+	logs := &testkit.Buffer{}
 	svc := startForTest(t, dir, func(o *Options) {
 		o.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	})

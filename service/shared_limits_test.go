@@ -14,17 +14,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/syftbox/syftwallet/internal/syncbuf"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/server"
 	"github.com/syftbox/syftwallet/server/redisbudget/redistest"
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 // Three instances of the service on one ledger (one SQLite file, as three processes would share
 // it) and one Redis, reached through a proxy the test can cut.
 type cluster struct {
 	svcs  []*Service
-	logs  []*syncbuf.Buffer
+	logs  []*testkit.Buffer
 	proxy *redistest.Proxy
 }
 
@@ -37,7 +37,7 @@ func startCluster(t *testing.T, redisURL string, useRedis, requestLimits bool) *
 	}
 	db := filepath.Join(t.TempDir(), "ledger.db")
 	for range 3 { // one after the other: the first makes keys.json, the others open it
-		buf := &syncbuf.Buffer{}
+		buf := &testkit.Buffer{}
 		// RedisTimeout: a loaded machine may answer slowly; only the proxy's cut is to fall back.
 		o := Options{Addr: "127.0.0.1:0", DBPath: db, RedisURL: purl, RedisTimeout: 20 * time.Second,
 			WelcomeCredit: 100 * money.Scale, Logger: slog.New(slog.NewTextHandler(buf, nil)),

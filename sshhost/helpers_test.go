@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/syftbox/syftwallet/client"
-	"github.com/syftbox/syftwallet/internal/syncbuf"
 	"github.com/syftbox/syftwallet/sshhost"
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 // needTools skips when OpenSSH's client or tmux is missing (.ci/run installs both).
@@ -27,9 +27,12 @@ func needTools(t *testing.T) {
 	}
 }
 
+// logBuf collects the host's log and prints it when the test fails.
+type logBuf = testkit.Buffer
+
 // startHost starts a host on a free loopback port with the embedded service in a fresh data
 // directory, and shuts it down when the test ends.
-func startHost(t *testing.T, o sshhost.Options) (*sshhost.Host, *syncbuf.Buffer) {
+func startHost(t *testing.T, o sshhost.Options) (*sshhost.Host, *logBuf) {
 	t.Helper()
 	needTools(t)
 	if o.Addr == "" {
@@ -40,7 +43,7 @@ func startHost(t *testing.T, o sshhost.Options) (*sshhost.Host, *syncbuf.Buffer)
 		cfg.DataDir = t.TempDir()
 		o.Config = cfg
 	}
-	logs := &syncbuf.Buffer{}
+	logs := &logBuf{}
 	o.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h, err := sshhost.Start(context.Background(), o)
 	if err != nil {

@@ -14,7 +14,6 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/syftbox/syftwallet/client"
-	"github.com/syftbox/syftwallet/internal/syncbuf"
 	"github.com/syftbox/syftwallet/sshhost"
 )
 
@@ -247,7 +246,7 @@ func TestCommandShutsDownOnSIGTERM(t *testing.T) {
 	cmd := exec.Command(bin, "ssh", "--addr", addr, "--data-dir", data)
 	cmd.Env = append(slicesWithout(slicesWithout(os.Environ(), "SYFTBOX_ACCOUNTING_URL"), "XDG_CONFIG_HOME"),
 		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"))
-	stderr := &syncbuf.Buffer{}
+	stderr := &logBuf{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

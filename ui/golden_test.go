@@ -169,16 +169,8 @@ func foundationScenes() []scene {
 		{name: "mfa", setup: func(fc *viewstest.Client) { fc.SetMFA("me@example.com", true) },
 			drive: signInKeys, ready: "attempts left"},
 		{name: "dashboard", drive: signInKeys, ready: "low"},
-		{name: "help", drive: func(t *testing.T, tm *teatest.TestModel) {
-			signInKeys(t, tm)
-			waitText(t, tm, "Recent transactions")
-			keys(tm, "?")
-		}, ready: "rebind"},
-		{name: "privacy", drive: func(t *testing.T, tm *teatest.TestModel) {
-			signInKeys(t, tm)
-			waitText(t, tm, "Recent transactions")
-			keys(tm, "h")
-		}, ready: "amounts hidden"},
+		{name: "help", drive: onScreen("?", ""), ready: "rebind"},
+		{name: "privacy", drive: onScreen("h", ""), ready: "amounts hidden"},
 	}
 }
 
@@ -230,10 +222,7 @@ func TestGoldenLarge(t *testing.T) {
 	}
 	for _, sc := range []scene{
 		{name: "dashboard", setup: more, drive: signInKeys, ready: "low"},
-		{name: "history", setup: more, drive: func(t *testing.T, tm *teatest.TestModel) {
-			signedIn(t, tm)
-			keys(tm, "3")
-		}, ready: "row 1 of 18"},
+		{name: "history", setup: more, drive: onScreen("3", ""), ready: "row 1 of 18"},
 	} {
 		sc.w, sc.h = 120, 40
 		t.Run(sc.name, func(t *testing.T) { runScene(t, sc, true) })

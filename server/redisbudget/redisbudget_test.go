@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/syftbox/syftwallet/internal/syncbuf"
 	"github.com/syftbox/syftwallet/server/auth"
 	"github.com/syftbox/syftwallet/server/redisbudget"
 	"github.com/syftbox/syftwallet/server/redisbudget/redistest"
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 // instance is one service instance's view of the shared budgets: its own Redis client, its own
@@ -150,7 +150,7 @@ func TestBudgetBurstIsAtomic(t *testing.T) {
 func TestBudgetFallsBackAndRecovers(t *testing.T) {
 	url, p := redistest.URL(t), prefix(t)
 	proxy, purl := redistest.NewProxy(t, url)
-	var logs syncbuf.Buffer
+	var logs testkit.Buffer
 	clk := &clock{t: time.Now()}
 	in := newInstance(t, purl, p, slog.New(slog.NewTextHandler(&logs, nil)), clk.now)
 	other := newInstance(t, url, p, nil, nil) // an instance that keeps its Redis
