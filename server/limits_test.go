@@ -11,15 +11,14 @@ import (
 
 func TestWrongPasswordsAreRateLimited(t *testing.T) {
 	e := newEnv(t)
-	ada := e.newUser("ada@example.com", "")
-	e.newUser("bob@example.com", "")
+	ada, _ := e.payerAndPayee("")
 
 	// 30 wrong passwords for one account within a minute: the first ones are 401, then 429.
 	start := time.Now()
 	var limited resp
 	n401, n429 := 0, 0
 	for i := range 30 {
-		r := e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: fmt.Sprintf("guess number %d", i)})
+		r := ada.signIn(fmt.Sprintf("guess number %d", i))
 		switch r.status {
 		case 401:
 			n401++
@@ -42,7 +41,7 @@ func TestWrongPasswordsAreRateLimited(t *testing.T) {
 		t.Fatalf("Retry-After %q", limited.header.Get(api.HeaderRetryAfter))
 	}
 	// While limited, even the right password waits (it is not checked), by every way in.
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}).want(t, 429, api.CodeRateLimited)
+	ada.signIn(testPassword).want(t, 429, api.CodeRateLimited)
 	e.do("POST", "/auth/mfa/initiate", api.Credentials{Email: ada.email, Password: testPassword}).want(t, 429)
 	e.do("GET", "/account", nil, "Authorization", basic(ada.email, "another guess")).want(t, 429)
 	// Another account from the same address is not held up.
@@ -50,7 +49,7 @@ func TestWrongPasswordsAreRateLimited(t *testing.T) {
 	// Once Retry-After has passed, the right password works (and clears the account's count).
 	e.skew.Add(int64(time.Duration(ra) * time.Second))
 	e.login(ada.email, testPassword)
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "one more guess"}).want(t, 401)
+	ada.signIn("one more guess").want(t, 401)
 
 	// Wrong Basic passwords count the same way.
 	for range DefaultLimits.Account.Burst {
@@ -72,7 +71,7 @@ func TestRightLoginsAreNeverLimited(t *testing.T) {
 	}
 	// A person who mistypes now and then, between right logins, is never held up either.
 	for range 15 {
-		e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "typo typo"}).want(t, 401)
+		ada.signIn("typo typo").want(t, 401)
 		ada.login()
 	}
 	// And refreshing is free.
