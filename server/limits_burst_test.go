@@ -109,7 +109,7 @@ func TestBurstOfWrongBasicPasswordsOnOneAccount(t *testing.T) {
 }
 
 func TestBurstOfGuessesOnManyAccountsFromOneAddress(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, stillBudgets)
 	const n = 100
 	rs := e.burst(n, func(i int) (resp, error) {
 		return e.send("POST", "/auth/login", api.Credentials{Email: fmt.Sprintf("user%d@example.com", i), Password: "guess guess"})
@@ -273,7 +273,7 @@ func TestTargetedLockoutLetsTheOwnerIn(t *testing.T) {
 }
 
 func TestTargetedLockoutFromManyAddressesIsCapped(t *testing.T) {
-	e := newEnv(t, byHeader(nil))
+	e := newEnv(t, byHeader(nil), stillBudgets)
 	ada := e.newUser("ada@example.com", "")
 	for range DefaultLimits.Account.Burst {
 		ada.signIn("guess guess", from("203.0.113.66")...).want(t, 401)
