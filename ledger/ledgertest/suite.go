@@ -64,6 +64,7 @@ var tests = []struct {
 	{"BalanceLimit", testBalanceLimit},
 	{"RefreshRotationAndReuse", testRefreshRotationAndReuse},
 	{"TOTPStepOnceAndLockout", testTOTPStepOnceAndLockout},
+	{"RecoveryCodes", testRecoveryCodes},
 	{"ChallengeAttemptsAtOnce", testChallengeAttemptsAtOnce},
 	{"ReplaceKeys", testReplaceKeys},
 	{"SignedTokensDependOnTheirKey", testSignedTokensDependOnTheirKey},
