@@ -224,10 +224,13 @@ func (c *Client) Register(ctx context.Context, email, password string, _ *string
 	return client.Registration{User: c.accounts[email].user, Password: gen}, nil
 }
 
-// VerifyMFA implements views.MFAClient: "123456" is the right code.
+// VerifyMFA implements views.MFAClient: "123456" is the right code; SpentRecoveryCode was used.
 func (c *Client) VerifyMFA(ctx context.Context, ch *client.MFAChallenge, code string) (client.Session, error) {
 	if err := c.enter(ctx, "VerifyMFA"); err != nil {
 		return client.Session{}, err
+	}
+	if code == SpentRecoveryCode {
+		return client.Session{}, spentRecoveryCode()
 	}
 	if code != "123456" {
 		return client.Session{}, &client.ValidationError{Field: "code", Message: "That code is not valid; try again."}
