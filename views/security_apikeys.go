@@ -1,27 +1,39 @@
 package views
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/client"
 	"github.com/syftbox/syftwallet/termsafe"
+	"github.com/syftbox/syftwallet/views/components"
 )
 
-// The Security screen's API keys: a list (name, scopes, limit, spent, last used), a form that
-// creates one (name, scopes, limit, expiry, and a code when two-factor is on), the new key shown
-// once whole with a copy to the terminal's clipboard, and a revocation that asks first. Every
-// call runs in a command that answers with a message tagged with its request; names come from
-// the service and pass termsafe where they are drawn.
+// The Security screen's API keys flow: a list (name, scopes, limit, spent, last used), a form
+// that creates one (name, scopes, limit, expiry, and a code when two-factor is on), the new key
+// shown once whole with a copy to the terminal's clipboard, and a revocation that asks first
+// (security_apikeys_view.go draws them). Names come from the service and pass termsafe where
+// they are drawn.
 
-// keysState is where the API keys part of the screen is.
-type keysState struct {
+type keysPhase int
+
+const (
+	keysList   keysPhase = iota // the keys
+	keysForm                    // a new key: name, scopes, limit, expiry (and a code)
+	keysShown                   // the new key, shown once
+	keysRevoke                  // revoke this key? y/n
+)
+
+type secAPIKeys struct {
+	*secBase
+	phase keysPhase
+
 	list    []api.APIKey
 	loaded  bool
 	listReq int
@@ -30,6 +42,16 @@ type keysState struct {
 	created api.NewAPIKey // the new key, kept only while shown
 	copied  bool
 	revoke  api.APIKey // the key being asked about
+	ask     components.Confirm
+	req     int // creating or revoking
+
+	banner  string // a refusal of the service
+	note    string // news on the list ("Created the API key…")
+	noteBad bool
+}
+
+func newSecAPIKeys(b *secBase) *secAPIKeys {
+	return &secAPIKeys{secBase: b, form: newKeyForm(b.c)}
 }
 
 // newKeyForm is the create form: name, scopes, limit, expiry, code (used when two-factor is on).
@@ -50,222 +72,202 @@ func newKeyForm(c *Common) *Form {
 	return f
 }
 
-// secKeysMsg is the answer to listing the keys.
-type secKeysMsg struct {
-	reqID int
-	keys  []api.APIKey
-	err   error
+func (k *secAPIKeys) busy() bool    { return k.req != 0 }
+func (k *secAPIKeys) focused() bool { return k.phase == keysForm && k.form.Focused() }
+func (k *secAPIKeys) restyle()      { k.form.Restyle(k.c) }
+func (k *secAPIKeys) resize()       { k.form.SetWidth(min(max(k.panelWidth()-16, 16), 56)) }
+
+func (k *secAPIKeys) state() string {
+	return [...]string{"keys", "keyform", "keyshown", "keyrevoke"}[k.phase]
 }
 
-func (s *Security) loadKeys() tea.Cmd {
-	id := s.reqs.next()
-	s.keys.listReq = id
-	c := s.c
-	return func() tea.Msg {
-		ctx, cancel := c.call()
-		defer cancel()
-		keys, err := c.Client.ListAPIKeys(ctx)
-		return secKeysMsg{reqID: id, keys: keys, err: err}
-	}
+func (k *secAPIKeys) load() tea.Cmd {
+	c := k.c
+	return Ask(c, k.asks, &k.listReq, func(ctx context.Context) ([]api.APIKey, error) { return c.Client.ListAPIKeys(ctx) })
 }
 
-// secKeyCreatedMsg is the answer to creating a key.
-type secKeyCreatedMsg struct {
-	reqID int
-	key   api.NewAPIKey
-	err   error
+// start shows the list with news (none when note is "") and reads it again.
+func (k *secAPIKeys) start(note string, bad bool) tea.Cmd {
+	k.phase, k.banner, k.note, k.noteBad = keysList, "", note, bad
+	k.created, k.copied, k.revoke = api.NewAPIKey{}, false, api.APIKey{}
+	k.form.Blur()
+	k.show(k)
+	return k.load()
 }
 
-func (s *Security) createKey(r client.APIKeyRequest) tea.Cmd {
-	id := s.wait()
-	c := s.c
-	return tea.Batch(s.spin.Tick, func() tea.Msg {
-		ctx, cancel := c.call()
-		defer cancel()
-		k, err := c.Client.CreateAPIKey(ctx, r)
-		return secKeyCreatedMsg{reqID: id, key: k, err: err}
-	})
-}
+// keyRevoked is the answer to revoking a key: its name, for the news.
+type keyRevoked struct{ name string }
 
-// secKeyRevokedMsg is the answer to revoking a key.
-type secKeyRevokedMsg struct {
-	reqID int
-	name  string
-	err   error
-}
-
-func (s *Security) revokeKey(k api.APIKey) tea.Cmd {
-	id := s.wait()
-	c := s.c
-	return tea.Batch(s.spin.Tick, func() tea.Msg {
-		ctx, cancel := c.call()
-		defer cancel()
-		return secKeyRevokedMsg{reqID: id, name: k.Name, err: c.Client.RevokeAPIKey(ctx, k.ID)}
-	})
-}
-
-// openKeys shows the list and reads it again.
-func (s *Security) openKeys(note string, bad bool) tea.Cmd {
-	s.state, s.banner, s.note, s.noteBad = secKeys, "", note, bad
-	s.keys.created, s.keys.copied, s.keys.revoke = api.NewAPIKey{}, false, api.APIKey{}
-	s.keys.form.Blur()
-	return s.loadKeys()
-}
-
-// updateKeys handles the answers of the API keys part; handled is false for other messages.
-func (s *Security) updateKeys(msg tea.Msg) (cmd tea.Cmd, handled bool) {
+func (k *secAPIKeys) take(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
-	case secKeysMsg:
-		if msg.reqID != s.keys.listReq {
-			return nil, true
+	case Answer[[]api.APIKey]:
+		if !msg.For(k.asks, &k.listReq) {
+			return nil, false
 		}
-		s.keys.listReq = 0
-		if msg.err != nil {
-			if cmd, ok := ended(msg.err); ok {
-				return cmd, true
-			}
-			if s.state == secKeys {
-				s.banner = Message(msg.err)
+		if msg.Err != nil {
+			if k.open == secFlow(k) && k.phase == keysList {
+				k.banner = Message(msg.Err)
 			}
 			return nil, true
 		}
-		s.keys.list, s.keys.loaded = msg.keys, true
-		s.keys.sel = min(s.keys.sel, max(len(msg.keys)-1, 0))
+		k.list, k.loaded = msg.Val, true
+		k.sel = min(k.sel, max(len(msg.Val)-1, 0))
 		return nil, true
-	case secKeyCreatedMsg:
-		if msg.reqID != s.waiting {
-			return nil, true
+	case Answer[api.NewAPIKey]:
+		if !msg.For(k.asks, &k.req) {
+			return nil, false
 		}
-		s.waiting = 0
-		if msg.err != nil {
-			return s.createFailed(msg.err), true
+		if msg.Err != nil {
+			return k.createFailed(msg.Err), true
 		}
-		s.keys.created, s.keys.copied = msg.key, false
-		s.keys.form.Blur()
-		for _, f := range s.keys.form.Fields {
+		k.created, k.copied = msg.Val, false
+		k.form.Blur()
+		for _, f := range k.form.Fields {
 			f.Input.SetValue("")
 			f.Err = ""
 		}
-		s.state = secKeyShown
+		k.phase = keysShown
 		return nil, true
-	case secKeyRevokedMsg:
-		if msg.reqID != s.waiting {
-			return nil, true
+	case Answer[keyRevoked]:
+		if !msg.For(k.asks, &k.req) {
+			return nil, false
 		}
-		s.waiting = 0
-		if msg.err != nil {
-			if cmd, ok := ended(msg.err); ok {
-				return cmd, true
-			}
-			return s.openKeys("✗ Could not revoke the key: "+Message(msg.err), true), true
+		if msg.Err != nil {
+			return k.start("✗ Could not revoke the key: "+Message(msg.Err), true), true
 		}
-		return s.openKeys(fmt.Sprintf("✓ Revoked the API key %q: it stopped working at once.", termsafe.String(msg.name)), false), true
+		return k.start(fmt.Sprintf("✓ Revoked the API key %q: it stopped working at once.", termsafe.String(msg.Val.name)), false), true
+	case LiveMsg:
+		// Another device made or revoked a key: the list shown reads again.
+		if (msg.Type == api.EventAPIKeyCreated || msg.Type == api.EventAPIKeyRevoked) && k.open == secFlow(k) && k.phase == keysList {
+			return k.load(), true
+		}
 	}
 	return nil, false
 }
 
-// keysKey handles a key press in the API keys states.
-func (s *Security) keysKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := s.c.Keys
-	sk := k.Security
-	switch s.state {
-	case secKeys:
-		switch {
-		case key.Matches(msg, sk.Up):
-			if len(s.keys.list) > 0 {
-				s.keys.sel = (s.keys.sel + len(s.keys.list) - 1) % len(s.keys.list)
-			}
-		case key.Matches(msg, sk.Down):
-			if len(s.keys.list) > 0 {
-				s.keys.sel = (s.keys.sel + 1) % len(s.keys.list)
-			}
-		case key.Matches(msg, sk.NewKey):
-			return s.openKeyForm()
-		case key.Matches(msg, sk.RevokeKey):
-			if s.keys.sel < len(s.keys.list) {
-				s.keys.revoke = s.keys.list[s.keys.sel]
-				s.state, s.banner, s.note = secKeyRevokeAsk, "", ""
-			}
-		case key.Matches(msg, sk.Back):
-			s.toMenu("", false)
+// update handles a key press or a paste in the API keys states.
+func (k *secAPIKeys) update(msg tea.Msg) tea.Cmd {
+	km, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		if k.phase == keysForm {
+			return k.form.Update(msg) // a paste
 		}
-	case secKeyForm:
+		return nil
+	}
+	switch k.phase {
+	case keysList:
+		return k.listKey(km)
+	case keysForm:
+		return k.formKey(km)
+	case keysShown:
+		sk := k.c.Keys.Security
 		switch {
-		case key.Matches(msg, k.Global.LeaveField):
-			return s.openKeys("", false)
-		case key.Matches(msg, k.Form.Submit):
-			return s.submitKey()
-		case key.Matches(msg, k.Form.Next):
-			return s.keyFormStep(+1)
-		case key.Matches(msg, k.Form.Prev):
-			return s.keyFormStep(-1)
-		}
-		if !s.keys.form.Focused() {
-			return s.keys.form.FocusOn(0)
-		}
-		s.keys.form.Current().Err = ""
-		return s.keys.form.Update(msg)
-	case secKeyShown:
-		switch {
-		case key.Matches(msg, sk.Copy):
-			s.keys.copied = true
-			return tea.Batch(tea.SetClipboard(s.keys.created.Key),
+		case key.Matches(km, sk.Copy):
+			k.copied = true
+			return tea.Batch(tea.SetClipboard(k.created.Key),
 				Toast(ToastInfo, "The key was sent to the terminal's clipboard."))
-		case key.Matches(msg, sk.Open), key.Matches(msg, sk.Back):
+		case key.Matches(km, sk.Open), key.Matches(km, sk.Back):
 			// Shown once: gone from memory too.
-			return s.openKeys(fmt.Sprintf("✓ Created the API key %q.", termsafe.String(s.keys.created.Name)), false)
+			return k.start(fmt.Sprintf("✓ Created the API key %q.", termsafe.String(k.created.Name)), false)
 		}
-	case secKeyRevokeAsk:
-		switch {
-		case key.Matches(msg, k.Confirm.Yes):
-			return s.revokeKey(s.keys.revoke)
-		case key.Matches(msg, k.Confirm.No):
-			s.state = secKeys
+	case keysRevoke:
+		switch k.ask.Key(km) {
+		case components.ConfirmYes:
+			c, rk := k.c, k.revoke
+			return secAsk(k.secBase, &k.req, func(ctx context.Context) (keyRevoked, error) {
+				return keyRevoked{name: rk.Name}, c.Client.RevokeAPIKey(ctx, rk.ID)
+			})
+		case components.ConfirmNo:
+			k.phase = keysList
 		}
 	}
 	return nil
 }
 
-// keyFields is how many fields of the create form are in use: the code only with two-factor on.
-func (s *Security) keyFields() int {
-	if s.mfaOn {
+func (k *secAPIKeys) listKey(msg tea.KeyPressMsg) tea.Cmd {
+	sk := k.c.Keys.Security
+	n := len(k.list)
+	switch {
+	case key.Matches(msg, sk.Up):
+		if n > 0 {
+			k.sel = (k.sel + n - 1) % n
+		}
+	case key.Matches(msg, sk.Down):
+		if n > 0 {
+			k.sel = (k.sel + 1) % n
+		}
+	case key.Matches(msg, sk.NewKey):
+		return k.openForm()
+	case key.Matches(msg, sk.RevokeKey):
+		if k.sel < n {
+			k.revoke = k.list[k.sel]
+			k.ask = components.NewConfirm(k.c.Keys.Confirm.Yes, k.c.Keys.Confirm.No)
+			k.ask.Ask(fmt.Sprintf("Revoke the API key %q?", termsafe.String(k.revoke.Name)),
+				fmt.Sprintf("Scopes %s, limit %s. Programs using it stop working at once, and it cannot be brought back.",
+					strings.Join(k.revoke.Scopes, ", "), k.limitText(k.revoke)), "revoke", "cancel")
+			k.phase, k.banner, k.note = keysRevoke, "", ""
+		}
+	case key.Matches(msg, sk.Back):
+		k.toMenu("", false)
+	}
+	return nil
+}
+
+func (k *secAPIKeys) formKey(msg tea.KeyPressMsg) tea.Cmd {
+	km := k.c.Keys
+	switch {
+	case key.Matches(msg, km.Global.LeaveField):
+		return k.start("", false)
+	case key.Matches(msg, km.Form.Submit):
+		return k.submit()
+	case key.Matches(msg, km.Form.Next):
+		return k.step(+1)
+	case key.Matches(msg, km.Form.Prev):
+		return k.step(-1)
+	}
+	if !k.form.Focused() {
+		return k.form.FocusOn(0)
+	}
+	k.form.Current().Err = ""
+	return k.form.Update(msg)
+}
+
+// fields is how many fields of the create form are in use: the code only with two-factor on.
+func (k *secAPIKeys) fields() int {
+	if k.mfaOn {
 		return 5
 	}
 	return 4
 }
 
-func (s *Security) openKeyForm() tea.Cmd {
-	s.state, s.banner, s.note = secKeyForm, "", ""
-	f := s.keys.form
-	for _, fl := range f.Fields {
+func (k *secAPIKeys) openForm() tea.Cmd {
+	k.phase, k.banner, k.note = keysForm, "", ""
+	for _, fl := range k.form.Fields {
 		fl.Input.SetValue("")
 		fl.Err = ""
 	}
-	f.Fields[1].Input.SetValue(api.ScopeRead)
-	return f.FocusOn(0)
+	k.form.Fields[1].Input.SetValue(api.ScopeRead)
+	return k.form.FocusOn(0)
 }
 
-// keyFormStep moves the focus among the fields in use, round.
-func (s *Security) keyFormStep(d int) tea.Cmd {
-	n := s.keyFields()
-	return s.keys.form.FocusOn((s.keys.form.Focus + d + n) % n)
+// step moves the focus among the fields in use, round.
+func (k *secAPIKeys) step(d int) tea.Cmd {
+	n := k.fields()
+	return k.form.FocusOn((k.form.Focus + d + n) % n)
 }
 
-// submitKey checks the form where it can (the same parsers as `syftwallet apikey create`) and
+// submit checks the form where it can (the same parsers as `syftwallet apikey create`) and
 // sends it.
-func (s *Security) submitKey() tea.Cmd {
-	f := s.keys.form
+func (k *secAPIKeys) submit() tea.Cmd {
+	f := k.form
 	f.ClearErrors()
-	s.banner = ""
+	k.banner = ""
 	name, scopesF, limitF, expF, codeF := f.Fields[0], f.Fields[1], f.Fields[2], f.Fields[3], f.Fields[4]
 	if _, e := api.CheckAPIKeyName("name", name.Value()); e != nil {
 		name.Err = e.Message
 		return f.FocusOn(0)
 	}
-	var scopes []string
-	for _, sc := range strings.FieldsFunc(strings.ToLower(scopesF.Value()), func(r rune) bool { return r == ',' || r == ' ' }) {
-		scopes = append(scopes, sc)
-	}
+	scopes := strings.FieldsFunc(strings.ToLower(scopesF.Value()), func(r rune) bool { return r == ',' || r == ' ' })
 	if _, e := api.CheckScopes("scopes", scopes); e != nil {
 		scopesF.Err = e.Message
 		return f.FocusOn(1)
@@ -279,215 +281,60 @@ func (s *Security) submitKey() tea.Cmd {
 		limitF.Err = termsafe.String(err.Error())
 		return f.FocusOn(2)
 	}
-	exp, err := client.ParseKeyExpiry(expF.Value(), s.c.now())
+	exp, err := client.ParseKeyExpiry(expF.Value(), k.c.now())
 	if err != nil {
 		expF.Err = err.Error()
 		return f.FocusOn(3)
 	}
 	code := strings.TrimSpace(codeF.Value())
-	if s.mfaOn && (len(code) != 6 || !allDigits(code)) {
+	if k.mfaOn && (len(code) != 6 || !allDigits(code)) {
 		codeF.Err = "Two-factor is on: enter the 6-digit code from your authenticator app."
 		return f.FocusOn(4)
 	}
 	f.Blur()
-	return s.createKey(client.APIKeyRequest{Name: name.Value(), Scopes: scopes, SpendLimit: limit, ExpiresAt: exp, Code: code})
+	c, r := k.c, client.APIKeyRequest{Name: name.Value(), Scopes: scopes, SpendLimit: limit, ExpiresAt: exp, Code: code}
+	return secAsk(k.secBase, &k.req, func(ctx context.Context) (api.NewAPIKey, error) { return c.Client.CreateAPIKey(ctx, r) })
 }
 
-func (s *Security) createFailed(err error) tea.Cmd {
-	if cmd, ok := ended(err); ok {
-		return cmd
-	}
-	f := s.keys.form
+// createFailed puts the service's refusal on the field it names.
+func (k *secAPIKeys) createFailed(err error) tea.Cmd {
+	f := k.form
 	field, text := ErrorField(err)
 	var mfa *client.MFARequiredError
+	at := -1
 	switch {
 	case errors.As(err, &mfa), field == "code":
-		s.mfaOn = true // the service says two-factor is on: the code field appears
-		f.Fields[4].Err = "That code is not valid; check the app's clock and try the next one."
+		k.mfaOn = true // the service says two-factor is on: the code field appears
+		text = "That code is not valid; check the app's clock and try the next one."
 		f.Fields[4].Input.SetValue("")
-		return f.FocusOn(4)
+		at = 4
 	case field == "name":
-		f.Fields[0].Err = text
-		return f.FocusOn(0)
+		at = 0
 	case field == "scopes":
-		f.Fields[1].Err = text
-		return f.FocusOn(1)
+		at = 1
 	case strings.HasPrefix(field, "spendLimit"):
-		f.Fields[2].Err = text
-		return f.FocusOn(2)
+		at = 2
 	case field == "expiresAt":
-		f.Fields[3].Err = text
-		return f.FocusOn(3)
+		at = 3
 	}
-	s.banner = text
-	return f.FocusOn(0)
+	if at < 0 {
+		k.banner = text
+		return f.FocusOn(0)
+	}
+	f.Fields[at].Err = text
+	return f.FocusOn(at)
 }
 
-// --- view ------------------------------------------------------------------------------------
-
-func (s *Security) keysView() string {
-	switch s.state {
-	case secKeyForm:
-		return s.boxed("New API key", s.keyFormBody())
-	case secKeyShown:
-		return s.keyShownView()
-	case secKeyRevokeAsk:
-		return s.keyRevokeView()
-	}
-	return s.keysListView()
-}
-
-// keyLimit is a key's spend limit for people: "50.00 a day", or "none".
-func (s *Security) keyLimit(k api.APIKey) string {
-	if k.SpendLimit == nil || k.SpendLimit.Amount == nil {
-		return "none"
-	}
-	return s.c.Amount(*k.SpendLimit.Amount) + " a " + k.SpendLimit.Period
-}
-
-func (s *Security) keysListView() string {
-	t := s.c.Theme
-	k := s.c.Keys.Security
-	pw := s.panelWidth()
-	inner := pw - 4
-	var b strings.Builder
-	b.WriteString(t.Title.Render("API keys") + "  " + t.Faint.Render("for scripts, CI jobs and SyftBox apps") + "\n\n")
-	switch {
-	case !s.keys.loaded && s.banner == "":
-		b.WriteString(t.Muted.Render("Loading…") + "\n")
-	case s.keys.loaded && len(s.keys.list) == 0:
-		b.WriteString(t.Muted.Render(wrap("No API keys yet. A key lets a program use this account without your password: "+
-			"set SYFTWALLET_API_KEY in its environment.", inner)) + "\n")
-	case s.keys.loaded:
-		// name, scopes, limit, spent, last used: the widths of the columns after the name.
-		scopeW, limitW, spentW, usedW := 9, 18, 10, 10
-		nameW := max(inner-2-scopeW-limitW-spentW-usedW-4, 8)
-		head := "  " + Fit("NAME", nameW) + " " + Fit("SCOPES", scopeW) + " " + Fit("LIMIT", limitW) + " " +
-			FitRight("SPENT", spentW) + " " + FitRight("LAST USED", usedW)
-		b.WriteString(t.Muted.Render(head) + "\n")
-		rows := max(s.height-14, 3) // the panel's title, header, help and news around the rows
-		first := max(0, s.keys.sel-rows+1)
-		for i := first; i < len(s.keys.list) && i < first+rows; i++ {
-			key := s.keys.list[i]
-			spent := "–"
-			if key.SpendLimit != nil {
-				spent = s.c.Amount(key.SpentInPeriod)
-			}
-			used := "never"
-			if key.LastUsedAt != nil {
-				used = Ago(key.LastUsedAt.Time, s.c.now())
-			}
-			line := Fit(termsafe.String(key.Name), nameW) + " " + Fit(strings.Join(key.Scopes, ","), scopeW) + " " +
-				Fit(s.keyLimit(key), limitW) + " " + FitRight(spent, spentW) + " " + FitRight(used, usedW)
-			if i == s.keys.sel {
-				b.WriteString(t.Accent.Render("▸ "+line) + "\n")
-			} else {
-				b.WriteString("  " + t.Text.Render(line) + "\n")
-			}
-		}
-		if sel := s.keys.sel; sel < len(s.keys.list) {
-			b.WriteString("\n" + t.Faint.Render(Trunc(fmt.Sprintf("%s · expires %s", s.keys.list[sel].ID,
-				Date(s.keys.list[sel].ExpiresAt.Time)), inner)) + "\n")
-		}
-	}
-	if s.note != "" {
-		st := t.Positive
-		if s.noteBad {
-			st = t.Error
-		}
-		b.WriteString("\n" + st.Render(wrap(s.note, inner)) + "\n")
-	}
-	if s.banner != "" {
-		b.WriteString("\n" + t.Error.Render(wrap("✗ "+s.banner, inner)) + "\n")
-	}
-	b.WriteString("\n" + t.Key.Render(k.NewKey.Help().Key) + t.Muted.Render(" new key   "))
-	if len(s.keys.list) > 0 {
-		b.WriteString(t.Key.Render(k.RevokeKey.Help().Key) + t.Muted.Render(" revoke   "))
-	}
-	b.WriteString(t.Key.Render(k.Back.Help().Key) + t.Muted.Render(" back"))
-	box := t.Panel.Width(pw).Render(b.String())
-	return lipgloss.Place(s.width, s.height, lipgloss.Center, lipgloss.Center, box)
-}
-
-func (s *Security) keyFormBody() string {
-	t := s.c.Theme
-	inner := s.panelWidth() - 4
-	f := s.keys.form
-	var b strings.Builder
-	b.WriteString(t.Muted.Render(wrap("The key is shown once when it is made. It cannot sign in, change the password or two-factor, or manage keys.", inner)) + "\n\n")
-	for i := 0; i < s.keyFields(); i++ {
-		if i > 0 {
-			b.WriteString("\n")
-		}
-		b.WriteString(f.Fields[i].View(s.c, 8))
-	}
-	if s.waiting != 0 {
-		b.WriteString("\n\n" + s.spin.View() + " " + t.Muted.Render("Creating the key…"))
-	}
-	if s.banner != "" {
-		b.WriteString("\n\n" + t.Error.Render(wrap("✗ "+s.banner, inner)))
-	}
-	return b.String()
-}
-
-func (s *Security) keyShownView() string {
-	t := s.c.Theme
-	k := s.c.Keys.Security
-	inner := s.panelWidth() - 4
-	nk := s.keys.created
-	var b strings.Builder
-	b.WriteString(t.Positive.Render(Trunc(fmt.Sprintf("✓ Created the API key %q.", termsafe.String(nk.Name)), inner)) + "\n\n")
-	b.WriteString(t.Warning.Render(wrap("Store the key now: it is shown only this once, and the service keeps only a hash of it.", inner)) + "\n\n")
-	// The key whole, cut into lines of the panel's width (never truncated).
-	for key := nk.Key; key != ""; {
-		n := min(len(key), inner)
-		b.WriteString(t.Code.Render(key[:n]) + "\n")
-		key = key[n:]
-	}
-	b.WriteString("\n" + t.Muted.Render(wrap(fmt.Sprintf("Scopes %s · limit %s · expires %s. In CI, store it as the secret SYFTWALLET_API_KEY.",
-		strings.Join(nk.Scopes, ", "), s.keyLimit(nk.APIKey), Date(nk.ExpiresAt.Time)), inner)) + "\n\n")
-	if s.keys.copied {
-		b.WriteString(t.Positive.Render(wrap("✓ Sent to the terminal's clipboard (if your terminal allows it, OSC 52).", inner)) + "\n\n")
-	}
-	b.WriteString(t.Key.Render(k.Copy.Help().Key) + t.Muted.Render(" copy key   ") +
-		t.Key.Render(k.Open.Help().Key) + t.Muted.Render(" I have stored it"))
-	box := t.PanelDanger.Width(s.panelWidth()).Render(t.Title.Render("New API key") + "\n\n" + b.String())
-	return lipgloss.Place(s.width, s.height, lipgloss.Center, lipgloss.Center, box)
-}
-
-func (s *Security) keyRevokeView() string {
-	t := s.c.Theme
-	k := s.c.Keys
-	inner := s.panelWidth() - 4
-	rk := s.keys.revoke
-	var b strings.Builder
-	b.WriteString(t.Warning.Render(wrap(fmt.Sprintf("Revoke the API key %q?", termsafe.String(rk.Name)), inner)) + "\n\n")
-	b.WriteString(t.Text.Render(wrap(fmt.Sprintf("Scopes %s, limit %s. Programs using it stop working at once, and it cannot be brought back.",
-		strings.Join(rk.Scopes, ", "), s.keyLimit(rk)), inner)) + "\n\n")
-	if s.waiting != 0 {
-		b.WriteString(s.spin.View() + " " + t.Muted.Render("Revoking…"))
-	} else {
-		b.WriteString(t.Key.Render(k.Confirm.Yes.Help().Key) + t.Muted.Render(" revoke   ") +
-			t.Key.Render(k.Confirm.No.Help().Key) + t.Muted.Render(" cancel"))
-	}
-	if s.banner != "" {
-		b.WriteString("\n\n" + t.Error.Render(wrap("✗ "+s.banner, inner)))
-	}
-	box := t.PanelDanger.Width(s.panelWidth()).Render(b.String())
-	return lipgloss.Place(s.width, s.height, lipgloss.Center, lipgloss.Center, box)
-}
-
-// keysHelp is the help line of the API keys states.
-func (s *Security) keysHelp() []key.Binding {
-	k := s.c.Keys
-	sk := k.Security
-	switch s.state {
-	case secKeyForm:
-		return []key.Binding{k.Form.Next, withDesc(k.Form.Submit, "create"), withDesc(k.Global.LeaveField, "back")}
-	case secKeyShown:
+func (k *secAPIKeys) help() []key.Binding {
+	km := k.c.Keys
+	sk := km.Security
+	switch k.phase {
+	case keysForm:
+		return []key.Binding{km.Form.Next, withDesc(km.Form.Submit, "create"), withDesc(km.Global.LeaveField, "back")}
+	case keysShown:
 		return []key.Binding{withDesc(sk.Copy, "copy key"), withDesc(sk.Open, "done")}
-	case secKeyRevokeAsk:
-		return []key.Binding{withDesc(k.Confirm.Yes, "revoke"), withDesc(k.Confirm.No, "cancel")}
+	case keysRevoke:
+		return k.ask.Bindings()
 	}
 	return []key.Binding{sk.Down, sk.NewKey, sk.RevokeKey, sk.Back}
 }

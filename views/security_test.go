@@ -65,19 +65,19 @@ func TestSecurityEnableMFA(t *testing.T) {
 	}
 	sc = typeText(sc, "12a")
 	sc, _ = press(sc, "enter")
-	if s.code.Fields[0].Err != "The code is 6 digits." {
-		t.Fatalf("err %q", s.code.Fields[0].Err)
+	if s.mfa.code.Fields[0].Err != "The code is 6 digits." {
+		t.Fatalf("err %q", s.mfa.code.Fields[0].Err)
 	}
 	for range 3 {
 		sc, _ = press(sc, "backspace")
 	}
 	sc = typeText(sc, "654321") // wrong, sent at the sixth digit
-	if fc.CountCalls("EnableMFA") != 1 || !strings.Contains(s.code.Fields[0].Err, "not valid") {
-		t.Fatalf("wrong code: calls %v, err %q", fc.Calls(), s.code.Fields[0].Err)
+	if fc.CountCalls("EnableMFA") != 1 || !strings.Contains(s.mfa.code.Fields[0].Err, "not valid") {
+		t.Fatalf("wrong code: calls %v, err %q", fc.Calls(), s.mfa.code.Fields[0].Err)
 	}
 	sc = typeText(sc, "123456")
-	if s.State() != "codes" || len(s.codes) != 10 {
-		t.Fatalf("state %s, %d codes", s.State(), len(s.codes))
+	if s.State() != "codes" || len(s.mfa.codes) != 10 {
+		t.Fatalf("state %s, %d codes", s.State(), len(s.mfa.codes))
 	}
 	out = plain(sc)
 	if !strings.Contains(out, "Store these recovery codes now") || !strings.Contains(out, "abcdef-ghijk9-mnopqr-stuvw9") {
@@ -91,7 +91,7 @@ func TestSecurityEnableMFA(t *testing.T) {
 		t.Fatalf("c should copy the codes: %v", msgs)
 	}
 	sc, _ = press(sc, "enter")
-	if s.State() != "menu" || !s.mfaOn || s.codes != nil || !strings.Contains(plain(sc), "✓ on") {
+	if s.State() != "menu" || !s.mfaOn || s.mfa.codes != nil || !strings.Contains(plain(sc), "✓ on") {
 		t.Fatalf("after the codes: state %s on=%v\n%s", s.State(), s.mfaOn, plain(sc))
 	}
 }
@@ -139,13 +139,13 @@ func TestSecurityDisableMFA(t *testing.T) {
 		t.Fatalf("state %s", s.State())
 	}
 	sc, _ = press(sc, "enter")
-	if s.code.Fields[0].Err == "" {
+	if s.mfa.code.Fields[0].Err == "" {
 		t.Fatal("an empty code should be refused")
 	}
 	sc = typeText(sc, "000000")
 	sc, _ = press(sc, "enter")
-	if !strings.Contains(s.code.Fields[0].Err, "not valid") || s.State() != "disable" {
-		t.Fatalf("wrong code: %q", s.code.Fields[0].Err)
+	if !strings.Contains(s.mfa.code.Fields[0].Err, "not valid") || s.State() != "disable" {
+		t.Fatalf("wrong code: %q", s.mfa.code.Fields[0].Err)
 	}
 	sc = typeText(sc, "123456")
 	sc, _ = press(sc, "enter")
@@ -162,7 +162,7 @@ func TestSecurityChangePassword(t *testing.T) {
 	if s.State() != "password" || !s.InputFocused() {
 		t.Fatal("p should open the password form")
 	}
-	cur, nw, again := s.pass.Fields[0], s.pass.Fields[1], s.pass.Fields[2]
+	cur, nw, again := s.pass.form.Fields[0], s.pass.form.Fields[1], s.pass.form.Fields[2]
 	sc, _ = press(sc, "enter")
 	if cur.Err == "" {
 		t.Fatal("empty current password accepted")
@@ -218,7 +218,7 @@ func TestSecurityLogoutAll(t *testing.T) {
 	}
 	fc.Err["LogoutAll"] = &client.UnavailableError{}
 	sc, out := press(sc, "o", "y")
-	if _, ok := hasMsg[SignedOutMsg](out); ok || s.banner == "" {
+	if _, ok := hasMsg[SignedOutMsg](out); ok || s.out.banner == "" {
 		t.Fatal("a failed sign-out should stay and say so")
 	}
 	delete(fc.Err, "LogoutAll")
@@ -344,12 +344,12 @@ func TestSecurityMenuFitsAt80x24(t *testing.T) {
 	s := newSecurity(t, fc)
 	s.SetSize(78, 21) // the content area of 80×24
 	s.note, s.noteBad = "✗ Could not start two-factor set-up: the service did not answer in time; check your connection and try again.", true
-	s.waiting = 1
+	s.mfa.startReq = 1
 	lines := strings.Split(plain(s), "\n")
 	if len(lines) > 21 || !strings.Contains(plain(s), "╰") || !strings.Contains(plain(s), "try again") {
 		t.Fatalf("%d lines, cut:\n%s", len(lines), plain(s))
 	}
-	s.note, s.waiting = "", 0
+	s.note, s.mfa.startReq = "", 0
 	blank := 0
 	for _, l := range strings.Split(plain(s), "\n") {
 		if l = strings.TrimSpace(l); strings.HasPrefix(l, "│") && strings.TrimSpace(strings.Trim(l, "│")) == "" {
