@@ -76,8 +76,8 @@ func TestSecurityEnableMFA(t *testing.T) {
 		t.Fatalf("wrong code: calls %v, err %q", fc.Calls(), s.mfa.code.Fields[0].Err)
 	}
 	sc = typeText(sc, "123456")
-	if s.State() != "codes" || len(s.mfa.codes) != 10 {
-		t.Fatalf("state %s, %d codes", s.State(), len(s.mfa.codes))
+	if s.State() != "codes" || len(s.mfa.shown.codes) != 10 {
+		t.Fatalf("state %s, %d codes", s.State(), len(s.mfa.shown.codes))
 	}
 	out = plain(sc)
 	if !strings.Contains(out, "Store these recovery codes now") || !strings.Contains(out, "abcdef-ghijk9-mnopqr-stuvw9") {
@@ -91,7 +91,7 @@ func TestSecurityEnableMFA(t *testing.T) {
 		t.Fatalf("c should copy the codes: %v", msgs)
 	}
 	sc, _ = press(sc, "enter")
-	if s.State() != "menu" || !s.mfaOn || s.mfa.codes != nil || !strings.Contains(plain(sc), "✓ on") {
+	if s.State() != "menu" || !s.mfaOn || s.mfa.shown.codes != nil || !strings.Contains(plain(sc), "✓ on") {
 		t.Fatalf("after the codes: state %s on=%v\n%s", s.State(), s.mfaOn, plain(sc))
 	}
 }

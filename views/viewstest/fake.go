@@ -57,6 +57,9 @@ type Client struct {
 	APIKeys []api.APIKey
 	// NoChart makes BalanceHistory answer as a service without it.
 	NoChart bool
+	// RecoveryLeft is how many recovery codes MFAStatus counts while two-factor is on
+	// (recovery.go).
+	RecoveryLeft int
 }
 
 // New returns a fake with the accounts given as email → balance, every password "password123".
@@ -469,6 +472,7 @@ func (c *Client) EnableMFA(ctx context.Context, code string) ([]string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.accounts[c.me].mfa, c.accounts[c.me].user.MFAEnabled = true, true
+	c.RecoveryLeft = 10
 	codes := make([]string, 10)
 	for i := range codes {
 		codes[i] = fmt.Sprintf("abcdef-ghijk%d-mnopqr-stuvw%d", i, i)
