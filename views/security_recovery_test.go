@@ -74,22 +74,28 @@ func TestSecurityRecoveryCodesNeedTwoFactor(t *testing.T) {
 	}
 }
 
-// Recovery codes are shown whole at every size the wallet draws in: in one column where two do
-// not fit, and within the window.
+// Recovery codes are shown whole at every size the wallet draws in (new ones, and those of
+// turning two-factor on): in one column where two do not fit, and within the window.
 func TestRecoveryCodesShownWholeWhenNarrow(t *testing.T) {
 	for _, size := range [][2]int{{58, 17}, {78, 21}, {98, 27}} {
-		s, _ := newSecurityMFA(t, 1)
-		s.SetSize(size[0], size[1])
-		var sc Screen = s
-		sc, _ = press(sc, "r")
-		sc = typeText(sc, "123456")
-		v := plain(sc)
-		if n := strings.Count(v, "\n") + 1; n > size[1] {
-			t.Errorf("%dx%d: %d lines", size[0], size[1], n)
-		}
-		for i := range 10 {
-			if c := fmt.Sprintf("zyxwvu-tsrqp%d-onmlkj-ihgfe%d", i, i); !strings.Contains(v, c) {
-				t.Errorf("%dx%d: code %d not whole:\n%s", size[0], size[1], i+1, v)
+		for _, flow := range []struct{ open, code string }{{"r", "zyxwvu-tsrqp%d-onmlkj-ihgfe%d"}, {"m", "abcdef-ghijk%d-mnopqr-stuvw%d"}} {
+			fc := newFake()
+			if flow.open == "r" {
+				fc.SetMFA("me@example.com", true)
+			}
+			s := newSecurity(t, fc)
+			s.SetSize(size[0], size[1])
+			var sc Screen = s
+			sc, _ = press(sc, flow.open)
+			sc = typeText(sc, "123456")
+			v := plain(sc)
+			if n := strings.Count(v, "\n") + 1; n > size[1] {
+				t.Errorf("%s at %dx%d: %d lines", flow.open, size[0], size[1], n)
+			}
+			for i := range 10 {
+				if c := fmt.Sprintf(flow.code, i, i); !strings.Contains(v, c) {
+					t.Errorf("%s at %dx%d: code %d not whole:\n%s", flow.open, size[0], size[1], i+1, v)
+				}
 			}
 		}
 	}
