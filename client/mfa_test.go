@@ -11,28 +11,35 @@ import (
 	"github.com/pquerna/otp/totp"
 )
 
-// Recovery codes over the real service: the count, a new set for a TOTP code, and a spent code
-// told apart (RecoveryCodeUsedError) at sign-in and at disable.
-func TestRecoveryCodes(t *testing.T) {
+// enrolledClient signs a new account in at a service on a clock of its own and enrolls it in
+// two-factor (not yet on); code gives a TOTP code of the next time step (codes are single use).
+func enrolledClient(t *testing.T, email string) (*svc, *Client, func() string) {
+	t.Helper()
 	clk := &fakeClock{}
 	s := startServiceWith(t, svcOpts{clock: clk})
 	requireAuth(t, s)
-	ctx := context.Background()
-	c := signUp(t, s, testConfig(t, s.URL), "ivy@example.com", WithClock(clk.Now))
-	if st, err := c.MFAStatus(ctx); err != nil || st.Enabled || st.RecoveryCodesLeft != 0 {
-		t.Fatalf("status before MFA: %+v %v", st, err)
+	c := signUp(t, s, testConfig(t, s.URL), email, WithClock(clk.Now))
+	enr, err := c.EnrollMFA(context.Background())
+	if err != nil || enr.Secret == "" || !strings.HasPrefix(enr.OtpauthURL, "otpauth://") {
+		t.Fatalf("enroll: %+v %v", enr, err)
 	}
-	enr, err := c.EnrollMFA(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code := func() string {
+	return s, c, func() string {
 		clk.Advance(30 * time.Second)
-		c, err := totp.GenerateCode(enr.Secret, clk.Now())
+		code, err := totp.GenerateCode(enr.Secret, clk.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
-		return c
+		return code
+	}
+}
+
+// Recovery codes over the real service: the count, a new set for a TOTP code, and a spent code
+// told apart (RecoveryCodeUsedError) at sign-in and at disable.
+func TestRecoveryCodes(t *testing.T) {
+	s, c, code := enrolledClient(t, "ivy@example.com")
+	ctx := context.Background()
+	if st, err := c.MFAStatus(ctx); err != nil || st.Enabled || st.RecoveryCodesLeft != 0 {
+		t.Fatalf("status before MFA: %+v %v", st, err)
 	}
 	old, err := c.EnableMFA(ctx, code())
 	if err != nil {

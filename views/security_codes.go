@@ -105,6 +105,51 @@ func (s *shownCodes) panel(b *secBase, heading string, compact bool) string {
 	return t.PanelDanger.Width(b.panelWidth()).Render(body.String())
 }
 
+// codeFlowUpdate is the update of a two-factor flow: its code form (codeKey) until codes are
+// shown, then the keys of the shown codes; stored runs once the person says they are stored.
+func codeFlowUpdate(b *secBase, msg tea.Msg, form *Form, shown *shownCodes, showing bool,
+	codeKey func(tea.KeyPressMsg) tea.Cmd, stored func()) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.PasteMsg:
+		if !showing {
+			return form.Update(msg)
+		}
+	case tea.KeyPressMsg:
+		if showing {
+			cmd, done := shown.key(b, msg)
+			if done {
+				stored()
+			}
+			return cmd
+		}
+		return codeKey(msg)
+	}
+	return nil
+}
+
+// codeFormKey is a key press in the code form of a two-factor flow: esc (or back, off the field)
+// closes it, enter submits, six digits submit by themselves when auto, anything else is typed.
+func codeFormKey(b *secBase, form *Form, msg tea.KeyPressMsg, auto bool, submit func() tea.Cmd, close func()) tea.Cmd {
+	k := b.c.Keys
+	f := form.Fields[0]
+	switch {
+	case key.Matches(msg, k.Global.LeaveField), key.Matches(msg, k.Security.Back) && !form.Focused():
+		close()
+		return nil
+	case key.Matches(msg, k.Form.Submit):
+		return submit()
+	}
+	if !form.Focused() {
+		return form.FocusOn(0)
+	}
+	f.Err = ""
+	cmd := form.Update(msg)
+	if v := strings.TrimSpace(f.Value()); auto && len(v) == 6 && allDigits(v) {
+		return tea.Batch(cmd, submit()) // six digits: no need to press enter
+	}
+	return cmd
+}
+
 // wrongCode reports whether the service refused the code itself (wrong, replayed, or a recovery
 // code where only the app's code is taken), as opposed to anything else going wrong.
 func wrongCode(err error) bool {

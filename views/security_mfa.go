@@ -155,43 +155,12 @@ func (m *secMFA) take(msg tea.Msg) (tea.Cmd, bool) {
 }
 
 func (m *secMFA) update(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case tea.PasteMsg:
-		if m.phase != mfaCodes {
-			return m.code.Update(msg)
-		}
-	case tea.KeyPressMsg:
-		if m.phase == mfaCodes {
-			cmd, done := m.shown.key(m.secBase, msg)
-			if done {
-				m.close("✓ Two-factor authentication is on. Signing in now asks for a code.")
-			}
-			return cmd
-		}
-		return m.codeKey(msg)
-	}
-	return nil
+	return codeFlowUpdate(m.secBase, msg, m.code, &m.shown, m.phase == mfaCodes, m.codeKey,
+		func() { m.close("✓ Two-factor authentication is on. Signing in now asks for a code.") })
 }
 
 func (m *secMFA) codeKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := m.c.Keys
-	f := m.code.Fields[0]
-	switch {
-	case key.Matches(msg, k.Global.LeaveField), key.Matches(msg, k.Security.Back) && !m.code.Focused():
-		m.close("")
-		return nil
-	case key.Matches(msg, k.Form.Submit):
-		return m.submitCode()
-	}
-	if !m.code.Focused() {
-		return m.code.FocusOn(0)
-	}
-	f.Err = ""
-	cmd := m.code.Update(msg)
-	if v := strings.TrimSpace(f.Value()); m.phase == mfaEnroll && len(v) == 6 && allDigits(v) {
-		return tea.Batch(cmd, m.submitCode()) // six digits: no need to press enter
-	}
-	return cmd
+	return codeFormKey(m.secBase, m.code, msg, m.phase == mfaEnroll, m.submitCode, func() { m.close("") })
 }
 
 func (m *secMFA) submitCode() tea.Cmd {

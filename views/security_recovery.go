@@ -149,39 +149,11 @@ func (r *secRecovery) failed(err error) tea.Cmd {
 }
 
 func (r *secRecovery) update(msg tea.Msg) tea.Cmd {
-	k := r.c.Keys
-	switch msg := msg.(type) {
-	case tea.PasteMsg:
-		if r.phase == recCode {
-			return r.code.Update(msg)
-		}
-	case tea.KeyPressMsg:
-		if r.phase == recCodes {
-			cmd, done := r.shown.key(r.secBase, msg)
-			if done {
-				r.close("✓ New recovery codes are in force; the old ones no longer work.")
-			}
-			return cmd
-		}
-		f := r.code.Fields[0]
-		switch {
-		case key.Matches(msg, k.Global.LeaveField), key.Matches(msg, k.Security.Back) && !r.code.Focused():
-			r.close("")
-			return nil
-		case key.Matches(msg, k.Form.Submit):
-			return r.submit()
-		}
-		if !r.code.Focused() {
-			return r.code.FocusOn(0)
-		}
-		f.Err = ""
-		cmd := r.code.Update(msg)
-		if v := strings.TrimSpace(f.Value()); len(v) == 6 && allDigits(v) {
-			return tea.Batch(cmd, r.submit()) // six digits: no need to press enter
-		}
-		return cmd
+	codeKey := func(msg tea.KeyPressMsg) tea.Cmd {
+		return codeFormKey(r.secBase, r.code, msg, true, r.submit, func() { r.close("") })
 	}
-	return nil
+	return codeFlowUpdate(r.secBase, msg, r.code, &r.shown, r.phase == recCodes, codeKey,
+		func() { r.close("✓ New recovery codes are in force; the old ones no longer work.") })
 }
 
 func (r *secRecovery) submit() tea.Cmd {

@@ -463,30 +463,20 @@ func (c *Client) EnrollMFA(ctx context.Context) (api.MFAEnrollment, error) {
 
 // EnableMFA implements views.SecurityClient: "123456" is the right code.
 func (c *Client) EnableMFA(ctx context.Context, code string) ([]string, error) {
-	if err := c.enter(ctx, "EnableMFA"); err != nil {
+	if err := c.codeCall(ctx, "EnableMFA", code); err != nil {
 		return nil, err
-	}
-	if code != "123456" {
-		return nil, &client.ValidationError{Field: "code", Message: "That code is not valid; try again."}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.accounts[c.me].mfa, c.accounts[c.me].user.MFAEnabled = true, true
 	c.RecoveryLeft = 10
-	codes := make([]string, 10)
-	for i := range codes {
-		codes[i] = fmt.Sprintf("abcdef-ghijk%d-mnopqr-stuvw%d", i, i)
-	}
-	return codes, nil
+	return codes("abcdef-ghijk%d-mnopqr-stuvw%d"), nil
 }
 
 // DisableMFA implements views.SecurityClient.
 func (c *Client) DisableMFA(ctx context.Context, code string) error {
-	if err := c.enter(ctx, "DisableMFA"); err != nil {
+	if err := c.codeCall(ctx, "DisableMFA", code); err != nil {
 		return err
-	}
-	if code != "123456" {
-		return &client.ValidationError{Field: "code", Message: "That code is not valid; try again."}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

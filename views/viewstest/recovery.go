@@ -33,11 +33,8 @@ func (c *Client) MFAStatus(ctx context.Context) (api.MFAStatus, error) {
 // RegenerateRecoveryCodes implements views.RecoveryClient: "123456" is the right code; ten new
 // codes, which RecoveryLeft then counts.
 func (c *Client) RegenerateRecoveryCodes(ctx context.Context, code string) ([]string, error) {
-	if err := c.enter(ctx, "RegenerateRecoveryCodes"); err != nil {
+	if err := c.codeCall(ctx, "RegenerateRecoveryCodes", code); err != nil {
 		return nil, err
-	}
-	if code != "123456" {
-		return nil, &client.ValidationError{Field: "code", Message: "The code is wrong or was already used."}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -45,9 +42,25 @@ func (c *Client) RegenerateRecoveryCodes(ctx context.Context, code string) ([]st
 		return nil, &client.ConflictError{Code: api.CodeConflict, Message: "Two-factor authentication is not on."}
 	}
 	c.RecoveryLeft = 10
-	codes := make([]string, 10)
-	for i := range codes {
-		codes[i] = fmt.Sprintf("zyxwvu-tsrqp%d-onmlkj-ihgfe%d", i, i)
+	return codes("zyxwvu-tsrqp%d-onmlkj-ihgfe%d"), nil
+}
+
+// codeCall enters method and refuses any code but "123456", as the service a wrong code.
+func (c *Client) codeCall(ctx context.Context, method, code string) error {
+	if err := c.enter(ctx, method); err != nil {
+		return err
 	}
-	return codes, nil
+	if code != "123456" {
+		return &client.ValidationError{Field: "code", Message: "That code is not valid; try again."}
+	}
+	return nil
+}
+
+// codes are ten recovery codes of a pattern with two %d (the code's number).
+func codes(pattern string) []string {
+	out := make([]string, 10)
+	for i := range out {
+		out[i] = fmt.Sprintf(pattern, i, i)
+	}
+	return out
 }
