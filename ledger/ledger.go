@@ -1,12 +1,20 @@
 // Package ledger is the accounting service's book of accounts: a double-entry ledger in integer
 // micro-units behind one interface, so the embedded SQLite store and a PostgreSQL store are
 // interchangeable. Every movement of money is a transfer between two accounts inside one database
-// transaction that checks the sender's available balance, records the idempotency key and its
-// response, and appends one event per party to the events outbox with a gap-free per-account seq.
+// transaction that checks the sender's available balance, records the idempotency key and what to
+// keep for it, and appends one event per party to the events outbox with a gap-free per-account seq.
 //
-// It knows the wire shapes of package api (it snapshots transactions into events and idempotent
-// responses) but nothing of HTTP, authentication schemes, WebSockets or Bubble Tea. SQL lives only
-// in the implementations (ledger/sqlite), never here.
+// Money calls answer with domain outcomes: a Receipt (the transactions made, whether the call was a
+// replay) or a typed error (ErrInsufficientFunds, ErrUnknownRecipient, ...). What an idempotency
+// key keeps is opaque bytes that the caller renders (Idempotency.Keep) and the ledger only stores
+// and hands back (Receipt.Kept), so a replay is the first answer byte for byte whatever form the
+// caller gives it; the ledger never looks inside. The HTTP server puts a status and a body in
+// them (server/idempotency.go); rows kept in the older form, a status and a body column, were
+// wrapped into the server's envelope by one migration of each store (sqlite 0008, postgres 0005).
+//
+// It knows the wire shapes of package api (it snapshots transactions into events) but nothing of
+// HTTP (no status codes), authentication schemes, WebSockets or Bubble Tea. SQL lives only in the
+// implementations (ledger/sqlite, ledger/postgres), never here.
 package ledger
 
 import (
@@ -31,10 +39,10 @@ type Ledger interface {
 	SetPassword(ctx context.Context, accountID, passwordHash string) (Account, error)
 	SetOrganization(ctx context.Context, accountID string, org *string) (Account, error)
 
-	// Money. Each returns ErrInsufficientFunds, ErrUnknownRecipient, ErrSelfPayment, or, with an
-	// idempotency key, a Receipt whose Status and Body are the kept response (see Idempotency).
-	// Made with an API key (APIKeyID), also ErrRevoked, ErrExpired or *SpendLimitExceeded
-	// (see APIKeyStore).
+	// Money. Each returns a Receipt or a typed error: ErrInsufficientFunds, ErrUnknownRecipient,
+	// ErrSelfPayment, ErrKeyReused; made with an API key (APIKeyID), also ErrRevoked, ErrExpired
+	// or *SpendLimitExceeded (see APIKeyStore). With an idempotency key, Receipt.Kept is what the
+	// key keeps (see Idempotency), also beside an insufficient-funds error.
 	Pay(ctx context.Context, p Payment) (Receipt, error)
 	PayBatch(ctx context.Context, b Batch) (Receipt, error)
 	Hold(ctx context.Context, h Hold) (Receipt, error)
@@ -162,32 +170,36 @@ func (t Transaction) API(viewerID, currency string) api.Transaction {
 }
 
 // Idempotency makes a money-moving call safe to repeat. The ledger looks the key up inside the
-// writing transaction: the same fingerprint gets the kept response back (Receipt.Replayed) and
-// moves no money; another fingerprint gets ErrKeyReused. Otherwise the call runs, and Respond
-// renders the response to keep (from the transactions made, or from the business error that
-// stopped it, such as insufficient funds) in the same database transaction.
+// writing transaction: the same fingerprint gets what the key kept back (Receipt{Replayed: true,
+// Kept}) and moves no money; another fingerprint gets ErrKeyReused. Otherwise the call runs, and
+// Keep renders what to keep from its outcome, in the same database transaction: the transactions
+// made, or the business refusal that stopped it after it started (insufficient funds, as Stripe
+// keeps a decline: the call then returns Receipt{Kept} and the *InsufficientFunds error). Other
+// errors (unknown recipient, a revoked API key, ...) are not kept: nothing is written for the key
+// and the same request may be retried with it.
+//
+// The bytes Keep returns are opaque to the ledger: it stores them and hands the same bytes back,
+// never reads them, and Keep must not be nil.
 type Idempotency struct {
 	Key         string
 	Fingerprint []byte
-	Respond     func(txs []Transaction, err error) (status int, body []byte)
+	Keep        func(txs []Transaction, err error) []byte
 }
 
-// Kept is a response kept for an idempotency key.
+// Kept is what an idempotency key keeps: the request's fingerprint and the bytes Keep rendered.
 type Kept struct {
 	Fingerprint []byte
-	Status      int
-	Body        []byte
+	Response    []byte // opaque: as Idempotency.Keep returned it
 	CreatedAt   time.Time
 }
 
-// Receipt is the result of a money-moving call. With an idempotency key, Status and Body are the
-// response to send, and Err the business error it stands for (nil on success).
+// Receipt is the outcome of a money-moving call: the transactions it made (none on a replay).
+// With an idempotency key, Kept is what the key keeps, just rendered by Keep or, when Replayed,
+// as it was kept by the first call; nil without a key.
 type Receipt struct {
 	Transactions []Transaction
 	Replayed     bool
-	Status       int
-	Body         []byte
-	Err          error
+	Kept         []byte
 }
 
 // Payment is a transfer completed at once (POST /payments).

@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/syftbox/syftwallet/api"
@@ -24,9 +26,10 @@ import (
 //     The set is in memory; across processes the ledger's own check inside its transaction still
 //     guarantees that a key moves money at most once.
 //   - The ledger looks the key up inside its writing transaction: same fingerprint, it returns the
-//     kept status and body, written here byte for byte with Idempotent-Replayed: true; another
-//     fingerprint, 422 idempotency_key_reused. Otherwise Respond renders the response (success, or
-//     a business refusal such as 402) and the ledger keeps it in the same transaction.
+//     bytes it kept, decoded here (keptResponse) and written byte for byte with
+//     Idempotent-Replayed: true; another fingerprint, 422 idempotency_key_reused. Otherwise Keep
+//     renders the response (success, or a business refusal such as 402) into opaque bytes that the
+//     ledger keeps in the same transaction.
 //   - Without a key the call simply runs once (keys are optional, as with Stripe).
 
 type inflight struct {
@@ -83,23 +86,64 @@ func fingerprint(route string, canonical any) []byte {
 	return h.Sum(nil)
 }
 
+// response is a rendered response of a money call: what it answers, and what its idempotency key
+// keeps (as kept bytes) to answer a retry with.
+type response struct {
+	status int
+	body   []byte
+}
+
+func (r response) write(w http.ResponseWriter) { writeBody(w, r.status, r.body) }
+
+// keptV1 opens version 1 of the envelope in which the server hands a response to the ledger to
+// keep for an idempotency key: the byte 0x01, the status as three ASCII digits, then the body.
+// The ledger stores the bytes and hands them back without looking inside (package ledger knows
+// nothing of HTTP). Its migrations sqlite 0008 and postgres 0005 wrapped the rows kept before in
+// this form, so a new version must get a new first byte, and version 1 must still decode.
+const keptV1 = 0x01
+
+// kept is r as the ledger keeps it.
+func (r response) kept() []byte {
+	if r.status < 100 || r.status > 999 {
+		panic("server: a kept response needs a three-digit status") // our statuses always have
+	}
+	b := make([]byte, 0, 4+len(r.body))
+	b = append(b, keptV1)
+	b = strconv.AppendInt(b, int64(r.status), 10)
+	return append(b, r.body...)
+}
+
+// keptResponse decodes what the ledger kept for a key.
+func keptResponse(b []byte) (response, error) {
+	if len(b) < 4 || b[0] != keptV1 {
+		return response{}, errors.New("server: kept response: unknown envelope")
+	}
+	status, err := strconv.Atoi(string(b[1:4]))
+	if err != nil || status < 100 {
+		return response{}, errors.New("server: kept response: bad status")
+	}
+	return response{status: status, body: b[4:]}, nil
+}
+
 // responder renders the response of a money call from its transactions or its business error.
-type responder func(txs []ledger.Transaction, err error) (status int, body []byte)
+type responder func(txs []ledger.Transaction, err error) response
 
 // respondWith builds the responder of an endpoint: status and body on success, the error's JSON
 // otherwise.
 func (s *Server) respondWith(status int, body func(txs []ledger.Transaction) any) responder {
-	return func(txs []ledger.Transaction, err error) (int, []byte) {
+	return func(txs []ledger.Transaction, err error) response {
 		if err != nil {
 			e := s.apiError(context.Background(), "", err)
-			return statusOf(e.Code), render(e)
+			return response{statusOf(e.Code), render(e)}
 		}
-		return status, render(body(txs))
+		return response{status, render(body(txs))}
 	}
 }
 
 // runMoney runs a money-moving ledger call under the idempotency rules and writes its response.
-// run receives nil when the request has no key.
+// run receives nil when the request has no key. With a key, the response is the one the ledger
+// kept for it: just kept (a success, or a refusal such as insufficient funds, which the ledger
+// returns as its error beside what it kept) or replayed, written byte for byte.
 func (s *Server) runMoney(w http.ResponseWriter, r *http.Request, p *Principal, key string, fp []byte,
 	respond responder, run func(idem *ledger.Idempotency) (ledger.Receipt, error)) error {
 	if key == "" {
@@ -107,8 +151,7 @@ func (s *Server) runMoney(w http.ResponseWriter, r *http.Request, p *Principal, 
 		if err != nil {
 			return err
 		}
-		status, body := respond(rc.Transactions, nil)
-		writeBody(w, status, body)
+		respond(rc.Transactions, nil).write(w)
 		return nil
 	}
 	slot := p.Account.ID + "\x00" + key
@@ -117,18 +160,22 @@ func (s *Server) runMoney(w http.ResponseWriter, r *http.Request, p *Principal, 
 			Message: "A request with this idempotency key is still running; retry when it has finished."}
 	}
 	defer s.inflight.end(slot)
-	rc, err := run(&ledger.Idempotency{Key: key, Fingerprint: fp, Respond: respond})
-	if err != nil {
-		return err
-	}
-	if rc.Body != nil {
-		if rc.Replayed {
-			w.Header().Set(api.HeaderReplayed, "true")
+	keep := func(txs []ledger.Transaction, err error) []byte { return respond(txs, err).kept() }
+	rc, err := run(&ledger.Idempotency{Key: key, Fingerprint: fp, Keep: keep})
+	if rc.Kept == nil {
+		if err != nil {
+			return err // not kept: the key stays free
 		}
-		writeBody(w, rc.Status, rc.Body)
+		respond(rc.Transactions, nil).write(w)
 		return nil
 	}
-	status, body := respond(rc.Transactions, nil)
-	writeBody(w, status, body)
+	kept, derr := keptResponse(rc.Kept)
+	if derr != nil {
+		return derr
+	}
+	if rc.Replayed {
+		w.Header().Set(api.HeaderReplayed, "true")
+	}
+	kept.write(w)
 	return nil
 }

@@ -127,18 +127,18 @@ func BenchmarkPaymentsHTTP(b *testing.B) {
 	})
 
 	b.Run("store", func(b *testing.B) {
-		render := func(txs []ledger.Transaction, err error) (int, []byte) {
+		keep := func(txs []ledger.Transaction, err error) []byte {
 			if err != nil {
-				return http.StatusPaymentRequired, []byte(`{}`)
+				return []byte(`{}`)
 			}
-			return http.StatusCreated, []byte(`{"transaction":{"id":"` + txs[0].ID + `"}}`)
+			return []byte(`{"transaction":{"id":"` + txs[0].ID + `"}}`)
 		}
 		ctx := context.Background()
 		r := drive(b, d, func(c, n int) (bool, error) {
 			to := (c + 1 + n%(benchClients-1)) % benchClients
 			_, err := svc.Ledger.Pay(ctx, ledger.Payment{SenderID: people[c].id, RecipientEmail: people[to].email,
 				Amount: benchAmount, Idem: &ledger.Idempotency{Key: fmt.Sprintf("store-%d-%d", c, n),
-					Fingerprint: []byte("f"), Respond: render}})
+					Fingerprint: []byte("f"), Keep: keep}})
 			return err == nil, err
 		})
 		r.report(b, "payments/s")

@@ -23,11 +23,11 @@ func BenchPayments(b *testing.B, payers int, stores ...Store) {
 	for i := range accts {
 		accts[i] = MkAccount(b, stores[0], fmt.Sprintf("p%d@example.com", i), Units(1_000_000))
 	}
-	render := func(txs []ledger.Transaction, err error) (int, []byte) {
+	keep := func(txs []ledger.Transaction, err error) []byte {
 		if err != nil {
-			return 402, []byte(`{}`)
+			return []byte(`{}`)
 		}
-		return 201, []byte(`{"transaction":{"id":"` + txs[0].ID + `"}}`)
+		return []byte(`{"transaction":{"id":"` + txs[0].ID + `"}}`)
 	}
 	var next atomic.Int64
 	lat := make([][]time.Duration, payers)
@@ -50,7 +50,7 @@ func BenchPayments(b *testing.B, payers int, stores ...Store) {
 				}
 				t0 := time.Now()
 				_, err := s.Pay(ctx, ledger.Payment{SenderID: accts[from].ID, RecipientEmail: accts[to].Email, Amount: 1000,
-					Idem: &ledger.Idempotency{Key: fmt.Sprintf("k%d", i), Fingerprint: []byte("f"), Respond: render}})
+					Idem: &ledger.Idempotency{Key: fmt.Sprintf("k%d", i), Fingerprint: []byte("f"), Keep: keep}})
 				lat[p] = append(lat[p], time.Since(t0))
 				if err != nil {
 					b.Error(err)

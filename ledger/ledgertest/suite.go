@@ -5,6 +5,7 @@
 package ledgertest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -213,23 +214,25 @@ func testIdempotency(t *testing.T, open Opener) {
 	s := open(t, Options{})
 	a := MkAccount(t, s, "ada@example.com", Units(10))
 	b := MkAccount(t, s, "bob@example.com", 0)
-	render := func(txs []ledger.Transaction, err error) (int, []byte) {
+	// What a key keeps is opaque to the ledger: any bytes, kept and handed back as they are.
+	refusal := []byte("\x00\xffrefused: insufficient funds")
+	keep := func(txs []ledger.Transaction, err error) []byte {
 		if err != nil {
-			return 402, []byte(`{"code":"insufficient_funds"}`)
+			return refusal
 		}
-		return 201, []byte(`{"id":"` + txs[0].ID + `"}`)
+		return []byte("\x01\x80\x00ok " + txs[0].ID)
 	}
-	idem := &ledger.Idempotency{Key: "k1", Fingerprint: []byte("fp1"), Respond: render}
+	idem := &ledger.Idempotency{Key: "k1", Fingerprint: []byte("fp1"), Keep: keep}
 	p := ledger.Payment{SenderID: a.ID, RecipientEmail: b.Email, Amount: Units(3), Idem: idem}
 	r1, err := s.Pay(ctx, p)
-	if err != nil || r1.Replayed || r1.Status != 201 {
+	if err != nil || r1.Replayed || len(r1.Transactions) != 1 || string(r1.Kept) != "\x01\x80\x00ok "+r1.Transactions[0].ID {
 		t.Fatalf("first: %+v %v", r1, err)
 	}
 	r2, err := s.Pay(ctx, p)
-	if err != nil || !r2.Replayed || string(r2.Body) != string(r1.Body) {
+	if err != nil || !r2.Replayed || len(r2.Transactions) != 0 || !bytes.Equal(r2.Kept, r1.Kept) {
 		t.Fatalf("replay: %+v %v", r2, err)
 	}
-	p.Idem = &ledger.Idempotency{Key: "k1", Fingerprint: []byte("other"), Respond: render}
+	p.Idem = &ledger.Idempotency{Key: "k1", Fingerprint: []byte("other"), Keep: keep}
 	if _, err := s.Pay(ctx, p); !errors.Is(err, ledger.ErrKeyReused) {
 		t.Fatalf("reused: %v", err)
 	}
@@ -237,17 +240,28 @@ func testIdempotency(t *testing.T, open Opener) {
 	if _, err := s.Pay(ctx, ledger.Payment{SenderID: b.ID, RecipientEmail: a.Email, Amount: 1, Idem: idem}); err != nil {
 		t.Fatalf("bob's k1: %v", err)
 	}
-	// An overdraft is kept and replayed.
-	p.Idem = &ledger.Idempotency{Key: "k2", Fingerprint: []byte("fp2"), Respond: render}
+	// An overdraft is kept and replayed: the first call returns the typed error beside what
+	// it kept, the replay what was kept.
+	p.Idem = &ledger.Idempotency{Key: "k2", Fingerprint: []byte("fp2"), Keep: keep}
 	p.Amount = Units(100)
 	r3, err := s.Pay(ctx, p)
-	if err != nil || r3.Status != 402 || !errors.Is(r3.Err, ledger.ErrInsufficientFunds) {
+	var short *ledger.InsufficientFunds
+	if !errors.As(err, &short) || short.Needed != Units(100) || !bytes.Equal(r3.Kept, refusal) || r3.Replayed {
 		t.Fatalf("overdraft kept: %+v %v", r3, err)
 	}
-	if r4, _ := s.Pay(ctx, p); !r4.Replayed || r4.Status != 402 {
-		t.Fatalf("overdraft replay: %+v", r4)
+	if r4, err := s.Pay(ctx, p); err != nil || !r4.Replayed || !bytes.Equal(r4.Kept, refusal) {
+		t.Fatalf("overdraft replay: %+v %v", r4, err)
 	}
-	if k, err := s.Idempotent(ctx, a.ID, "k1"); err != nil || k == nil || k.Status != 201 {
+	// An unknown recipient is not kept: the key stays free for the corrected request.
+	p.Idem = &ledger.Idempotency{Key: "k3", Fingerprint: []byte("fp3"), Keep: keep}
+	p.RecipientEmail, p.Amount = "nobody@example.com", 1
+	if r5, err := s.Pay(ctx, p); !errors.Is(err, ledger.ErrUnknownRecipient) || r5.Kept != nil {
+		t.Fatalf("unknown recipient: %+v %v", r5, err)
+	}
+	if k, err := s.Idempotent(ctx, a.ID, "k3"); err != nil || k != nil {
+		t.Fatalf("unknown recipient kept: %+v %v", k, err)
+	}
+	if k, err := s.Idempotent(ctx, a.ID, "k1"); err != nil || k == nil || !bytes.Equal(k.Response, r1.Kept) || string(k.Fingerprint) != "fp1" {
 		t.Fatalf("Idempotent: %+v %v", k, err)
 	}
 	got, _ := s.AccountByID(ctx, a.ID)
@@ -403,11 +417,11 @@ func ConcurrentTransfers(t *testing.T, stores ...Store) {
 	for i := range accts {
 		accts[i] = MkAccount(t, s, fmt.Sprintf("p%d@example.com", i), Units(50))
 	}
-	render := func(txs []ledger.Transaction, err error) (int, []byte) {
+	keep := func(txs []ledger.Transaction, err error) []byte {
 		if err != nil {
-			return 402, []byte("no")
+			return []byte("no")
 		}
-		return 201, []byte(txs[0].ID)
+		return []byte(txs[0].ID)
 	}
 	var mu sync.Mutex
 	okByKey := map[string]map[string]bool{} // sender -> key -> tx ids seen
@@ -431,17 +445,17 @@ func ConcurrentTransfers(t *testing.T, stores ...Store) {
 				fp := []byte(fmt.Sprintf("%d>%d:%d", from, to, amt))
 				s := stores[w%len(stores)]
 				r, err := s.Pay(ctx, ledger.Payment{SenderID: accts[from].ID, RecipientEmail: accts[to].Email, Amount: amt,
-					Idem: &ledger.Idempotency{Key: key, Fingerprint: fp, Respond: render}})
-				if err != nil && !errors.Is(err, ledger.ErrKeyReused) {
+					Idem: &ledger.Idempotency{Key: key, Fingerprint: fp, Keep: keep}})
+				if err != nil && !errors.Is(err, ledger.ErrKeyReused) && !errors.Is(err, ledger.ErrInsufficientFunds) {
 					t.Error(err)
 					return
 				}
-				if err == nil && r.Status == 201 {
+				if err == nil && string(r.Kept) != "no" {
 					mu.Lock()
 					if okByKey[accts[from].ID] == nil {
 						okByKey[accts[from].ID] = map[string]bool{}
 					}
-					okByKey[accts[from].ID][key+"="+string(r.Body)] = true
+					okByKey[accts[from].ID][key+"="+string(r.Kept)] = true
 					mu.Unlock()
 				}
 				// And a cycle back, un-keyed.

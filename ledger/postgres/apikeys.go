@@ -55,21 +55,21 @@ func scanKey(r rowScanner) (ledger.APIKey, error) {
 
 // CreateAPIKey implements ledger.APIKeyStore.
 func (s *Store) CreateAPIKey(ctx context.Context, nk ledger.NewAPIKey) (ledger.APIKey, error) {
-	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+	res, err := submit(s, ctx, func(w *wtx) (ledger.APIKey, error) {
 		a, err := w.acctByID(nk.AccountID)
 		if err != nil {
-			return nil, err
+			return ledger.APIKey{}, err
 		}
 		if a.system {
-			return nil, ledger.ErrNotFound
+			return ledger.APIKey{}, ledger.ErrNotFound
 		}
 		var live int
 		if err := w.queryRow(`SELECT COUNT(*) FROM api_keys WHERE account = $1 AND revoked_at IS NULL AND expires_at > $2`,
 			a.n, w.now.UnixMilli()).Scan(&live); err != nil {
-			return nil, fmt.Errorf("ledger: count API keys: %w", err)
+			return ledger.APIKey{}, fmt.Errorf("ledger: count API keys: %w", err)
 		}
 		if live >= api.MaxAPIKeys {
-			return nil, ledger.ErrTooManyKeys
+			return ledger.APIKey{}, ledger.ErrTooManyKeys
 		}
 		k := ledger.APIKey{ID: newID(), AccountID: a.id, Name: nk.Name, Scopes: nk.Scopes, Limit: nk.Limit,
 			CreatedAt: w.now.UTC().Truncate(time.Millisecond), ExpiresAt: nk.ExpiresAt.UTC().Truncate(time.Millisecond)}
@@ -83,14 +83,14 @@ func (s *Store) CreateAPIKey(ctx context.Context, nk ledger.NewAPIKey) (ledger.A
 		if _, err := w.do(`INSERT INTO api_keys (id, account, hash, name, scopes, spend_limit, period, created_at, expires_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, k.ID, a.n, nk.Hash, k.Name, strings.Join(k.Scopes, ","), limit, period,
 			k.CreatedAt.UnixMilli(), k.ExpiresAt.UnixMilli()); err != nil {
-			return nil, fmt.Errorf("ledger: create API key: %w", err)
+			return ledger.APIKey{}, fmt.Errorf("ledger: create API key: %w", err)
 		}
 		return k, w.post(a, 0, 0, evSpec{api.EventAPIKeyCreated, k.API(w.now)})
 	})
 	if err != nil {
 		return ledger.APIKey{}, err
 	}
-	return res.(ledger.APIKey), nil
+	return res, nil
 }
 
 // APIKeys implements ledger.APIKeyStore.
@@ -120,16 +120,16 @@ func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (ledger.APIKey, e
 
 // RevokeAPIKey implements ledger.APIKeyStore.
 func (s *Store) RevokeAPIKey(ctx context.Context, accountID, id string) (ledger.APIKey, error) {
-	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+	res, err := submit(s, ctx, func(w *wtx) (ledger.APIKey, error) {
 		k, err := scanKey(w.queryRow(`SELECT `+keyCols+keyFrom+` WHERE k.id = $1 AND a.id = $2 FOR UPDATE OF k`, id, accountID))
 		if err != nil {
-			return nil, err
+			return ledger.APIKey{}, err
 		}
 		if !k.Live(w.now) {
-			return nil, ledger.ErrNotFound
+			return ledger.APIKey{}, ledger.ErrNotFound
 		}
 		if _, err := w.do(`UPDATE api_keys SET revoked_at = $1 WHERE id = $2`, w.now.UnixMilli(), id); err != nil {
-			return nil, fmt.Errorf("ledger: revoke API key: %w", err)
+			return ledger.APIKey{}, fmt.Errorf("ledger: revoke API key: %w", err)
 		}
 		k.RevokedAt = w.now
 		// The key's event streams close on every instance, as a revoked session's (the server
@@ -137,19 +137,19 @@ func (s *Store) RevokeAPIKey(ctx context.Context, accountID, id string) (ledger.
 		w.revoked = append(w.revoked, "apikey:"+id)
 		a, err := w.acctByID(accountID)
 		if err != nil {
-			return nil, err
+			return ledger.APIKey{}, err
 		}
 		return k, w.post(a, 0, 0, evSpec{api.EventAPIKeyRevoked, k.API(w.now)})
 	})
 	if err != nil {
 		return ledger.APIKey{}, err
 	}
-	return res.(ledger.APIKey), nil
+	return res, nil
 }
 
 // TouchAPIKey implements ledger.APIKeyStore.
 func (s *Store) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
-	_, err := s.submit(ctx, func(w *wtx) (any, error) {
+	_, err := submit(s, ctx, func(w *wtx) (any, error) {
 		if _, err := w.do(`UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)`,
 			at.UnixMilli(), id, at.UnixMilli()); err != nil {
 			return nil, fmt.Errorf("ledger: touch API key: %w", err)

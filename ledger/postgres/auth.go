@@ -26,25 +26,25 @@ type mfaEvent struct {
 
 // CreateSession implements ledger.AuthStore.
 func (s *Store) CreateSession(ctx context.Context, ns ledger.NewSession) (ledger.Session, error) {
-	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+	res, err := submit(s, ctx, func(w *wtx) (ledger.Session, error) {
 		a, err := w.acctByID(ns.AccountID)
 		if err != nil {
-			return nil, err
+			return ledger.Session{}, err
 		}
 		sess := ledger.Session{ID: newID(), AccountID: a.id, CreatedAt: w.now}
 		if _, err := w.do(`INSERT INTO sessions (id, account, created_at, user_agent) VALUES ($1, $2, $3, $4)`,
 			sess.ID, a.n, w.now.UnixMilli(), ns.UserAgent); err != nil {
-			return nil, fmt.Errorf("ledger: create session: %w", err)
+			return ledger.Session{}, fmt.Errorf("ledger: create session: %w", err)
 		}
 		if err := w.insertRefresh(ns.RefreshHash, sess.ID, ns.RefreshTTL); err != nil {
-			return nil, err
+			return ledger.Session{}, err
 		}
 		return sess, w.post(a, 0, 0, evSpec{api.EventSecurityLogin, sessionEvent{SessionID: sess.ID, Method: ns.Method}})
 	})
 	if err != nil {
 		return ledger.Session{}, err
 	}
-	return res.(ledger.Session), nil
+	return res, nil
 }
 
 // result is what a statement run by do changed.
@@ -120,29 +120,29 @@ type rotation struct {
 
 // RotateRefresh implements ledger.AuthStore.
 func (s *Store) RotateRefresh(ctx context.Context, old, newHash []byte, ttl time.Duration) (ledger.Session, error) {
-	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+	res, err := submit(s, ctx, func(w *wtx) (rotation, error) {
 		var sessID string
 		var expires int64
 		var spent *int64
 		err := w.queryRow(`SELECT session, expires_at, spent_at FROM refresh_tokens WHERE hash = $1 FOR UPDATE`, old).
 			Scan(&sessID, &expires, &spent)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, ledger.ErrNotFound
+			return rotation{}, ledger.ErrNotFound
 		}
 		if err != nil {
-			return nil, fmt.Errorf("ledger: read refresh token: %w", err)
+			return rotation{}, fmt.Errorf("ledger: read refresh token: %w", err)
 		}
 		if spent != nil {
 			sess, err := w.revoke(sessID, "refresh token reused")
 			if err != nil {
-				return nil, err
+				return rotation{}, err
 			}
 			return rotation{sess, ledger.ErrRefreshReused}, nil
 		}
 		sess, err := scanSession(w.queryRow(`SELECT `+sessionCols+` FROM sessions s
 			JOIN accounts a ON a.n = s.account WHERE s.id = $1`, sessID))
 		if err != nil {
-			return nil, err
+			return rotation{}, err
 		}
 		if !sess.Live() {
 			return rotation{sess, ledger.ErrRevoked}, nil
@@ -151,29 +151,29 @@ func (s *Store) RotateRefresh(ctx context.Context, old, newHash []byte, ttl time
 			return rotation{sess, ledger.ErrExpired}, nil
 		}
 		if _, err := w.do(`UPDATE refresh_tokens SET spent_at = $1 WHERE hash = $2`, w.now.UnixMilli(), old); err != nil {
-			return nil, fmt.Errorf("ledger: spend refresh token: %w", err)
+			return rotation{}, fmt.Errorf("ledger: spend refresh token: %w", err)
 		}
 		return rotation{sess, nil}, w.insertRefresh(newHash, sessID, ttl)
 	})
 	if err != nil {
 		return ledger.Session{}, err
 	}
-	r := res.(rotation)
+	r := res
 	return r.sess, r.err
 }
 
 // RevokeSession implements ledger.AuthStore.
 func (s *Store) RevokeSession(ctx context.Context, sessionID, reason string) (ledger.Session, error) {
-	res, err := s.submit(ctx, func(w *wtx) (any, error) { return w.revoke(sessionID, reason) })
+	res, err := submit(s, ctx, func(w *wtx) (ledger.Session, error) { return w.revoke(sessionID, reason) })
 	if err != nil {
 		return ledger.Session{}, err
 	}
-	return res.(ledger.Session), nil
+	return res, nil
 }
 
 // RevokeSessions implements ledger.AuthStore.
 func (s *Store) RevokeSessions(ctx context.Context, accountID, except, reason string) ([]string, error) {
-	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+	res, err := submit(s, ctx, func(w *wtx) ([]string, error) {
 		a, err := w.acctByID(accountID)
 		if err != nil {
 			return nil, err
@@ -183,7 +183,7 @@ func (s *Store) RevokeSessions(ctx context.Context, accountID, except, reason st
 	if err != nil {
 		return nil, err
 	}
-	ids, _ := res.([]string)
+	ids := res
 	return ids, nil
 }
 
@@ -250,7 +250,7 @@ func (s *Store) MFA(ctx context.Context, accountID string) (ledger.MFAState, err
 
 // SetPendingMFA implements ledger.AuthStore.
 func (s *Store) SetPendingMFA(ctx context.Context, accountID string, sealed []byte, keyID string) error {
-	_, err := s.submit(ctx, func(w *wtx) (any, error) {
+	_, err := submit(s, ctx, func(w *wtx) (any, error) {
 		return w.affectOne(`UPDATE accounts SET mfa_pending = $1, mfa_pending_key = $2 WHERE id = $3 AND NOT system`,
 			sealed, keyID, accountID)
 	})
@@ -260,7 +260,7 @@ func (s *Store) SetPendingMFA(ctx context.Context, accountID string, sealed []by
 // EnableMFA implements ledger.AuthStore: the pending secret becomes the account's, step is
 // recorded as used (the enabling code cannot sign in), and the recovery codes replace any old ones.
 func (s *Store) EnableMFA(ctx context.Context, accountID string, step int64, recovery [][]byte) error {
-	_, err := s.submit(ctx, func(w *wtx) (any, error) {
+	_, err := submit(s, ctx, func(w *wtx) (any, error) {
 		a, err := w.acctByID(accountID)
 		if err != nil {
 			return nil, err
@@ -287,7 +287,7 @@ func (s *Store) EnableMFA(ctx context.Context, accountID string, step int64, rec
 
 // DisableMFA implements ledger.AuthStore.
 func (s *Store) DisableMFA(ctx context.Context, accountID string, step int64) error {
-	_, err := s.submit(ctx, func(w *wtx) (any, error) {
+	_, err := submit(s, ctx, func(w *wtx) (any, error) {
 		a, err := w.acctByID(accountID)
 		if err != nil {
 			return nil, err
@@ -308,10 +308,10 @@ func (s *Store) DisableMFA(ctx context.Context, accountID string, step int64) er
 
 // UseTOTPStep implements ledger.AuthStore.
 func (s *Store) UseTOTPStep(ctx context.Context, accountID string, step int64) (bool, error) {
-	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+	res, err := submit(s, ctx, func(w *wtx) (bool, error) {
 		r, err := w.do(`UPDATE accounts SET mfa_last_step = $1 WHERE id = $2 AND mfa_last_step < $3`, step, accountID, step)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 		n, _ := r.RowsAffected()
 		return n == 1, nil
@@ -319,16 +319,16 @@ func (s *Store) UseTOTPStep(ctx context.Context, accountID string, step int64) (
 	if err != nil {
 		return false, err
 	}
-	return res.(bool), nil
+	return res, nil
 }
 
 // UseRecoveryCode implements ledger.AuthStore.
 func (s *Store) UseRecoveryCode(ctx context.Context, accountID string, hash []byte) (bool, error) {
-	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+	res, err := submit(s, ctx, func(w *wtx) (bool, error) {
 		r, err := w.do(`UPDATE recovery_codes SET used_at = $1 WHERE hash = $2 AND used_at IS NULL
 			AND account = (SELECT n FROM accounts WHERE id = $3)`, w.now.UnixMilli(), hash, accountID)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 		n, _ := r.RowsAffected()
 		return n == 1, nil
@@ -336,7 +336,7 @@ func (s *Store) UseRecoveryCode(ctx context.Context, accountID string, hash []by
 	if err != nil {
 		return false, err
 	}
-	return res.(bool), nil
+	return res, nil
 }
 
 // Challenge ids are stored as their SHA-256 (challengeHash) and looked up by it: the ledger file
@@ -367,14 +367,14 @@ const challengeByHash = `SELECT ` + challengeCols + ` FROM challenges c JOIN acc
 
 // CreateChallenge implements ledger.AuthStore.
 func (s *Store) CreateChallenge(ctx context.Context, accountID string, ttl time.Duration) (ledger.Challenge, error) {
-	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+	res, err := submit(s, ctx, func(w *wtx) (ledger.Challenge, error) {
 		a, err := w.acctByID(accountID)
 		if err != nil {
-			return nil, err
+			return ledger.Challenge{}, err
 		}
 		c := ledger.Challenge{ID: newID(), AccountID: a.id, ExpiresAt: w.now.Add(ttl)}
 		if _, err := w.do(`DELETE FROM challenges WHERE expires_at < $1`, w.now.UnixMilli()); err != nil {
-			return nil, err
+			return ledger.Challenge{}, err
 		}
 		_, err = w.do(`INSERT INTO challenges (hash, account, expires_at) VALUES ($1, $2, $3)`,
 			challengeHash(c.ID), a.n, c.ExpiresAt.UnixMilli())
@@ -383,7 +383,7 @@ func (s *Store) CreateChallenge(ctx context.Context, accountID string, ttl time.
 	if err != nil {
 		return ledger.Challenge{}, err
 	}
-	return res.(ledger.Challenge), nil
+	return res, nil
 }
 
 // Challenge implements ledger.AuthStore.
@@ -395,38 +395,38 @@ func (s *Store) Challenge(ctx context.Context, id string) (ledger.Challenge, err
 // account mfa_failures + 1) in the same write that checks the budgets.
 func (s *Store) TakeChallengeAttempt(ctx context.Context, id string, p ledger.ChallengePolicy) (ledger.Challenge, error) {
 	hash := challengeHash(id)
-	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+	res, err := submit(s, ctx, func(w *wtx) (ledger.Challenge, error) {
 		c, err := scanChallenge(w.queryRow(challengeByHash+` FOR UPDATE OF c`, hash), id)
 		if err != nil {
-			return nil, err
+			return ledger.Challenge{}, err
 		}
 		if c.Done || !w.now.Before(c.ExpiresAt) || c.Wrong >= p.MaxWrong {
-			return nil, ledger.ErrNotFound
+			return ledger.Challenge{}, ledger.ErrNotFound
 		}
 		r, err := w.do(`UPDATE accounts SET mfa_failures = mfa_failures + 1
 			WHERE n = (SELECT account FROM challenges WHERE hash = $1) AND mfa_failures < $2`, hash, p.LockAfter)
 		if err != nil {
-			return nil, err
+			return ledger.Challenge{}, err
 		}
 		if n, _ := r.RowsAffected(); n != 1 {
-			return nil, ledger.ErrNoAttemptsLeft
+			return ledger.Challenge{}, ledger.ErrNoAttemptsLeft
 		}
 		c.Wrong++
 		if _, err := w.do(`UPDATE challenges SET wrong = $1 WHERE hash = $2`, c.Wrong, hash); err != nil {
-			return nil, err
+			return ledger.Challenge{}, err
 		}
 		return c, nil
 	})
 	if err != nil {
 		return ledger.Challenge{}, err
 	}
-	return res.(ledger.Challenge), nil
+	return res, nil
 }
 
 // ReleaseChallengeAttempt implements ledger.AuthStore.
 func (s *Store) ReleaseChallengeAttempt(ctx context.Context, id string) error {
 	hash := challengeHash(id)
-	_, err := s.submit(ctx, func(w *wtx) (any, error) {
+	_, err := submit(s, ctx, func(w *wtx) (any, error) {
 		if _, err := w.do(`UPDATE challenges SET wrong = wrong - 1 WHERE hash = $1 AND wrong > 0`, hash); err != nil {
 			return nil, err
 		}
@@ -441,40 +441,40 @@ func (s *Store) ReleaseChallengeAttempt(ctx context.Context, id string) error {
 // decides what the count means.
 func (s *Store) FailChallenge(ctx context.Context, id string, p ledger.ChallengePolicy) (ledger.Challenge, ledger.MFAState, error) {
 	hash := challengeHash(id)
-	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+	res, err := submit(s, ctx, func(w *wtx) (ledger.Challenge, error) {
 		c, err := scanChallenge(w.queryRow(challengeByHash+` FOR UPDATE OF c`, hash), id)
 		if err != nil {
-			return nil, err
+			return ledger.Challenge{}, err
 		}
 		if !c.Done && c.Wrong >= p.MaxWrong {
 			c.Done = true
 			if _, err := w.do(`UPDATE challenges SET done = TRUE WHERE hash = $1`, hash); err != nil {
-				return nil, err
+				return ledger.Challenge{}, err
 			}
 		}
 		a, err := w.acctByID(c.AccountID)
 		if err != nil {
-			return nil, err
+			return ledger.Challenge{}, err
 		}
 		var failures int
 		if err := w.queryRow(`SELECT mfa_failures FROM accounts WHERE n = $1`, a.n).Scan(&failures); err != nil {
-			return nil, err
+			return ledger.Challenge{}, err
 		}
 		if failures >= p.LockAfter {
 			w.forgot = append(w.forgot, a.id)
 			until := w.now.Add(p.LockFor)
 			if _, err := w.do(`UPDATE accounts SET mfa_failures = 0, mfa_locked_until = $1 WHERE n = $2`,
 				until.UnixMilli(), a.n); err != nil {
-				return nil, err
+				return ledger.Challenge{}, err
 			}
 			// Every open challenge of the account dies with the lock.
 			if _, err := w.do(`UPDATE challenges SET done = TRUE WHERE account = $1`, a.n); err != nil {
-				return nil, err
+				return ledger.Challenge{}, err
 			}
 			c.Done = true
 			at := api.At(until)
 			if err := w.post(a, 0, 0, evSpec{api.EventSecurityMFAChanged, mfaEvent{Enabled: true, LockedUntil: &at}}); err != nil {
-				return nil, err
+				return ledger.Challenge{}, err
 			}
 		}
 		return c, nil
@@ -482,7 +482,7 @@ func (s *Store) FailChallenge(ctx context.Context, id string, p ledger.Challenge
 	if err != nil {
 		return ledger.Challenge{}, ledger.MFAState{}, err
 	}
-	c := res.(ledger.Challenge)
+	c := res
 	m, err := s.MFA(ctx, c.AccountID)
 	return c, m, err
 }
@@ -490,7 +490,7 @@ func (s *Store) FailChallenge(ctx context.Context, id string, p ledger.Challenge
 // PassChallenge implements ledger.AuthStore.
 func (s *Store) PassChallenge(ctx context.Context, id string) error {
 	hash := challengeHash(id)
-	_, err := s.submit(ctx, func(w *wtx) (any, error) {
+	_, err := submit(s, ctx, func(w *wtx) (any, error) {
 		if _, err := w.affectOne(`UPDATE challenges SET done = TRUE WHERE hash = $1 AND NOT done`, hash); err != nil {
 			return nil, err
 		}

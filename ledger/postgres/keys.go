@@ -90,7 +90,7 @@ func (w *wtx) recordKeys(ids ledger.KeyIDs) error {
 
 // AdoptKeys implements ledger.KeyStore.
 func (s *Store) AdoptKeys(ctx context.Context, ids ledger.KeyIDs, legacy []ledger.LegacySecret) error {
-	_, err := s.submit(ctx, func(w *wtx) (any, error) {
+	_, err := submit(s, ctx, func(w *wtx) (any, error) {
 		if err := w.recordKeys(ids); err != nil {
 			return nil, err
 		}
@@ -113,7 +113,7 @@ func (s *Store) AdoptKeys(ctx context.Context, ids ledger.KeyIDs, legacy []ledge
 
 // ReplaceKeys implements ledger.KeyStore.
 func (s *Store) ReplaceKeys(ctx context.Context, ids ledger.KeyIDs) ([]string, error) {
-	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+	res, err := submit(s, ctx, func(w *wtx) ([]string, error) {
 		if err := w.recordKeys(ids); err != nil {
 			return nil, err
 		}
@@ -135,7 +135,7 @@ func (s *Store) ReplaceKeys(ctx context.Context, ids ledger.KeyIDs) ([]string, e
 	if err != nil {
 		return nil, err
 	}
-	sids, _ := res.([]string)
+	sids := res
 	return sids, nil
 }
 
@@ -144,7 +144,7 @@ func (s *Store) NoteTokensSigned(ctx context.Context, kid string, until time.Tim
 	if kid == "" {
 		return errors.New("ledger: no kid for signed tokens")
 	}
-	_, err := s.submit(ctx, func(w *wtx) (any, error) {
+	_, err := submit(s, ctx, func(w *wtx) (any, error) {
 		if _, err := w.do(`INSERT INTO signed_tokens (kid, valid_until) VALUES ($1, $2)
 			ON CONFLICT (kid) DO UPDATE SET valid_until = GREATEST(signed_tokens.valid_until, excluded.valid_until)`,
 			kid, until.UnixMilli()); err != nil {

@@ -282,9 +282,9 @@ func (s *Store) moneyOp(ctx context.Context, caller who, idem *ledger.Idempotenc
 	if idem != nil {
 		l.keys = []string{idem.Key}
 	}
-	res, err := s.submitLocking(ctx, l, func(w *wtx) (any, error) {
+	o, err := submitLocking(s, ctx, l, func(w *wtx) (outcome, error) {
 		if err := w.lockAccounts(ids, emails, nil); err != nil {
-			return nil, err
+			return outcome{}, err
 		}
 		var c *acct
 		var err error
@@ -294,46 +294,49 @@ func (s *Store) moneyOp(ctx context.Context, caller who, idem *ledger.Idempotenc
 			c, err = w.acctByEmail(caller.email)
 		}
 		if err != nil {
-			return nil, err
+			return outcome{}, err
 		}
 		if idem != nil {
 			kept, err := w.kept(c.n, idem.Key)
 			if err != nil {
-				return nil, err
+				return outcome{}, err
 			}
 			if kept != nil {
 				if !bytes.Equal(kept.Fingerprint, idem.Fingerprint) {
-					return nil, ledger.ErrKeyReused
+					return outcome{}, ledger.ErrKeyReused
 				}
-				return ledger.Receipt{Replayed: true, Status: kept.Status, Body: kept.Body}, nil
+				return outcome{ledger.Receipt{Replayed: true, Kept: kept.Response}, nil}, nil
 			}
 		}
 		txs, berr := body(w, c)
 		if berr != nil {
 			if idem == nil || !errors.Is(berr, ledger.ErrInsufficientFunds) {
-				return nil, berr
+				return outcome{}, berr
 			}
 			// A business refusal after the call started is kept, as Stripe keeps a decline.
 			// Every body refuses before it writes anything, so the call holds only its locks.
-			st, b := idem.Respond(nil, berr)
-			w.keep(c.n, idem, st, b)
-			return ledger.Receipt{Status: st, Body: b, Err: berr}, nil
+			kept := idem.Keep(nil, berr)
+			w.keep(c.n, idem, kept)
+			return outcome{ledger.Receipt{Kept: kept}, berr}, nil
 		}
 		r := ledger.Receipt{Transactions: txs}
 		if idem != nil {
-			r.Status, r.Body = idem.Respond(txs, nil)
-			w.keep(c.n, idem, r.Status, r.Body)
+			r.Kept = idem.Keep(txs, nil)
+			w.keep(c.n, idem, r.Kept)
 		}
-		return r, nil
+		return outcome{r, nil}, nil
 	})
 	if err != nil {
 		return ledger.Receipt{}, err
 	}
-	r := res.(ledger.Receipt)
-	if idem == nil && r.Err != nil {
-		return r, r.Err
-	}
-	return r, nil
+	return o.r, o.refused
+}
+
+// outcome is what moneyOp's call returns through the writer: the receipt, and the business
+// refusal it keeps for the key (returned to the caller as the call's error once committed).
+type outcome struct {
+	r       ledger.Receipt
+	refused error
 }
 
 func (w *wtx) kept(account int64, key string) (*ledger.Kept, error) {
@@ -352,8 +355,8 @@ func (w *wtx) kept(account int64, key string) (*ledger.Kept, error) {
 	}
 	var k ledger.Kept
 	var created int64
-	err := w.queryRow(`SELECT fingerprint, status, body, created_at FROM idempotency WHERE account = $1 AND key = $2`,
-		account, key).Scan(&k.Fingerprint, &k.Status, &k.Body, &created)
+	err := w.queryRow(`SELECT fingerprint, response, created_at FROM idempotency WHERE account = $1 AND key = $2`,
+		account, key).Scan(&k.Fingerprint, &k.Response, &created)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -377,7 +380,7 @@ func (w *wtx) expire(account int64, key string) {
 	w.expired[keptKey(account, key)] = true
 }
 
-func (w *wtx) keep(account int64, idem *ledger.Idempotency, status int, body []byte) {
+func (w *wtx) keep(account int64, idem *ledger.Idempotency, response []byte) {
 	if w.expired[keptKey(account, idem.Key)] {
 		w.exec(`DELETE FROM idempotency WHERE account = $1 AND key = $2 AND created_at < $3`,
 			account, idem.Key, w.now.Add(-w.s.opts.KeyTTL).UnixMilli())
@@ -386,7 +389,7 @@ func (w *wtx) keep(account int64, idem *ledger.Idempotency, status int, body []b
 	if w.newKept == nil {
 		w.newKept = map[string]*ledger.Kept{}
 	}
-	w.newKept[keptKey(account, idem.Key)] = &ledger.Kept{Fingerprint: idem.Fingerprint, Status: status, Body: body, CreatedAt: w.now}
+	w.newKept[keptKey(account, idem.Key)] = &ledger.Kept{Fingerprint: idem.Fingerprint, Response: response, CreatedAt: w.now}
 }
 
 // Pay implements ledger.Ledger.
@@ -557,21 +560,21 @@ func (s *Store) Hold(ctx context.Context, h ledger.Hold) (ledger.Receipt, error)
 
 // Resolve implements ledger.Ledger.
 func (s *Store) Resolve(ctx context.Context, r ledger.Resolution) (ledger.Transaction, error) {
-	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+	res, err := submit(s, ctx, func(w *wtx) (ledger.Transaction, error) {
 		tx, sn, rn, err := w.transaction(r.TransactionID)
 		if err != nil {
-			return nil, err
+			return ledger.Transaction{}, err
 		}
 		if err := w.lockAccounts([]string{r.ActorID}, nil, []int64{sn, rn}); err != nil {
-			return nil, err
+			return ledger.Transaction{}, err
 		}
 		// Read again under the parties' locks: another instance may have resolved it meanwhile.
 		if tx, sn, rn, err = w.transaction(r.TransactionID); err != nil {
-			return nil, err
+			return ledger.Transaction{}, err
 		}
 		actor, err := w.acctByID(r.ActorID)
 		if err != nil {
-			return nil, err
+			return ledger.Transaction{}, err
 		}
 		by := ""
 		switch actor.n {
@@ -580,10 +583,10 @@ func (s *Store) Resolve(ctx context.Context, r ledger.Resolution) (ledger.Transa
 		case rn:
 			by = api.PartyRecipient
 		default:
-			return nil, ledger.ErrNotFound // a stranger may not learn it exists
+			return ledger.Transaction{}, ledger.ErrNotFound // a stranger may not learn it exists
 		}
 		if tx.Status != api.StatusPending {
-			return nil, ledger.ErrConflict
+			return ledger.Transaction{}, ledger.ErrConflict
 		}
 		status := api.StatusCancelled
 		if r.Confirm {
@@ -594,7 +597,7 @@ func (s *Store) Resolve(ctx context.Context, r ledger.Resolution) (ledger.Transa
 		tx.Status, tx.ResolvedBy, tx.ResolvedAt = status, by, w.now
 		if !r.Confirm && tx.APIKeyID != "" && tx.CreatedBy == api.PartySender {
 			if err := w.giveBack(tx); err != nil {
-				return nil, err
+				return ledger.Transaction{}, err
 			}
 		}
 		if !r.Confirm {
@@ -602,30 +605,30 @@ func (s *Store) Resolve(ctx context.Context, r ledger.Resolution) (ledger.Transa
 		}
 		from, err := w.acctByN(sn)
 		if err != nil {
-			return nil, err
+			return ledger.Transaction{}, err
 		}
 		to, err := w.acctByN(rn)
 		if err != nil {
-			return nil, err
+			return ledger.Transaction{}, err
 		}
 		cur, amt := s.opts.Currency, int64(tx.Amount)
 		typ := api.EventTransactionCancelled
 		if r.Confirm {
 			typ = api.EventTransactionCompleted
 			if err := w.post(from, -amt, -amt, evSpec{typ, tx.API(from.id, cur)}); err != nil {
-				return nil, err
+				return ledger.Transaction{}, err
 			}
 			return tx, w.post(to, amt, 0, evSpec{typ, tx.API(to.id, cur)})
 		}
 		if err := w.post(from, 0, -amt, evSpec{typ, tx.API(from.id, cur)}); err != nil {
-			return nil, err
+			return ledger.Transaction{}, err
 		}
 		return tx, w.post(to, 0, 0, evSpec{typ, tx.API(to.id, cur)})
 	})
 	if err != nil {
 		return ledger.Transaction{}, err
 	}
-	return res.(ledger.Transaction), nil
+	return res, nil
 }
 
 // credit moves money from the system account to a person's account.
@@ -641,46 +644,46 @@ func (w *wtx) credit(to *acct, amount money.Micros) (ledger.Transaction, error) 
 // Credit implements ledger.Ledger.
 func (s *Store) Credit(ctx context.Context, c ledger.Credit) (ledger.Account, ledger.Transaction, error) {
 	l := &locks{emails: []string{c.RecipientEmail}, ns: []int64{s.system}}
-	res, err := s.submitLocking(ctx, l, func(w *wtx) (any, error) {
+	res, err := submitLocking(s, ctx, l, func(w *wtx) (ledger.Transaction, error) {
 		if err := w.lockAccounts(nil, []string{c.RecipientEmail}, []int64{s.system}); err != nil {
-			return nil, err
+			return ledger.Transaction{}, err
 		}
 		to, err := w.acctByEmail(c.RecipientEmail)
 		if errors.Is(err, ledger.ErrNotFound) || (err == nil && to.system) {
-			return nil, ledger.ErrUnknownRecipient
+			return ledger.Transaction{}, ledger.ErrUnknownRecipient
 		}
 		if err != nil {
-			return nil, err
+			return ledger.Transaction{}, err
 		}
 		return w.credit(to, c.Amount)
 	})
 	if err != nil {
 		return ledger.Account{}, ledger.Transaction{}, err
 	}
-	tx := res.(ledger.Transaction)
+	tx := res
 	a, err := s.AccountByEmail(ctx, c.RecipientEmail)
 	return a, tx, err
 }
 
 // CreateAccount implements ledger.Ledger.
 func (s *Store) CreateAccount(ctx context.Context, na ledger.NewAccount) (ledger.Account, error) {
-	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+	res, err := submit(s, ctx, func(w *wtx) (string, error) {
 		id := newID()
 		var n int64
 		err := w.queryRow(`INSERT INTO accounts (id, email, password_hash, organization, created_at)
 			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO NOTHING RETURNING n`, id, na.Email, na.PasswordHash,
 			na.Organization, w.now.UnixMilli()).Scan(&n)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, ledger.ErrAccountExists
+			return "", ledger.ErrAccountExists
 		}
 		if err != nil {
-			return nil, fmt.Errorf("ledger: create account: %w", err)
+			return "", fmt.Errorf("ledger: create account: %w", err)
 		}
 		if na.WelcomeCredit > 0 {
 			a := &acct{n: n, id: id, email: na.Email}
 			w.remember(a)
 			if _, err := w.credit(a, na.WelcomeCredit); err != nil {
-				return nil, err
+				return "", err
 			}
 		}
 		return id, nil
@@ -688,12 +691,12 @@ func (s *Store) CreateAccount(ctx context.Context, na ledger.NewAccount) (ledger
 	if err != nil {
 		return ledger.Account{}, err
 	}
-	return s.AccountByID(ctx, res.(string))
+	return s.AccountByID(ctx, res)
 }
 
 // SetPassword implements ledger.Ledger.
 func (s *Store) SetPassword(ctx context.Context, accountID, hash string) (ledger.Account, error) {
-	_, err := s.submit(ctx, func(w *wtx) (any, error) {
+	_, err := submit(s, ctx, func(w *wtx) (any, error) {
 		w.forgot = append(w.forgot, accountID)
 		return w.affectOne(`UPDATE accounts SET password_hash = $1 WHERE id = $2 AND NOT system`, hash, accountID)
 	})
@@ -709,7 +712,7 @@ func (s *Store) SetOrganization(ctx context.Context, accountID string, org *stri
 }
 
 func (s *Store) update(ctx context.Context, accountID, query string, value any) (ledger.Account, error) {
-	_, err := s.submit(ctx, func(w *wtx) (any, error) { return w.affectOne(query, value, accountID) })
+	_, err := submit(s, ctx, func(w *wtx) (any, error) { return w.affectOne(query, value, accountID) })
 	if err != nil {
 		return ledger.Account{}, err
 	}
@@ -729,18 +732,18 @@ func (w *wtx) affectOne(query string, args ...any) (any, error) {
 
 // AppendEvent implements ledger.Ledger.
 func (s *Store) AppendEvent(ctx context.Context, accountID, typ string, data any) (ledger.Event, error) {
-	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+	res, err := submit(s, ctx, func(w *wtx) (ledger.Event, error) {
 		a, err := w.acctByID(accountID)
 		if err != nil {
-			return nil, err
+			return ledger.Event{}, err
 		}
 		if err := w.post(a, 0, 0, evSpec{typ, data}); err != nil {
-			return nil, err
+			return ledger.Event{}, err
 		}
 		return w.events[len(w.events)-1], nil
 	})
 	if err != nil {
 		return ledger.Event{}, err
 	}
-	return res.(ledger.Event), nil
+	return res, nil
 }

@@ -250,9 +250,9 @@ func decodeCursor(c string) (int64, error) {
 func (s *Store) Idempotent(ctx context.Context, accountID, key string) (*ledger.Kept, error) {
 	var k ledger.Kept
 	var created int64
-	err := s.pool.QueryRow(ctx, `SELECT i.fingerprint, i.status, i.body, i.created_at FROM idempotency i
+	err := s.pool.QueryRow(ctx, `SELECT i.fingerprint, i.response, i.created_at FROM idempotency i
 		JOIN accounts a ON a.n = i.account WHERE a.id = $1 AND i.key = $2`, accountID, key).
-		Scan(&k.Fingerprint, &k.Status, &k.Body, &created)
+		Scan(&k.Fingerprint, &k.Response, &created)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}

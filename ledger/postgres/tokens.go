@@ -60,19 +60,19 @@ func (s *Store) CreateToken(ctx context.Context, nt ledger.NewToken) (ledger.Tok
 	if nt.ID == "" || nt.MaxAmount < 0 || nt.MaxUses < 0 {
 		return ledger.Token{}, fmt.Errorf("ledger: token needs an id and limits of zero (none) or more")
 	}
-	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+	res, err := submit(s, ctx, func(w *wtx) (ledger.Token, error) {
 		from, err := w.acctByID(nt.SenderID)
 		if err != nil {
-			return nil, err
+			return ledger.Token{}, err
 		}
 		to, err := w.recipient(nt.RecipientEmail, from)
 		if err != nil {
-			return nil, err
+			return ledger.Token{}, err
 		}
 		if _, err := w.execNow(`INSERT INTO tokens (id, sender, recipient, max_amount, max_uses, created_at, expires_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`, nt.ID, from.n, to.n, orNull(int64(nt.MaxAmount)), orNull(nt.MaxUses),
 			w.now.UnixMilli(), nt.ExpiresAt.UnixMilli()); err != nil {
-			return nil, fmt.Errorf("ledger: record token: %w", err)
+			return ledger.Token{}, fmt.Errorf("ledger: record token: %w", err)
 		}
 		t := ledger.Token{
 			ID: nt.ID, SenderID: from.id, SenderEmail: from.email, RecipientEmail: to.email,
@@ -84,7 +84,7 @@ func (s *Store) CreateToken(ctx context.Context, nt ledger.NewToken) (ledger.Tok
 	if err != nil {
 		return ledger.Token{}, err
 	}
-	return res.(ledger.Token), nil
+	return res, nil
 }
 
 // Tokens implements ledger.Ledger.
@@ -110,23 +110,23 @@ func (s *Store) Tokens(ctx context.Context, senderID string) ([]ledger.Token, er
 
 // RevokeToken implements ledger.Ledger.
 func (s *Store) RevokeToken(ctx context.Context, senderID, tokenID string) (ledger.Token, error) {
-	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+	res, err := submit(s, ctx, func(w *wtx) (ledger.Token, error) {
 		from, err := w.acctByID(senderID)
 		if err != nil {
-			return nil, err
+			return ledger.Token{}, err
 		}
 		t, sn, _, err := w.token(tokenID)
 		if err != nil {
-			return nil, err
+			return ledger.Token{}, err
 		}
 		if from.n != sn {
-			return nil, ledger.ErrNotFound
+			return ledger.Token{}, ledger.ErrNotFound
 		}
 		if !t.RevokedAt.IsZero() {
 			return t, nil
 		}
 		if _, err := w.execNow(`UPDATE tokens SET revoked_at = $1 WHERE id = $2`, w.now.UnixMilli(), t.ID); err != nil {
-			return nil, fmt.Errorf("ledger: revoke token: %w", err)
+			return ledger.Token{}, fmt.Errorf("ledger: revoke token: %w", err)
 		}
 		t.RevokedAt = w.now.UTC().Truncate(time.Millisecond)
 		return t, w.post(from, 0, 0, evSpec{api.EventTokenRevoked, t.API(w.now, s.opts.Currency)})
@@ -134,7 +134,7 @@ func (s *Store) RevokeToken(ctx context.Context, senderID, tokenID string) (ledg
 	if err != nil {
 		return ledger.Token{}, err
 	}
-	return res.(ledger.Token), nil
+	return res, nil
 }
 
 // checkToken is ledger/sqlite's: a recorded token's parties, state and limits; nil for a direct

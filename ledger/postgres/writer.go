@@ -89,13 +89,25 @@ type wtx struct {
 
 func keptKey(n int64, key string) string { return strconv.FormatInt(n, 10) + "/" + key }
 
-// submit hands fn to the writer and waits until its group is durable.
-func (s *Store) submit(ctx context.Context, fn func(w *wtx) (any, error)) (any, error) {
-	return s.submitLocking(ctx, nil, fn)
+// submit hands fn to the writer, waits until its group is durable and returns fn's result (the
+// zero T with any error: fn's own, or the group's).
+func submit[T any](s *Store, ctx context.Context, fn func(w *wtx) (T, error)) (T, error) {
+	return submitLocking(s, ctx, nil, fn)
 }
 
 // submitLocking is submit for a call that names what it locks (see locks).
-func (s *Store) submitLocking(ctx context.Context, l *locks, fn func(w *wtx) (any, error)) (any, error) {
+func submitLocking[T any](s *Store, ctx context.Context, l *locks, fn func(w *wtx) (T, error)) (T, error) {
+	res, err := s.enqueue(ctx, l, func(w *wtx) (any, error) { return fn(w) })
+	v, _ := res.(T) // the one place a result is typed again: op holds calls of every T
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
+}
+
+// enqueue is submitLocking for a result of any type.
+func (s *Store) enqueue(ctx context.Context, l *locks, fn func(w *wtx) (any, error)) (any, error) {
 	o := &op{ctx: ctx, fn: fn, locks: l, done: make(chan struct{})}
 	s.mu.RLock()
 	if s.isShut {
@@ -413,14 +425,14 @@ func (g *group) begin(ops []*op, wait time.Duration) error {
 			return rows.Err()
 		})
 		if len(keys) > 0 {
-			b.Queue(`SELECT account, key, fingerprint, status, body, created_at FROM idempotency
+			b.Queue(`SELECT account, key, fingerprint, response, created_at FROM idempotency
 				WHERE account IN (SELECT n FROM accounts WHERE id = ANY($1) OR email = ANY($2) OR n = ANY($3))
 				AND key = ANY($4)`, ids, emails, ns, keys).Query(func(rows pgx.Rows) error {
 				for rows.Next() {
 					var n, created int64
 					var key string
 					k := &ledger.Kept{}
-					if err := rows.Scan(&n, &key, &k.Fingerprint, &k.Status, &k.Body, &created); err != nil {
+					if err := rows.Scan(&n, &key, &k.Fingerprint, &k.Response, &created); err != nil {
 						return err
 					}
 					k.CreatedAt = time.UnixMilli(created)
@@ -542,17 +554,16 @@ func (g *group) writeKept() {
 	}
 	var accounts, created []int64
 	var keys []string
-	var fps, bodies [][]byte
-	var status []int32
+	var fps, responses [][]byte
 	for k, v := range g.newKept {
 		nStr, key, _ := strings.Cut(k, "/")
 		n, _ := strconv.ParseInt(nStr, 10, 64)
 		accounts, keys, fps = append(accounts, n), append(keys, key), append(fps, v.Fingerprint)
-		status, bodies, created = append(status, int32(v.Status)), append(bodies, v.Body), append(created, v.CreatedAt.UnixMilli())
+		responses, created = append(responses, v.Response), append(created, v.CreatedAt.UnixMilli())
 	}
-	g.batch.Queue(`INSERT INTO idempotency (account, key, fingerprint, status, body, created_at)
-		SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::int[], $5::bytea[], $6::bigint[])`,
-		accounts, keys, fps, status, bodies, created)
+	g.batch.Queue(`INSERT INTO idempotency (account, key, fingerprint, response, created_at)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::bytea[], $5::bigint[])`,
+		accounts, keys, fps, responses, created)
 }
 
 // writeEvents queues one statement that appends every event of the group to the outbox.
@@ -638,6 +649,6 @@ func (w *wtx) prune() (any, error) {
 
 // Prune runs the pruning now (the writer also runs it every PruneEvery).
 func (s *Store) Prune(ctx context.Context) error {
-	_, err := s.submit(ctx, (*wtx).prune)
+	_, err := s.enqueue(ctx, nil, (*wtx).prune)
 	return err
 }

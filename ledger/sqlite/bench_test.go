@@ -63,11 +63,11 @@ func benchPaymentsWith(b *testing.B, group, payers int, keyed bool) {
 			keys[i] = k.ID
 		}
 	}
-	render := func(txs []ledger.Transaction, err error) (int, []byte) {
+	keep := func(txs []ledger.Transaction, err error) []byte {
 		if err != nil {
-			return 402, []byte(`{}`)
+			return []byte(`{}`)
 		}
-		return 201, []byte(`{"transaction":{"id":"` + txs[0].ID + `"}}`)
+		return []byte(`{"transaction":{"id":"` + txs[0].ID + `"}}`)
 	}
 	var next atomic.Int64
 	lat := make([][]time.Duration, payers)
@@ -90,7 +90,7 @@ func benchPaymentsWith(b *testing.B, group, payers int, keyed bool) {
 				}
 				t0 := time.Now()
 				_, err := s.Pay(ctx, ledger.Payment{SenderID: accts[from].ID, RecipientEmail: accts[to].Email, Amount: 1000,
-					Idem:     &ledger.Idempotency{Key: fmt.Sprintf("k%d", i), Fingerprint: []byte("f"), Respond: render},
+					Idem:     &ledger.Idempotency{Key: fmt.Sprintf("k%d", i), Fingerprint: []byte("f"), Keep: keep},
 					APIKeyID: keys[from]})
 				lat[p] = append(lat[p], time.Since(t0))
 				if err != nil {

@@ -16,10 +16,10 @@ import (
 // ledger has now, so the next new page fails with SQLITE_FULL) and returns the limit set.
 func setMaxPages(t *testing.T, s *Store, n int64) int64 {
 	t.Helper()
-	res, err := s.submit(context.Background(), func(w *wtx) (any, error) {
+	res, err := submit(s, context.Background(), func(w *wtx) (int64, error) {
 		if n == 0 {
 			if err := w.queryRow(`PRAGMA page_count`).Scan(&n); err != nil {
-				return nil, err
+				return 0, err
 			}
 		}
 		var set int64
@@ -29,7 +29,7 @@ func setMaxPages(t *testing.T, s *Store, n int64) int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return res.(int64)
+	return res
 }
 
 // TestStorageFullIsADomainErrorAndTheWriterRecovers: with the ledger at its page limit
@@ -143,7 +143,7 @@ func TestFullDiskMidGroupFailsTheWholeGroup(t *testing.T) {
 		return nil, err
 	}
 	setMaxPages(t, s, 0)
-	if _, err := s.submit(ctx, tooBig); !errors.Is(err, ledger.ErrStorageFull) {
+	if _, err := submit(s, ctx, tooBig); !errors.Is(err, ledger.ErrStorageFull) {
 		t.Fatalf("alone: %v", err)
 	}
 
@@ -151,7 +151,7 @@ func TestFullDiskMidGroupFailsTheWholeGroup(t *testing.T) {
 	hold, held := make(chan struct{}), make(chan struct{})
 	blocked := make(chan error, 1)
 	go func() {
-		_, err := s.submit(ctx, func(*wtx) (any, error) { close(held); <-hold; return nil, nil })
+		_, err := submit(s, ctx, func(*wtx) (any, error) { close(held); <-hold; return nil, nil })
 		blocked <- err
 	}()
 	<-held

@@ -200,56 +200,59 @@ func (w *wtx) lookup(c who) (*acct, error) {
 // moneyOp runs body under the idempotency rules of ledger.Idempotency.
 func (s *Store) moneyOp(ctx context.Context, caller who, idem *ledger.Idempotency,
 	body func(w *wtx, caller *acct) ([]ledger.Transaction, error)) (ledger.Receipt, error) {
-	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+	o, err := submit(s, ctx, func(w *wtx) (outcome, error) {
 		c, err := w.lookup(caller)
 		if err != nil {
-			return nil, err
+			return outcome{}, err
 		}
 		if idem != nil {
 			kept, err := w.kept(c.n, idem.Key)
 			if err != nil {
-				return nil, err
+				return outcome{}, err
 			}
 			if kept != nil {
 				if !bytes.Equal(kept.Fingerprint, idem.Fingerprint) {
-					return nil, ledger.ErrKeyReused
+					return outcome{}, ledger.ErrKeyReused
 				}
-				return ledger.Receipt{Replayed: true, Status: kept.Status, Body: kept.Body}, nil
+				return outcome{ledger.Receipt{Replayed: true, Kept: kept.Response}, nil}, nil
 			}
 		}
 		txs, berr := body(w, c)
 		if berr != nil {
 			if idem == nil || !errors.Is(berr, ledger.ErrInsufficientFunds) {
-				return nil, berr
+				return outcome{}, berr
 			}
 			// A business refusal after the call started is kept, as Stripe keeps a decline.
-			st, b := idem.Respond(nil, berr)
-			return ledger.Receipt{Status: st, Body: b, Err: berr}, w.keep(c.n, idem, st, b)
+			kept := idem.Keep(nil, berr)
+			return outcome{ledger.Receipt{Kept: kept}, berr}, w.keep(c.n, idem, kept)
 		}
 		r := ledger.Receipt{Transactions: txs}
 		if idem != nil {
-			r.Status, r.Body = idem.Respond(txs, nil)
-			if err := w.keep(c.n, idem, r.Status, r.Body); err != nil {
-				return nil, err
+			r.Kept = idem.Keep(txs, nil)
+			if err := w.keep(c.n, idem, r.Kept); err != nil {
+				return outcome{}, err
 			}
 		}
-		return r, nil
+		return outcome{r, nil}, nil
 	})
 	if err != nil {
 		return ledger.Receipt{}, err
 	}
-	r := res.(ledger.Receipt)
-	if idem == nil && r.Err != nil {
-		return r, r.Err
-	}
-	return r, nil
+	return o.r, o.refused
+}
+
+// outcome is what moneyOp's call returns through the writer: the receipt, and the business
+// refusal it keeps for the key (returned to the caller as the call's error once committed).
+type outcome struct {
+	r       ledger.Receipt
+	refused error
 }
 
 func (w *wtx) kept(account int64, key string) (*ledger.Kept, error) {
 	var k ledger.Kept
 	var created int64
-	err := w.queryRow(`SELECT fingerprint, status, body, created_at FROM idempotency WHERE account = ? AND key = ?`,
-		account, key).Scan(&k.Fingerprint, &k.Status, &k.Body, &created)
+	err := w.queryRow(`SELECT fingerprint, response, created_at FROM idempotency WHERE account = ? AND key = ?`,
+		account, key).Scan(&k.Fingerprint, &k.Response, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -263,11 +266,11 @@ func (w *wtx) kept(account int64, key string) (*ledger.Kept, error) {
 	return &k, nil
 }
 
-func (w *wtx) keep(account int64, idem *ledger.Idempotency, status int, body []byte) error {
-	_, err := w.exec(`INSERT INTO idempotency (account, key, fingerprint, status, body, created_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account, key) DO UPDATE SET fingerprint = excluded.fingerprint,
-		status = excluded.status, body = excluded.body, created_at = excluded.created_at`,
-		account, idem.Key, idem.Fingerprint, status, body, w.now.UnixMilli())
+func (w *wtx) keep(account int64, idem *ledger.Idempotency, response []byte) error {
+	_, err := w.exec(`INSERT INTO idempotency (account, key, fingerprint, response, created_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (account, key) DO UPDATE SET fingerprint = excluded.fingerprint,
+		response = excluded.response, created_at = excluded.created_at`,
+		account, idem.Key, idem.Fingerprint, response, w.now.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("ledger: keep idempotent response: %w", err)
 	}
@@ -443,14 +446,14 @@ func (s *Store) Hold(ctx context.Context, h ledger.Hold) (ledger.Receipt, error)
 
 // Resolve implements ledger.Ledger.
 func (s *Store) Resolve(ctx context.Context, r ledger.Resolution) (ledger.Transaction, error) {
-	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+	res, err := submit(s, ctx, func(w *wtx) (ledger.Transaction, error) {
 		tx, sn, rn, err := w.transaction(r.TransactionID)
 		if err != nil {
-			return nil, err
+			return ledger.Transaction{}, err
 		}
 		actor, err := w.acctByID(r.ActorID)
 		if err != nil {
-			return nil, err
+			return ledger.Transaction{}, err
 		}
 		by := ""
 		switch actor.n {
@@ -459,10 +462,10 @@ func (s *Store) Resolve(ctx context.Context, r ledger.Resolution) (ledger.Transa
 		case rn:
 			by = api.PartyRecipient
 		default:
-			return nil, ledger.ErrNotFound // a stranger may not learn it exists
+			return ledger.Transaction{}, ledger.ErrNotFound // a stranger may not learn it exists
 		}
 		if tx.Status != api.StatusPending {
-			return nil, ledger.ErrConflict
+			return ledger.Transaction{}, ledger.ErrConflict
 		}
 		status := api.StatusCancelled
 		if r.Confirm {
@@ -470,43 +473,43 @@ func (s *Store) Resolve(ctx context.Context, r ledger.Resolution) (ledger.Transa
 		}
 		if _, err := w.exec(`UPDATE transactions SET status = ?, resolved_by = ?, resolved_at = ? WHERE id = ?`,
 			status, by, w.now.UnixMilli(), tx.ID); err != nil {
-			return nil, fmt.Errorf("ledger: resolve: %w", err)
+			return ledger.Transaction{}, fmt.Errorf("ledger: resolve: %w", err)
 		}
 		tx.Status, tx.ResolvedBy, tx.ResolvedAt = status, by, w.now
 		if !r.Confirm && tx.APIKeyID != "" && tx.CreatedBy == api.PartySender {
 			if err := w.giveBack(tx); err != nil {
-				return nil, err
+				return ledger.Transaction{}, err
 			}
 		}
 		from, err := w.acctByN(sn)
 		if err != nil {
-			return nil, err
+			return ledger.Transaction{}, err
 		}
 		to, err := w.acctByN(rn)
 		if err != nil {
-			return nil, err
+			return ledger.Transaction{}, err
 		}
 		cur, amt := s.opts.Currency, int64(tx.Amount)
 		typ := api.EventTransactionCancelled
 		if r.Confirm {
 			typ = api.EventTransactionCompleted
 			if err := w.post(from, -amt, -amt, evSpec{typ, tx.API(from.id, cur)}); err != nil {
-				return nil, err
+				return ledger.Transaction{}, err
 			}
 			return tx, w.post(to, amt, 0, evSpec{typ, tx.API(to.id, cur)})
 		}
 		if err := w.giveBackToToken(tx); err != nil {
-			return nil, err
+			return ledger.Transaction{}, err
 		}
 		if err := w.post(from, 0, -amt, evSpec{typ, tx.API(from.id, cur)}); err != nil {
-			return nil, err
+			return ledger.Transaction{}, err
 		}
 		return tx, w.post(to, 0, 0, evSpec{typ, tx.API(to.id, cur)})
 	})
 	if err != nil {
 		return ledger.Transaction{}, err
 	}
-	return res.(ledger.Transaction), nil
+	return res, nil
 }
 
 // credit moves money from the system account to a person's account.
@@ -521,43 +524,43 @@ func (w *wtx) credit(to *acct, amount money.Micros) (ledger.Transaction, error) 
 
 // Credit implements ledger.Ledger.
 func (s *Store) Credit(ctx context.Context, c ledger.Credit) (ledger.Account, ledger.Transaction, error) {
-	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+	res, err := submit(s, ctx, func(w *wtx) (ledger.Transaction, error) {
 		to, err := w.acctByEmail(c.RecipientEmail)
 		if errors.Is(err, ledger.ErrNotFound) || (err == nil && to.system) {
-			return nil, ledger.ErrUnknownRecipient
+			return ledger.Transaction{}, ledger.ErrUnknownRecipient
 		}
 		if err != nil {
-			return nil, err
+			return ledger.Transaction{}, err
 		}
 		return w.credit(to, c.Amount)
 	})
 	if err != nil {
 		return ledger.Account{}, ledger.Transaction{}, err
 	}
-	tx := res.(ledger.Transaction)
+	tx := res
 	a, err := s.AccountByEmail(ctx, c.RecipientEmail)
 	return a, tx, err
 }
 
 // CreateAccount implements ledger.Ledger.
 func (s *Store) CreateAccount(ctx context.Context, na ledger.NewAccount) (ledger.Account, error) {
-	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+	res, err := submit(s, ctx, func(w *wtx) (string, error) {
 		if _, err := w.acctByEmail(na.Email); err == nil {
-			return nil, ledger.ErrAccountExists
+			return "", ledger.ErrAccountExists
 		} else if !errors.Is(err, ledger.ErrNotFound) {
-			return nil, err
+			return "", err
 		}
 		id := newID()
 		var n int64
 		if err := w.queryRow(`INSERT INTO accounts (id, email, password_hash, organization, created_at)
 			VALUES (?, ?, ?, ?, ?) RETURNING n`, id, na.Email, na.PasswordHash, na.Organization,
 			w.now.UnixMilli()).Scan(&n); err != nil {
-			return nil, fmt.Errorf("ledger: create account: %w", err)
+			return "", fmt.Errorf("ledger: create account: %w", err)
 		}
 		if na.WelcomeCredit > 0 {
 			a := &acct{n: n, id: id, email: na.Email}
 			if _, err := w.credit(a, na.WelcomeCredit); err != nil {
-				return nil, err
+				return "", err
 			}
 		}
 		return id, nil
@@ -565,7 +568,7 @@ func (s *Store) CreateAccount(ctx context.Context, na ledger.NewAccount) (ledger
 	if err != nil {
 		return ledger.Account{}, err
 	}
-	return s.AccountByID(ctx, res.(string))
+	return s.AccountByID(ctx, res)
 }
 
 // SetPassword implements ledger.Ledger.
@@ -579,7 +582,7 @@ func (s *Store) SetOrganization(ctx context.Context, accountID string, org *stri
 }
 
 func (s *Store) update(ctx context.Context, accountID, query string, value any) (ledger.Account, error) {
-	_, err := s.submit(ctx, func(w *wtx) (any, error) {
+	_, err := submit(s, ctx, func(w *wtx) (any, error) {
 		res, err := w.exec(query, value, accountID)
 		if err != nil {
 			return nil, fmt.Errorf("ledger: update account: %w", err)
@@ -597,18 +600,18 @@ func (s *Store) update(ctx context.Context, accountID, query string, value any) 
 
 // AppendEvent implements ledger.Ledger.
 func (s *Store) AppendEvent(ctx context.Context, accountID, typ string, data any) (ledger.Event, error) {
-	res, err := s.submit(ctx, func(w *wtx) (any, error) {
+	res, err := submit(s, ctx, func(w *wtx) (ledger.Event, error) {
 		a, err := w.acctByID(accountID)
 		if err != nil {
-			return nil, err
+			return ledger.Event{}, err
 		}
 		if err := w.post(a, 0, 0, evSpec{typ, data}); err != nil {
-			return nil, err
+			return ledger.Event{}, err
 		}
 		return w.events[len(w.events)-1], nil
 	})
 	if err != nil {
 		return ledger.Event{}, err
 	}
-	return res.(ledger.Event), nil
+	return res, nil
 }

@@ -28,7 +28,7 @@ func (s *Store) RecoveryCodeUsed(ctx context.Context, accountID string, hash []b
 
 // ReplaceRecoveryCodes implements ledger.RecoveryCodeStore.
 func (s *Store) ReplaceRecoveryCodes(ctx context.Context, accountID string, hashes [][]byte) error {
-	_, err := s.submit(ctx, func(w *wtx) (any, error) {
+	_, err := submit(s, ctx, func(w *wtx) (any, error) {
 		a, err := w.acctByID(accountID)
 		if err != nil {
 			return nil, err

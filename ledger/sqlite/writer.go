@@ -28,8 +28,20 @@ type wtx struct {
 	events []ledger.Event
 }
 
-// submit hands fn to the writer and waits until its group is durable.
-func (s *Store) submit(ctx context.Context, fn func(w *wtx) (any, error)) (any, error) {
+// submit hands fn to the writer, waits until its group is durable and returns fn's result (the
+// zero T with any error: fn's own, or the group's).
+func submit[T any](s *Store, ctx context.Context, fn func(w *wtx) (T, error)) (T, error) {
+	res, err := s.enqueue(ctx, func(w *wtx) (any, error) { return fn(w) })
+	v, _ := res.(T) // the one place a result is typed again: op holds calls of every T
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
+}
+
+// enqueue is submit for a result of any type.
+func (s *Store) enqueue(ctx context.Context, fn func(w *wtx) (any, error)) (any, error) {
 	o := &op{ctx: ctx, fn: fn, done: make(chan struct{})}
 	s.mu.RLock()
 	if s.isShut {
@@ -240,6 +252,6 @@ func (w *wtx) prune() (any, error) {
 
 // Prune runs the pruning now (the writer also runs it every PruneEvery).
 func (s *Store) Prune(ctx context.Context) error {
-	_, err := s.submit(ctx, (*wtx).prune)
+	_, err := s.enqueue(ctx, (*wtx).prune)
 	return err
 }
