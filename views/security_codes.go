@@ -75,9 +75,7 @@ func (s *shownCodes) panel(b *secBase, heading string, compact bool) string {
 		gap = "\n"
 	}
 	var body strings.Builder
-	if !compact {
-		body.WriteString(t.Title.Render("Recovery codes") + "\n\n")
-	}
+	body.WriteString(t.Title.Render("Recovery codes") + gap)
 	body.WriteString(t.Positive.Render(wrap(heading, inner)) + gap)
 	if compact {
 		body.WriteString(t.Warning.Render(wrap("Store them now: they are shown only this once.", inner)) + "\n")
