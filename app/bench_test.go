@@ -232,6 +232,7 @@ func benchConfig(dir string) client.Config {
 	return cfg
 }
 
-func run(cmd tea.Cmd) []tea.Msg { return viewstest.Exec(cmd, 2*time.Second) }
+// run runs a command as the program would; the live stream waits for the service's events.
+func run(cmd tea.Cmd) []tea.Msg { return viewstest.Exec(cmd, viewstest.Bound, "events.(*Stream).") }
 
 func press(k string) tea.KeyPressMsg { return viewstest.Key(k) }

@@ -436,7 +436,7 @@ func TestEvents(t *testing.T) {
 	waitFor(t, "two events", func() bool { return strings.Count(out.String(), "\n") == 2 })
 
 	// A network drop: the stream says so, reconnects and resumes, missing nothing.
-	p.cut()
+	p.Cut()
 	waitFor(t, "disconnected", func() bool { return strings.Contains(errb.String(), "Disconnected") })
 	e.payDirect("grace@example.com", "ada@example.com", "2", "second")
 	waitFor(t, "four events", func() bool { return strings.Count(out.String(), "\n") == 4 })

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -28,6 +27,7 @@ import (
 	"github.com/syftbox/syftwallet/ledger/sqlite"
 	"github.com/syftbox/syftwallet/server"
 	"github.com/syftbox/syftwallet/server/hub"
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -295,22 +295,7 @@ func decode(t *testing.T, s string, v any) {
 }
 
 // syncBuffer is a buffer that a running command writes while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testkit.Buffer
 
 // waitFor waits until f holds.
 func waitFor(t *testing.T, what string, f func() bool) {
@@ -324,53 +309,10 @@ func waitFor(t *testing.T, what string, f func() bool) {
 	}
 }
 
-// proxy forwards TCP connections to a backend and can cut them all (a network drop).
-type proxy struct {
-	ln      net.Listener
-	backend string
-	mu      sync.Mutex
-	conns   []net.Conn
-}
-
-func newProxy(t *testing.T, backendURL string) *proxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{ln: ln, backend: strings.TrimPrefix(backendURL, "http://")}
-	go p.serve()
-	t.Cleanup(func() { ln.Close(); p.cut() })
-	return p
-}
-
-func (p *proxy) URL() string { return "http://" + p.ln.Addr().String() }
-
-func (p *proxy) serve() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		b, err := net.Dial("tcp", p.backend)
-		if err != nil {
-			c.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns = append(p.conns, c, b)
-		p.mu.Unlock()
-		go func() { io.Copy(b, c); b.Close() }()
-		go func() { io.Copy(c, b); c.Close() }()
-	}
-}
-
-func (p *proxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
+// newProxy forwards TCP connections to the service at backendURL; Cut cuts them all (a network
+// drop).
+func newProxy(t *testing.T, backendURL string) *testkit.Proxy {
+	return testkit.NewProxy(t, strings.TrimPrefix(backendURL, "http://"))
 }
 
 // txJSON is the part of a transaction document the tests look at.

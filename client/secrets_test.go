@@ -11,11 +11,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/zalando/go-keyring"
+
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 // Pay through faults with the enhanced layer's bearer session: dropped
@@ -60,22 +61,7 @@ func TestEnhancedPayThroughFaultsPaysOnce(t *testing.T) {
 }
 
 // lockedLog collects the client's log output.
-type lockedLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type lockedLog = testkit.Buffer
 
 // After a login with the (mock) keyring, the refresh token is in the
 // keyring and nowhere under the data dir; logs and errors hold no secret.

@@ -248,7 +248,11 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, p *Princip
 		}
 	}
 	ctx := r.Context()
-	if p.Account.MFAEnabled {
+	acct, err := s.current(ctx, p)
+	if err != nil {
+		return err
+	}
+	if acct.MFAEnabled {
 		if err := s.freshCode(r, p, req.Code); err != nil {
 			return err
 		}

@@ -309,7 +309,11 @@ func (s *Server) changePassword(r *http.Request, p *Principal) (ledger.Account, 
 	ctx := r.Context()
 	att := s.attempt(r, kindPassword, p.Account.Email)
 	defer att.release(ctx)
-	ok, err := s.checkPassword(ctx, att, p.Account, true, req.OldPassword)
+	was, err := s.current(ctx, p)
+	if err != nil {
+		return ledger.Account{}, err
+	}
+	ok, err := s.checkPassword(ctx, att, was, true, req.OldPassword)
 	if err != nil {
 		return ledger.Account{}, err
 	}

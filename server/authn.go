@@ -16,12 +16,28 @@ import (
 
 // Principal is the account a request acts for, and how it proved it.
 type Principal struct {
-	Account   ledger.Account // read in this request: balances and flags are current
-	Scheme    string         // "basic" or "bearer"
-	SessionID string         // the sign-in session, for bearer tokens; "" for Basic
+	// Account is read in this request (balances and flags are current), except for a Bearer
+	// access token, where only its ID and Email are set (identityOnly): a handler that needs more
+	// reads it with Server.current.
+	Account   ledger.Account
+	Scheme    string // "basic" or "bearer"
+	SessionID string // the sign-in session, for bearer tokens; "" for Basic
 	// APIKey is the key the request was made with (Scheme "apikey", SessionID "apikey:<id>"), nil
 	// otherwise: see apikeys.go.
-	APIKey *ledger.APIKey
+	APIKey       *ledger.APIKey
+	identityOnly bool
+}
+
+// current is the principal's account as it is now: balances, flags and password hash included.
+func (s *Server) current(ctx context.Context, p *Principal) (ledger.Account, error) {
+	if !p.identityOnly {
+		return p.Account, nil
+	}
+	acct, err := s.ledger.AccountByID(ctx, p.Account.ID)
+	if errors.Is(err, ledger.ErrNotFound) || (err == nil && acct.System) {
+		return ledger.Account{}, errTokenInvalid
+	}
+	return acct, err
 }
 
 // An Authenticator resolves the credentials of one Authorization scheme (the text after

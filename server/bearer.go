@@ -20,9 +20,12 @@ import (
 //     a password change or a reused refresh token end it at once, not when it expires;
 //   - its subject is still an account of a person.
 //
-// The first two are checked in full once per token and then remembered until its exp (the session
-// cache, sessioncache.go), forgotten at once by every revocation; the account is read afresh on
-// every request, so balances and flags are current. Every refusal is 401
+// All three are checked in full once per token and then remembered until its exp (the session
+// cache, sessioncache.go), forgotten at once by every revocation. An account is never deleted and
+// its id and email never change, so a request with a remembered token reads no account: its
+// Principal carries the id and email only, and the handlers that show or decide on balances,
+// flags or the password hash read the account afresh (Server.current), so those are current.
+// Every refusal is 401
 // unauthenticated with WWW-Authenticate: Bearer error="invalid_token"; the token never reaches a
 // log or a response.
 
@@ -45,9 +48,10 @@ func (b bearerAuth) Authenticate(ctx context.Context, token string) (*Principal,
 	if err != nil {
 		return nil, err
 	}
-	return &Principal{Account: acct, Scheme: "bearer", SessionID: sid}, nil
+	return &Principal{Account: acct, Scheme: "bearer", SessionID: sid, identityOnly: true}, nil
 }
 
+// verifyBearer returns the token's account (its id and email only: see Server.current) and session.
 func (s *Server) verifyBearer(ctx context.Context, token string) (ledger.Account, string, error) {
 	if s.auth == nil {
 		return ledger.Account{}, "", unauthenticated("This authorization scheme is not accepted here.")
@@ -63,14 +67,7 @@ func (s *Server) verifyBearer(ctx context.Context, token string) (ledger.Account
 			return ledger.Account{}, "", err
 		}
 	}
-	acct, err := s.ledger.AccountByID(ctx, c.userID)
-	if errors.Is(err, ledger.ErrNotFound) || (err == nil && acct.System) {
-		return ledger.Account{}, "", errTokenInvalid
-	}
-	if err != nil {
-		return ledger.Account{}, "", err
-	}
-	return acct, c.sessionID, nil
+	return ledger.Account{ID: c.userID, Email: c.email}, c.sessionID, nil
 }
 
 // checkBearer is the full check of a token the session cache does not hold: signature and
@@ -97,7 +94,14 @@ func (s *Server) checkBearer(ctx context.Context, key [32]byte, token string) (c
 	if !sess.Live() {
 		return cachedToken{}, errTokenRevoked
 	}
-	t := cachedToken{userID: c.UserID, sessionID: sess.ID, exp: c.ExpiresAt}
+	acct, err := s.ledger.AccountByID(ctx, c.UserID)
+	if errors.Is(err, ledger.ErrNotFound) || (err == nil && acct.System) {
+		return cachedToken{}, errTokenInvalid
+	}
+	if err != nil {
+		return cachedToken{}, err
+	}
+	t := cachedToken{userID: c.UserID, sessionID: sess.ID, email: acct.Email, exp: c.ExpiresAt}
 	s.sessions.put(key, t, gen)
 	return t, nil
 }
@@ -139,7 +143,7 @@ func (s *Server) requireBearer(h userHandler) http.Handler {
 			var acct ledger.Account
 			var sid string
 			if acct, sid, err = s.verifyBearer(r.Context(), token); err == nil {
-				p = &Principal{Account: acct, Scheme: "bearer", SessionID: sid}
+				p = &Principal{Account: acct, Scheme: "bearer", SessionID: sid, identityOnly: true}
 			}
 		}
 		if err == nil {

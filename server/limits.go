@@ -104,7 +104,8 @@ func (l Limits) withDefaults() Limits {
 // and nothing in flight); Refund gives it back when the attempt was no failure; Clear forgets a
 // key's failures. auth.FailureLimiter keeps budgets in memory, for one instance of the service;
 // several instances share one limit through an implementation over a shared store
-// (Config.NewBudget), which must make Take atomic per key.
+// (Config.NewBudget), which must make Take atomic per key: server/redisbudget, on Redis, which
+// `serve --redis` uses.
 type Budget interface {
 	Take(ctx context.Context, key string) (auth.Taken, error)
 	Refund(ctx context.Context, key string) error

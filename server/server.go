@@ -84,7 +84,8 @@ type Config struct {
 	Limits Limits
 	// NewBudget makes the attempt budget called name (see limits.go) with rate r. Default:
 	// budgets in memory (auth.FailureLimiter), which one instance of the service keeps to itself;
-	// instances that share a ledger share their limits through budgets over a shared store.
+	// instances that share a ledger share their limits through budgets over a shared store
+	// (server/redisbudget, which service uses with --redis).
 	NewBudget func(name string, r Rate) Budget
 	// ClientAddr names the client a request comes from, for rate limits. Default: the host of
 	// r.RemoteAddr (an IPv6 address counts as its /64). Forwarding headers such as

@@ -40,6 +40,7 @@ type sessionCache struct {
 // cachedToken is what a verified access token and its live session told verifyBearer.
 type cachedToken struct {
 	userID, sessionID string
+	email             string // the account's, which never changes (nor does it become the system's)
 	exp               time.Time
 }
 

@@ -79,7 +79,11 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 
 // GET /user/my-info and GET /account: 200 {user}.
 func (s *Server) myInfo(w http.ResponseWriter, r *http.Request, p *Principal) error {
-	writeJSON(w, http.StatusOK, api.UserBody{User: s.userJSON(p.Account)})
+	acct, err := s.current(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, api.UserBody{User: s.userJSON(acct)})
 	return nil
 }
 

@@ -3,7 +3,6 @@
 package service
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,31 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/testkit"
 )
-
-// syncBuffer collects the service's log lines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // smallDisk mounts a tmpfs of size bytes on a new directory, or skips the test saying why.
 func smallDisk(t *testing.T, size int) string {
@@ -82,7 +63,7 @@ func fill(t *testing.T, dir string) string {
 // the same service works again (issue 11, item 6).
 func TestFullDiskThroughTheService(t *testing.T) {
 	dir := smallDisk(t, 8<<20)
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	svc := startForTest(t, dir, func(o *Options) {
 		o.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	})

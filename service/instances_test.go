@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/ledger/postgres"
 	"github.com/syftbox/syftwallet/ledger/postgres/pgtest"
 	"github.com/syftbox/syftwallet/money"
@@ -26,7 +27,7 @@ import (
 
 // startInstances starts n instances of the service on one PostgreSQL database with one keys
 // file, as a deployment behind a load balancer runs them.
-func startInstances(t *testing.T, n int) (url string, keys string, svcs []*Service) {
+func startInstances(t testing.TB, n int) (url string, keys string, svcs []*Service) {
 	t.Helper()
 	url = pgtest.URL(t)
 	keys = filepath.Join(t.TempDir(), "keys.json")
@@ -40,6 +41,35 @@ func startInstances(t *testing.T, n int) (url string, keys string, svcs []*Servi
 		svcs = append(svcs, svc)
 	}
 	return url, keys, svcs
+}
+
+// served is the one table of the ways the service is run over HTTP by the tests and benchmarks
+// that run on every store: instances as startServed takes it.
+var served = []struct {
+	name      string
+	instances int // 0: SQLite
+}{{"sqlite", 0}, {"postgres", 1}, {"postgres-3-instances", 3}}
+
+// startServed starts the service as the benchmarks and the tests that run on both stores want
+// it, with the admin key "admin-key", and returns its URLs: instances 0 is one instance on a SQLite
+// ledger of its own, else that many instances on one PostgreSQL database (startInstances).
+func startServed(t testing.TB, instances int) []string {
+	t.Helper()
+	if instances > 0 {
+		_, _, svcs := startInstances(t, instances)
+		urls := make([]string, len(svcs))
+		for i, svc := range svcs {
+			urls[i] = svc.URL
+		}
+		return urls
+	}
+	svc, err := Start(context.Background(), Options{Addr: "127.0.0.1:0",
+		DBPath: filepath.Join(t.TempDir(), "ledger.db"), AdminKey: "admin-key"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Stop() })
+	return []string{svc.URL}
 }
 
 type wallet struct {
@@ -222,15 +252,7 @@ func TestThreeInstancesOneLedger(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	store, err := postgres.Open(ctx, dbURL, postgres.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	inv, err := store.Check(ctx)
-	if err != nil || !inv.OK() {
-		t.Fatalf("invariants: %+v %v", inv, err)
-	}
+	store, inv := checkedLedger(t, dbURL, "")
 	if inv.SystemBalance != -1000*nAcct*1_000_000 {
 		t.Fatalf("money created or destroyed: system balance %v", inv.SystemBalance)
 	}
@@ -378,15 +400,7 @@ func TestKillOneInstanceMidStorm(t *testing.T) {
 	}
 	t.Logf("%d payments acknowledged, %d of them by the survivor after the kill", len(acks), survivorAcks)
 	ctx := context.Background()
-	store, err := postgres.Open(ctx, dbURL, postgres.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	inv, err := store.Check(ctx)
-	if err != nil || !inv.OK() {
-		t.Fatalf("invariants after the kill: %+v %v", inv, err)
-	}
+	store, _ := checkedLedger(t, dbURL, " after the kill")
 	for _, a := range acks {
 		if _, err := store.Transaction(ctx, a.id); err != nil {
 			t.Fatalf("acknowledged payment %s lost: %v", a.id, err)
@@ -588,4 +602,21 @@ func TestCachedSessionRevokedOnAnotherInstance(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// checkedLedger opens the database the instances shared (closed when t ends) and fails t unless
+// its invariants hold; when says when, for the failure.
+func checkedLedger(t *testing.T, dbURL, when string) (*postgres.Store, ledger.Invariants) {
+	t.Helper()
+	ctx := context.Background()
+	store, err := postgres.Open(ctx, dbURL, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	inv, err := store.Check(ctx)
+	if err != nil || !inv.OK() {
+		t.Fatalf("invariants%s: %+v %v", when, inv, err)
+	}
+	return store, inv
 }

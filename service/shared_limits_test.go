@@ -17,13 +17,14 @@ import (
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/server"
 	"github.com/syftbox/syftwallet/server/redisbudget/redistest"
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 // Three instances of the service on one ledger (one SQLite file, as three processes would share
 // it) and one Redis, reached through a proxy the test can cut.
 type cluster struct {
 	svcs  []*Service
-	logs  []*lockedBuffer
+	logs  []*testkit.Buffer
 	proxy *redistest.Proxy
 }
 
@@ -36,7 +37,7 @@ func startCluster(t *testing.T, redisURL string, useRedis, requestLimits bool) *
 	}
 	db := filepath.Join(t.TempDir(), "ledger.db")
 	for range 3 { // one after the other: the first makes keys.json, the others open it
-		buf := &lockedBuffer{}
+		buf := &testkit.Buffer{}
 		// RedisTimeout: a loaded machine may answer slowly; only the proxy's cut is to fall back.
 		o := Options{Addr: "127.0.0.1:0", DBPath: db, RedisURL: purl, RedisTimeout: 20 * time.Second,
 			WelcomeCredit: 100 * money.Scale, Logger: slog.New(slog.NewTextHandler(buf, nil)),
@@ -218,21 +219,4 @@ func redisStopsMidway(t *testing.T, url string, requestLimits bool) {
 	if st, doc := login(t, cl.svcs[1].URL, late, rightPassword); st != http.StatusTooManyRequests {
 		t.Errorf("after Redis came back, right password after ten wrong ones over three instances: %d %s, want 429", st, brief(doc))
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

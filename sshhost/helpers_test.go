@@ -1,7 +1,6 @@
 package sshhost_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -9,13 +8,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/syftbox/syftwallet/client"
 	"github.com/syftbox/syftwallet/sshhost"
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 // needTools skips when OpenSSH's client or tmux is missing (.ci/run installs both).
@@ -29,22 +28,7 @@ func needTools(t *testing.T) {
 }
 
 // logBuf collects the host's log and prints it when the test fails.
-type logBuf struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+type logBuf = testkit.Buffer
 
 // startHost starts a host on a free loopback port with the embedded service in a fresh data
 // directory, and shuts it down when the test ends.

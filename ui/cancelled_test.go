@@ -12,9 +12,7 @@ import (
 // The other party cancels a pending payment of ours: the toast says so as History shows it,
 // without a sign and muted from its first moment (the screens are checked in package views).
 func TestCancelledOutgoingToastIsMuted(t *testing.T) {
-	fc := newFake()
-	m := newModel(t, fc)
-	signIn(t, m, fc)
+	m, _ := signedInModel(t)
 	rb := api.PartyRecipient
 	tx := api.Transaction{ID: "txc", SenderEmail: "me@example.com", RecipientEmail: "ada@example.com",
 		Amount: 7_250_000, Status: api.StatusCancelled, Direction: api.DirectionOut, CreatedBy: api.PartyRecipient,

@@ -45,48 +45,24 @@ func TestLongValuesAreValid(t *testing.T) {
 
 // payLong fills the form with the long address and memo.
 func payLong(t *testing.T, tm *teatest.TestModel, amount string) {
-	signedIn(t, tm)
-	keys(tm, "2")
-	waitText(t, tm, "Pay someone")
-	keys(tm, "enter")
-	typeInto(tm, longAddr)
-	keys(tm, "tab")
-	typeInto(tm, amount)
-	keys(tm, "tab")
-	typeInto(tm, longMemo)
+	fillPay(t, tm, longAddr, amount, longMemo, "enter")
 }
 
 func longScenes() []scene {
 	addAccount := func(fc *viewstest.Client) { fc.AddAccount(longAddr, 10*money.Scale) }
 	return []scene{
-		{name: "pay-review-long", setup: addAccount, drive: func(t *testing.T, tm *teatest.TestModel) {
-			payLong(t, tm, "12.50")
-			keys(tm, "enter")
-		}, ready: "Review payment"},
+		{name: "pay-review-long", setup: addAccount, drive: paid(payLong, "12.50", "", "enter"), ready: "Review payment"},
 		// The tallest review: the amount is above the threshold, so it is typed again.
 		{name: "pay-review-long-large", setup: func(fc *viewstest.Client) {
 			addAccount(fc)
 			fc.AddTx("ada@example.com", "me@example.com", 2000*money.Scale, api.StatusCompleted, "invoice 42",
 				viewstest.Epoch.Add(-40*24*time.Hour))
-		}, drive: func(t *testing.T, tm *teatest.TestModel) {
-			payLong(t, tm, "1,000")
-			keys(tm, "enter")
-		}, ready: "type the amount again"},
-		{name: "pay-done-long", setup: addAccount, drive: func(t *testing.T, tm *teatest.TestModel) {
-			payLong(t, tm, "12.50")
-			keys(tm, "enter")
-			waitText(t, tm, "Review payment")
-			keys(tm, "y")
-		}, ready: "new payment"},
+		}, drive: paid(payLong, "1,000", "", "enter"), ready: "type the amount again"},
+		{name: "pay-done-long", setup: addAccount, drive: paid(payLong, "12.50", "", "enter", "Review payment", "y"), ready: "new payment"},
 		{name: "history-detail-long", setup: func(fc *viewstest.Client) {
 			addAccount(fc)
 			fc.AddTx("me@example.com", longAddr, 12_500_000, api.StatusCompleted, longMemo, viewstest.Epoch.Add(-time.Minute))
-		}, drive: func(t *testing.T, tm *teatest.TestModel) {
-			signedIn(t, tm)
-			keys(tm, "3")
-			waitText(t, tm, "row 1 of 7")
-			keys(tm, "enter")
-		}, ready: "esc closes"},
+		}, drive: onScreen("3", "row 1 of 7", "enter"), ready: "esc closes"},
 	}
 }
 

@@ -182,16 +182,8 @@ func foundationScenes() []scene {
 				keys(tm, "enter")
 			}, ready: "already used"},
 		{name: "dashboard", drive: signInKeys, ready: "low"},
-		{name: "help", drive: func(t *testing.T, tm *teatest.TestModel) {
-			signInKeys(t, tm)
-			waitText(t, tm, "Recent transactions")
-			keys(tm, "?")
-		}, ready: "rebind"},
-		{name: "privacy", drive: func(t *testing.T, tm *teatest.TestModel) {
-			signInKeys(t, tm)
-			waitText(t, tm, "Recent transactions")
-			keys(tm, "h")
-		}, ready: "amounts hidden"},
+		{name: "help", drive: onScreen("?", ""), ready: "rebind"},
+		{name: "privacy", drive: onScreen("h", ""), ready: "amounts hidden"},
 	}
 }
 
@@ -243,10 +235,7 @@ func TestGoldenLarge(t *testing.T) {
 	}
 	for _, sc := range []scene{
 		{name: "dashboard", setup: more, drive: signInKeys, ready: "low"},
-		{name: "history", setup: more, drive: func(t *testing.T, tm *teatest.TestModel) {
-			signedIn(t, tm)
-			keys(tm, "3")
-		}, ready: "row 1 of 18"},
+		{name: "history", setup: more, drive: onScreen("3", ""), ready: "row 1 of 18"},
 	} {
 		sc.w, sc.h = 120, 40
 		t.Run(sc.name, func(t *testing.T) { runScene(t, sc, true) })

@@ -2,11 +2,9 @@ package ui
 
 import (
 	"context"
-	"os"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -17,11 +15,7 @@ import (
 	"github.com/syftbox/syftwallet/views/viewstest"
 )
 
-// TestMain pins the local zone (dates in frames and filters) once, before any test runs.
-func TestMain(m *testing.M) {
-	time.Local = time.UTC
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { viewstest.Main(m) }
 
 func newFake() *viewstest.Client { return viewstest.Standard() }
 
@@ -86,6 +80,15 @@ func signIn(t testing.TB, m *Model, fc *viewstest.Client) {
 	fc.SignIn("me@example.com")
 	_, cmd := m.Update(views.SignedInMsg{Session: fc.Session()})
 	settle(m, cmd)
+}
+
+// signedInModel is a model at 100×30 over the standard fake, signed in.
+func signedInModel(t testing.TB) (*Model, *viewstest.Client) {
+	t.Helper()
+	fc := newFake()
+	m := newModel(t, fc)
+	signIn(t, m, fc)
+	return m, fc
 }
 
 // fakeStream is a LiveStream fed by the test.
@@ -154,7 +157,8 @@ func (s *fakeStream) Close() error {
 
 func keyMsg(s string) tea.KeyPressMsg { return viewstest.Key(s) }
 
-func exec(cmd tea.Cmd) []tea.Msg { return viewstest.Exec(cmd, 300*time.Millisecond) }
+// exec runs a command as the program would; the live stream's reads wait for what the test feeds.
+func exec(cmd tea.Cmd) []tea.Msg { return viewstest.Exec(cmd, viewstest.Bound, "(*fakeStream).") }
 
 // toReview opens Pay with key (p on the dashboard, or 2), fills in the recipient and the amount
 // and asks for the review, which must then be on screen.

@@ -189,7 +189,6 @@ func (m *Model) applyTheme() {
 }
 
 func (m *Model) showLogin(email, notice string) {
-	m.common.Gen++
 	l := views.NewLogin(m.common, email, notice)
 	l.RegisterHint = m.opts.RegisterHint
 	m.screens = map[views.ID]views.Screen{views.LoginScreen: l}
@@ -308,8 +307,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case pollResultMsg:
 		return m, m.pollResult(msg)
 	}
-	// Everything else (a spinner's tick, the plain answers of the screens that do not use
-	// views.Ask yet) goes to every screen; the one that asked (by type and request id) takes it.
+	// Everything else (a spinner's tick, a screen's own timer) goes to every screen: answers to
+	// requests are views.Addressed, above, and reach only the screen that asked.
 	return m, m.broadcast(msg)
 }
 
@@ -577,7 +576,6 @@ func (m *Model) signedIn(msg views.SignedInMsg) tea.Cmd {
 		m.common.Currency = msg.Session.User.Currency
 	}
 	m.screens = map[views.ID]views.Screen{}
-	m.common.Gen++
 	m.common.Account = views.Account{}
 	// The account is loaded once here, for every screen, and kept current by the live events.
 	cmds := []tea.Cmd{views.LoadAccount(m.common, false)}

@@ -91,9 +91,7 @@ func TestCtrlCAlwaysQuits(t *testing.T) {
 }
 
 func TestTooSmallAndResize(t *testing.T) {
-	fc := newFake()
-	m := newModel(t, fc)
-	signIn(t, m, fc)
+	m, _ := signedInModel(t)
 	for _, size := range [][2]int{{MinWidth - 1, 24}, {80, MinHeight - 1}, {40, 10}} {
 		m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
 		if !strings.Contains(screen(m), "too small") {
@@ -137,9 +135,7 @@ func TestLongEmailNeverBreaksTheLayout(t *testing.T) {
 }
 
 func TestPrivacyAndSignOut(t *testing.T) {
-	fc := newFake()
-	m := newModel(t, fc)
-	signIn(t, m, fc)
+	m, _ := signedInModel(t)
 	press(m, "h")
 	if !m.Common().Privacy || !strings.Contains(screen(m), "amounts hidden") {
 		t.Fatal("h did not hide amounts")
@@ -331,9 +327,7 @@ func TestPollingTurnsChangesIntoToasts(t *testing.T) {
 }
 
 func TestQuitAsksWhileAPaymentIsInFlight(t *testing.T) {
-	fc := newFake()
-	m := newModel(t, fc)
-	signIn(t, m, fc)
+	m, fc := signedInModel(t)
 	toReview(t, m, "p", "ada@example.com", "5")
 	block := make(chan struct{})
 	fc.Block["Pay"] = block
@@ -404,9 +398,7 @@ func body(m *Model) []string {
 // The full help shows every key of every screen at the smallest size: groups that do not fit
 // side by side go on rows of their own, never cut to "…".
 func TestFullHelpShowsEveryKeyAt80(t *testing.T) {
-	fc := newFake()
-	m := newModel(t, fc)
-	signIn(t, m, fc)
+	m, _ := signedInModel(t)
 	resize(m, 80, 24)
 	for _, id := range views.SignedIn {
 		m.switchTo(views.SwitchMsg{To: id})
@@ -436,9 +428,7 @@ func TestFullHelpShowsEveryKeyAt80(t *testing.T) {
 // At 80 columns the header keeps the "amounts hidden" marker (the tabs get shorter), and the help
 // line offers to show the amounts while they are hidden.
 func TestPrivacyMarkerAndHelpAt80(t *testing.T) {
-	fc := newFake()
-	m := newModel(t, fc)
-	signIn(t, m, fc)
+	m, _ := signedInModel(t)
 	for _, w := range []int{80, 100} {
 		resize(m, w, 24)
 		press(m, "h")
@@ -577,9 +567,7 @@ func TestFormScreensFocusFromEveryWayIn(t *testing.T) {
 // While the window is too small to draw, only quit and resize act: a y meant for nothing (the
 // review is not on screen) sends nothing, and no key or paste reaches a screen.
 func TestTooSmallDropsEveryKeyButQuit(t *testing.T) {
-	fc := newFake()
-	m := newModel(t, fc)
-	signIn(t, m, fc)
+	m, fc := signedInModel(t)
 	toReview(t, m, "2", "ada@example.com", "5")
 	resize(m, MinWidth-4, MinHeight-2) // below the smallest size drawn
 	out := press(m, "y", "enter", "esc", "3", "tab", "h", "?", "ctrl+l")
@@ -607,9 +595,7 @@ func TestTooSmallDropsEveryKeyButQuit(t *testing.T) {
 // q while a payment is in flight and the window too small: the question is drawn on the
 // too-small notice, and only its answers act.
 func TestTooSmallQuitAsksWhileAPaymentIsInFlight(t *testing.T) {
-	fc := newFake()
-	m := newModel(t, fc)
-	signIn(t, m, fc)
+	m, fc := signedInModel(t)
 	toReview(t, m, "p", "ada@example.com", "5")
 	block := make(chan struct{})
 	fc.Block["Pay"] = block
@@ -642,9 +628,7 @@ func TestTooSmallQuitAsksWhileAPaymentIsInFlight(t *testing.T) {
 // ctrl+l redraws, as in shells, vim, less and htop: the session, the screen and a field's text
 // stay; signing out is on the Security screen (s, then y).
 func TestCtrlLRedrawsAndKeepsTheSession(t *testing.T) {
-	fc := newFake()
-	m := newModel(t, fc)
-	signIn(t, m, fc)
+	m, fc := signedInModel(t)
 	for _, where := range []string{"dashboard", "pay field"} {
 		if where == "pay field" {
 			press(m, "2")

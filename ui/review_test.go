@@ -90,9 +90,7 @@ func TestHelpLineNamesEachKeyOnce(t *testing.T) {
 // a key as that key with alt. esc then a number is how a person leaves a field for another
 // screen, so alt+number does what esc, number does: it never vanishes, nor types into the field.
 func TestAltNumberIsEscThenNumber(t *testing.T) {
-	fc := newFake()
-	m := newModel(t, fc)
-	signIn(t, m, fc)
+	m, _ := signedInModel(t)
 	press(m, "2")
 	typeText(m, "ada")
 	press(m, "alt+3")

@@ -22,9 +22,6 @@ type Common struct {
 	Email string
 	// Account is the signed-in account's balance, loaded once and kept current by the root.
 	Account Account
-	// Gen counts the root's screen sets (each sign-in, each sign-in form): screens that still
-	// tag answers by a bare number (reqs) start their numbers from it.
-	Gen int
 	// Currency is the deployment's currency code, as the account reports it.
 	Currency string
 	// PayThreshold: paying this much or more asks for the amount twice.
@@ -61,20 +58,4 @@ func (c *Common) now() time.Time {
 		return time.Now()
 	}
 	return c.Now()
-}
-
-// reqs hands out request ids for the screens whose answers are still plain messages (Security and
-// Tokens, until their own pass; the others use Ask and Answer): a screen remembers the one it waits for and drops
-// other answers. Those messages go to every screen, so the ids of each set of screens the root
-// builds start from its generation (Common.Gen): a screen made for a new session never takes the
-// answer to an earlier screen's request because both counted from 1. There is no counter of the
-// process: the generation is the root's.
-type reqs struct{ base, n int }
-
-// newReqs starts a screen's ids in the root's current generation.
-func newReqs(c *Common) reqs { return reqs{base: c.Gen << 32} }
-
-func (r *reqs) next() int {
-	r.n++
-	return r.base + r.n
 }

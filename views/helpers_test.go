@@ -2,7 +2,6 @@ package views
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
@@ -14,11 +13,7 @@ import (
 	"github.com/syftbox/syftwallet/views/viewstest"
 )
 
-// TestMain pins the local zone (dates in frames and filters) once, before any test runs.
-func TestMain(m *testing.M) {
-	time.Local = time.UTC
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { viewstest.Main(m) }
 
 func newFake() *viewstest.Client { return viewstest.Standard() }
 
@@ -90,6 +85,24 @@ func typeText(s Screen, text string) Screen {
 	return s
 }
 
+// submit fills in a form as a person would, typing each value and moving to the next field
+// (tab) between them, then presses enter.
+func submit(s Screen, values ...string) Screen {
+	s, _ = submitted(s, values...)
+	return s
+}
+
+// submitted is submit that also returns the messages meant for the root.
+func submitted(s Screen, values ...string) (Screen, []tea.Msg) {
+	for i, v := range values {
+		if i > 0 {
+			s, _ = press(s, "tab")
+		}
+		s = typeText(s, v)
+	}
+	return press(s, "enter")
+}
+
 // plain is a view without styling, for assertions.
 func plain(s Screen) string { return ansi.Strip(s.View()) }
 
@@ -113,4 +126,15 @@ func TestKeyMsgSpelling(t *testing.T) {
 
 func keyMsg(s string) tea.KeyPressMsg { return viewstest.Key(s) }
 
-func exec(cmd tea.Cmd) []tea.Msg { return viewstest.Exec(cmd, 300*time.Millisecond) }
+func exec(cmd tea.Cmd) []tea.Msg { return viewstest.Exec(cmd, viewstest.Bound) }
+
+// A screen's test sees a command's answer however long the command takes on a loaded machine
+// (exec once gave up after 300 ms, and the answer went missing).
+func TestExecWaitsForASlowAnswer(t *testing.T) {
+	release := make(chan struct{})
+	time.AfterFunc(400*time.Millisecond, func() { close(release) })
+	msgs := exec(tea.Batch(NewSpinner(newCommon(t, newFake()).Theme).Tick, func() tea.Msg { <-release; return ReloadMsg{} }))
+	if _, ok := hasMsg[ReloadMsg](msgs); !ok || len(msgs) != 1 {
+		t.Fatalf("want the slow answer (and no spinner tick), got %v", msgs)
+	}
+}

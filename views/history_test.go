@@ -232,8 +232,7 @@ func TestHistoryFilterAppliesAndBadFilterKeepsText(t *testing.T) {
 	if !h.InputFocused() {
 		t.Fatal("/ does not focus the filter")
 	}
-	s = typeText(s, "out >10 status:sideways")
-	s, _ = press(s, "enter")
+	s = submit(s, "out >10 status:sideways")
 	if !h.InputFocused() || h.filterErr == "" || h.input.Value() != "out >10 status:sideways" {
 		t.Fatalf("a bad filter should keep the text and say why: editing=%v err=%q text=%q", h.editing, h.filterErr, h.input.Value())
 	}
@@ -243,8 +242,7 @@ func TestHistoryFilterAppliesAndBadFilterKeepsText(t *testing.T) {
 	for range len("sideways") {
 		s, _ = press(s, "backspace")
 	}
-	s = typeText(s, "pending")
-	s, _ = press(s, "enter")
+	s = submit(s, "pending")
 	if h.InputFocused() || h.filterErr != "" {
 		t.Fatalf("a good filter should apply: err=%q", h.filterErr)
 	}
@@ -260,8 +258,7 @@ func TestHistoryFilterAppliesAndBadFilterKeepsText(t *testing.T) {
 		t.Fatalf("esc should clear the filter: %q, %d rows", h.filterText, h.Loaded())
 	}
 	s, _ = press(s, "/")
-	s = typeText(s, "in")
-	s, _ = press(s, "enter")
+	s = submit(s, "in")
 	if h.Loaded() != 2 {
 		t.Fatalf("in: %d rows, want 2", h.Loaded())
 	}
@@ -348,8 +345,7 @@ func TestHistoryExportCSV(t *testing.T) {
 	h, c := newHistory(t, fc)
 	var s Screen = h
 	s, _ = press(s, "/")
-	s = typeText(s, "out")
-	s, _ = press(s, "enter")
+	s = submit(s, "out")
 	s, _ = press(s, "e")
 	if h.noteBad || !strings.Contains(h.note, "Exported") {
 		t.Fatalf("export: %q", h.note)
@@ -438,8 +434,7 @@ func TestHistoryLive(t *testing.T) {
 	}
 	// A filter that excludes it keeps it out.
 	s, _ = press(s, "/")
-	s = typeText(s, "out")
-	s, _ = press(s, "enter")
+	s = submit(s, "out")
 	n := h.Loaded()
 	tx2 := fc.AddTx("grace@example.com", "me@example.com", money.Scale, api.StatusCompleted, "", viewstest.Epoch)
 	tx2.Direction = api.DirectionIn

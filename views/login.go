@@ -198,13 +198,9 @@ func (l *Login) key(msg tea.KeyPressMsg, k *KeyMap) tea.Cmd {
 		return nf.FocusOn(0)
 	case key.Matches(msg, k.Form.Submit):
 		return l.submit()
-	case key.Matches(msg, k.Global.LeaveField):
-		f.Blur()
-		return nil
-	case key.Matches(msg, k.Form.Next):
-		return f.Next()
-	case key.Matches(msg, k.Form.Prev):
-		return f.Prev()
+	}
+	if cmd, ok := formNav(l.c, f, msg, blur(f)); ok {
+		return cmd
 	}
 	if !f.Focused() {
 		return nil

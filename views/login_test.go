@@ -22,10 +22,7 @@ func newLoginScreen(t *testing.T) (*Login, *viewstest.Client) {
 func TestLoginSignsIn(t *testing.T) {
 	l, fc := newLoginScreen(t)
 	var s Screen = l
-	s = typeText(s, "me@example.com")
-	s, _ = press(s, "tab")
-	s = typeText(s, "password123")
-	s, out := press(s, "enter")
+	s, out := submitted(s, "me@example.com", "password123")
 	in, ok := hasMsg[SignedInMsg](out)
 	if !ok || in.Session.Email != "me@example.com" {
 		t.Fatalf("no SignedInMsg for me@example.com: %#v", out)
@@ -41,10 +38,7 @@ func TestLoginSignsIn(t *testing.T) {
 func TestLoginWrongPasswordKeepsEmail(t *testing.T) {
 	l, _ := newLoginScreen(t)
 	var s Screen = l
-	s = typeText(s, "me@example.com")
-	s, _ = press(s, "tab")
-	s = typeText(s, "wrong-password")
-	s, out := press(s, "enter")
+	s, out := submitted(s, "me@example.com", "wrong-password")
 	if _, ok := hasMsg[SignedInMsg](out); ok {
 		t.Fatal("signed in with a wrong password")
 	}
@@ -63,8 +57,7 @@ func TestLoginWrongPasswordKeepsEmail(t *testing.T) {
 func TestLoginValidatesLocally(t *testing.T) {
 	l, fc := newLoginScreen(t)
 	var s Screen = l
-	s = typeText(s, "not-an-email")
-	s, _ = press(s, "enter")
+	s = submit(s, "not-an-email")
 	if fc.CountCalls("Login") != 0 {
 		t.Fatal("an invalid email was sent")
 	}
@@ -72,8 +65,7 @@ func TestLoginValidatesLocally(t *testing.T) {
 		t.Fatalf("no email error:\n%s", plain(s))
 	}
 	s, _ = press(s, "backspace", "backspace", "backspace", "backspace", "backspace")
-	s = typeText(s, "x@example.com")
-	s, _ = press(s, "enter")
+	s = submit(s, "x@example.com")
 	if !strings.Contains(plain(s), "Enter your password.") {
 		t.Fatalf("no password error:\n%s", plain(s))
 	}
@@ -100,8 +92,7 @@ func TestCreateAccountShowsGeneratedPasswordOnce(t *testing.T) {
 	if !strings.Contains(plain(s), "Create account") {
 		t.Fatalf("ctrl+r did not switch:\n%s", plain(s))
 	}
-	s = typeText(s, "new@example.com")
-	s, _ = press(s, "enter")
+	s = submit(s, "new@example.com")
 	v := plain(s)
 	if !strings.Contains(v, "gen-pass-0123456789") || !strings.Contains(v, "shown only this once") {
 		t.Fatalf("generated password not shown:\n%s", v)
@@ -131,8 +122,7 @@ func TestCreateAccountExisting(t *testing.T) {
 	l, _ := newLoginScreen(t)
 	var s Screen = l
 	s, _ = press(s, "ctrl+r")
-	s = typeText(s, "me@example.com")
-	s, _ = press(s, "enter")
+	s = submit(s, "me@example.com")
 	if !strings.Contains(plain(s), "exists") {
 		t.Fatalf("no account-exists error:\n%s", plain(s))
 	}
@@ -142,10 +132,7 @@ func TestCreateAccountShortPassword(t *testing.T) {
 	l, fc := newLoginScreen(t)
 	var s Screen = l
 	s, _ = press(s, "ctrl+r")
-	s = typeText(s, "new@example.com")
-	s, _ = press(s, "tab")
-	s = typeText(s, "short")
-	s, _ = press(s, "enter")
+	s = submit(s, "new@example.com", "short")
 	if fc.CountCalls("Register") != 0 {
 		t.Fatal("a short password was sent")
 	}
@@ -158,10 +145,7 @@ func TestLoginOfflineBanner(t *testing.T) {
 	l, fc := newLoginScreen(t)
 	fc.Err["Login"] = &client.UnavailableError{Reason: client.ReasonOffline}
 	var s Screen = l
-	s = typeText(s, "me@example.com")
-	s, _ = press(s, "tab")
-	s = typeText(s, "password123")
-	s, _ = press(s, "enter")
+	s = submit(s, "me@example.com", "password123")
 	if !strings.Contains(plain(s), "Cannot reach the service") {
 		t.Fatalf("no offline banner:\n%s", plain(s))
 	}

@@ -62,8 +62,7 @@ func TestMFAWrongCodeCountsDown(t *testing.T) {
 func TestMFARecoveryCodeWithEnter(t *testing.T) {
 	m, fc := newMFAScreen(t)
 	var s Screen = m
-	s = typeText(s, "abcdef-ghijkl")
-	s, _ = press(s, "enter")
+	s = submit(s, "abcdef-ghijkl")
 	if fc.CountCalls("VerifyMFA") != 1 {
 		t.Fatal("enter did not send the recovery code")
 	}

@@ -250,20 +250,11 @@ func (p *Pay) formKey(msg tea.KeyPressMsg) tea.Cmd {
 		return p.review()
 	case key.Matches(msg, k.Pay.Review):
 		return p.review()
-	case key.Matches(msg, k.Global.LeaveField):
-		p.form.Blur()
-		return nil
-	case key.Matches(msg, k.Form.Next):
-		return p.form.Next()
-	case key.Matches(msg, k.Form.Prev):
-		return p.form.Prev()
 	}
-	if !p.form.Focused() {
-		return nil
+	if cmd, ok := formNav(p.c, p.form, msg, blur(p.form)); ok {
+		return cmd
 	}
-	f := p.form.Current()
-	f.Err = ""
-	return p.form.Update(msg)
+	return typeIn(p.form, msg)
 }
 
 // review checks the form and, when it is fine, shows the review.

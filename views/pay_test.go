@@ -196,8 +196,7 @@ func TestPayRetryReusesTheKey(t *testing.T) {
 	// A changed payment gets a new key.
 	k2 := s.(*Pay).req.IdempotencyKey
 	s, _ = press(s, "n")
-	s = typeText(s, "5")
-	s, _ = press(s, "enter")
+	s = submit(s, "5")
 	if s.(*Pay).req.IdempotencyKey == k2 {
 		t.Fatal("a changed payment kept the key")
 	}

@@ -336,5 +336,8 @@ func (k *secAPIKeys) help() []key.Binding {
 	case keysRevoke:
 		return k.ask.Bindings()
 	}
+	if len(k.list) == 0 { // nothing to move to or revoke, as the panel's key line says
+		return []key.Binding{sk.NewKey, sk.Back}
+	}
 	return []key.Binding{sk.Down, sk.NewKey, sk.RevokeKey, sk.Back}
 }

@@ -63,6 +63,11 @@ func TestSecurityAPIKeyCreate(t *testing.T) {
 	if !strings.Contains(plain(sc), "No API keys yet") {
 		t.Fatalf("an empty list says so:\n%s", plain(sc))
 	}
+	for _, b := range s.ShortHelp() {
+		if b.Help().Key == "x" || b.Help().Desc == "down" {
+			t.Fatalf("the help offers %q with no keys to act on", b.Help().Desc)
+		}
+	}
 	sc, _ = press(sc, "n")
 	if s.State() != "keyform" || !s.InputFocused() {
 		t.Fatalf("n: state %s", s.State())
@@ -78,8 +83,7 @@ func TestSecurityAPIKeyCreate(t *testing.T) {
 	}
 	s.keys.form.Fields[2].Input.SetValue("50.00/day")
 	sc, _ = press(sc, "tab")
-	sc = typeText(sc, "90d")
-	sc, _ = press(sc, "enter")
+	sc = submit(sc, "90d")
 	if s.State() != "keyshown" || fc.CountCalls("CreateAPIKey") != 1 {
 		t.Fatalf("enter: state %s, calls %v, errs %q", s.State(), fc.Calls(), s.keys.form.Fields[3].Err)
 	}
@@ -125,13 +129,11 @@ func TestSecurityAPIKeyCreateNeedsCode(t *testing.T) {
 	if !strings.Contains(plain(sc), "Code") {
 		t.Fatalf("two-factor on: no code field:\n%s", plain(sc))
 	}
-	sc = typeText(sc, "ci")
-	sc, _ = press(sc, "enter")
+	sc = submit(sc, "ci")
 	if fc.CountCalls("CreateAPIKey") != 0 || s.keys.form.Focus != 4 || !strings.Contains(s.keys.form.Fields[4].Err, "6-digit") {
 		t.Fatalf("no code: calls %v, focus %d", fc.Calls(), s.keys.form.Focus)
 	}
-	sc = typeText(sc, "654321")
-	sc, _ = press(sc, "enter")
+	sc = submit(sc, "654321")
 	if s.State() != "keyform" || !strings.Contains(s.keys.form.Fields[4].Err, "not valid") {
 		t.Fatalf("a wrong code: state %s, err %q", s.State(), s.keys.form.Fields[4].Err)
 	}

@@ -71,23 +71,16 @@ func (p *secPassword) update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return p.form.Update(msg) // a paste
 	}
-	k := p.c.Keys
-	switch {
-	case key.Matches(km, k.Global.LeaveField):
-		p.close("")
-		return nil
-	case key.Matches(km, k.Form.Submit):
+	if key.Matches(km, p.c.Keys.Form.Submit) {
 		return p.submit()
-	case key.Matches(km, k.Form.Next):
-		return p.form.Next()
-	case key.Matches(km, k.Form.Prev):
-		return p.form.Prev()
+	}
+	if cmd, ok := formNav(p.c, p.form, km, func() tea.Cmd { p.close(""); return nil }); ok {
+		return cmd
 	}
 	if !p.form.Focused() {
 		return p.form.FocusOn(0)
 	}
-	p.form.Current().Err = ""
-	return p.form.Update(km)
+	return typeIn(p.form, km)
 }
 
 func (p *secPassword) submit() tea.Cmd {

@@ -62,8 +62,7 @@ func TestSecurityEnableMFA(t *testing.T) {
 	if !s.InputFocused() {
 		t.Fatal("the code field should have the focus")
 	}
-	sc = typeText(sc, "12a")
-	sc, _ = press(sc, "enter")
+	sc = submit(sc, "12a")
 	if s.mfa.code.Fields[0].Err != "The code is 6 digits." {
 		t.Fatalf("err %q", s.mfa.code.Fields[0].Err)
 	}
@@ -141,13 +140,11 @@ func TestSecurityDisableMFA(t *testing.T) {
 	if s.mfa.code.Fields[0].Err == "" {
 		t.Fatal("an empty code should be refused")
 	}
-	sc = typeText(sc, "000000")
-	sc, _ = press(sc, "enter")
+	sc = submit(sc, "000000")
 	if !strings.Contains(s.mfa.code.Fields[0].Err, "not valid") || s.State() != "disable" {
 		t.Fatalf("wrong code: %q", s.mfa.code.Fields[0].Err)
 	}
-	sc = typeText(sc, "123456")
-	sc, _ = press(sc, "enter")
+	sc = submit(sc, "123456")
 	if s.State() != "menu" || s.mfaOn || !strings.Contains(plain(sc), "✗ off") {
 		t.Fatalf("after disable: %s %v\n%s", s.State(), s.mfaOn, plain(sc))
 	}
@@ -166,20 +163,14 @@ func TestSecurityChangePassword(t *testing.T) {
 	if cur.Err == "" {
 		t.Fatal("empty current password accepted")
 	}
-	sc = typeText(sc, "password123")
-	sc, _ = press(sc, "tab")
-	sc = typeText(sc, "short")
-	sc, _ = press(sc, "enter")
+	sc = submit(sc, "password123", "short")
 	if nw.Err == "" {
 		t.Fatal("a short new password accepted")
 	}
 	for range 5 {
 		sc, _ = press(sc, "backspace")
 	}
-	sc = typeText(sc, "brand-new-pass")
-	sc, _ = press(sc, "tab")
-	sc = typeText(sc, "brand-new-typo")
-	sc, _ = press(sc, "enter")
+	sc = submit(sc, "brand-new-pass", "brand-new-typo")
 	if again.Err == "" || fc.CountCalls("ChangePassword") != 0 {
 		t.Fatal("a different repeat accepted")
 	}
@@ -193,8 +184,7 @@ func TestSecurityChangePassword(t *testing.T) {
 	if !strings.Contains(plain(sc), "✗ The current password is wrong.") {
 		t.Errorf("inline error not shown:\n%s", plain(sc))
 	}
-	sc = typeText(sc, "password123")
-	sc, _ = press(sc, "enter")
+	sc = submit(sc, "password123")
 	if s.State() != "menu" || !strings.Contains(plain(sc), "other sessions were signed out") {
 		t.Fatalf("after change: %s\n%s", s.State(), plain(sc))
 	}

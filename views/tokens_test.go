@@ -47,14 +47,12 @@ func TestTokensCreateSingleUseByDefaultAndCopy(t *testing.T) {
 	fc := newFake()
 	fc.SignIn("me@example.com")
 	_, s := tokensScreen(t, fc, 98, 30)
-	s = typeText(s, "me@example.com")
-	s, _ = press(s, "enter")
+	s = submit(s, "me@example.com")
 	if fc.CountCalls("CreateToken") != 0 || !strings.Contains(plain(s), "pick someone else") {
 		t.Fatalf("a token for yourself was asked for:\n%s", plain(s))
 	}
 	s, _ = press(s, "ctrl+u")
-	s = typeText(s, "ada@example.com")
-	s, _ = press(s, "enter")
+	s = submit(s, "ada@example.com")
 	v := plain(s)
 	tok := viewstest.FakeToken("ada@example.com")
 	if !shownWhole(v, tok) || strings.Contains(v, "…") {
@@ -89,10 +87,7 @@ func TestTokensCreateWithLimits(t *testing.T) {
 	_, s := tokensScreen(t, fc, 98, 30)
 	s = typeText(s, "ada@example.com")
 	s, _ = press(s, "tab", "backspace", "tab")
-	s = typeText(s, "5.00")
-	s, _ = press(s, "tab")
-	s = typeText(s, "2h")
-	s, _ = press(s, "enter")
+	s = submit(s, "5.00", "2h")
 	list, _ := fc.Tokens(t.Context())
 	if len(list) != 1 || list[0].MaxUses != nil || list[0].MaxAmount == nil || *list[0].MaxAmount != 5*money.Scale ||
 		list[0].ExpiresAt.Sub(viewstest.Epoch) != 2*time.Hour {
@@ -173,8 +168,7 @@ func TestTokensOffline(t *testing.T) {
 	fc.SignIn("me@example.com")
 	fc.Err["CreateToken"] = &client.UnavailableError{Reason: client.ReasonOffline}
 	_, s := tokensScreen(t, fc, 98, 26)
-	s = typeText(s, "ada@example.com")
-	s, _ = press(s, "enter")
+	s = submit(s, "ada@example.com")
 	if !strings.Contains(plain(s), "Cannot reach the service") {
 		t.Fatalf("no offline error:\n%s", plain(s))
 	}

@@ -278,7 +278,7 @@ func (s *Store) moneyOp(ctx context.Context, caller who, idem *ledger.Idempotenc
 	} else {
 		emails = append([]string{caller.email}, emails...)
 	}
-	l := &locks{ids: ids, emails: emails}
+	l := &locks{ids: ids, emails: emails, owner: caller}
 	if idem != nil {
 		l.keys = []string{idem.Key}
 	}
@@ -350,7 +350,7 @@ func (w *wtx) kept(account int64, key string) (*ledger.Kept, error) {
 		}
 		return k, nil
 	}
-	if _, locked := w.g.accts["n:"+strconv.FormatInt(account, 10)]; locked && w.g.keys[key] {
+	if w.g.keys[keptKey(account, key)] {
 		return nil, nil // read with the group's locks: not kept
 	}
 	var k ledger.Kept

@@ -57,7 +57,9 @@ type Options struct {
 	// Writers is how many groups this instance commits at once, each on its own connection: while
 	// one waits for its commit to be durable, the next gathers and runs. Groups lock their
 	// accounts in account order, so writers (and instances) never wait on each other in a cycle.
-	// Default 2; MaxGroup=1 with Writers=1 is one commit at a time, the baseline.
+	// Default 1 (docs/scaling.md: on a workload whose groups all touch the same accounts a second
+	// writer only waits for the first one's row locks); MaxGroup=1 with Writers=1 is one commit at a
+	// time, the baseline.
 	Writers    int
 	MaxConns   int           // pool size (reads, the writer); default 8
 	EventTTL   time.Duration // events kept at least this long; default 7 days

@@ -36,6 +36,7 @@ type locks struct {
 	ids, emails []string
 	ns          []int64
 	keys        []string
+	owner       who // whose keys they are (an account among ids or emails)
 }
 
 // group is what the calls of one transaction share: the accounts locked for it (updated in place
@@ -47,7 +48,7 @@ type group struct {
 	failed  bool // a flush failed: in a hurried group it may be an earlier call's statement
 	accts   map[string]*acct
 	kept    map[string]*ledger.Kept // by account n and key, for the accounts locked for the group
-	keys    map[string]bool         // the keys read for the group
+	keys    map[string]bool         // the (account, key) pairs read for the group, by keptKey
 	dirty   map[*acct]bool          // accounts posted to: written once, at the commit
 	evN     []int64                 // the account row of each event to insert at the commit
 	events  []ledger.Event
@@ -398,6 +399,7 @@ func (s *Store) tryGroup(ops []*op, careful bool) (retry []*op, again bool) {
 func (g *group) begin(ops []*op, wait time.Duration) error {
 	var ids, emails, keys []string
 	var ns []int64
+	var keyIDs, keyEmails []*string // each key's owner, by id or by email
 	for _, o := range ops {
 		if o.locks == nil || o.ctx.Err() != nil {
 			continue
@@ -405,7 +407,10 @@ func (g *group) begin(ops []*op, wait time.Duration) error {
 		ids = append(ids, o.locks.ids...)
 		emails = append(emails, o.locks.emails...)
 		ns = append(ns, o.locks.ns...)
-		keys = append(keys, o.locks.keys...)
+		for _, k := range o.locks.keys {
+			keys = append(keys, k)
+			keyIDs, keyEmails = append(keyIDs, nonEmpty(o.locks.owner.id)), append(keyEmails, nonEmpty(o.locks.owner.email))
+		}
 	}
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
@@ -425,9 +430,7 @@ func (g *group) begin(ops []*op, wait time.Duration) error {
 			return rows.Err()
 		})
 		if len(keys) > 0 {
-			b.Queue(`SELECT account, key, fingerprint, response, created_at FROM idempotency
-				WHERE account IN (SELECT n FROM accounts WHERE id = ANY($1) OR email = ANY($2) OR n = ANY($3))
-				AND key = ANY($4)`, ids, emails, ns, keys).Query(func(rows pgx.Rows) error {
+			b.Queue(keysRead, keyIDs, keyEmails, keys).Query(func(rows pgx.Rows) error {
 				for rows.Next() {
 					var n, created int64
 					var key string
@@ -440,13 +443,40 @@ func (g *group) begin(ops []*op, wait time.Duration) error {
 				}
 				return rows.Err()
 			})
-			for _, k := range keys {
-				g.keys[k] = true
-			}
 		}
 	}
 	b.Queue("SET LOCAL lock_timeout = '" + strconv.FormatInt(wait.Milliseconds(), 10) + "ms'")
-	return g.conn.SendBatch(context.Background(), b).Close()
+	if err := g.conn.SendBatch(context.Background(), b).Close(); err != nil {
+		return err
+	}
+	for i, k := range keys {
+		// The pairs read, for the owners the group locked: a pair not kept is not in the table.
+		a, ok := g.accts["i:"+deref(keyIDs[i])]
+		if !ok {
+			a, ok = g.accts["e:"+deref(keyEmails[i])]
+		}
+		if ok {
+			g.keys[keptKey(a.n, k)] = true
+		}
+	}
+	return nil
+}
+
+// keysRead reads the kept responses of a group's idempotency keys, given as (owner id, owner
+// email, key) arrays. Each pair is one probe of the primary key, whatever the table's size or
+// statistics: the lateral subqueries (OFFSET 0 keeps them apart) leave the planner no join to
+// choose, where "account IN (…) AND key = ANY(…)" probed every key for every account of the
+// group, or scanned the whole table while it had no statistics.
+const keysRead = `SELECT i.account, i.key, i.fingerprint, i.response, i.created_at
+	FROM unnest($1::text[], $2::text[], $3::text[]) AS p(id, email, key)
+	CROSS JOIN LATERAL (SELECT n FROM accounts WHERE id = p.id OR email = p.email OFFSET 0) a
+	CROSS JOIN LATERAL (SELECT * FROM idempotency WHERE account = a.n AND key = p.key OFFSET 0) i`
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // isConnErr reports whether err leaves the connection unusable (no answer from the server).

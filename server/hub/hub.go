@@ -5,13 +5,16 @@
 // cap (the oldest, 4008) or when the service stops (1001). It caps connections per client
 // address too (429 before the upgrade), and answers every refusal with the contract's JSON.
 //
-// The hub is fed only from committed rows: Publish takes the events the ledger hands to
-// sqlite.Options.OnCommit after its transaction commits, and a resuming connection reads the rest
-// from the outbox (ledger.Ledger.EventsAfter). Nothing reaches a client before it is durable, and
-// the outbox stays the source of truth. With several service instances later, each instance keeps
-// its own hub and feeds it the same way from rows committed anywhere (PostgreSQL LISTEN/NOTIFY or
-// polling the outbox by seq); a connection that sees a gap in the seqs it is fed fills it from the
-// outbox by itself, so a feed may be late or batched but never needs to be exact.
+// The hub is fed only from committed rows: Publish takes the events the ledger hands to its
+// OnCommit (sqlite.Options, postgres.Options) after their transaction commits, and a resuming
+// connection reads the rest from the outbox (ledger.Ledger.EventsAfter). Nothing reaches a client
+// before it is durable, and the outbox stays the source of truth. Several service instances on one
+// PostgreSQL database each keep a hub of their own, fed the same way with what commits anywhere:
+// their own commits through OnCommit, the others' through LISTEN/NOTIFY, whose notifications name
+// the accounts and seqs committed, read from the outbox for the accounts this hub is Watching
+// (service/instances.go); after a lost LISTEN connection each watched account is caught up from the
+// outbox. A connection that sees a gap in the seqs it is fed fills it from the outbox by itself,
+// so a feed may be late or batched but never needs to be exact.
 //
 // It knows package ledger's events, the wire shapes of package api and how the service names a
 // client's address (server/clientaddr, the default of Options.ClientAddr). It knows no
@@ -54,7 +57,7 @@ type Options struct {
 	// every data write and ping (a stalled write cannot be framed again, so it is only cut).
 	ReadWait  time.Duration
 	ReadLimit int64 // largest frame a client may send; default 4 KiB
-	// Retention is how long the ledger keeps events (sqlite.Options.EventTTL), for documentation and
+	// Retention is how long the ledger keeps events (its EventTTL option), for documentation and
 	// logs only: the ledger decides, and says so with ledger.ErrResync. Default 7 days.
 	Retention time.Duration
 	// ReplayPage is how many events one outbox read returns while replaying; default 500.

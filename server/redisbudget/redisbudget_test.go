@@ -1,7 +1,6 @@
 package redisbudget_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/syftbox/syftwallet/server/auth"
 	"github.com/syftbox/syftwallet/server/redisbudget"
 	"github.com/syftbox/syftwallet/server/redisbudget/redistest"
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 // instance is one service instance's view of the shared budgets: its own Redis client, its own
@@ -150,7 +150,7 @@ func TestBudgetBurstIsAtomic(t *testing.T) {
 func TestBudgetFallsBackAndRecovers(t *testing.T) {
 	url, p := redistest.URL(t), prefix(t)
 	proxy, purl := redistest.NewProxy(t, url)
-	var logs syncBuffer
+	var logs testkit.Buffer
 	clk := &clock{t: time.Now()}
 	in := newInstance(t, purl, p, slog.New(slog.NewTextHandler(&logs, nil)), clk.now)
 	other := newInstance(t, url, p, nil, nil) // an instance that keeps its Redis
@@ -214,21 +214,4 @@ func TestDialRefusesABadURL(t *testing.T) {
 	if strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("the error repeats the URL's password: %v", err)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

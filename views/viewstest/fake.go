@@ -172,6 +172,23 @@ func (c *Client) enter(ctx context.Context, name string) error {
 	return err
 }
 
+// do records a call (see enter) and, when no error was injected, runs f with the fake locked.
+func (c *Client) do(ctx context.Context, name string, f func() error) error {
+	_, err := locked(c, ctx, name, func() (struct{}, error) { return struct{}{}, f() })
+	return err
+}
+
+// locked is do for a call that answers a value.
+func locked[T any](c *Client, ctx context.Context, name string, f func() (T, error)) (T, error) {
+	if err := c.enter(ctx, name); err != nil {
+		var zero T
+		return zero, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return f()
+}
+
 func (c *Client) view(tx api.Transaction) api.Transaction {
 	switch c.me {
 	case tx.SenderEmail:
@@ -191,40 +208,34 @@ func (c *Client) session() client.Session {
 
 // Login implements views.LoginClient.
 func (c *Client) Login(ctx context.Context, email, password string) (client.Session, error) {
-	if err := c.enter(ctx, "Login"); err != nil {
-		return client.Session{}, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	a := c.accounts[email]
-	if a == nil || a.password != password {
-		return client.Session{}, &client.UnauthenticatedError{BadCredentials: true}
-	}
-	if a.mfa {
-		return client.Session{}, &client.MFARequiredError{Challenge: &client.MFAChallenge{
-			ID: "ch-1", Email: email, Methods: []string{"totp", "recovery"}, ExpiresAt: c.Now().Add(5 * time.Minute)}}
-	}
-	c.me = email
-	return c.session(), nil
+	return locked(c, ctx, "Login", func() (client.Session, error) {
+		a := c.accounts[email]
+		if a == nil || a.password != password {
+			return client.Session{}, &client.UnauthenticatedError{BadCredentials: true}
+		}
+		if a.mfa {
+			return client.Session{}, &client.MFARequiredError{Challenge: &client.MFAChallenge{
+				ID: "ch-1", Email: email, Methods: []string{"totp", "recovery"}, ExpiresAt: c.Now().Add(5 * time.Minute)}}
+		}
+		c.me = email
+		return c.session(), nil
+	})
 }
 
 // Register implements views.LoginClient: an empty password gets a generated one.
 func (c *Client) Register(ctx context.Context, email, password string, _ *string) (client.Registration, error) {
-	if err := c.enter(ctx, "Register"); err != nil {
-		return client.Registration{}, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.accounts[email] != nil {
-		return client.Registration{}, &client.ConflictError{Code: api.CodeAccountExists}
-	}
-	gen := ""
-	if password == "" {
-		password, gen = "gen-pass-0123456789", "gen-pass-0123456789"
-	}
-	c.accounts[email] = &account{user: api.User{ID: "u-" + email, Email: email, Balance: 100 * money.Scale,
-		AvailableBalance: 100 * money.Scale, Currency: "USD", CreatedAt: api.At(c.Now())}, password: password}
-	return client.Registration{User: c.accounts[email].user, Password: gen}, nil
+	return locked(c, ctx, "Register", func() (client.Registration, error) {
+		if c.accounts[email] != nil {
+			return client.Registration{}, &client.ConflictError{Code: api.CodeAccountExists}
+		}
+		gen := ""
+		if password == "" {
+			password, gen = "gen-pass-0123456789", "gen-pass-0123456789"
+		}
+		c.accounts[email] = &account{user: api.User{ID: "u-" + email, Email: email, Balance: 100 * money.Scale,
+			AvailableBalance: 100 * money.Scale, Currency: "USD", CreatedAt: api.At(c.Now())}, password: password}
+		return client.Registration{User: c.accounts[email].user, Password: gen}, nil
+	})
 }
 
 // VerifyMFA implements views.MFAClient: "123456" is the right code; SpentRecoveryCode was used.
@@ -246,15 +257,12 @@ func (c *Client) VerifyMFA(ctx context.Context, ch *client.MFAChallenge, code st
 
 // Account implements views.AccountClient.
 func (c *Client) Account(ctx context.Context) (api.User, error) {
-	if err := c.enter(ctx, "Account"); err != nil {
-		return api.User{}, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.me == "" {
-		return api.User{}, &client.UnauthenticatedError{}
-	}
-	return c.accounts[c.me].user, nil
+	return locked(c, ctx, "Account", func() (api.User, error) {
+		if c.me == "" {
+			return api.User{}, &client.UnauthenticatedError{}
+		}
+		return c.accounts[c.me].user, nil
+	})
 }
 
 // Invalidate implements views.AccountClient.
@@ -262,41 +270,38 @@ func (c *Client) Invalidate() {}
 
 // History implements views.HistoryClient with the service's filters; the cursor is an index.
 func (c *Client) History(ctx context.Context, q client.HistoryQuery) (client.HistoryPage, error) {
-	if err := c.enter(ctx, "History"); err != nil {
-		return client.HistoryPage{}, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if q.Limit == 0 {
-		q.Limit = client.DefaultPageSize
-	}
-	start := 0
-	if q.Cursor != "" {
-		start, _ = strconv.Atoi(q.Cursor)
-	}
-	start += q.Offset
-	var page client.HistoryPage
-	n := 0
-	for i, tx := range c.txs {
-		if tx.SenderEmail != c.me && tx.RecipientEmail != c.me {
-			continue
+	return locked(c, ctx, "History", func() (client.HistoryPage, error) {
+		if q.Limit == 0 {
+			q.Limit = client.DefaultPageSize
 		}
-		tx = c.view(tx)
-		if !q.Matches(tx) { // the service's filter, as the client applies it
-			continue
+		start := 0
+		if q.Cursor != "" {
+			start, _ = strconv.Atoi(q.Cursor)
 		}
-		if n >= start {
-			if len(page.Transactions) == q.Limit {
-				page.HasMore = true
-				page.NextCursor = strconv.Itoa(n)
-				break
+		start += q.Offset
+		var page client.HistoryPage
+		n := 0
+		for i, tx := range c.txs {
+			if tx.SenderEmail != c.me && tx.RecipientEmail != c.me {
+				continue
 			}
-			page.Transactions = append(page.Transactions, tx)
+			tx = c.view(tx)
+			if !q.Matches(tx) { // the service's filter, as the client applies it
+				continue
+			}
+			if n >= start {
+				if len(page.Transactions) == q.Limit {
+					page.HasMore = true
+					page.NextCursor = strconv.Itoa(n)
+					break
+				}
+				page.Transactions = append(page.Transactions, tx)
+			}
+			n++
+			_ = i
 		}
-		n++
-		_ = i
-	}
-	return page, nil
+		return page, nil
+	})
 }
 
 // HistoryPages implements views.ExportClient: History, page after page.
@@ -318,25 +323,22 @@ func (c *Client) HistoryPages(ctx context.Context, q client.HistoryQuery) iter.S
 
 // Pay implements views.PayClient: the same idempotency key pays once.
 func (c *Client) Pay(ctx context.Context, p client.PayRequest) (api.Transaction, error) {
-	if err := c.enter(ctx, "Pay"); err != nil {
-		return api.Transaction{}, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if tx, ok := c.idem[p.IdempotencyKey]; ok && p.IdempotencyKey != "" {
+	return locked(c, ctx, "Pay", func() (api.Transaction, error) {
+		if tx, ok := c.idem[p.IdempotencyKey]; ok && p.IdempotencyKey != "" {
+			return c.view(tx), nil
+		}
+		to := c.accounts[p.Recipient]
+		if to == nil {
+			return api.Transaction{}, &client.UnknownRecipientError{Email: p.Recipient, Field: "recipientEmail"}
+		}
+		me := c.accounts[c.me]
+		if me.user.AvailableBalance < p.Amount {
+			return api.Transaction{}, &client.InsufficientFundsError{Available: me.user.AvailableBalance, Needed: p.Amount}
+		}
+		tx := c.addTx(c.me, p.Recipient, p.Amount, api.StatusCompleted, p.Memo, c.Now())
+		c.idem[p.IdempotencyKey] = tx
 		return c.view(tx), nil
-	}
-	to := c.accounts[p.Recipient]
-	if to == nil {
-		return api.Transaction{}, &client.UnknownRecipientError{Email: p.Recipient, Field: "recipientEmail"}
-	}
-	me := c.accounts[c.me]
-	if me.user.AvailableBalance < p.Amount {
-		return api.Transaction{}, &client.InsufficientFundsError{Available: me.user.AvailableBalance, Needed: p.Amount}
-	}
-	tx := c.addTx(c.me, p.Recipient, p.Amount, api.StatusCompleted, p.Memo, c.Now())
-	c.idem[p.IdempotencyKey] = tx
-	return c.view(tx), nil
+	})
 }
 
 func (c *Client) resolve(ctx context.Context, name, id, status string) (api.Transaction, error) {
@@ -394,29 +396,26 @@ func FakeToken(recipient string) string {
 
 // CreateToken implements views.TokenClient: it records the token, as the service does.
 func (c *Client) CreateToken(ctx context.Context, r client.TokenRequest) (client.CreatedToken, error) {
-	if err := c.enter(ctx, "CreateToken"); err != nil {
-		return client.CreatedToken{}, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.seq++
-	life := r.ExpiresIn
-	if life == 0 {
-		life = 24 * time.Hour
-	}
-	info := api.TokenInfo{ID: fmt.Sprintf("tok_%d", c.seq), SenderEmail: c.me, RecipientEmail: r.Recipient,
-		State: api.TokenActive, CreatedAt: api.At(c.Now()), ExpiresAt: api.At(c.Now().Add(life)), Currency: "USD"}
-	if r.MaxAmount != 0 {
-		m := r.MaxAmount
-		info.MaxAmount = &m
-	}
-	if r.MaxUses != 0 {
-		n := r.MaxUses
-		info.MaxUses = &n
-	}
-	c.tokens = append([]api.TokenInfo{info}, c.tokens...)
-	out := info
-	return client.CreatedToken{Token: FakeToken(r.Recipient), Info: &out}, nil
+	return locked(c, ctx, "CreateToken", func() (client.CreatedToken, error) {
+		c.seq++
+		life := r.ExpiresIn
+		if life == 0 {
+			life = 24 * time.Hour
+		}
+		info := api.TokenInfo{ID: fmt.Sprintf("tok_%d", c.seq), SenderEmail: c.me, RecipientEmail: r.Recipient,
+			State: api.TokenActive, CreatedAt: api.At(c.Now()), ExpiresAt: api.At(c.Now().Add(life)), Currency: "USD"}
+		if r.MaxAmount != 0 {
+			m := r.MaxAmount
+			info.MaxAmount = &m
+		}
+		if r.MaxUses != 0 {
+			n := r.MaxUses
+			info.MaxUses = &n
+		}
+		c.tokens = append([]api.TokenInfo{info}, c.tokens...)
+		out := info
+		return client.CreatedToken{Token: FakeToken(r.Recipient), Info: &out}, nil
+	})
 }
 
 // AddToken lists a token as if it had been made and used (golden frames, list tests).
@@ -428,29 +427,23 @@ func (c *Client) AddToken(t api.TokenInfo) {
 
 // Tokens implements views.TokenClient.
 func (c *Client) Tokens(ctx context.Context) ([]api.TokenInfo, error) {
-	if err := c.enter(ctx, "Tokens"); err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.tokens), nil
+	return locked(c, ctx, "Tokens", func() ([]api.TokenInfo, error) {
+		return slices.Clone(c.tokens), nil
+	})
 }
 
 // RevokeToken implements views.TokenClient.
 func (c *Client) RevokeToken(ctx context.Context, id string) (api.TokenInfo, error) {
-	if err := c.enter(ctx, "RevokeToken"); err != nil {
-		return api.TokenInfo{}, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for i := range c.tokens {
-		if c.tokens[i].ID == id {
-			at := api.At(c.Now())
-			c.tokens[i].State, c.tokens[i].RevokedAt = api.TokenRevoked, &at
-			return c.tokens[i], nil
+	return locked(c, ctx, "RevokeToken", func() (api.TokenInfo, error) {
+		for i := range c.tokens {
+			if c.tokens[i].ID == id {
+				at := api.At(c.Now())
+				c.tokens[i].State, c.tokens[i].RevokedAt = api.TokenRevoked, &at
+				return c.tokens[i], nil
+			}
 		}
-	}
-	return api.TokenInfo{}, &client.NotFoundError{}
+		return api.TokenInfo{}, &client.NotFoundError{}
+	})
 }
 
 // EnrollMFA implements views.SecurityClient.
@@ -486,55 +479,43 @@ func (c *Client) DisableMFA(ctx context.Context, code string) error {
 
 // ChangePassword implements views.SecurityClient.
 func (c *Client) ChangePassword(ctx context.Context, oldPassword, newPassword string) error {
-	if err := c.enter(ctx, "ChangePassword"); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.accounts[c.me].password != oldPassword {
-		return &client.UnauthenticatedError{BadCredentials: true}
-	}
-	if len(newPassword) < 8 {
-		return &client.ValidationError{Field: "newPassword", Message: "A password needs at least 8 characters."}
-	}
-	c.accounts[c.me].password = newPassword
-	return nil
+	return c.do(ctx, "ChangePassword", func() error {
+		if c.accounts[c.me].password != oldPassword {
+			return &client.UnauthenticatedError{BadCredentials: true}
+		}
+		if len(newPassword) < 8 {
+			return &client.ValidationError{Field: "newPassword", Message: "A password needs at least 8 characters."}
+		}
+		c.accounts[c.me].password = newPassword
+		return nil
+	})
 }
 
 // LogoutAll implements views.SecurityClient.
 func (c *Client) LogoutAll(ctx context.Context) error {
-	if err := c.enter(ctx, "LogoutAll"); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.me = ""
-	return nil
+	return c.do(ctx, "LogoutAll", func() error {
+		c.me = ""
+		return nil
+	})
 }
 
 // Resume implements views.SessionClient.
 func (c *Client) Resume(ctx context.Context, _ string) (client.Session, error) {
-	if err := c.enter(ctx, "Resume"); err != nil {
-		return client.Session{}, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.Stored == "" {
-		return client.Session{}, &client.UnauthenticatedError{}
-	}
-	c.me = c.Stored
-	return c.session(), nil
+	return locked(c, ctx, "Resume", func() (client.Session, error) {
+		if c.Stored == "" {
+			return client.Session{}, &client.UnauthenticatedError{}
+		}
+		c.me = c.Stored
+		return c.session(), nil
+	})
 }
 
 // Logout implements views.SessionClient.
 func (c *Client) Logout(ctx context.Context) error {
-	if err := c.enter(ctx, "Logout"); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.me = ""
-	return nil
+	return c.do(ctx, "Logout", func() error {
+		c.me = ""
+		return nil
+	})
 }
 
 // Session implements views.SessionClient.
@@ -571,51 +552,42 @@ func (c *Client) BaseURL() string { return "http://127.0.0.1:1" }
 
 // ListAPIKeys implements views.APIKeyClient.
 func (c *Client) ListAPIKeys(ctx context.Context) ([]api.APIKey, error) {
-	if err := c.enter(ctx, "ListAPIKeys"); err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.APIKeys), nil
+	return locked(c, ctx, "ListAPIKeys", func() ([]api.APIKey, error) {
+		return slices.Clone(c.APIKeys), nil
+	})
 }
 
 // CreateAPIKey implements views.APIKeyClient: with two-factor on, "123456" is the right code.
 // The key is "swk_" and the key's id repeated.
 func (c *Client) CreateAPIKey(ctx context.Context, r client.APIKeyRequest) (api.NewAPIKey, error) {
-	if err := c.enter(ctx, "CreateAPIKey"); err != nil {
-		return api.NewAPIKey{}, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.accounts[c.me] != nil && c.accounts[c.me].mfa && r.Code != "123456" {
-		return api.NewAPIKey{}, &client.ValidationError{Field: "code", Message: "That code is not valid; try again."}
-	}
-	c.seq++
-	now := c.Now()
-	exp := r.ExpiresAt
-	if exp.IsZero() {
-		exp = now.Add(api.MaxAPIKeyLifetime)
-	}
-	k := api.APIKey{ID: fmt.Sprintf("key-%d", c.seq), Name: r.Name, Scopes: slices.Clone(r.Scopes),
-		SpendLimit: r.SpendLimit, ExpiresAt: api.At(exp), CreatedAt: api.At(now)}
-	c.APIKeys = append([]api.APIKey{k}, c.APIKeys...)
-	return api.NewAPIKey{APIKey: k, Key: "swk_" + strings.Repeat(k.ID, 8)}, nil
+	return locked(c, ctx, "CreateAPIKey", func() (api.NewAPIKey, error) {
+		if c.accounts[c.me] != nil && c.accounts[c.me].mfa && r.Code != "123456" {
+			return api.NewAPIKey{}, &client.ValidationError{Field: "code", Message: "That code is not valid; try again."}
+		}
+		c.seq++
+		now := c.Now()
+		exp := r.ExpiresAt
+		if exp.IsZero() {
+			exp = now.Add(api.MaxAPIKeyLifetime)
+		}
+		k := api.APIKey{ID: fmt.Sprintf("key-%d", c.seq), Name: r.Name, Scopes: slices.Clone(r.Scopes),
+			SpendLimit: r.SpendLimit, ExpiresAt: api.At(exp), CreatedAt: api.At(now)}
+		c.APIKeys = append([]api.APIKey{k}, c.APIKeys...)
+		return api.NewAPIKey{APIKey: k, Key: "swk_" + strings.Repeat(k.ID, 8)}, nil
+	})
 }
 
 // RevokeAPIKey implements views.APIKeyClient.
 func (c *Client) RevokeAPIKey(ctx context.Context, id string) error {
-	if err := c.enter(ctx, "RevokeAPIKey"); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for i, k := range c.APIKeys {
-		if k.ID == id {
-			c.APIKeys = slices.Delete(c.APIKeys, i, i+1)
-			return nil
+	return c.do(ctx, "RevokeAPIKey", func() error {
+		for i, k := range c.APIKeys {
+			if k.ID == id {
+				c.APIKeys = slices.Delete(c.APIKeys, i, i+1)
+				return nil
+			}
 		}
-	}
-	return &client.NotFoundError{}
+		return &client.NotFoundError{}
+	})
 }
 
 // SetTxAPIKey marks the transaction id as made with the API key keyID.
@@ -633,46 +605,43 @@ func (c *Client) SetTxAPIKey(id, keyID string) {
 // each of the last days days in loc, worked back from the balance now. With NoChart set it
 // answers as an older service would (client.ErrNoBalanceHistory).
 func (c *Client) BalanceHistory(ctx context.Context, days int, loc *time.Location) ([]api.BalanceDay, error) {
-	if err := c.enter(ctx, "BalanceHistory"); err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.NoChart {
-		return nil, client.ErrNoBalanceHistory
-	}
-	if c.me == "" {
-		return nil, &client.UnauthenticatedError{}
-	}
-	if loc == nil {
-		loc = time.Local
-	}
-	y, m, d := c.Now().In(loc).Date()
-	day0 := time.Date(y, m, d, 0, 0, 0, 0, loc).AddDate(0, 0, -(days - 1))
-	net := make([]money.Micros, days)
-	for _, tx := range c.txs {
-		if tx.Status != api.StatusCompleted || (tx.SenderEmail != c.me && tx.RecipientEmail != c.me) {
-			continue
+	return locked(c, ctx, "BalanceHistory", func() ([]api.BalanceDay, error) {
+		if c.NoChart {
+			return nil, client.ErrNoBalanceHistory
 		}
-		at := tx.CreatedAt.Time
-		if tx.ResolvedAt != nil {
-			at = tx.ResolvedAt.Time
+		if c.me == "" {
+			return nil, &client.UnauthenticatedError{}
 		}
-		i := int(at.Sub(day0) / (24 * time.Hour))
-		if at.Before(day0) || i >= days {
-			continue
+		if loc == nil {
+			loc = time.Local
 		}
-		if tx.SenderEmail == c.me {
-			net[i] -= tx.Amount
-		} else {
-			net[i] += tx.Amount
+		y, m, d := c.Now().In(loc).Date()
+		day0 := time.Date(y, m, d, 0, 0, 0, 0, loc).AddDate(0, 0, -(days - 1))
+		net := make([]money.Micros, days)
+		for _, tx := range c.txs {
+			if tx.Status != api.StatusCompleted || (tx.SenderEmail != c.me && tx.RecipientEmail != c.me) {
+				continue
+			}
+			at := tx.CreatedAt.Time
+			if tx.ResolvedAt != nil {
+				at = tx.ResolvedAt.Time
+			}
+			i := int(at.Sub(day0) / (24 * time.Hour))
+			if at.Before(day0) || i >= days {
+				continue
+			}
+			if tx.SenderEmail == c.me {
+				net[i] -= tx.Amount
+			} else {
+				net[i] += tx.Amount
+			}
 		}
-	}
-	out := make([]api.BalanceDay, days)
-	bal := c.accounts[c.me].user.Balance
-	for i := days - 1; i >= 0; i-- {
-		out[i] = api.BalanceDay{Date: day0.AddDate(0, 0, i).Format(time.DateOnly), Balance: bal, Net: net[i]}
-		bal -= net[i]
-	}
-	return out, nil
+		out := make([]api.BalanceDay, days)
+		bal := c.accounts[c.me].user.Balance
+		for i := days - 1; i >= 0; i-- {
+			out[i] = api.BalanceDay{Date: day0.AddDate(0, 0, i).Format(time.DateOnly), Balance: bal, Net: net[i]}
+			bal -= net[i]
+		}
+		return out, nil
+	})
 }

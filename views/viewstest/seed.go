@@ -1,6 +1,8 @@
 package viewstest
 
 import (
+	"os"
+	"testing"
 	"time"
 
 	"github.com/syftbox/syftwallet/api"
@@ -27,4 +29,11 @@ func Seed(fc *Client) {
 	fc.AddTx("me@example.com", "ada@example.com", 7*money.Scale, api.StatusPending, "book club", at.Add(-2*time.Hour))
 	fc.AddTx("ada@example.com", "me@example.com", 1_750_000, api.StatusCompleted, "taxi home", at.Add(-10*time.Minute))
 	fc.AddTx("grace@example.com", "me@example.com", 2*money.Scale, api.StatusCompleted, "lunch split", at.Add(-2*time.Minute))
+}
+
+// Main runs a package's tests with the local zone pinned to UTC (dates in frames and filters),
+// set once before any test runs; a TestMain calls it.
+func Main(m *testing.M) {
+	time.Local = time.UTC
+	os.Exit(m.Run())
 }

@@ -2,6 +2,8 @@ package viewstest
 
 import (
 	"fmt"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -43,26 +45,47 @@ func Key(s string) tea.KeyPressMsg {
 	return k
 }
 
+// Bound is how long Exec lets one of a command's functions run before it calls the function
+// stuck: far past what any call to the fake takes on a loaded machine, since Exec returns as
+// soon as every function has returned (or waits on a timer), never at the bound.
+const Bound = 2 * time.Minute
+
 // Exec runs a command's functions (batches unfolded, concurrently, as the program would) and
-// returns the messages that arrive within wait, leaving out timer ticks (spinners, countdowns,
-// polls): what the program would deliver, minus the animation.
-func Exec(cmd tea.Cmd, wait time.Duration) []tea.Msg {
+// returns the messages they answer, leaving out timer ticks (spinners, countdowns, polls): what
+// the program would deliver, minus the animation.
+//
+// It waits until every function has returned, except those waiting on a timer (tea.Tick,
+// tea.Every: they fire later on their own, and their ticks are left out anyway) or inside a
+// function named in parked (a frame's name, such as "(*fakeStream).Next": something only the
+// test feeds). A function that neither returns nor waits so within bound is a stuck command:
+// Exec panics, naming where it stands.
+func Exec(cmd tea.Cmd, bound time.Duration, parked ...string) []tea.Msg {
 	if cmd == nil {
 		return nil
 	}
 	var (
-		mu   sync.Mutex
-		out  []tea.Msg
-		wg   sync.WaitGroup
-		walk func(tea.Cmd)
+		mu      sync.Mutex
+		out     []tea.Msg
+		running = map[int64]bool{} // the goroutines still running a function
+		unnamed int                // functions started whose goroutine is not in running yet
+		wg      sync.WaitGroup
+		walk    func(tea.Cmd)
 	)
 	walk = func(c tea.Cmd) {
 		if c == nil {
 			return
 		}
 		wg.Add(1)
+		mu.Lock()
+		unnamed++
+		mu.Unlock()
 		go func() {
 			defer wg.Done()
+			id := goid()
+			mu.Lock()
+			running[id], unnamed = true, unnamed-1
+			mu.Unlock()
+			defer func() { mu.Lock(); delete(running, id); mu.Unlock() }()
 			msg := c()
 			if b, ok := msg.(tea.BatchMsg); ok {
 				for _, sub := range b {
@@ -81,11 +104,56 @@ func Exec(cmd tea.Cmd, wait time.Duration) []tea.Msg {
 	walk(cmd)
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(wait):
+	deadline := time.NewTimer(bound)
+	defer deadline.Stop()
+	markers := append([]string{"bubbletea/v2.Tick.func", "bubbletea/v2.Every.func"}, parked...)
+	// Until all have returned, look now and then whether those left all wait on a timer or a
+	// feed: the looks grow apart (1 ms to 50 ms), they are not a guess at how long work takes.
+	for every := time.Millisecond; ; every = min(2*every, 50*time.Millisecond) {
+		select {
+		case <-done:
+			return collected(&mu, out)
+		case <-deadline.C:
+			_, left := waiting(&mu, running, &unnamed, nil)
+			panic(fmt.Sprintf("viewstest.Exec: a command has not returned in %v:\n%s", bound, left))
+		case <-time.After(every):
+		}
+		if busy, _ := waiting(&mu, running, &unnamed, markers); !busy {
+			return collected(&mu, out)
+		}
 	}
+}
+
+func collected(mu *sync.Mutex, out []tea.Msg) []tea.Msg {
 	mu.Lock()
 	defer mu.Unlock()
 	return append([]tea.Msg(nil), out...)
+}
+
+// waiting reports whether a function still works (busy): one has not started, or a goroutine in
+// running is not inside a function named in markers; left is those goroutines' stacks.
+func waiting(mu *sync.Mutex, running map[int64]bool, unnamed *int, markers []string) (busy bool, left string) {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	mu.Lock()
+	defer mu.Unlock()
+	var working []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		var id int64
+		if _, err := fmt.Sscanf(g, "goroutine %d ", &id); err != nil || !running[id] {
+			continue
+		}
+		if !slices.ContainsFunc(markers, func(m string) bool { return strings.Contains(g, m) }) {
+			working = append(working, g)
+		}
+	}
+	return *unnamed > 0 || len(working) > 0, strings.Join(working, "\n\n")
+}
+
+// goid is the running goroutine's number, as its stack names it.
+func goid() int64 {
+	var buf [64]byte
+	var id int64
+	fmt.Sscanf(string(buf[:runtime.Stack(buf[:], false)]), "goroutine %d ", &id)
+	return id
 }

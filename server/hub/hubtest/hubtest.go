@@ -7,8 +7,6 @@ package hubtest
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -24,6 +22,7 @@ import (
 	"github.com/syftbox/syftwallet/ledger/sqlite"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/server/hub"
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 // Env is a running events service.
@@ -155,101 +154,12 @@ func (e *Env) Pay(from ledger.Account, to string, micros int64) error {
 	return err
 }
 
-// Proxy is a TCP proxy in front of an address; Cut closes every connection through it.
-type Proxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	conns  map[net.Conn]struct{}
-	wg     sync.WaitGroup
-	cuts   int
-	closed bool
-}
+// Proxy is a TCP proxy in front of an address (testkit.Proxy); Cut closes every connection
+// through it.
+type Proxy = testkit.Proxy
 
 // NewProxy listens on loopback and forwards to target (host:port); t.Cleanup closes it.
-func NewProxy(t testing.TB, target string) *Proxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &Proxy{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
-	p.wg.Add(1)
-	go p.accept()
-	t.Cleanup(p.Close)
-	return p
-}
-
-// URL is the proxy's base URL.
-func (p *Proxy) URL() string { return "http://" + p.ln.Addr().String() }
-
-func (p *Proxy) accept() {
-	defer p.wg.Done()
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		u, err := net.Dial("tcp", p.target)
-		if err != nil {
-			c.Close()
-			continue
-		}
-		p.mu.Lock()
-		if p.closed {
-			p.mu.Unlock()
-			c.Close()
-			u.Close()
-			return
-		}
-		p.conns[c], p.conns[u] = struct{}{}, struct{}{}
-		p.mu.Unlock()
-		p.wg.Add(2)
-		go p.pipe(c, u)
-		go p.pipe(u, c)
-	}
-}
-
-func (p *Proxy) pipe(dst, src net.Conn) {
-	defer p.wg.Done()
-	_, _ = io.Copy(dst, src)
-	dst.Close()
-	src.Close()
-	p.mu.Lock()
-	delete(p.conns, dst)
-	delete(p.conns, src)
-	p.mu.Unlock()
-}
-
-// Cut closes every connection through the proxy, as a network failure would.
-func (p *Proxy) Cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for c := range p.conns {
-		c.Close()
-	}
-	p.cuts++
-}
-
-// Cuts is how many times Cut ran.
-func (p *Proxy) Cuts() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.cuts
-}
-
-// Close stops the proxy and waits for its goroutines.
-func (p *Proxy) Close() {
-	p.mu.Lock()
-	p.closed = true
-	p.mu.Unlock()
-	p.ln.Close()
-	p.Cut()
-	p.wg.Wait()
-}
-
-// String names the proxy.
-func (p *Proxy) String() string { return fmt.Sprintf("proxy %s -> %s", p.ln.Addr(), p.target) }
+func NewProxy(t testing.TB, target string) *Proxy { return testkit.NewProxy(t, target) }
 
 type sndbufListener struct {
 	net.Listener
