@@ -12,6 +12,8 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/spf13/pflag"
+
+	"github.com/syftbox/syftwallet/cli"
 )
 
 // deploy/ cannot be run here (no container engine, no systemd), so these tests read its files
@@ -22,7 +24,7 @@ import (
 // serveFlags is serve's flag set and its --help text.
 func serveFlags(t *testing.T) (*pflag.FlagSet, string) {
 	t.Helper()
-	root := rootCmd()
+	root := cli.Root()
 	var help bytes.Buffer
 	root.SetOut(&help)
 	root.SetErr(&help)
@@ -30,7 +32,7 @@ func serveFlags(t *testing.T) (*pflag.FlagSet, string) {
 	if err := root.Execute(); err != nil {
 		t.Fatalf("serve --help: %v", err)
 	}
-	serve, _, err := rootCmd().Find([]string{"serve"})
+	serve, _, err := cli.Root().Find([]string{"serve"})
 	if err != nil {
 		t.Fatal(err)
 	}

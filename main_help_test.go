@@ -5,6 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/syftbox/syftwallet/cli"
 )
 
 // pflag reads the first `quoted` word of a flag's usage as the name of its value. A flag that
@@ -22,5 +24,5 @@ func TestHelpShowsNoValueForSwitches(t *testing.T) {
 			walk(sub)
 		}
 	}
-	walk(rootCmd())
+	walk(cli.Root())
 }

@@ -24,47 +24,21 @@ import (
 	"time"
 
 	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/config"
 	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/service"
 	"github.com/syftbox/syftwallet/ui"
 )
 
-// Embedded mode's money and demo accounts are the service's (service/embedded.go); these names
-// stay for the callers that know them from here.
-const (
-	WelcomeCredit = service.WelcomeCredit
-	DemoCredit    = service.DemoCredit
-	// DemoEvery is how often --demo has ada pay the signed-in person.
-	DemoEvery = 20 * time.Second
-)
-
-// DemoAccounts are the service's demo accounts (service.DemoAccounts).
-var DemoAccounts = service.DemoAccounts
-
-// The embedded service of a data directory now lives in package service; these names stay for
-// the callers that know them from here.
-type (
-	Embedded        = service.Embedded
-	EmbeddedOptions = service.EmbeddedOptions
-)
-
-// StartEmbedded is service.StartEmbedded.
-func StartEmbedded(ctx context.Context, dataDir string, logger *slog.Logger) (*Embedded, error) {
-	return service.StartEmbedded(ctx, dataDir, logger)
-}
-
-// StartEmbeddedWith is service.StartEmbeddedWith.
-func StartEmbeddedWith(ctx context.Context, dataDir string, logger *slog.Logger, o EmbeddedOptions) (*Embedded, error) {
-	return service.StartEmbeddedWith(ctx, dataDir, logger, o)
-}
-
-// EmbeddedIdentity is service.EmbeddedIdentity.
-func EmbeddedIdentity(dataDir string) string { return service.EmbeddedIdentity(dataDir) }
+// DemoEvery is how often --demo has ada pay the signed-in person (the demo accounts and the
+// money of embedded mode are the service's: service.DemoAccounts, service.WelcomeCredit).
+const DemoEvery = 20 * time.Second
 
 // Options configure a wallet.
 type Options struct {
-	Config client.Config
+	// Config is the whole configuration: the client's (Config.Client) and the wallet's.
+	Config config.Config
 	// Demo makes ada pay the signed-in person every DemoEvery (embedded mode only).
 	Demo bool
 	// DemoEvery overrides DemoEvery (tests).
@@ -89,8 +63,8 @@ type App struct {
 	cfg      client.Config
 	log      *slog.Logger
 	logFile  *os.File
-	emb      *Embedded        // the data directory's service, when no server is configured
-	svc      *service.Service // emb's service when this process runs it; nil otherwise
+	emb      *service.Embedded // the data directory's service, when no server is configured
+	svc      *service.Service  // emb's service when this process runs it; nil otherwise
 	client   *client.Client
 	server   string
 	embedded bool
@@ -121,7 +95,7 @@ func Start(ctx context.Context, o Options) (*App, error) {
 	if o.DemoEvery <= 0 {
 		o.DemoEvery = DemoEvery
 	}
-	a := &App{opts: o, cfg: o.Config}
+	a := &App{opts: o, cfg: o.Config.Client}
 	if err := a.openLog(); err != nil {
 		return nil, err
 	}
@@ -171,12 +145,12 @@ func (a *App) Model(ctx context.Context) *ui.Model {
 	hint := ""
 	var suggest []string
 	if a.embedded {
-		suggest = DemoAccounts
+		suggest = service.DemoAccounts
 		hint = fmt.Sprintf("The service runs on this machine; new accounts start with %s, and %s and %s are there to pay.",
-			money.Micros(WelcomeCredit).Grouped(), DemoAccounts[0], DemoAccounts[1])
+			money.Micros(service.WelcomeCredit).Grouped(), service.DemoAccounts[0], service.DemoAccounts[1])
 	}
 	return NewModel(ModelOptions{
-		Ctx: ctx, Client: a.client, Config: a.cfg, Getenv: a.opts.Getenv,
+		Ctx: ctx, Client: a.client, Wallet: a.opts.Config.Wallet, Email: a.cfg.Email, Getenv: a.opts.Getenv,
 		Server: a.server, Embedded: a.embedded, ExportDir: ExportDir(a.opts.ExportDir),
 		Resume: true, RegisterHint: hint, Suggest: suggest, Logger: a.log,
 	})
@@ -241,7 +215,7 @@ func (a *App) openLog() error {
 }
 
 func (a *App) startEmbedded(ctx context.Context) error {
-	emb, err := StartEmbeddedWith(ctx, a.cfg.DataDir, a.log, EmbeddedOptions{NewKeys: a.opts.NewKeys})
+	emb, err := service.StartEmbeddedWith(ctx, a.cfg.DataDir, a.log, service.EmbeddedOptions{NewKeys: a.opts.NewKeys})
 	var keysErr *service.KeysError
 	if errors.As(err, &keysErr) {
 		return keysErr // its own sentences: what is wrong with the keys and how to fix it
@@ -252,11 +226,6 @@ func (a *App) startEmbedded(ctx context.Context) error {
 	a.emb, a.svc, a.embedded, a.server = emb, emb.Service, true, "embedded"
 	a.cfg.ServiceURL = emb.URL
 	return nil
-}
-
-// EnsureDemoAccounts is service.EnsureDemoAccounts.
-func EnsureDemoAccounts(ctx context.Context, l ledger.Ledger) error {
-	return service.EnsureDemoAccounts(ctx, l)
 }
 
 // demoMemos are what ada's payments are for.
@@ -291,10 +260,10 @@ func (a *App) demoPay(ctx context.Context) {
 		return
 	}
 	to := c.Session().Email
-	if to == "" || to == DemoAccounts[0] {
+	if to == "" || to == service.DemoAccounts[0] {
 		return
 	}
-	ada, err := a.svc.Ledger.AccountByEmail(ctx, DemoAccounts[0])
+	ada, err := a.svc.Ledger.AccountByEmail(ctx, service.DemoAccounts[0])
 	if err != nil {
 		a.log.Warn("demo: no ada", "err", err)
 		return

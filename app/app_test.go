@@ -13,14 +13,16 @@ import (
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/config"
 	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/service"
 )
 
-func embeddedConfig(t *testing.T) client.Config {
+func embeddedConfig(t *testing.T) config.Config {
 	t.Helper()
-	cfg := client.DefaultConfig()
-	cfg.DataDir = t.TempDir()
-	cfg.Keyring = false
+	cfg := config.Default()
+	cfg.Client.DataDir = t.TempDir()
+	cfg.Client.Keyring = false
 	return cfg
 }
 
@@ -34,12 +36,12 @@ func TestStartEmbeddedCreatesDemoAccounts(t *testing.T) {
 	if a.Service() == nil || !strings.HasPrefix(a.Client().BaseURL(), "http://127.0.0.1:") {
 		t.Fatalf("not embedded on loopback: %q", a.Client().BaseURL())
 	}
-	for _, email := range DemoAccounts {
+	for _, email := range service.DemoAccounts {
 		acct, err := a.Service().Ledger.AccountByEmail(ctx, email)
 		if err != nil {
 			t.Fatalf("%s: %v", email, err)
 		}
-		if acct.Balance != DemoCredit || acct.PasswordHash != "" {
+		if acct.Balance != service.DemoCredit || acct.PasswordHash != "" {
 			t.Fatalf("%s: balance %v, password hash set %v", email, acct.Balance, acct.PasswordHash != "")
 		}
 	}
@@ -54,7 +56,7 @@ func TestStartEmbeddedCreatesDemoAccounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if reg.User.Balance != WelcomeCredit || reg.Password == "" {
+	if reg.User.Balance != service.WelcomeCredit || reg.Password == "" {
 		t.Fatalf("welcome credit %v, generated password given %v", reg.User.Balance, reg.Password != "")
 	}
 }
@@ -76,14 +78,14 @@ func TestRestartKeepsTheLedgerAndDemoAccountsOnce(t *testing.T) {
 				n++
 			}
 		}
-		if n != len(DemoAccounts) {
-			t.Fatalf("%d accounts after a start, want the %d demo ones", n, len(DemoAccounts))
+		if n != len(service.DemoAccounts) {
+			t.Fatalf("%d accounts after a start, want the %d demo ones", n, len(service.DemoAccounts))
 		}
 		if err := a.Close(); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(cfg.DataDir, "ledger.db")); err != nil {
+	if _, err := os.Stat(filepath.Join(cfg.Client.DataDir, "ledger.db")); err != nil {
 		t.Fatal("no ledger in the data directory")
 	}
 }
@@ -139,7 +141,7 @@ func TestLogsGoToTheDebugFileOnly(t *testing.T) {
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join(cfg.DataDir, "syftwallet.log"))
+	b, err := os.ReadFile(filepath.Join(cfg.Client.DataDir, "syftwallet.log"))
 	if err != nil || !strings.Contains(string(b), "accounting service listening") {
 		t.Fatalf("debug log: %v\n%s", err, b)
 	}
@@ -151,7 +153,7 @@ func TestEnsureDemoAccountsIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	if err := EnsureDemoAccounts(context.Background(), a.Service().Ledger); err != nil {
+	if err := service.EnsureDemoAccounts(context.Background(), a.Service().Ledger); err != nil {
 		t.Fatal(err)
 	}
 	_, err = a.Service().Ledger.CreateAccount(context.Background(), ledger.NewAccount{Email: "ada@example.com"})
@@ -172,7 +174,7 @@ func TestExportDirIsWhereThePersonIs(t *testing.T) {
 			t.Errorf("ExportDir(%q) = %q, want %q", in, got, want)
 		}
 	}
-	a := &App{opts: Options{ExportDir: "out"}, cfg: embeddedConfig(t)}
+	a := &App{opts: Options{ExportDir: "out"}, cfg: embeddedConfig(t).Client}
 	if got := a.Model(context.Background()).Common().ExportDir; got != filepath.Join(wd, "out") {
 		t.Errorf("the wallet exports to %q", got)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/config"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/service"
 	"github.com/syftbox/syftwallet/ui"
@@ -226,9 +227,9 @@ func BenchmarkStartup(b *testing.B) {
 	}
 }
 
-func benchConfig(dir string) client.Config {
-	cfg := client.DefaultConfig()
-	cfg.DataDir = dir
+func benchConfig(dir string) config.Config {
+	cfg := config.Default()
+	cfg.Client.DataDir = dir
 	return cfg
 }
 

@@ -28,7 +28,7 @@ func startService(t *testing.T) *service.Service {
 	keyring.MockInit()
 	ctx, cancel := context.WithCancel(context.Background())
 	svc, err := service.Start(ctx, service.Options{
-		Addr: "127.0.0.1:0", DBPath: filepath.Join(t.TempDir(), "ledger.db"), WelcomeCredit: WelcomeCredit,
+		Addr: "127.0.0.1:0", DBPath: filepath.Join(t.TempDir(), "ledger.db"), WelcomeCredit: service.WelcomeCredit,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -29,7 +29,7 @@ func TestWalletRefusesLostKeysWithASentence(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.Close()
-	keys := filepath.Join(cfg.DataDir, "keys.json")
+	keys := filepath.Join(cfg.Client.DataDir, "keys.json")
 	if err := os.Remove(keys); err != nil {
 		t.Fatal(err)
 	}

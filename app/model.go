@@ -4,8 +4,7 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/syftbox/syftwallet/client"
-	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/config"
 	"github.com/syftbox/syftwallet/theme"
 	"github.com/syftbox/syftwallet/ui"
 	"github.com/syftbox/syftwallet/views"
@@ -17,8 +16,10 @@ import (
 type ModelOptions struct {
 	Ctx    context.Context
 	Client views.Client
-	// Config is the wallet's configuration (theme, keys, pay threshold, mouse, email).
-	Config client.Config
+	// Wallet is the wallet's own configuration (theme, keys, pay threshold, mouse).
+	Wallet config.Wallet
+	// Email is the account to sign in as, if known (client.Config.Email; "" for an SSH session).
+	Email string
 	// Getenv is the environment of the person's terminal (NO_COLOR, COLORFGBG): this process's,
 	// or the SSH session's, never the host's for a remote person.
 	Getenv func(string) (string, bool)
@@ -38,20 +39,10 @@ type ModelOptions struct {
 // ui.Options, for the terminal (App.Model) and for every SSH session (sshhost).
 func NewModel(o ModelOptions) *ui.Model {
 	return ui.New(ui.Options{
-		Ctx: o.Ctx, Client: o.Client, Theme: theme.Resolve(o.Config.Theme, o.Getenv), Keys: o.Config.Keys,
+		Ctx: o.Ctx, Client: o.Client, Theme: theme.Resolve(o.Wallet.Theme, o.Getenv), Keys: o.Wallet.Keys,
 		Server: o.Server, Embedded: o.Embedded, ExportDir: o.ExportDir,
-		PayThreshold: PayThreshold(o.Config), Resume: o.Resume, Email: o.Config.Email,
+		PayThreshold: o.Wallet.PayThreshold, Resume: o.Resume, Email: o.Email,
 		RegisterHint: o.RegisterHint, Suggest: o.Suggest, Logger: o.Logger,
-		Dark: theme.DarkFromEnv(o.Getenv), Mouse: o.Config.Mouse,
+		Dark: theme.DarkFromEnv(o.Getenv), Mouse: o.Wallet.Mouse,
 	})
-}
-
-// PayThreshold is the configured amount from which Pay asks for the amount twice (1,000.00 when
-// the setting does not read; the config loader has refused a bad one already).
-func PayThreshold(cfg client.Config) money.Micros {
-	t, err := money.Parse(cfg.PayConfirmThreshold)
-	if err != nil || t <= 0 {
-		return 1_000 * money.Scale
-	}
-	return t
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/syftbox/syftwallet/api"
-	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/config"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/service"
 	"github.com/syftbox/syftwallet/termsafe"
@@ -95,7 +95,7 @@ func (a *adminRun) open(o *options, db string) error {
 		if v, ok := o.getenv("DATABASE_URL"); ok && v != "" {
 			db = v
 		} else {
-			dir, err := client.DefaultDataDir()
+			dir, err := config.DefaultDataDir()
 			if err != nil {
 				return usagef("There is no data directory (%v): pass --db.", err)
 			}

@@ -123,10 +123,7 @@ authentication on, a current code is needed: --code, or it is asked for on a ter
 		if err != nil {
 			return usagef("--expires: %s", err)
 		}
-		if err := r.noAPIKey("create API keys"); err != nil {
-			return err
-		}
-		if _, err := r.signedIn(); err != nil {
+		if err := r.signedInWithoutKey("create API keys"); err != nil {
 			return err
 		}
 		if strings.TrimSpace(code) == "" {
@@ -161,10 +158,7 @@ func apikeyListCmd(o *options) *cobra.Command {
 		Short: "List your API keys (never the keys themselves)",
 	}
 	return command(o, c, func(r *run, _ []string) error {
-		if err := r.noAPIKey("list API keys"); err != nil {
-			return err
-		}
-		if _, err := r.signedIn(); err != nil {
+		if err := r.signedInWithoutKey("list API keys"); err != nil {
 			return err
 		}
 		keys, err := r.c.ListAPIKeys(r.ctx)
@@ -216,10 +210,7 @@ is not a terminal it refuses to run without --yes.`,
 		if !yes && !r.terminal() {
 			return usagef("Refusing to revoke without --yes: stdin is not a terminal, so no one can confirm.")
 		}
-		if err := r.noAPIKey("revoke API keys"); err != nil {
-			return err
-		}
-		if _, err := r.signedIn(); err != nil {
+		if err := r.signedInWithoutKey("revoke API keys"); err != nil {
 			return err
 		}
 		if !yes {
@@ -250,26 +241,18 @@ is not a terminal it refuses to run without --yes.`,
 	})
 }
 
-// noAPIKey refuses to manage keys with a key: the service would refuse it (a key cannot manage
-// keys), and a person running the command means their own session.
-func (r *run) noAPIKey(what string) error {
-	if r.cfg.APIKey == "" {
-		return nil
+// signedInWithoutKey resumes the session for managing API keys, refused with a key set: the
+// service would refuse it (a key cannot manage keys), and a person running the command means
+// their own session.
+func (r *run) signedInWithoutKey(what string) error {
+	if r.cfg.APIKey != "" {
+		return usagef("An API key is set (SYFTWALLET_API_KEY or auth.api_key), and a key cannot %s: unset it and sign in with `syftwallet login`.", what)
 	}
-	return usagef("An API key is set (SYFTWALLET_API_KEY or auth.api_key), and a key cannot %s: unset it and sign in with `syftwallet login`.", what)
+	_, err := r.signedIn()
+	return err
 }
 
 // totpCode asks for a two-factor code on a terminal.
 func (r *run) totpCode() (string, error) {
-	if !r.terminal() {
-		return "", usagef("This account has two-factor authentication on: pass --code CODE (stdin is not a terminal, so there is no one to ask).")
-	}
-	code, err := r.prompt("Code from your authenticator app: ")
-	if err != nil {
-		return "", err
-	}
-	if code == "" {
-		return "", usagef("No code entered.")
-	}
-	return code, nil
+	return r.askCode("This account has two-factor authentication on: pass --code CODE", "Code from your authenticator app: ")
 }

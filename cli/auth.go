@@ -39,14 +39,7 @@ prompt on a terminal. With none, the service generates one: it is printed once, 
 	c.Flags().BoolVar(&passwordStdin, "password-stdin", false, "read the password from stdin")
 	c.Flags().StringVar(&organization, "organization", "", "the account's organization")
 	return command(o, c, func(r *run, _ []string) error {
-		if r.cfg.APIKey != "" {
-			return usagef("An API key is set (SYFTWALLET_API_KEY or auth.api_key) and every command uses it: unset it to create an account.")
-		}
-		email, err := r.email()
-		if err != nil {
-			return err
-		}
-		pw, err := r.password(passwordStdin, false)
+		email, pw, err := r.credentials("create an account", passwordStdin, false)
 		if err != nil {
 			return err
 		}
@@ -130,14 +123,7 @@ needs --mfa-code, or the code is asked for on a terminal.`,
 	c.Flags().BoolVar(&passwordStdin, "password-stdin", false, "read the password from stdin")
 	c.Flags().StringVar(&mfaCode, "mfa-code", "", "two-factor code (TOTP or recovery code), if the account has MFA on")
 	return command(o, c, func(r *run, _ []string) error {
-		if r.cfg.APIKey != "" {
-			return usagef("An API key is set (SYFTWALLET_API_KEY or auth.api_key) and every command uses it: unset it to sign in with a password.")
-		}
-		email, err := r.email()
-		if err != nil {
-			return err
-		}
-		pw, err := r.password(passwordStdin, true)
+		email, pw, err := r.credentials("sign in with a password", passwordStdin, true)
 		if err != nil {
 			return err
 		}
@@ -257,10 +243,7 @@ In a script, two steps: "mfa enable" alone enrolls and prints the secret and URL
 "mfa enable --mfa-code CODE" confirms with a code from the app and prints the recovery codes.`,
 	}
 	enable.Flags().StringVar(&enableCode, "mfa-code", "", "a code from the authenticator app, confirming the enrollment")
-	command(o, enable, func(r *run, _ []string) error {
-		if _, err := r.signedIn(); err != nil {
-			return err
-		}
+	signedInCommand(o, enable, func(r *run, _ []string) error {
 		doc := mfaJSON{}
 		code := strings.TrimSpace(enableCode)
 		if code == "" {
@@ -310,10 +293,7 @@ In a script, two steps: "mfa enable" alone enrolls and prints the secret and URL
 		Long:  `Turn two-factor authentication off; it needs a current code (or an unused recovery code).`,
 	}
 	disable.Flags().StringVar(&disableCode, "mfa-code", "", "a current code from the authenticator app, or a recovery code")
-	command(o, disable, func(r *run, _ []string) error {
-		if _, err := r.signedIn(); err != nil {
-			return err
-		}
+	signedInCommand(o, disable, func(r *run, _ []string) error {
 		code, err := r.mfaCode(disableCode, "Turning two-factor authentication off needs a code")
 		if err != nil {
 			return err

@@ -1,14 +1,19 @@
-// Package cli holds the scripting commands of syftwallet: register, login, logout, balance, pay,
-// history, events, token create, mfa enable|disable and apikey create|list|revoke. They use the same client, configuration
-// and keyring sessions as the wallet TUI, print human output or one stable JSON document
-// (--json), and end with an exit code a script can act on (see ExitCode and README-section.md).
+// Package cli holds every command of syftwallet and its flags: the wallet itself (the root
+// command, root.go), serve (serve.go), ssh (ssh.go), admin (admin.go) and the scripting commands
+// register, login, logout, balance, pay, history, events, token create, mfa enable|disable and
+// apikey create|list|revoke. It turns flags, the environment and the config file (package config)
+// into options and hands over; main is os.Exit(Execute()). The scripting commands use the same
+// client, configuration and keyring sessions as the wallet TUI, print human output or one stable
+// JSON document (--json), and end with an exit code a script can act on (see ExitCode and
+// README-section.md).
 //
-// It knows cobra, the client SDK (package client), the live events stream (package events), the
-// wire types (package api), the amount parser (package money), the escape of text from other
-// people (package termsafe, on everything it writes for people) and how to start the accounting
-// service embedded (packages app and service). It
-// knows nothing of Bubble Tea, the TUI's screens or the server's internals: the main package only
-// adds Commands to its root and exits with ExitCode.
+// It knows cobra, the configuration (package config), the client SDK (package client), the live
+// events stream (package events), the wire types (package api), the amount parser (package
+// money), the escape of text from other people (package termsafe, on everything it writes for
+// people) and how to run the accounting service (package service: embedded for a scripting
+// command, serve, admin; ledger/postgres only to tell a PostgreSQL URL). Bubble Tea is reached through two calls only, each the whole of its
+// command: the wallet command's app.Run (root.go) and the ssh command's sshhost.Run (ssh.go). No
+// file here imports Bubble Tea, bubbles, package ui or package views, nor the server's internals.
 package cli
 
 import (

@@ -148,12 +148,8 @@ type call struct {
 	stderr   io.Writer
 }
 
-// root builds the command tree as main does.
-func root(opts ...cli.Option) *cobra.Command {
-	r := &cobra.Command{Use: "syftwallet", SilenceUsage: true, SilenceErrors: true}
-	r.AddCommand(cli.Commands(opts...)...)
-	return r
-}
+// root builds the command tree main runs (cli.Root).
+func root(opts ...cli.Option) *cobra.Command { return cli.Root(opts...) }
 
 func (e *env) do(c call) result {
 	e.t.Helper()

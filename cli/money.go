@@ -21,10 +21,7 @@ func balanceCmd(o *options) *cobra.Command {
 		Long: `Show the balance of the signed-in account. "balance" is everything the account owns;
 "available" leaves out what pending outgoing transactions hold.`,
 	}
-	return command(o, c, func(r *run, _ []string) error {
-		if _, err := r.signedIn(); err != nil {
-			return err
-		}
+	return signedInCommand(o, c, func(r *run, _ []string) error {
 		u, err := r.c.Account(r.ctx)
 		if err != nil {
 			return err

@@ -13,8 +13,8 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
-	"github.com/syftbox/syftwallet/app"
 	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/config"
 	"github.com/syftbox/syftwallet/service"
 	"github.com/syftbox/syftwallet/termsafe"
 )
@@ -34,7 +34,7 @@ type run struct {
 	report client.StoreReport // which store, and until when it keeps a session
 	warn   string             // the token store's warning, if any
 	c      *client.Client
-	emb    *app.Embedded
+	emb    *service.Embedded
 	where  string // the service, as messages name it
 }
 
@@ -47,7 +47,7 @@ type commonFlags struct {
 // that sets up a run, calls fn, and reports a failure (as JSON too with --json).
 func command(o *options, c *cobra.Command, fn func(r *run, args []string) error) *cobra.Command {
 	var common commonFlags
-	client.RegisterFlags(c.Flags())
+	config.RegisterFlags(c.Flags())
 	_ = c.Flags().MarkHidden("theme") // the TUI's; meaningless here
 	c.Flags().BoolVar(&common.json, "json", false, "print one JSON document (see the README for its schema)")
 	c.Args = wrapArgs(c.Args)
@@ -83,6 +83,17 @@ func command(o *options, c *cobra.Command, fn func(r *run, args []string) error)
 		return &shown{err: err}
 	}
 	return c
+}
+
+// signedInCommand is command for a command that works on the signed-in account: fn runs once
+// the session is resumed (run.signedIn), so "not signed in" is said the same way everywhere.
+func signedInCommand(o *options, c *cobra.Command, fn func(r *run, args []string) error) *cobra.Command {
+	return command(o, c, func(r *run, args []string) error {
+		if _, err := r.signedIn(); err != nil {
+			return err
+		}
+		return fn(r, args)
+	})
 }
 
 // shown is a command's error as main prints it: its sentence may hold the service's text, so it
@@ -146,7 +157,7 @@ func errorCode(err error) string {
 }
 
 func (r *run) loadConfig() error {
-	cfg, err := client.LoadConfig(client.LoadOptions{Getenv: r.o.getenv, Flags: r.cmd.Flags()})
+	cfg, err := config.Load(config.LoadOptions{Getenv: r.o.getenv, Flags: r.cmd.Flags()})
 	if err != nil {
 		var ce *client.ConfigError
 		if errors.As(err, &ce) {
@@ -154,7 +165,7 @@ func (r *run) loadConfig() error {
 		}
 		return &usageError{msg: err.Error()}
 	}
-	r.cfg = cfg
+	r.cfg = cfg.Client
 	return nil
 }
 
@@ -199,13 +210,13 @@ func (r *run) connect() error {
 }
 
 // EmbeddedIdentity is the name the token store files the embedded service of dataDir under.
-func EmbeddedIdentity(dataDir string) string { return app.EmbeddedIdentity(dataDir) }
+func EmbeddedIdentity(dataDir string) string { return service.EmbeddedIdentity(dataDir) }
 
 // startEmbedded runs the data directory's service for the length of the command, or uses the one
-// a running wallet already runs there (app.StartEmbedded), so a command and an open wallet share
+// a running wallet already runs there (service.StartEmbedded), so a command and an open wallet share
 // one ledger writer and the wallet sees the command's payments live.
-func startEmbedded(ctx context.Context, dataDir string, logger *slog.Logger) (*app.Embedded, error) {
-	emb, err := app.StartEmbedded(ctx, dataDir, logger)
+func startEmbedded(ctx context.Context, dataDir string, logger *slog.Logger) (*service.Embedded, error) {
+	emb, err := service.StartEmbedded(ctx, dataDir, logger)
 	var keysErr *service.KeysError
 	if errors.As(err, &keysErr) {
 		return nil, &sentence{msg: keysErr.Error(), err: &client.UnavailableError{Reason: client.ReasonUnavailable}}
@@ -317,6 +328,19 @@ func (r *run) password(fromStdin, ask bool) (string, error) {
 	return "", nil
 }
 
+// credentials are the email and password register and login use (email, password): refused
+// while an API key is set, since every command uses it; doing says what unsetting it allows.
+func (r *run) credentials(doing string, fromStdin, ask bool) (email, pw string, err error) {
+	if r.cfg.APIKey != "" {
+		return "", "", usagef("An API key is set (SYFTWALLET_API_KEY or auth.api_key) and every command uses it: unset it to %s.", doing)
+	}
+	if email, err = r.email(); err != nil {
+		return "", "", err
+	}
+	pw, err = r.password(fromStdin, ask)
+	return email, pw, err
+}
+
 // email is the account named by --email or SYFTBOX_ACCOUNTING_EMAIL; else, on a terminal, typed
 // at a prompt.
 func (r *run) email() (string, error) {
@@ -340,10 +364,16 @@ func (r *run) mfaCode(flag, why string) (string, error) {
 	if flag != "" {
 		return strings.TrimSpace(flag), nil
 	}
+	return r.askCode(why+": pass --mfa-code CODE", "Code from your authenticator app (or a recovery code): ")
+}
+
+// askCode asks the person at the terminal a question for a two-factor code; with no one there
+// it refuses with refusal, which says what to pass instead.
+func (r *run) askCode(refusal, question string) (string, error) {
 	if !r.terminal() {
-		return "", usagef("%s: pass --mfa-code CODE (stdin is not a terminal, so there is no one to ask).", why)
+		return "", usagef("%s (stdin is not a terminal, so there is no one to ask).", refusal)
 	}
-	code, err := r.prompt("Code from your authenticator app (or a recovery code): ")
+	code, err := r.prompt(question)
 	if err != nil {
 		return "", err
 	}

@@ -185,10 +185,7 @@ recipient, what they took so far against their limits, expiry and state (active,
 expired, revoked). The tokens themselves are never shown again.`,
 		Args: cobra.NoArgs,
 	}
-	return command(o, c, func(r *run, _ []string) error {
-		if _, err := r.signedIn(); err != nil {
-			return err
-		}
+	return signedInCommand(o, c, func(r *run, _ []string) error {
 		list, err := r.c.Tokens(r.ctx)
 		if err != nil {
 			return err
@@ -241,10 +238,7 @@ func tokenRevokeCmd(o *options) *cobra.Command {
 already created stay as they are: confirm or cancel them in history.`,
 		Args: cobra.ExactArgs(1),
 	}
-	return command(o, c, func(r *run, args []string) error {
-		if _, err := r.signedIn(); err != nil {
-			return err
-		}
+	return signedInCommand(o, c, func(r *run, args []string) error {
 		t, err := r.c.RevokeToken(r.ctx, args[0])
 		if err != nil {
 			return err

@@ -1,14 +1,11 @@
 package client
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,46 +13,6 @@ import (
 
 	"github.com/syftbox/syftwallet/api"
 )
-
-// SYFTWALLET_API_KEY and the file's syftbox.auth.api_key set Config.APIKey; a value that is not
-// a key is refused without being shown, and the key is redacted wherever a Config is printed.
-func TestLoadConfigAPIKey(t *testing.T) {
-	env := newTestEnv(t)
-	env.vars["SYFTWALLET_API_KEY"] = " swk_from-env "
-	c, err := LoadConfig(LoadOptions{Getenv: env.getenv})
-	if err != nil || c.APIKey != "swk_from-env" {
-		t.Fatalf("from the environment: %q, %v", c.APIKey, err)
-	}
-	delete(env.vars, "SYFTWALLET_API_KEY")
-	path := writeConfig(t, filepath.Join(env.home, "cfg", "syftwallet"), "syftbox:\n  auth:\n    api_key: swk_from-file\n")
-	if c, err = LoadConfig(LoadOptions{ConfigPath: path, Getenv: env.getenv}); err != nil || c.APIKey != "swk_from-file" {
-		t.Fatalf("from the file: %q, %v", c.APIKey, err)
-	}
-	env.vars["SYFTWALLET_API_KEY"] = "swk_from-env"
-	if c, err = LoadConfig(LoadOptions{ConfigPath: path, Getenv: env.getenv}); err != nil || c.APIKey != "swk_from-env" {
-		t.Fatalf("the environment over the file: %q, %v", c.APIKey, err)
-	}
-	env.vars["SYFTWALLET_API_KEY"] = "hunter2-not-a-key"
-	_, err = LoadConfig(LoadOptions{Getenv: env.getenv})
-	var ce *ConfigError
-	if !errors.As(err, &ce) || ce.Key != "SYFTWALLET_API_KEY" || strings.Contains(err.Error(), "hunter2") {
-		t.Fatalf("a bad key: %v", err)
-	}
-
-	c = DefaultConfig()
-	c.APIKey = "swk_secret-value"
-	var logged bytes.Buffer
-	slog.New(slog.NewJSONHandler(&logged, nil)).Info("config", "cfg", c)
-	asJSON, _ := json.Marshal(c)
-	for name, out := range map[string]string{
-		"String": c.String(), "%+v": fmt.Sprintf("%+v", c), "%#v": fmt.Sprintf("%#v", c),
-		"slog": logged.String(), "json": string(asJSON),
-	} {
-		if strings.Contains(out, "secret-value") {
-			t.Errorf("%s shows the API key: %s", name, out)
-		}
-	}
-}
 
 // recorder is a transport that notes every request's path and Authorization header.
 type recorder struct {

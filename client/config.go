@@ -4,27 +4,20 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"net/url"
-	"os"
-	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/shopspring/decimal"
-	"github.com/spf13/pflag"
 
 	"github.com/syftbox/syftwallet/api"
 )
 
 // Config is everything the client needs to know before it talks to the
-// accounting service. Build it with [LoadConfig] (or start from
-// [DefaultConfig]) and check it with [Config.Validate].
+// accounting service: the SDK's settings only (the wallet's own, such as its
+// theme and keys, are package config's). Start from [DefaultConfig] and check
+// it with [Config.Validate]; package config loads it from the config file,
+// the environment and flags.
 //
-// Config is a plain value: copy it freely. Keys is shared between copies;
-// treat it as read-only.
+// Config is a plain value: copy it freely.
 type Config struct {
 	// ServiceURL is the accounting service's base URL (http or https). Empty
 	// means none is configured: the wallet then runs the service embedded.
@@ -73,44 +66,27 @@ type Config struct {
 	ConnectionPooling bool
 	CachingEnabled    bool
 	WebsocketEvents   bool
-
-	// PayConfirmThreshold is the amount (a decimal string) from which the
-	// wallet asks for confirmation before paying.
-	PayConfirmThreshold string
-	// Theme is one of "default", "high-contrast" and "mono".
-	Theme string
-	// Mouse lets the wallet take the mouse (wheel scrolls lists, a click on a tab switches);
-	// off by default, since a terminal then stops selecting text for copy without shift.
-	Mouse bool
-	// Keys rebinds keys: an action name (as the TUI knows it) to the keys
-	// that trigger it, as written under the file's top-level keys: section.
-	Keys map[string][]string
 }
 
-// themes are the theme names the wallet knows.
-var themes = []string{"default", "high-contrast", "mono"}
-
-// DefaultConfig returns the built-in defaults. DataDir is left empty:
-// [LoadConfig] fills it in with [DefaultDataDir] when no source sets it.
+// DefaultConfig returns the built-in defaults. DataDir is left empty: the
+// configuration loader (package config) fills it in when no source sets it.
 func DefaultConfig() Config {
 	return Config{
-		Timeout:             30 * time.Second,
-		MaxRetries:          3,
-		RetryBackoff:        time.Second,
-		BreakerThreshold:    5,
-		RateLimitPerMinute:  60,
-		PoolSize:            10,
-		CacheTTL:            300 * time.Second,
-		TokenRefreshBuffer:  time.Minute,
-		MFAEnabled:          true,
-		AuditLogging:        true,
-		Keyring:             true,
-		EnhancedRetry:       true,
-		ConnectionPooling:   true,
-		CachingEnabled:      true,
-		WebsocketEvents:     true,
-		PayConfirmThreshold: "1000.00",
-		Theme:               "default",
+		Timeout:            30 * time.Second,
+		MaxRetries:         3,
+		RetryBackoff:       time.Second,
+		BreakerThreshold:   5,
+		RateLimitPerMinute: 60,
+		PoolSize:           10,
+		CacheTTL:           300 * time.Second,
+		TokenRefreshBuffer: time.Minute,
+		MFAEnabled:         true,
+		AuditLogging:       true,
+		Keyring:            true,
+		EnhancedRetry:      true,
+		ConnectionPooling:  true,
+		CachingEnabled:     true,
+		WebsocketEvents:    true,
 	}
 }
 
@@ -161,43 +137,59 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("connectionPooling", r.ConnectionPooling),
 		slog.Bool("cachingEnabled", r.CachingEnabled),
 		slog.Bool("websocketEvents", r.WebsocketEvents),
-		slog.String("payConfirmThreshold", r.PayConfirmThreshold),
-		slog.String("theme", r.Theme),
-		slog.Any("keys", r.Keys),
 	)
 }
 
 // Validate reports every field that holds a value the client cannot use,
-// joined into one error. [LoadConfig] already refuses bad values where they
-// come from; Validate is for a Config built or changed in code.
+// joined into one error of *ConfigError (Key the field's name). The
+// configuration loader refuses a bad value where it comes from with
+// [Config.CheckField]; Validate is for a Config built or changed in code.
 func (c Config) Validate() error {
 	var errs []error
-	check := func(field string, err error) {
-		if err != nil {
-			errs = append(errs, &ConfigError{Key: field, Reason: err.Error()})
-		}
-	}
-	check("ServiceURL", checkServiceURL(c.ServiceURL))
-	check("Timeout", checkDuration(c.Timeout, time.Second, true))
-	check("MaxRetries", checkInt(c.MaxRetries, 0))
-	check("RetryBackoff", checkDuration(c.RetryBackoff, time.Second, false))
-	check("BreakerThreshold", checkInt(c.BreakerThreshold, 1))
-	check("RateLimitPerMinute", checkInt(c.RateLimitPerMinute, 1))
-	check("PoolSize", checkInt(c.PoolSize, 1))
-	check("CacheTTL", checkDuration(c.CacheTTL, time.Second, false))
-	check("TokenRefreshBuffer", checkDuration(c.TokenRefreshBuffer, time.Minute, false))
-	if c.DataDir == "" {
-		check("DataDir", errors.New("want a directory"))
-	}
-	check("PayConfirmThreshold", checkAmount(c.PayConfirmThreshold))
-	check("Theme", checkTheme(c.Theme))
-	check("APIKey", checkAPIKey(c.APIKey))
-	for action, keys := range c.Keys {
-		if slices.Contains(keys, "") {
-			check("Keys."+action, errors.New("want non-empty key names"))
+	for _, r := range rules {
+		if err := r.check(c); err != nil {
+			errs = append(errs, &ConfigError{Key: r.field, Reason: err.Error()})
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// CheckField is Validate for one field, named as Validate names it
+// ("Timeout"): why its value cannot be used, or nil (also for a field
+// Validate does not check).
+func (c Config) CheckField(field string) error {
+	for _, r := range rules {
+		if r.field == field {
+			return r.check(c)
+		}
+	}
+	return nil
+}
+
+// rule is what Validate checks of one field.
+type rule struct {
+	field string
+	check func(Config) error
+}
+
+// rules are every check of Validate, in the order it reports them.
+var rules = []rule{
+	{"ServiceURL", func(c Config) error { return checkServiceURL(c.ServiceURL) }},
+	{"Timeout", func(c Config) error { return checkDuration(c.Timeout, time.Second, true) }},
+	{"MaxRetries", func(c Config) error { return checkInt(c.MaxRetries, 0) }},
+	{"RetryBackoff", func(c Config) error { return checkDuration(c.RetryBackoff, time.Second, false) }},
+	{"BreakerThreshold", func(c Config) error { return checkInt(c.BreakerThreshold, 1) }},
+	{"RateLimitPerMinute", func(c Config) error { return checkInt(c.RateLimitPerMinute, 1) }},
+	{"PoolSize", func(c Config) error { return checkInt(c.PoolSize, 1) }},
+	{"CacheTTL", func(c Config) error { return checkDuration(c.CacheTTL, time.Second, false) }},
+	{"TokenRefreshBuffer", func(c Config) error { return checkDuration(c.TokenRefreshBuffer, time.Minute, false) }},
+	{"DataDir", func(c Config) error {
+		if c.DataDir == "" {
+			return errors.New("want a directory")
+		}
+		return nil
+	}},
+	{"APIKey", func(c Config) error { return checkAPIKey(c.APIKey) }},
 }
 
 // ConfigError is a value the configuration refuses, with where it came from.
@@ -224,331 +216,18 @@ func (e *ConfigError) Error() string {
 		return fmt.Sprintf("config: %s: %s", e.Key, e.Reason)
 	case e.Line > 0:
 		return fmt.Sprintf("config: %s in %s line %d: %s", e.Key, e.Source, e.Line, e.Reason)
-	case e.Source == sourceEnv || e.Source == sourceFlag:
+	case e.Source == SourceEnv || e.Source == SourceFlag:
 		return fmt.Sprintf("config: %s=%q (%s): %s", e.Key, e.Value, e.Source, e.Reason)
 	default:
 		return fmt.Sprintf("config: %s in %s: %s", e.Key, e.Source, e.Reason)
 	}
 }
 
+// The Source of a value from the environment or a flag.
 const (
-	sourceEnv  = "environment"
-	sourceFlag = "flag"
+	SourceEnv  = "environment"
+	SourceFlag = "flag"
 )
-
-// LoadOptions says where LoadConfig looks.
-type LoadOptions struct {
-	// ConfigPath is the config file to read. Empty means the default,
-	// syftwallet/config.yaml under os.UserConfigDir, which may be missing.
-	// An explicit file (here or from --config) must exist.
-	ConfigPath string
-	// Getenv looks up an environment variable; nil means os.LookupEnv.
-	Getenv func(string) (string, bool)
-	// Flags are parsed command-line flags, as defined by RegisterFlags; nil
-	// means none. Only flags that were set on the command line count.
-	Flags *pflag.FlagSet
-}
-
-// LoadConfig builds the configuration from, each overriding the one before:
-// the defaults, the YAML config file, the environment and the flags. A value
-// that cannot be used is refused with a *ConfigError naming the key and where
-// it came from; so is an unknown key in the file.
-//
-// The file's layout:
-//
-//	syftbox:
-//	  accounting: {service_url, timeout, max_retries, retry_backoff, connection_pool_size, legacy}
-//	  auth: {token_refresh_buffer_minutes, mfa_enabled, keyring, api_key}
-//	  caching: {default_ttl}
-//	  security: {rate_limit_per_minute, audit_logging, circuit_breaker_threshold}
-//	  features: {enhanced_retry, connection_pooling, caching_enabled, websocket_events}
-//	wallet: {data_dir, theme, pay_confirm_threshold}
-//	keys: {action: [key, ...], ...}
-//
-// Durations are numbers of seconds (minutes for token_refresh_buffer_minutes),
-// fractions allowed. A key left empty (null) keeps the value from before.
-//
-// The environment: SYFTBOX_ACCOUNTING_URL, SYFTBOX_TIMEOUT (seconds),
-// SYFTBOX_MAX_RETRIES, SYFTBOX_ACCOUNTING_EMAIL, SYFTBOX_ACCOUNTING_PASSWORD,
-// SYFTWALLET_API_KEY, SYFTWALLET_DATA_DIR and the feature flags ENHANCED_RETRY,
-// CONNECTION_POOLING, CACHING_ENABLED and WEBSOCKET_EVENTS (true, false, 1,
-// 0, yes or no, any case). A variable set to the empty string counts as unset.
-func LoadConfig(opts LoadOptions) (Config, error) {
-	getenv := opts.Getenv
-	if getenv == nil {
-		getenv = os.LookupEnv
-	}
-	c := DefaultConfig()
-
-	path, explicit := opts.ConfigPath, opts.ConfigPath != ""
-	if f := changedFlag(opts.Flags, "config"); f != nil {
-		path, explicit = f.Value.String(), true
-	}
-	if !explicit {
-		if dir, err := configDir(getenv); err == nil {
-			path = filepath.Join(dir, "syftwallet", "config.yaml")
-		}
-	}
-	if path != "" {
-		data, err := os.ReadFile(path)
-		switch {
-		case err == nil:
-			if err := loadYAML(&c, path, data, getenv); err != nil {
-				return Config{}, err
-			}
-		case explicit || !errors.Is(err, os.ErrNotExist):
-			return Config{}, fmt.Errorf("config: %w", err)
-		}
-	}
-
-	for _, s := range settings {
-		if s.env == "" {
-			continue
-		}
-		v, ok := getenv(s.env)
-		if !ok || v == "" {
-			continue
-		}
-		if err := s.apply(&c, v, getenv); err != nil {
-			return Config{}, &ConfigError{Key: s.env, Source: sourceEnv, Value: s.display(v), Reason: err.Error()}
-		}
-	}
-
-	for _, s := range settings {
-		f := changedFlag(opts.Flags, s.flag)
-		if f == nil {
-			continue
-		}
-		v := f.Value.String()
-		if err := s.apply(&c, v, getenv); err != nil {
-			return Config{}, &ConfigError{Key: "--" + s.flag, Source: sourceFlag, Value: s.display(v), Reason: err.Error()}
-		}
-	}
-
-	if c.DataDir == "" {
-		dir, err := dataDir(getenv)
-		if err != nil {
-			return Config{}, fmt.Errorf("config: no data directory (set SYFTWALLET_DATA_DIR or --data-dir): %w", err)
-		}
-		c.DataDir = dir
-	}
-	if err := c.Validate(); err != nil {
-		return Config{}, err
-	}
-	return c, nil
-}
-
-// changedFlag returns the named flag if fs defines it and it was set.
-func changedFlag(fs *pflag.FlagSet, name string) *pflag.Flag {
-	if fs == nil || name == "" {
-		return nil
-	}
-	if f := fs.Lookup(name); f != nil && f.Changed {
-		return f
-	}
-	return nil
-}
-
-// RegisterFlags defines the configuration flags on fs. LoadConfig reads those
-// that were set; they override the file and the environment.
-func RegisterFlags(fs *pflag.FlagSet) {
-	fs.String("config", "", "config file (default syftwallet/config.yaml in the user config directory)")
-	fs.Var(&textFlag{kind: "url"}, "server", "accounting service URL, http or https; empty runs the service embedded (env SYFTBOX_ACCOUNTING_URL)")
-	fs.Var(&textFlag{kind: "seconds"}, "timeout", "deadline of each call in seconds, e.g. 30 or 2.5 (default 30; env SYFTBOX_TIMEOUT)")
-	fs.Var(&textFlag{kind: "int"}, "max-retries", "retries of a call that is safe to repeat (default 3; env SYFTBOX_MAX_RETRIES)")
-	fs.Var(&textFlag{kind: "dir"}, "data-dir", "directory for the embedded ledger and the audit log (env SYFTWALLET_DATA_DIR)")
-	fs.Var(&textFlag{kind: "email"}, "email", "account to sign in as (env SYFTBOX_ACCOUNTING_EMAIL)")
-	fs.Bool("legacy", false, "use only the compatible layer: Basic auth, no live events")
-	fs.Bool("no-keyring", false, "keep secrets in memory only, not in the OS keyring (sign in again next time)")
-	fs.Var(&textFlag{kind: "name"}, "theme", "colour theme: "+strings.Join(themes, ", ")+" (default default)")
-}
-
-// textFlag is a flag whose text LoadConfig parses, so that a flag, an
-// environment variable and a file key share one parser and one error message.
-type textFlag struct {
-	kind, text string
-}
-
-func (f *textFlag) String() string     { return f.text }
-func (f *textFlag) Set(s string) error { f.text = s; return nil }
-func (f *textFlag) Type() string       { return f.kind }
-
-// setting is one key of one or more sources and how it sets the Config.
-type setting struct {
-	yaml   string // dotted key in the config file, or ""
-	env    string // environment variable, or ""
-	flag   string // flag name without dashes, or ""
-	secret bool   // never show the value
-	apply  func(c *Config, text string, getenv func(string) (string, bool)) error
-}
-
-// display is the value as an error message may show it.
-func (s setting) display(v string) string {
-	if s.secret {
-		return "[redacted]"
-	}
-	return redactURL(v)
-}
-
-// settings lists every key of every source. Keys (the keys: section) is
-// handled by loadYAML itself.
-var settings = []setting{
-	{yaml: "syftbox.accounting.service_url", env: "SYFTBOX_ACCOUNTING_URL", flag: "server", apply: urlSetting},
-	{yaml: "syftbox.accounting.timeout", env: "SYFTBOX_TIMEOUT", flag: "timeout",
-		apply: durationSetting(func(c *Config) *time.Duration { return &c.Timeout }, time.Second, true)},
-	{yaml: "syftbox.accounting.max_retries", env: "SYFTBOX_MAX_RETRIES", flag: "max-retries",
-		apply: intSetting(func(c *Config) *int { return &c.MaxRetries }, 0)},
-	{yaml: "syftbox.accounting.retry_backoff",
-		apply: durationSetting(func(c *Config) *time.Duration { return &c.RetryBackoff }, time.Second, false)},
-	{yaml: "syftbox.accounting.connection_pool_size",
-		apply: intSetting(func(c *Config) *int { return &c.PoolSize }, 1)},
-	{yaml: "syftbox.accounting.legacy", flag: "legacy",
-		apply: boolSetting(func(c *Config) *bool { return &c.Legacy }, false)},
-	{yaml: "syftbox.auth.token_refresh_buffer_minutes",
-		apply: durationSetting(func(c *Config) *time.Duration { return &c.TokenRefreshBuffer }, time.Minute, false)},
-	{yaml: "syftbox.auth.mfa_enabled",
-		apply: boolSetting(func(c *Config) *bool { return &c.MFAEnabled }, false)},
-	{yaml: "syftbox.auth.keyring",
-		apply: boolSetting(func(c *Config) *bool { return &c.Keyring }, false)},
-	{flag: "no-keyring",
-		apply: boolSetting(func(c *Config) *bool { return &c.Keyring }, true)},
-	{yaml: "syftbox.caching.default_ttl",
-		apply: durationSetting(func(c *Config) *time.Duration { return &c.CacheTTL }, time.Second, false)},
-	{yaml: "syftbox.security.rate_limit_per_minute",
-		apply: intSetting(func(c *Config) *int { return &c.RateLimitPerMinute }, 1)},
-	{yaml: "syftbox.security.audit_logging",
-		apply: boolSetting(func(c *Config) *bool { return &c.AuditLogging }, false)},
-	{yaml: "syftbox.security.circuit_breaker_threshold",
-		apply: intSetting(func(c *Config) *int { return &c.BreakerThreshold }, 1)},
-	{yaml: "syftbox.features.enhanced_retry", env: "ENHANCED_RETRY",
-		apply: boolSetting(func(c *Config) *bool { return &c.EnhancedRetry }, false)},
-	{yaml: "syftbox.features.connection_pooling", env: "CONNECTION_POOLING",
-		apply: boolSetting(func(c *Config) *bool { return &c.ConnectionPooling }, false)},
-	{yaml: "syftbox.features.caching_enabled", env: "CACHING_ENABLED",
-		apply: boolSetting(func(c *Config) *bool { return &c.CachingEnabled }, false)},
-	{yaml: "syftbox.features.websocket_events", env: "WEBSOCKET_EVENTS",
-		apply: boolSetting(func(c *Config) *bool { return &c.WebsocketEvents }, false)},
-	{env: "SYFTBOX_ACCOUNTING_EMAIL", flag: "email",
-		apply: func(c *Config, s string, _ func(string) (string, bool)) error {
-			c.Email = strings.TrimSpace(s)
-			return nil
-		}},
-	{env: "SYFTBOX_ACCOUNTING_PASSWORD", secret: true,
-		apply: func(c *Config, s string, _ func(string) (string, bool)) error {
-			c.Password = s
-			return nil
-		}},
-	{yaml: "syftbox.auth.api_key", env: "SYFTWALLET_API_KEY", secret: true,
-		apply: func(c *Config, s string, _ func(string) (string, bool)) error {
-			s = strings.TrimSpace(s)
-			if err := checkAPIKey(s); err != nil {
-				return err
-			}
-			c.APIKey = s
-			return nil
-		}},
-	{yaml: "wallet.data_dir", env: "SYFTWALLET_DATA_DIR", flag: "data-dir", apply: dataDirSetting},
-	{yaml: "wallet.theme", flag: "theme",
-		apply: func(c *Config, s string, _ func(string) (string, bool)) error {
-			s = strings.TrimSpace(s)
-			if err := checkTheme(s); err != nil {
-				return err
-			}
-			c.Theme = s
-			return nil
-		}},
-	{yaml: "wallet.mouse",
-		apply: boolSetting(func(c *Config) *bool { return &c.Mouse }, false)},
-	{yaml: "wallet.pay_confirm_threshold",
-		apply: func(c *Config, s string, _ func(string) (string, bool)) error {
-			s = strings.TrimSpace(s)
-			if err := checkAmount(s); err != nil {
-				return err
-			}
-			c.PayConfirmThreshold = s
-			return nil
-		}},
-}
-
-func urlSetting(c *Config, s string, _ func(string) (string, bool)) error {
-	s = strings.TrimRight(strings.TrimSpace(s), "/")
-	if err := checkServiceURL(s); err != nil {
-		return err
-	}
-	c.ServiceURL = s
-	return nil
-}
-
-func dataDirSetting(c *Config, s string, getenv func(string) (string, bool)) error {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return errors.New("want a directory")
-	}
-	if s == "~" || strings.HasPrefix(s, "~/") || strings.HasPrefix(s, `~\`) {
-		home, err := homeDir(getenv)
-		if err != nil {
-			return errors.New("cannot expand ~: no home directory")
-		}
-		s = filepath.Join(home, s[1:])
-	}
-	c.DataDir = filepath.Clean(s)
-	return nil
-}
-
-// durationSetting parses a number of units (seconds or minutes, fractions
-// allowed) or a Go duration such as "1m30s".
-func durationSetting(field func(*Config) *time.Duration, unit time.Duration, positive bool) func(*Config, string, func(string) (string, bool)) error {
-	return func(c *Config, s string, _ func(string) (string, bool)) error {
-		s = strings.TrimSpace(s)
-		var d time.Duration
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			x := f * float64(unit)
-			if math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) > math.MaxInt64 {
-				return wantDuration(unit, positive)
-			}
-			d = time.Duration(math.Round(x))
-		} else if d, err = time.ParseDuration(s); err != nil {
-			return wantDuration(unit, positive)
-		}
-		if err := checkDuration(d, unit, positive); err != nil {
-			return err
-		}
-		*field(c) = d
-		return nil
-	}
-}
-
-func intSetting(field func(*Config) *int, min int) func(*Config, string, func(string) (string, bool)) error {
-	return func(c *Config, s string, _ func(string) (string, bool)) error {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil {
-			return wantInt(min)
-		}
-		if err := checkInt(n, min); err != nil {
-			return err
-		}
-		*field(c) = n
-		return nil
-	}
-}
-
-// boolSetting parses true/false, 1/0 or yes/no in any case; negate stores the
-// opposite (for --no-keyring).
-func boolSetting(field func(*Config) *bool, negate bool) func(*Config, string, func(string) (string, bool)) error {
-	return func(c *Config, s string, _ func(string) (string, bool)) error {
-		var b bool
-		switch strings.ToLower(strings.TrimSpace(s)) {
-		case "true", "1", "yes":
-			b = true
-		case "false", "0", "no":
-			b = false
-		default:
-			return errors.New("want true or false")
-		}
-		*field(c) = b != negate
-		return nil
-	}
-}
 
 func wantDuration(unit time.Duration, positive bool) error {
 	name := "seconds"
@@ -599,17 +278,6 @@ func checkServiceURL(s string) error {
 	return nil
 }
 
-// maxAmount is the largest amount the service accepts.
-var maxAmount = decimal.NewFromInt(1_000_000_000_000)
-
-func checkAmount(s string) error {
-	d, err := decimal.NewFromString(s)
-	if err != nil || d.IsNegative() || !d.Equal(d.Truncate(6)) || d.GreaterThan(maxAmount) {
-		return errors.New("want an amount such as 1000.00 (0 or more, at most 6 decimals)")
-	}
-	return nil
-}
-
 // checkAPIKey accepts no key or one that looks like an API key: the prefix, then printable
 // ASCII without spaces (what a header can carry).
 func checkAPIKey(s string) error {
@@ -622,13 +290,6 @@ func checkAPIKey(s string) error {
 	}
 	if !ok {
 		return errors.New("want an API key starting with " + api.APIKeyPrefix + " (syftwallet apikey create makes one)")
-	}
-	return nil
-}
-
-func checkTheme(s string) error {
-	if !slices.Contains(themes, s) {
-		return fmt.Errorf("want one of %s", strings.Join(themes, ", "))
 	}
 	return nil
 }

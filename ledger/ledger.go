@@ -14,7 +14,7 @@
 //
 // It knows the wire shapes of package api (it snapshots transactions into events) but nothing of
 // HTTP (no status codes), authentication schemes, WebSockets or Bubble Tea. SQL lives only in the
-// implementations (ledger/sqlite, ledger/postgres), never here.
+// implementations: the rules in ledger/ledgersql, the engines in ledger/sqlite and ledger/postgres.
 package ledger
 
 import (

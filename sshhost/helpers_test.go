@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/config"
 	"github.com/syftbox/syftwallet/sshhost"
 	"github.com/syftbox/syftwallet/testkit"
 )
@@ -38,9 +38,9 @@ func startHost(t *testing.T, o sshhost.Options) (*sshhost.Host, *logBuf) {
 	if o.Addr == "" {
 		o.Addr = "127.0.0.1:0"
 	}
-	if o.Config.DataDir == "" {
-		cfg := client.DefaultConfig()
-		cfg.DataDir = t.TempDir()
+	if o.Config.Client.DataDir == "" {
+		cfg := config.Default()
+		cfg.Client.DataDir = t.TempDir()
 		o.Config = cfg
 	}
 	logs := &logBuf{}

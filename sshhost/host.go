@@ -8,6 +8,11 @@
 // allowlist), the limits (sessions, idle time, connection rate per address) and a graceful
 // shutdown that tells open sessions. Signing in happens inside the wallet (package ui); this
 // package knows no screens, does no HTTP of its own and never logs a secret.
+//
+// An exception to design.md's import rules, as soft-serve's SSH side is: it imports Bubble Tea
+// (and wish's Bubble Tea middleware), because every session is a tea.Program of its own with the
+// session's input, output, window size and colour profile. The model itself it does not build:
+// app.NewModel does, as for the terminal, from the host's configuration (package config).
 package sshhost
 
 import (
@@ -29,8 +34,8 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 	"golang.org/x/time/rate"
 
-	"github.com/syftbox/syftwallet/app"
 	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/config"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/service"
 )
@@ -63,9 +68,10 @@ const (
 type Options struct {
 	// Addr is the address to listen on; default DefaultAddr ("127.0.0.1:0" picks a free port).
 	Addr string
-	// Config is the client configuration every session starts from (with no email, no password
-	// and no keyring). An empty ServiceURL starts the service embedded, ledger in DataDir.
-	Config client.Config
+	// Config is the configuration every session starts from: its client's (Config.Client, with
+	// no email, no password and no keyring) and the wallet's (theme, keys, pay threshold). An
+	// empty Client.ServiceURL starts the service embedded, ledger in Client.DataDir.
+	Config config.Config
 	// HostKeyPath is the ed25519 host key; default HostKeyFile in Config.DataDir, created on
 	// first start with mode 0600.
 	HostKeyPath string
@@ -90,11 +96,11 @@ type Host struct {
 	log      *slog.Logger
 	srv      *ssh.Server
 	ln       net.Listener
-	emb      *app.Embedded    // the data directory's service, when no server is configured
-	svc      *service.Service // emb's service when this process runs it, or nil
-	cfg      client.Config    // what each session's client gets
-	clientID []client.Option  // the server identity, for embedded mode
-	server   string           // the status bar's name of the service
+	emb      *service.Embedded // the data directory's service, when no server is configured
+	svc      *service.Service  // emb's service when this process runs it, or nil
+	cfg      client.Config     // what each session's client gets
+	clientID []client.Option   // the server identity, for embedded mode
+	server   string            // the status bar's name of the service
 	embedded bool
 	hint     string
 
@@ -134,15 +140,15 @@ func Start(ctx context.Context, o Options) (*Host, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.HostKeyPath == "" {
-		if o.Config.DataDir == "" {
+		if o.Config.Client.DataDir == "" {
 			return nil, errors.New("ssh: no data directory for the host key; pass --host-key or --data-dir")
 		}
-		o.HostKeyPath = filepath.Join(o.Config.DataDir, HostKeyFile)
+		o.HostKeyPath = filepath.Join(o.Config.Client.DataDir, HostKeyFile)
 	}
 	h := &Host{opts: o, log: o.Logger, live: map[*wallet]struct{}{}, serveErr: make(chan error, 1)}
 
 	// Every session's client: no account of the host's, no password, no keyring.
-	h.cfg = o.Config
+	h.cfg = o.Config.Client
 	h.cfg.Email, h.cfg.Password, h.cfg.Keyring = "", "", false
 
 	hostKey, err := loadOrCreateHostKey(o.HostKeyPath)
@@ -283,14 +289,14 @@ func (h *Host) startService(ctx context.Context) error {
 		return errors.New("ssh: no data directory for the embedded ledger; pass --data-dir or --server")
 	}
 	logger := slog.New(atLeast{h.log.Handler(), slog.LevelWarn}).With("component", "service")
-	emb, err := app.StartEmbedded(context.WithoutCancel(ctx), h.cfg.DataDir, logger)
+	emb, err := service.StartEmbedded(context.WithoutCancel(ctx), h.cfg.DataDir, logger)
 	if err != nil {
 		return fmt.Errorf("embedded service: %w", err)
 	}
 	h.emb, h.svc, h.embedded, h.server = emb, emb.Service, true, "embedded"
 	h.cfg.ServiceURL = emb.URL
 	h.clientID = []client.Option{client.WithServerIdentity(emb.Identity())}
-	h.hint = fmt.Sprintf("New accounts here start with %s to try things with.", money.Micros(app.WelcomeCredit).Grouped())
+	h.hint = fmt.Sprintf("New accounts here start with %s to try things with.", money.Micros(service.WelcomeCredit).Grouped())
 	return nil
 }
 

@@ -78,7 +78,7 @@ func (w *wallet) start() *tea.Program {
 	}
 	ctx, cancel := context.WithCancel(w.sess.Context())
 	m := app.NewModel(app.ModelOptions{
-		Ctx: ctx, Client: c, Config: h.cfg,
+		Ctx: ctx, Client: c, Wallet: h.opts.Config.Wallet,
 		// SSH forwards no NO_COLOR unless the client sends it (SetEnv): honour the session's
 		// environment, never the host's. --theme mono on the host makes every session mono.
 		Getenv: envLookup(w.sess.Environ()),

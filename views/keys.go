@@ -285,7 +285,7 @@ func (k *KeyMap) Actions() []string {
 	return names
 }
 
-// Apply rebinds actions from the config file (client.Config.Keys): each action gets exactly the
+// Apply rebinds actions from the config file (config.Wallet.Keys): each action gets exactly the
 // keys listed, and its help follows. It applies every override it can and reports the action
 // names it does not know in one error, so a typo in the file is said, never silently ignored.
 // ctrl+c always keeps quitting, whatever force_quit is bound to.

@@ -1,7 +1,8 @@
 // Package postgres is the ledger on PostgreSQL (pgx v5, pgxpool), for more than one machine:
 // several instances of the service commit into one database. It implements the same interfaces
 // as ledger/sqlite (ledger.Ledger, ledger.AuthStore, ledger.KeyStore) with the same domain rules,
-// and stays correct with several writers:
+// ledger/ledgersql's, over its side of ledgersql.Tx (tx.go, ops.go), and stays correct with
+// several writers:
 //
 //   - every account a call posts to is locked (SELECT … FOR UPDATE, in account order) before it is
 //     read, so balances are checked and changed under the row lock, and CHECK constraints refuse
@@ -21,20 +22,16 @@
 // transaction, NOTIFYs the other instances (Listen) with the accounts and seqs it wrote and the
 // sessions it revoked.
 //
-// It knows SQL and package ledger's domain; it knows nothing of HTTP, authentication or how
-// events reach clients.
+// What is its own: the pool, the migrations, the group-commit writers, the row locks and seq
+// allocation above, LISTEN/NOTIFY. It knows nothing of HTTP, authentication or how events reach
+// clients.
 package postgres
 
 import (
 	"context"
-	"crypto/rand"
 	"embed"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -43,6 +40,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/ledger/ledgersql"
 )
 
 // Options configure a Store. Zero values take the defaults.
@@ -78,16 +76,14 @@ type Options struct {
 
 // Store is the PostgreSQL ledger. Open it with Open; Close it once.
 type Store struct {
-	opts     Options
-	pool     *pgxpool.Pool
-	ops      chan *op
-	stop     chan struct{}
-	done     chan struct{}
-	closed   sync.Once
-	mu       sync.RWMutex // guards closing against new submissions
-	isShut   bool
-	system   int64  // the system account's row number
-	instance string // this instance's id in notifications, so it ignores its own
+	ledgersql.Rules // the reads and the sign-in, key and token calls
+	opts            Options
+	pool            *pgxpool.Pool
+	closed          sync.Once
+	calls           *ledgersql.Queue[*op] // the calls waiting for the writer
+	system          int64                 // the system account's row number
+	instance        string                // this instance's id in notifications, so it ignores its own
+	sqls            sync.Map              // the rules' query texts → PostgreSQL's (Store.sql)
 }
 
 var (
@@ -106,18 +102,7 @@ func IsURL(s string) bool {
 // instances starting together do not race), makes sure the system account exists, and starts the
 // writer.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
-	if opts.Currency == "" {
-		opts.Currency = "USD"
-	}
-	if opts.SystemEmail == "" {
-		opts.SystemEmail = ledger.SystemEmail
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.MaxGroup <= 0 {
-		opts.MaxGroup = 256
-	}
+	ledgersql.Defaults(&opts.Currency, &opts.SystemEmail, &opts.Now, &opts.MaxGroup, &opts.EventTTL, &opts.KeyTTL, &opts.PruneEvery)
 	if opts.Writers <= 0 {
 		opts.Writers = 1
 	}
@@ -126,15 +111,6 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	if opts.MaxConns < int(opts.Writers)+2 {
 		opts.MaxConns = opts.Writers + 2
-	}
-	if opts.EventTTL <= 0 {
-		opts.EventTTL = 7 * 24 * time.Hour
-	}
-	if opts.KeyTTL <= 0 {
-		opts.KeyTTL = 24 * time.Hour
-	}
-	if opts.PruneEvery <= 0 {
-		opts.PruneEvery = time.Hour
 	}
 	if opts.LockWait <= 0 {
 		opts.LockWait = 20 * time.Millisecond
@@ -158,18 +134,21 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	s := &Store{opts: opts, pool: pool, ops: make(chan *op, 1024), stop: make(chan struct{}),
-		done: make(chan struct{}), instance: newID()}
+	s := &Store{opts: opts, pool: pool, calls: ledgersql.NewQueue[*op](1024),
+		instance: newID()}
+	s.Rules = ledgersql.Rules{DB: reader{s}, Submit: s.submitTx, Now: opts.Now, CurrencyCode: opts.Currency,
+		KeyTTL: opts.KeyTTL, Locking: true}
 	if err := s.ensureSystem(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}
+	s.Rules.SystemRow = s.system
 	var wg sync.WaitGroup
 	for i := 0; i < opts.Writers; i++ {
 		wg.Add(1)
 		go func() { defer wg.Done(); s.writer() }()
 	}
-	go func() { wg.Wait(); close(s.done) }()
+	go func() { wg.Wait(); close(s.calls.Done) }()
 	return s, nil
 }
 
@@ -177,9 +156,6 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 func redact(err error) error {
 	return errors.New(strings.Split(err.Error(), "password=")[0])
 }
-
-// Currency is the deployment's currency.
-func (s *Store) Currency() string { return s.opts.Currency }
 
 // Ping checks that the database answers (for readiness probes).
 func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
@@ -198,55 +174,14 @@ func (s *Store) ensureSystem(ctx context.Context) error {
 // Close stops the writer after the calls already submitted are committed, then closes the pool.
 func (s *Store) Close() error {
 	s.closed.Do(func() {
-		s.mu.Lock()
-		s.isShut = true
-		s.mu.Unlock()
-		close(s.stop)
-		<-s.done
+		s.calls.Close()
 		s.pool.Close()
 	})
 	return nil
 }
 
-// newID returns 128 random bits, URL-safe.
-func newID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("crypto/rand failed: " + err.Error()) // never happens on supported platforms
-	}
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
-
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	var out []migration
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("migration %q: name must start with a number and _", e.Name())
-		}
-		b, err := migrationFiles.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: e.Name(), sql: string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	return out, nil
-}
 
 // migrationLock is the advisory lock key held while migrating ("syftwallet" in ASCII, folded).
 const migrationLock int64 = 0x5379667477616c6c
@@ -255,7 +190,7 @@ const migrationLock int64 = 0x5379667477616c6c
 // transaction, holding a session advisory lock so that instances starting together apply each
 // migration once.
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	ms, err := migrations()
+	ms, err := ledgersql.Migrations(migrationFiles, "migrations")
 	if err != nil {
 		return err
 	}
@@ -277,21 +212,21 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 		return fmt.Errorf("read schema version: %w", err)
 	}
 	for _, m := range ms {
-		if m.version <= have {
+		if m.Version <= have {
 			continue
 		}
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
 				return err
 			}
-			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name)
+			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name)
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, err)
+			return fmt.Errorf("migration %s: %w", m.Name, err)
 		}
 	}
-	if last := ms[len(ms)-1].version; have > last {
+	if last := ms[len(ms)-1].Version; have > last {
 		return fmt.Errorf("database schema version %d is newer than this program's %d", have, last)
 	}
 	return nil

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -15,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/ledger/ledgersql"
 )
 
 // op is one call waiting for the writer. fn runs inside a savepoint of the group's transaction;
@@ -22,21 +22,11 @@ import (
 type op struct {
 	ctx      context.Context
 	fn       func(w *wtx) (any, error)
-	locks    *locks // what fn will lock, locked for the whole group at its start; nil: fn locks its own
+	locks    *ledgersql.Locks // what fn will lock, locked for the whole group at its start; nil: fn locks its own
 	res      any
 	err      error
 	attempts int
 	done     chan struct{}
-}
-
-// locks names the accounts a call posts to and the idempotency keys it looks up, so that a group
-// locks all of its accounts in one statement (in account order: two groups never wait on each
-// other in a cycle) and reads all of its keys in the same round trip.
-type locks struct {
-	ids, emails []string
-	ns          []int64
-	keys        []string
-	owner       who // whose keys they are (an account among ids or emails)
 }
 
 // group is what the calls of one transaction share: the accounts locked for it (updated in place
@@ -52,20 +42,8 @@ type group struct {
 	dirty   map[*acct]bool          // accounts posted to: written once, at the commit
 	evN     []int64                 // the account row of each event to insert at the commit
 	events  []ledger.Event
-	txs     []txRow                 // transfers to insert at the commit
+	txs     []ledgersql.TxRow       // transfers to insert at the commit
 	newKept map[string]*ledger.Kept // responses to keep at the commit
-}
-
-// txRow is a transfer to insert.
-type txRow struct {
-	id                                 string
-	sender, recipient, amount          int64
-	status, createdBy                  string
-	resolvedBy                         *string
-	createdAt                          int64
-	resolvedAt                         *int64
-	appName, appEpPath, memo, metadata *string
-	apiKey                             *string
 }
 
 // wtx is what an op sees of the writing transaction. Statements whose results the call does not
@@ -81,46 +59,21 @@ type wtx struct {
 	locked  map[string]*acct // accounts this call locked itself, by "i:"+id, "e:"+email, "n:"+n
 	undo    map[*acct]acct   // the accounts as they were before this call posted to them
 	newKept map[string]*ledger.Kept
-	expired map[string]bool // keys whose kept response expired: replaced by this call
-	evN     []int64         // the account row of each of events
-	txs     []txRow         // transfers this call made
-	mark    int             // where this call's statements start in the group's queue
-	sp      bool            // the call's savepoint is open (it sent statements before its end)
+	expired map[string]bool   // keys whose kept response expired: replaced by this call
+	evN     []int64           // the account row of each of events
+	txs     []ledgersql.TxRow // transfers this call made
+	mark    int               // where this call's statements start in the group's queue
+	sp      bool              // the call's savepoint is open (it sent statements before its end)
 }
 
 func keptKey(n int64, key string) string { return strconv.FormatInt(n, 10) + "/" + key }
 
-// submit hands fn to the writer, waits until its group is durable and returns fn's result (the
-// zero T with any error: fn's own, or the group's).
-func submit[T any](s *Store, ctx context.Context, fn func(w *wtx) (T, error)) (T, error) {
-	return submitLocking(s, ctx, nil, fn)
-}
-
-// submitLocking is submit for a call that names what it locks (see locks).
-func submitLocking[T any](s *Store, ctx context.Context, l *locks, fn func(w *wtx) (T, error)) (T, error) {
-	res, err := s.enqueue(ctx, l, func(w *wtx) (any, error) { return fn(w) })
-	v, _ := res.(T) // the one place a result is typed again: op holds calls of every T
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return v, nil
-}
-
-// enqueue is submitLocking for a result of any type.
-func (s *Store) enqueue(ctx context.Context, l *locks, fn func(w *wtx) (any, error)) (any, error) {
+// enqueue hands fn to the writer and waits until its group is durable. l, when not nil, names
+// what fn locks (see ledgersql.Locks).
+func (s *Store) enqueue(ctx context.Context, l *ledgersql.Locks, fn func(w *wtx) (any, error)) (any, error) {
 	o := &op{ctx: ctx, fn: fn, locks: l, done: make(chan struct{})}
-	s.mu.RLock()
-	if s.isShut {
-		s.mu.RUnlock()
-		return nil, ledger.ErrClosed
-	}
-	select {
-	case s.ops <- o:
-		s.mu.RUnlock()
-	case <-ctx.Done():
-		s.mu.RUnlock()
-		return nil, ctx.Err()
+	if err := s.calls.Put(ctx, o); err != nil {
+		return nil, err
 	}
 	// Once queued, the call either commits or not, and the caller must learn which.
 	<-o.done
@@ -145,11 +98,11 @@ func (s *Store) writer() {
 				return
 			}
 			select {
-			case o := <-s.ops:
+			case o := <-s.calls.C:
 				group = append(group, o)
 			case <-prune.C:
 				group = append(group, &op{ctx: context.Background(), fn: (*wtx).prune, done: make(chan struct{})})
-			case <-s.stop:
+			case <-s.calls.Stop:
 				stopping = true
 				continue
 			}
@@ -160,7 +113,7 @@ func (s *Store) writer() {
 	gather:
 		for len(group) < s.opts.MaxGroup {
 			select {
-			case o := <-s.ops:
+			case o := <-s.calls.C:
 				group = append(group, o)
 			default:
 				break gather
@@ -168,19 +121,19 @@ func (s *Store) writer() {
 		}
 		if stopping {
 			// Drain what was submitted before Close (submit refuses new calls by now).
-			for len(group) < s.opts.MaxGroup && len(s.ops) > 0 {
-				group = append(group, <-s.ops)
+			for len(group) < s.opts.MaxGroup && len(s.calls.C) > 0 {
+				group = append(group, <-s.calls.C)
 			}
 		}
 		retry = s.runGroup(group)
 		if !stopping {
 			select {
-			case <-s.stop:
+			case <-s.calls.Stop:
 				stopping = true
 			default:
 			}
 		}
-		if stopping && len(retry) == 0 && len(s.ops) == 0 {
+		if stopping && len(retry) == 0 && len(s.calls.C) == 0 {
 			return
 		}
 	}
@@ -404,26 +357,26 @@ func (g *group) begin(ops []*op, wait time.Duration) error {
 		if o.locks == nil || o.ctx.Err() != nil {
 			continue
 		}
-		ids = append(ids, o.locks.ids...)
-		emails = append(emails, o.locks.emails...)
-		ns = append(ns, o.locks.ns...)
-		for _, k := range o.locks.keys {
+		ids = append(ids, o.locks.IDs...)
+		emails = append(emails, o.locks.Emails...)
+		ns = append(ns, o.locks.Ns...)
+		for _, k := range o.locks.Keys {
 			keys = append(keys, k)
-			keyIDs, keyEmails = append(keyIDs, nonEmpty(o.locks.owner.id)), append(keyEmails, nonEmpty(o.locks.owner.email))
+			keyIDs, keyEmails = append(keyIDs, nonEmpty(o.locks.OwnerID)), append(keyEmails, nonEmpty(o.locks.OwnerEmail))
 		}
 	}
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
 	b.Queue("SET LOCAL lock_timeout = '10s'")
 	if len(ids)+len(emails)+len(ns) > 0 {
-		b.Queue(`SELECT `+acctCols+` FROM accounts WHERE id = ANY($1) OR email = ANY($2) OR n = ANY($3)
+		b.Queue(`SELECT `+ledgersql.AcctCols+` FROM accounts WHERE id = ANY($1) OR email = ANY($2) OR n = ANY($3)
 			ORDER BY n FOR UPDATE`, ids, emails, ns).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
-				a, err := scanAcct(rows)
+				a, err := ledgersql.ScanAcct(rows)
 				if err != nil {
 					return err
 				}
-				for _, k := range a.keys() {
+				for _, k := range acctKeys(a) {
 					g.accts[k] = a
 				}
 			}
@@ -456,7 +409,7 @@ func (g *group) begin(ops []*op, wait time.Duration) error {
 			a, ok = g.accts["e:"+deref(keyEmails[i])]
 		}
 		if ok {
-			g.keys[keptKey(a.n, k)] = true
+			g.keys[keptKey(a.N, k)] = true
 		}
 	}
 	return nil
@@ -471,6 +424,13 @@ const keysRead = `SELECT i.account, i.key, i.fingerprint, i.response, i.created_
 	FROM unnest($1::text[], $2::text[], $3::text[]) AS p(id, email, key)
 	CROSS JOIN LATERAL (SELECT n FROM accounts WHERE id = p.id OR email = p.email OFFSET 0) a
 	CROSS JOIN LATERAL (SELECT * FROM idempotency WHERE account = a.n AND key = p.key OFFSET 0) i`
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
 
 func deref(s *string) string {
 	if s == nil {
@@ -545,7 +505,7 @@ func (g *group) writeAccounts() {
 	}
 	var ns, bal, held, seq []int64
 	for a := range g.dirty {
-		ns, bal, held, seq = append(ns, a.n), append(bal, a.balance), append(held, a.held), append(seq, a.lastSeq)
+		ns, bal, held, seq = append(ns, a.N), append(bal, a.Balance), append(held, a.Held), append(seq, a.LastSeq)
 	}
 	g.batch.Queue(`UPDATE accounts a SET balance = v.balance, held = v.held, last_seq = v.last_seq
 		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS v(n, balance, held, last_seq)
@@ -562,10 +522,19 @@ func (g *group) writeTransactions() {
 	senders, recipients, amounts, created := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 	resolvedBy, appName, appEp, memo, md := make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n)
 	resolvedAt, keys := make([]*int64, n), make([]*string, n)
-	for i, t := range g.txs {
-		ids[i], senders[i], recipients[i], amounts[i], status[i], createdBy[i] = t.id, t.sender, t.recipient, t.amount, t.status, t.createdBy
-		resolvedBy[i], created[i], resolvedAt[i] = t.resolvedBy, t.createdAt, t.resolvedAt
-		appName[i], appEp[i], memo[i], md[i], keys[i] = t.appName, t.appEpPath, t.memo, t.metadata, t.apiKey
+	for i := range g.txs {
+		t := &g.txs[i] // NULL for a zero ResolvedBy, ResolvedAt, Metadata, APIKey: pointers into g.txs
+		ids[i], senders[i], recipients[i], amounts[i], status[i], createdBy[i] = t.ID, t.Sender, t.Recipient, t.Amount, t.Status, t.CreatedBy
+		created[i], appName[i], appEp[i], memo[i] = t.CreatedAt, t.AppName, t.AppEpPath, t.Memo
+		if t.ResolvedAt != 0 {
+			resolvedBy[i], resolvedAt[i] = &t.ResolvedBy, &t.ResolvedAt
+		}
+		if t.Metadata != "" {
+			md[i] = &t.Metadata
+		}
+		if t.APIKey != "" {
+			keys[i] = &t.APIKey
+		}
 	}
 	g.batch.Queue(`WITH t AS (INSERT INTO transactions (id, sender, recipient, amount, status, created_by,
 		resolved_by, created_at, resolved_at, app_name, app_ep_path, memo, metadata, api_key)
@@ -644,18 +613,6 @@ func (w *wtx) query(query string, args ...any) (pgx.Rows, error) {
 	return w.g.conn.Query(context.Background(), query, args...)
 }
 
-// event appends one event for an account whose seq the caller has just reserved.
-func (w *wtx) event(a *acct, seq int64, typ string, data any) error {
-	b, err := json.Marshal(data)
-	if err != nil {
-		return fmt.Errorf("ledger: event data: %w", err)
-	}
-	// Written with the group's other events at the commit (writeEvents).
-	w.events = append(w.events, ledger.Event{AccountID: a.id, Seq: seq, Type: typ, At: w.now, Data: b})
-	w.evN = append(w.evN, a.n)
-	return nil
-}
-
 // pruneLock is the advisory lock key of pruning: one instance prunes at a time.
 const pruneLock int64 = 0x5379667470726e65
 
@@ -673,8 +630,7 @@ func (w *wtx) prune() (any, error) {
 	w.exec(`DELETE FROM events WHERE at < $1`, evCut)
 	keyCut := w.now.Add(-w.s.opts.KeyTTL).UnixMilli()
 	w.exec(`DELETE FROM idempotency WHERE created_at < $1`, keyCut)
-	w.pruneTokens(evCut)
-	return nil, nil
+	return nil, ledgersql.PruneTokens(w, evCut)
 }
 
 // Prune runs the pruning now (the writer also runs it every PruneEvery).

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/ledger/ledgersql"
 )
 
 // setMaxPages runs PRAGMA max_page_count on the writer's connection (0: as many pages as the
@@ -121,25 +122,32 @@ func TestFullDiskMidGroupFailsTheWholeGroup(t *testing.T) {
 	s := open(t, Options{})
 	ada := mkAccount(t, s, "ada@example.com", units(100))
 	bob := mkAccount(t, s, "bob@example.com", 0)
-	payOne := func(w *wtx) (any, error) {
-		from, err := w.acctByID(ada.ID)
+	payOne := func(w *wtx) (any, error) { // a payment's writes, without its events
+		from, err := w.AccountByID(ada.ID)
 		if err != nil {
 			return nil, err
 		}
-		to, err := w.recipient(bob.Email, from)
+		to, err := w.AccountByEmail(bob.Email)
 		if err != nil {
 			return nil, err
 		}
-		return w.write(movement{from: from, to: to, amount: int64(units(1)), status: "COMPLETED",
-			createdBy: "SENDER", resolvedBy: "SENDER"})
+		amt := int64(units(1))
+		if err := w.Insert(ledgersql.TxRow{ID: ledgersql.NewID(), Sender: from.N, Recipient: to.N, Amount: amt,
+			Status: "COMPLETED", CreatedBy: "SENDER", CreatedAt: w.now.UnixMilli()}); err != nil {
+			return nil, err
+		}
+		if err := w.Move(from, -amt, 0, 0); err != nil {
+			return nil, err
+		}
+		return nil, w.Move(to, amt, 0, 0)
 	}
 	tooBig := func(w *wtx) (any, error) { // far more than the pages left
-		to, err := w.acctByID(bob.ID)
+		to, err := w.AccountByID(bob.ID)
 		if err != nil {
 			return nil, err
 		}
 		_, err = w.exec(`INSERT INTO events (account, seq, type, at, data) VALUES (?, ?, ?, ?, ?)`,
-			to.n, 1<<40, "x", 0, strings.Repeat("x", 4<<20))
+			to.N, 1<<40, "x", 0, strings.Repeat("x", 4<<20))
 		return nil, err
 	}
 	setMaxPages(t, s, 0)
@@ -161,7 +169,7 @@ func TestFullDiskMidGroupFailsTheWholeGroup(t *testing.T) {
 		{ctx: ctx, fn: payOne, done: make(chan struct{})},
 	}
 	for _, o := range ops {
-		s.ops <- o
+		s.calls.C <- o
 	}
 	close(hold)
 	if err := <-blocked; err != nil {

@@ -24,7 +24,7 @@ func TestMigrationFromVersion2(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range ms[:2] {
-		if _, err := db.Exec(m.sql); err != nil {
+		if _, err := db.Exec(m.SQL); err != nil {
 			t.Fatal(err)
 		}
 	}

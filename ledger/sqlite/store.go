@@ -3,15 +3,17 @@
 // concurrent calls in small groups (group commit), so durable commits (synchronous=FULL) do not
 // cost one fsync per payment; reads run on a separate pool of read-only connections.
 //
-// It knows SQL and package ledger's domain; it knows nothing of HTTP, authentication or events
-// delivery (it hands committed events to Options.OnCommit and forgets them).
+// The ledger's rules (its reads, money, sign-in, key and token calls) are ledger/ledgersql's,
+// shared with the PostgreSQL store; this package is what is SQLite's own: the file and its
+// connections, the migrations, the single writer and its group commit, full-disk handling and
+// backups, and its side of ledgersql.Tx (tx.go, ops.go). It knows nothing of HTTP,
+// authentication or events delivery (it hands committed events to Options.OnCommit and forgets
+// them).
 package sqlite
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/url"
@@ -23,6 +25,7 @@ import (
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 
 	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/ledger/ledgersql"
 )
 
 // Options configure a Store. Zero values take the defaults.
@@ -45,50 +48,25 @@ const walCheckpointPages = 10_000
 
 // Store is the SQLite ledger. Open it with Open; Close it once.
 type Store struct {
-	opts   Options
-	wconn  *sql.Conn
-	wdb    *sql.DB
-	rdb    *sql.DB
-	ops    chan *op
-	stop   chan struct{}
-	done   chan struct{}
-	closed sync.Once
-	mu     sync.RWMutex // guards closing against new submissions
-	isShut bool
-	system int64                // the system account's row number
-	stmts  map[string]*sql.Stmt // the writer's prepared statements
-	reads  sync.Map             // query → *sql.Stmt prepared on the read pool (readRow)
-	dir    string               // the ledger's directory: its free space tells a full disk (storageError)
+	ledgersql.Rules // the reads and the sign-in, key and token calls
+	opts            Options
+	wconn           *sql.Conn
+	wdb             *sql.DB
+	rdb             *sql.DB
+	closed          sync.Once
+	calls           *ledgersql.Queue[*op] // the calls waiting for the writer
+	system          int64                 // the system account's row number
+	stmts           map[string]*sql.Stmt  // the writer's prepared statements
+	reads           sync.Map              // query → *sql.Stmt prepared on the read pool (readRow)
+	dir             string                // the ledger's directory: its free space tells a full disk (storageError)
 }
-
-var _ ledger.Ledger = (*Store)(nil)
 
 // Open opens (creating if needed) the ledger at path, applies migrations, makes sure the system
 // account exists, and starts the writer.
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
-	if opts.Currency == "" {
-		opts.Currency = "USD"
-	}
-	if opts.SystemEmail == "" {
-		opts.SystemEmail = ledger.SystemEmail
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.MaxGroup <= 0 {
-		opts.MaxGroup = 256
-	}
+	ledgersql.Defaults(&opts.Currency, &opts.SystemEmail, &opts.Now, &opts.MaxGroup, &opts.EventTTL, &opts.KeyTTL, &opts.PruneEvery)
 	if opts.ReadConns <= 0 {
 		opts.ReadConns = 4
-	}
-	if opts.EventTTL <= 0 {
-		opts.EventTTL = 7 * 24 * time.Hour
-	}
-	if opts.KeyTTL <= 0 {
-		opts.KeyTTL = 24 * time.Hour
-	}
-	if opts.PruneEvery <= 0 {
-		opts.PruneEvery = time.Hour
 	}
 	if opts.Synchronous == "" {
 		opts.Synchronous = "FULL"
@@ -143,19 +121,19 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	rdb.SetMaxIdleConns(opts.ReadConns)
 	s := &Store{
 		opts: opts, wconn: wconn, wdb: wdb, rdb: rdb,
-		ops: make(chan *op, 1024), stop: make(chan struct{}), done: make(chan struct{}),
+		calls: ledgersql.NewQueue[*op](1024),
 		stmts: map[string]*sql.Stmt{}, dir: filepath.Dir(path),
 	}
+	s.Rules = ledgersql.Rules{DB: reader{s}, Submit: s.submitTx, Now: opts.Now, CurrencyCode: opts.Currency,
+		KeyTTL: opts.KeyTTL}
 	if err := s.ensureSystem(ctx); err != nil {
 		s.closeDBs()
 		return nil, err
 	}
+	s.Rules.SystemRow = s.system
 	go s.writer()
 	return s, nil
 }
-
-// Currency is the deployment's currency.
-func (s *Store) Currency() string { return s.opts.Currency }
 
 func (s *Store) ensureSystem(ctx context.Context) error {
 	now := s.opts.Now().UnixMilli()
@@ -171,11 +149,7 @@ func (s *Store) ensureSystem(ctx context.Context) error {
 func (s *Store) Close() error {
 	var err error
 	s.closed.Do(func() {
-		s.mu.Lock()
-		s.isShut = true
-		s.mu.Unlock()
-		close(s.stop)
-		<-s.done
+		s.calls.Close()
 		err = s.closeDBs()
 	})
 	return err
@@ -190,13 +164,4 @@ func (s *Store) closeDBs() error {
 		return true
 	})
 	return errors.Join(s.wconn.Close(), s.wdb.Close(), s.rdb.Close())
-}
-
-// newID returns 128 random bits, URL-safe.
-func newID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("crypto/rand failed: " + err.Error()) // never happens on supported platforms
-	}
-	return base64.RawURLEncoding.EncodeToString(b[:])
 }

@@ -23,6 +23,13 @@ func open(t testing.TB, opts Options) *Store {
 	return s
 }
 
+// submit runs fn on the writer, as the rules' calls do, and returns its result as a T.
+func submit[T any](s *Store, ctx context.Context, fn func(w *wtx) (T, error)) (T, error) {
+	res, err := s.enqueue(ctx, func(w *wtx) (any, error) { return fn(w) })
+	v, _ := res.(T)
+	return v, err
+}
+
 func units(n int64) money.Micros { return money.Micros(n * money.Scale) }
 
 func mkAccount(t testing.TB, s *Store, email string, credit money.Micros) ledger.Account {

@@ -25,12 +25,12 @@ func TestTokenLimitsMigrationOnAnOldLedger(t *testing.T) {
 	}
 	have := 0
 	for _, m := range ms {
-		if m.version >= 6 {
+		if m.Version >= 6 {
 			break
 		}
-		have = m.version
-		if _, err := db.ExecContext(ctx, m.sql); err != nil {
-			t.Fatalf("%s: %v", m.name, err)
+		have = m.Version
+		if _, err := db.ExecContext(ctx, m.SQL); err != nil {
+			t.Fatalf("%s: %v", m.Name, err)
 		}
 	}
 	if _, err := db.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, have)); err != nil {

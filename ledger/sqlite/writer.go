@@ -3,12 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/ledger/ledgersql"
 )
 
 // op is one call waiting for the writer. fn runs inside a savepoint of the group's transaction;
@@ -28,32 +28,11 @@ type wtx struct {
 	events []ledger.Event
 }
 
-// submit hands fn to the writer, waits until its group is durable and returns fn's result (the
-// zero T with any error: fn's own, or the group's).
-func submit[T any](s *Store, ctx context.Context, fn func(w *wtx) (T, error)) (T, error) {
-	res, err := s.enqueue(ctx, func(w *wtx) (any, error) { return fn(w) })
-	v, _ := res.(T) // the one place a result is typed again: op holds calls of every T
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return v, nil
-}
-
-// enqueue is submit for a result of any type.
+// enqueue hands fn to the writer and waits until its group is durable.
 func (s *Store) enqueue(ctx context.Context, fn func(w *wtx) (any, error)) (any, error) {
 	o := &op{ctx: ctx, fn: fn, done: make(chan struct{})}
-	s.mu.RLock()
-	if s.isShut {
-		s.mu.RUnlock()
-		return nil, ledger.ErrClosed
-	}
-	select {
-	case s.ops <- o:
-		s.mu.RUnlock()
-	case <-ctx.Done():
-		s.mu.RUnlock()
-		return nil, ctx.Err()
+	if err := s.calls.Put(ctx, o); err != nil {
+		return nil, err
 	}
 	// Wait for the outcome even if ctx ends meanwhile: once queued, the call either commits or
 	// not, and the caller must learn which. The writer skips calls whose ctx ended before they ran.
@@ -65,21 +44,21 @@ func (s *Store) enqueue(ctx context.Context, fn func(w *wtx) (any, error)) (any,
 // already queued (up to MaxGroup), runs them in one transaction and commits once. It ends when the
 // Store closes, after committing everything submitted before.
 func (s *Store) writer() {
-	defer close(s.done)
+	defer close(s.calls.Done)
 	prune := time.NewTicker(s.opts.PruneEvery)
 	defer prune.Stop()
 	group := make([]*op, 0, s.opts.MaxGroup)
 	for {
 		select {
-		case o := <-s.ops:
+		case o := <-s.calls.C:
 			group = append(group[:0], o)
 		case <-prune.C:
 			s.runGroup([]*op{{ctx: context.Background(), fn: (*wtx).prune, done: make(chan struct{})}})
 			continue
-		case <-s.stop:
+		case <-s.calls.Stop:
 			for {
 				select {
-				case o := <-s.ops:
+				case o := <-s.calls.C:
 					s.runGroup([]*op{o})
 				default:
 					return
@@ -89,7 +68,7 @@ func (s *Store) writer() {
 	gather:
 		for len(group) < s.opts.MaxGroup {
 			select {
-			case o := <-s.ops:
+			case o := <-s.calls.C:
 				group = append(group, o)
 			default:
 				break gather
@@ -192,7 +171,7 @@ func (s *Store) stmt(query string) (*sql.Stmt, error) {
 	if st, ok := s.stmts[query]; ok {
 		return st, nil
 	}
-	st, err := s.wconn.PrepareContext(context.Background(), query)
+	st, err := s.wconn.PrepareContext(context.Background(), ledgersql.SQLite.Translate(query))
 	if err != nil {
 		return nil, fmt.Errorf("ledger: prepare: %w", err)
 	}
@@ -217,20 +196,6 @@ func (w *wtx) queryRow(query string, args ...any) *sql.Row {
 	return st.QueryRow(args...)
 }
 
-// event appends one event for an account whose seq the caller has just reserved.
-func (w *wtx) event(a *acct, seq int64, typ string, data any) error {
-	b, err := json.Marshal(data)
-	if err != nil {
-		return fmt.Errorf("ledger: event data: %w", err)
-	}
-	if _, err := w.exec(`INSERT INTO events (account, seq, type, at, data) VALUES (?, ?, ?, ?, ?)`,
-		a.n, seq, typ, w.now.UnixMilli(), string(b)); err != nil {
-		return fmt.Errorf("ledger: append event: %w", err)
-	}
-	w.events = append(w.events, ledger.Event{AccountID: a.id, Seq: seq, Type: typ, At: w.now, Data: b})
-	return nil
-}
-
 // prune drops events older than EventTTL (remembering, per account, the last seq dropped so a
 // resume from before it gets ErrResync) and idempotency keys older than KeyTTL.
 func (w *wtx) prune() (any, error) {
@@ -247,7 +212,7 @@ func (w *wtx) prune() (any, error) {
 	if _, err := w.exec(`DELETE FROM idempotency WHERE created_at < ?`, keyCut); err != nil {
 		return nil, fmt.Errorf("ledger: prune keys: %w", err)
 	}
-	return nil, w.pruneTokens(evCut)
+	return nil, ledgersql.PruneTokens(w, evCut)
 }
 
 // Prune runs the pruning now (the writer also runs it every PruneEvery).

@@ -1,4 +1,4 @@
-package client
+package config
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/syftbox/syftwallet/client"
 )
 
 // loadYAML applies the config file at path, whose content is data.
@@ -19,7 +21,7 @@ func loadYAML(c *Config, path string, data []byte, getenv func(string) (string, 
 		if start := f.Docs[1].Start; start != nil {
 			line = start.Position.Line
 		}
-		return &ConfigError{Key: "---", Source: path, Line: line, Reason: "want a single YAML document"}
+		return &client.ConfigError{Key: "---", Source: path, Line: line, Reason: "want a single YAML document"}
 	}
 	if len(f.Docs) == 0 || f.Docs[0].Body == nil {
 		return nil
@@ -37,7 +39,7 @@ type yamlLoader struct {
 }
 
 func (l *yamlLoader) fail(key string, n ast.Node, reason string) error {
-	return &ConfigError{Key: key, Source: l.path, Line: n.GetToken().Position.Line, Reason: reason}
+	return &client.ConfigError{Key: key, Source: l.path, Line: n.GetToken().Position.Line, Reason: reason}
 }
 
 // section applies a mapping found at prefix ("" for the document itself).
@@ -93,7 +95,7 @@ func (l *yamlLoader) leaf(s setting, key string, n ast.Node) error {
 	if !ok {
 		return l.fail(key, n, "want a single value")
 	}
-	if err := s.apply(l.c, text, l.getenv); err != nil {
+	if err := s.set(l.c, text, l.getenv); err != nil {
 		return l.fail(key, n, err.Error())
 	}
 	return nil

@@ -1,4 +1,4 @@
-package sqlite
+package ledgersql
 
 import (
 	"context"
@@ -12,42 +12,38 @@ import (
 // BalanceHistory implements ledger.Ledger in one query: the account's balance, and the sum of its
 // completed transfers grouped by the day they completed on, through its party rows. A transfer
 // completes at its resolution, or at its creation when it never waited.
-func (s *Store) BalanceHistory(ctx context.Context, accountID string, q ledger.BalanceQuery) (ledger.BalanceHistory, error) {
+func (r *Rules) BalanceHistory(ctx context.Context, accountID string, q ledger.BalanceQuery) (ledger.BalanceHistory, error) {
 	if q.Days < 1 || q.Days > ledger.MaxHistoryDays {
 		return ledger.BalanceHistory{}, fmt.Errorf("ledger: balance history of %d days", q.Days)
 	}
-	from := q.From.UnixMilli()
-	rows, err := s.rdb.QueryContext(ctx, `
+	from := ms(q.From)
+	out := ledger.BalanceHistory{Net: make([]money.Micros, q.Days)}
+	found := false
+	err := r.DB.Query(ctx, `
 		SELECT me.balance, d.day, d.net FROM accounts me
 		LEFT JOIN (
 			SELECT (COALESCE(t.resolved_at, t.created_at) - ?) / ? AS day,
-			       SUM(CASE WHEN p.outgoing = 1 THEN -t.amount ELSE t.amount END) AS net
+			       CAST(SUM(CASE WHEN p.outgoing THEN -t.amount ELSE t.amount END) AS BIGINT) AS net
 			FROM accounts a
 			JOIN parties p ON p.account = a.n
 			JOIN transactions t ON t.n = p.tx
 			WHERE a.id = ? AND t.status = 'COMPLETED' AND COALESCE(t.resolved_at, t.created_at) >= ?
 			GROUP BY day
-		) d ON 1 = 1
-		WHERE me.id = ?`, from, ledger.DayMillis, accountID, from, accountID)
-	if err != nil {
-		return ledger.BalanceHistory{}, fmt.Errorf("ledger: balance history: %w", err)
-	}
-	defer rows.Close()
-	out := ledger.BalanceHistory{Net: make([]money.Micros, q.Days)}
-	found := false
-	for rows.Next() {
+		) d ON TRUE
+		WHERE me.id = ?`, func(row Row) error {
 		var bal int64
 		var day, net sql.NullInt64
-		if err := rows.Scan(&bal, &day, &net); err != nil {
-			return ledger.BalanceHistory{}, fmt.Errorf("ledger: balance history: %w", err)
+		if err := row.Scan(&bal, &day, &net); err != nil {
+			return err
 		}
 		found = true
 		out.Balance = money.Micros(bal)
-		if day.Valid && day.Int64 >= 0 && day.Int64 < int64(q.Days) {
+		if day.Valid && net.Valid && day.Int64 >= 0 && day.Int64 < int64(q.Days) {
 			out.Net[day.Int64] += money.Micros(net.Int64)
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}, from, ledger.DayMillis, accountID, from, accountID)
+	if err != nil {
 		return ledger.BalanceHistory{}, fmt.Errorf("ledger: balance history: %w", err)
 	}
 	if !found {
