@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 // recorder is a transport that notes every request's path and Authorization header.
@@ -32,8 +33,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 // An API key takes precedence over a stored session: every call carries the key, the store is
 // not read, and a refused key is never "refreshed" (there is nothing to refresh it with).
 func TestAPIKeyOverStoredSession(t *testing.T) {
-	s := startService(t)
-	requireAuth(t, s)
+	s := startAuthService(t)
 	cfg := testConfig(t, s.URL)
 	store := NewMemoryStore()
 	signUp(t, s, cfg, "kay@example.com", WithTokenStore(store)) // a session in the store
@@ -112,10 +112,9 @@ func TestParseSpendLimitAndExpiry(t *testing.T) {
 // what is left); a revoked key is refused as a key; and the key is in no log, error, file,
 // config print-out or token store.
 func TestAPIKeysEndToEnd(t *testing.T) {
-	s := startService(t)
-	requireAuth(t, s)
+	s := startAuthService(t)
 	ctx := context.Background()
-	logs := &lockedLog{}
+	logs := &testkit.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg := testConfig(t, s.URL)
 	owner := signUp(t, s, cfg, "owner@example.com", WithLogger(logger))

@@ -14,6 +14,7 @@ import (
 	"time"
 )
 
+// readAuditLines reads the audit log in dir, one map a line, failing on a line that is not JSON.
 func readAuditLines(t *testing.T, dir string) []map[string]string {
 	t.Helper()
 	f, err := os.Open(filepath.Join(dir, AuditFileName))

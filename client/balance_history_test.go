@@ -10,11 +10,10 @@ import (
 // GET /account/balance-history over the real service: thirty days ending today, the last one the
 // balance now, today's net what was paid today; a bad days is refused naming the field.
 func TestBalanceHistoryFromTheService(t *testing.T) {
-	s := startService(t)
-	requireAuth(t, s)
+	s := startAuthService(t)
 	ctx := context.Background()
-	signUp(t, s, testConfig(t, s.URL), "bob@example.com")
-	alice := signUp(t, s, testConfig(t, s.URL), "alice@example.com")
+	signUpAt(t, s, "bob@example.com")
+	alice := signUpAt(t, s, "alice@example.com")
 	s.credit("alice@example.com", "100")
 	if _, err := alice.Pay(ctx, PayRequest{Recipient: "bob@example.com", Amount: mustMicros(t, "12.50")}); err != nil {
 		t.Fatal(err)

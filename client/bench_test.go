@@ -133,13 +133,8 @@ func simulateSession(tb testing.TB, cached bool) (fetches, reads int) {
 // first round signs in once and fetches once; later rounds (the session
 // exists, the account is cached) are timed per call.
 func BenchmarkConcurrentSession(b *testing.B) {
-	s := startService(b)
-	requireAuth(b, s)
-	signUp(b, s, testConfig(b, s.URL), "kim@example.com")
-	p := newFaultProxy(b, s.URL)
-	cfg := testConfig(b, p.URL())
-	cfg.Email, cfg.Password = "kim@example.com", testPassword
-	c := newClient(b, cfg)
+	s := startAuthService(b)
+	p, c := selfSigningClient(b, s, "kim@example.com")
 	ctx := context.Background()
 	round := func() time.Duration {
 		var wg sync.WaitGroup
@@ -176,9 +171,8 @@ func BenchmarkConcurrentSession(b *testing.B) {
 
 // 4. 100 payments as one batch against 100 single payments.
 func BenchmarkBatchVsSingle(b *testing.B) {
-	s := startService(b)
-	requireAuth(b, s)
-	signUp(b, s, testConfig(b, s.URL), "rcpt@example.com")
+	s := startAuthService(b)
+	signUpAt(b, s, "rcpt@example.com")
 	cfg := testConfig(b, s.URL)
 	cfg.CachingEnabled = false
 	c := signUp(b, s, cfg, "sender@example.com", WithLogger(slog.New(slog.DiscardHandler)))

@@ -47,22 +47,15 @@ func init() {
 	}
 }
 
-var (
-	hasherOnce sync.Once
-	testHasher *auth.Hasher
-)
-
-func sharedHasher() *auth.Hasher {
-	hasherOnce.Do(func() {
-		// A long wait limit: tests on a loaded machine must not see the 503 of a full hash queue.
-		h, err := auth.NewHasherCapacity(auth.DefaultParams(), auth.Capacity{Concurrent: 8, MaxWait: time.Minute, MaxQueued: 1000})
-		if err != nil {
-			panic(err)
-		}
-		testHasher = h
-	})
-	return testHasher
-}
+// sharedHasher is the services' hasher, with a long wait limit: tests on a loaded machine must
+// not see the 503 of a full hash queue.
+var sharedHasher = sync.OnceValue(func() *auth.Hasher {
+	h, err := auth.NewHasherCapacity(auth.DefaultParams(), auth.Capacity{Concurrent: 8, MaxWait: time.Minute, MaxQueued: 1000})
+	if err != nil {
+		panic(err)
+	}
+	return h
+})
 
 // svc is a running service.
 type svc struct {
@@ -200,6 +193,39 @@ func newClient(t testing.TB, cfg Config, opts ...Option) *Client {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// startAuthService is startService for a test of the /auth endpoints: it skips the test when the
+// service has none.
+func startAuthService(t testing.TB) *svc {
+	t.Helper()
+	return startAuthServiceWith(t, svcOpts{})
+}
+
+// startAuthServiceWith is startServiceWith for a test of the /auth endpoints.
+func startAuthServiceWith(t testing.TB, o svcOpts) *svc {
+	t.Helper()
+	s := startServiceWith(t, o)
+	requireAuth(t, s)
+	return s
+}
+
+// signUpAt is signUp with a client of its own for s (testConfig).
+func signUpAt(t testing.TB, s *svc, email string, opts ...Option) *Client {
+	t.Helper()
+	return signUp(t, s, testConfig(t, s.URL), email, opts...)
+}
+
+// selfSigningClient registers email on s and returns a fault proxy in front of s and a client
+// through it that has the email and password in its Config: it signs in by itself when a call
+// needs a session.
+func selfSigningClient(t testing.TB, s *svc, email string) (*faultProxy, *Client) {
+	t.Helper()
+	signUpAt(t, s, email)
+	p := newFaultProxy(t, s.URL)
+	cfg := testConfig(t, p.URL())
+	cfg.Email, cfg.Password = email, testPassword
+	return p, newClient(t, cfg)
 }
 
 // signUp registers email with the test password and signs a new client in.

@@ -265,6 +265,33 @@ func (e *UnsupportedError) Error() string {
 	return fmt.Sprintf("This service does not support %s.", e.Feature)
 }
 
+// coded is a client error that knows its wire code: every error type above.
+type coded interface {
+	error
+	wireCode() string
+}
+
+func (*UnauthenticatedError) wireCode() string       { return api.CodeUnauthenticated }
+func (*MFARequiredError) wireCode() string           { return api.CodeMFARequired }
+func (*ForbiddenError) wireCode() string             { return api.CodeForbidden }
+func (*InsufficientFundsError) wireCode() string     { return api.CodeInsufficientFunds }
+func (*SpendLimitError) wireCode() string            { return api.CodeSpendLimitExceeded }
+func (*UnknownRecipientError) wireCode() string      { return "unknown_recipient" }
+func (*NotFoundError) wireCode() string              { return api.CodeNotFound }
+func (e *ConflictError) wireCode() string            { return e.Code }
+func (*IdempotencyInProgressError) wireCode() string { return api.CodeIdempotencyInProgress }
+func (*RateLimitedError) wireCode() string           { return api.CodeRateLimited }
+func (*UnavailableError) wireCode() string           { return api.CodeUnavailable }
+func (*ServerError) wireCode() string                { return api.CodeInternal }
+func (*UnsupportedError) wireCode() string           { return "unsupported" }
+
+func (e *ValidationError) wireCode() string {
+	if e.code != "" {
+		return e.code
+	}
+	return api.CodeInvalidRequest
+}
+
 // Code returns the wire code (api.Code...) of a client error, "unavailable"
 // for the reasons the service could not be reached, "unsupported" for
 // UnsupportedError, "canceled" for a cancelled context, or "error".
@@ -272,55 +299,10 @@ func Code(err error) string {
 	if err == nil {
 		return "ok"
 	}
-	var (
-		unauth *UnauthenticatedError
-		mfa    *MFARequiredError
-		forb   *ForbiddenError
-		funds  *InsufficientFundsError
-		limit  *SpendLimitError
-		rcpt   *UnknownRecipientError
-		val    *ValidationError
-		nf     *NotFoundError
-		conf   *ConflictError
-		inprog *IdempotencyInProgressError
-		rl     *RateLimitedError
-		unav   *UnavailableError
-		srv    *ServerError
-		unsup  *UnsupportedError
-	)
-	switch {
-	case errors.As(err, &unauth):
-		return api.CodeUnauthenticated
-	case errors.As(err, &mfa):
-		return api.CodeMFARequired
-	case errors.As(err, &forb):
-		return api.CodeForbidden
-	case errors.As(err, &funds):
-		return api.CodeInsufficientFunds
-	case errors.As(err, &limit):
-		return api.CodeSpendLimitExceeded
-	case errors.As(err, &rcpt):
-		return "unknown_recipient"
-	case errors.As(err, &val):
-		if val.code != "" {
-			return val.code
-		}
-		return api.CodeInvalidRequest
-	case errors.As(err, &nf):
-		return api.CodeNotFound
-	case errors.As(err, &conf):
-		return conf.Code
-	case errors.As(err, &inprog):
-		return api.CodeIdempotencyInProgress
-	case errors.As(err, &rl):
-		return api.CodeRateLimited
-	case errors.As(err, &unav):
-		return api.CodeUnavailable
-	case errors.As(err, &srv):
-		return api.CodeInternal
-	case errors.As(err, &unsup):
-		return "unsupported"
-	case errors.Is(err, context.Canceled):
+	if c, ok := errors.AsType[coded](err); ok {
+		return c.wireCode()
+	}
+	if errors.Is(err, context.Canceled) {
 		return "canceled"
 	}
 	return "error"

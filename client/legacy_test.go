@@ -1,12 +1,8 @@
 package client
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/syftbox/syftwallet/api"
@@ -142,7 +138,7 @@ func TestLegacyEndToEnd(t *testing.T) {
 	}
 
 	// The audit log: one line per money call, outcome ok or the code.
-	lines := readAudit(t, cfg.DataDir)
+	lines := readAuditLines(t, cfg.DataDir)
 	outcomes := map[string]int{}
 	for _, l := range lines {
 		outcomes[l["action"]+":"+l["outcome"]]++
@@ -177,7 +173,7 @@ func TestLegacyEndToEnd(t *testing.T) {
 
 func TestLegacyDetectedAtLogin(t *testing.T) {
 	s := startServiceWith(t, svcOpts{noAuth: true})
-	c := signUp(t, s, testConfig(t, s.URL), "carol@example.com")
+	c := signUpAt(t, s, "carol@example.com")
 	if !c.Legacy() || c.EventsAvailable() {
 		t.Error("a service without /auth/login did not switch the client to legacy mode")
 	}
@@ -192,25 +188,6 @@ func testConfigLegacy(t *testing.T, url string) Config {
 	cfg := testConfig(t, url)
 	cfg.Legacy = true
 	return cfg
-}
-
-func readAudit(t *testing.T, dir string) []map[string]string {
-	t.Helper()
-	f, err := os.Open(filepath.Join(dir, AuditFileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []map[string]string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var m map[string]string
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, m)
-	}
-	return out
 }
 
 // A client configured with email and password but no legacy flag finds a

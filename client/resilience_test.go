@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -412,5 +413,43 @@ func TestErrorMapping(t *testing.T) {
 	funds := &InsufficientFundsError{Available: money.Micros(1_500_000), Needed: money.Micros(2_000_000)}
 	if funds.Error() != "Insufficient funds: 1.50 is available and this needs 2.00." {
 		t.Errorf("funds: %q", funds)
+	}
+}
+
+// TestCodeOfEveryError: Code gives each typed error its wire code, bare or wrapped, and the
+// fall-backs for a cancelled context and an error of no type of ours.
+func TestCodeOfEveryError(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{nil, "ok"},
+		{&UnauthenticatedError{}, api.CodeUnauthenticated},
+		{&UnauthenticatedError{BadCredentials: true}, api.CodeUnauthenticated},
+		{&MFARequiredError{}, api.CodeMFARequired},
+		{&ForbiddenError{Scope: api.ScopePay}, api.CodeForbidden},
+		{&InsufficientFundsError{Available: -1}, api.CodeInsufficientFunds},
+		{&SpendLimitError{Remaining: -1}, api.CodeSpendLimitExceeded},
+		{&UnknownRecipientError{Email: "x@example.com"}, "unknown_recipient"},
+		{&ValidationError{Field: "amount"}, api.CodeInvalidRequest},
+		{&ValidationError{code: api.CodeUnsupportedCurrency}, api.CodeUnsupportedCurrency},
+		{&NotFoundError{}, api.CodeNotFound},
+		{&ConflictError{Code: api.CodeAccountExists}, api.CodeAccountExists},
+		{&ConflictError{Code: api.CodeIdempotencyKeyReused}, api.CodeIdempotencyKeyReused},
+		{&IdempotencyInProgressError{}, api.CodeIdempotencyInProgress},
+		{&RateLimitedError{Local: true}, api.CodeRateLimited},
+		{&UnavailableError{Reason: ReasonTimeout, cause: context.DeadlineExceeded}, api.CodeUnavailable},
+		{&UnavailableError{Reason: ReasonOffline, cause: context.Canceled}, api.CodeUnavailable},
+		{&ServerError{Status: 500}, api.CodeInternal},
+		{&UnsupportedError{Feature: "batches"}, "unsupported"},
+		{fmt.Errorf("pay: %w", &NotFoundError{}), api.CodeNotFound},
+		{&TokenVerificationError{cause: &UnavailableError{}}, api.CodeUnavailable},
+		{&TokenVerificationError{cause: fmt.Errorf("bad signature")}, "error"},
+		{fmt.Errorf("history: %w", context.Canceled), "canceled"},
+		{fmt.Errorf("something else"), "error"},
+	} {
+		if got := Code(c.err); got != c.want {
+			t.Errorf("Code(%#v) = %q, want %q", c.err, got, c.want)
+		}
 	}
 }

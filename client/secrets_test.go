@@ -22,9 +22,8 @@ import (
 // Pay through faults with the enhanced layer's bearer session: dropped
 // answers and 503s are retried with the same key, and money moves once.
 func TestEnhancedPayThroughFaultsPaysOnce(t *testing.T) {
-	s := startService(t)
-	requireAuth(t, s)
-	signUp(t, s, testConfig(t, s.URL), "bob@example.com")
+	s := startAuthService(t)
+	signUpAt(t, s, "bob@example.com")
 	p := newFaultProxy(t, s.URL)
 	cfg := testConfig(t, p.URL())
 	c := signUp(t, s, cfg, "alice@example.com", withNoBudget())
@@ -53,22 +52,18 @@ func TestEnhancedPayThroughFaultsPaysOnce(t *testing.T) {
 	if n := s.count("bob@example.com"); n != 3 {
 		t.Errorf("bob has %d transactions, want 3", n)
 	}
-	lines := readAudit(t, cfg.DataDir)
+	lines := readAuditLines(t, cfg.DataDir)
 	if len(lines) != 2 || lines[0]["action"] != "pay" || lines[0]["outcome"] != "ok" || lines[0]["amount"] != "10.00" ||
 		lines[1]["action"] != "batch" || lines[1]["amount"] != "3.00" || lines[0]["idempotencyKey"] == "" {
 		t.Errorf("audit: %v", lines)
 	}
 }
 
-// lockedLog collects the client's log output.
-type lockedLog = testkit.Buffer
-
 // After a login with the (mock) keyring, the refresh token is in the
 // keyring and nowhere under the data dir; logs and errors hold no secret.
 func TestSecretsStayInTheKeyring(t *testing.T) {
-	s := startService(t)
-	requireAuth(t, s)
-	logs := &lockedLog{}
+	s := startAuthService(t)
+	logs := &testkit.Buffer{}
 	cfg := testConfig(t, s.URL)
 	c, err := New(cfg, WithTokenStore(NewKeyringStore()),
 		WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
@@ -143,8 +138,7 @@ func TestNoKeyringWarning(t *testing.T) {
 	if realKeyring {
 		t.Skip("needs the keyring mock, which would replace the real keyring for the rest of the run")
 	}
-	s := startService(t)
-	requireAuth(t, s)
+	s := startAuthService(t)
 	keyring.MockInitWithError(errors.New("no D-Bus"))
 	defer keyring.MockInit()
 	cfg := testConfig(t, s.URL)
@@ -189,8 +183,7 @@ func TestRealKeyring(t *testing.T) {
 		}
 		return
 	}
-	s := startService(t)
-	requireAuth(t, s)
+	s := startAuthService(t)
 	cfg := testConfig(t, s.URL)
 	// The Secret Service itself, asked patiently: on a loaded CI machine its first answer can
 	// take longer than the wallet's 5 s probe, after which NewTokenStore would (rightly) move on

@@ -14,11 +14,10 @@ import (
 // Sessions against the real service's /auth endpoints.
 
 func TestRegisterLoginPayLogout(t *testing.T) {
-	s := startService(t)
-	requireAuth(t, s)
+	s := startAuthService(t)
 	ctx := context.Background()
 	cfg := testConfig(t, s.URL)
-	bob := signUp(t, s, testConfig(t, s.URL), "bob@example.com")
+	bob := signUpAt(t, s, "bob@example.com")
 
 	alice := newClient(t, cfg)
 	reg, err := alice.Register(ctx, "Alice@Example.com", "", nil)
@@ -115,13 +114,8 @@ func TestRegisterLoginPayLogout(t *testing.T) {
 // 100 goroutines that need a session and the account cause one login and
 // one account fetch.
 func TestConcurrentCallersOneLoginOneFetch(t *testing.T) {
-	s := startService(t)
-	requireAuth(t, s)
-	signUp(t, s, testConfig(t, s.URL), "dora@example.com")
-	p := newFaultProxy(t, s.URL)
-	cfg := testConfig(t, p.URL())
-	cfg.Email, cfg.Password = "dora@example.com", testPassword
-	c := newClient(t, cfg)
+	s := startAuthService(t)
+	p, c := selfSigningClient(t, s, "dora@example.com")
 	var wg sync.WaitGroup
 	errs := make(chan error, 100)
 	for range 100 {
@@ -151,9 +145,8 @@ func TestConcurrentCallersOneLoginOneFetch(t *testing.T) {
 // the rotated refresh token replaces the stored one.
 func TestRefreshAheadOfExpiryOnce(t *testing.T) {
 	clk := &fakeClock{}
-	s := startServiceWith(t, svcOpts{clock: clk})
-	requireAuth(t, s)
-	signUp(t, s, testConfig(t, s.URL), "erin@example.com")
+	s := startAuthServiceWith(t, svcOpts{clock: clk})
+	signUpAt(t, s, "erin@example.com")
 	p := newFaultProxy(t, s.URL)
 	store := NewMemoryStore()
 	c := newClient(t, testConfig(t, p.URL()), WithTokenStore(store), WithClock(clk.Now))
@@ -202,8 +195,7 @@ func TestRefreshAheadOfExpiryOnce(t *testing.T) {
 
 // A restarted wallet resumes from the token store without a password.
 func TestResume(t *testing.T) {
-	s := startService(t)
-	requireAuth(t, s)
+	s := startAuthService(t)
 	ctx := context.Background()
 	store := NewMemoryStore()
 	cfg := testConfig(t, s.URL)
@@ -233,9 +225,8 @@ func TestResume(t *testing.T) {
 
 // A refused access token triggers one refresh and one retry.
 func TestUnauthorizedRefreshesOnce(t *testing.T) {
-	s := startService(t)
-	requireAuth(t, s)
-	c := signUp(t, s, testConfig(t, s.URL), "gus@example.com")
+	s := startAuthService(t)
+	c := signUpAt(t, s, "gus@example.com")
 	p := newFaultProxy(t, s.URL)
 	c.base = p.URL()
 	ctx := context.Background()
@@ -260,9 +251,8 @@ func TestUnauthorizedRefreshesOnce(t *testing.T) {
 // Tokens are verified against the JWKS: a wrong issuer or audience, or a
 // key the service does not publish, is refused.
 func TestTokenVerification(t *testing.T) {
-	s := startService(t)
-	requireAuth(t, s)
-	signUp(t, s, testConfig(t, s.URL), "hana@example.com")
+	s := startAuthService(t)
+	signUpAt(t, s, "hana@example.com")
 	ctx := context.Background()
 	var tv *TokenVerificationError
 	for _, claims := range [][2]string{{"someone-else", DefaultTokenAudience}, {DefaultTokenIssuer, "another-api"}} {
@@ -340,10 +330,9 @@ func TestMFA(t *testing.T) {
 }
 
 func TestChangePasswordAndLogoutAll(t *testing.T) {
-	s := startService(t)
-	requireAuth(t, s)
+	s := startAuthService(t)
 	ctx := context.Background()
-	a := signUp(t, s, testConfig(t, s.URL), "jay@example.com")
+	a := signUpAt(t, s, "jay@example.com")
 	b := newClient(t, testConfig(t, s.URL))
 	if _, err := b.Login(ctx, "jay@example.com", testPassword); err != nil {
 		t.Fatal(err)
@@ -375,9 +364,8 @@ func TestChangePasswordAndLogoutAll(t *testing.T) {
 // jwksRefetchEvery).
 func TestJWKSRefetchOnUnknownKid(t *testing.T) {
 	clk := &fakeClock{}
-	s := startServiceWith(t, svcOpts{clock: clk})
-	requireAuth(t, s)
-	signUp(t, s, testConfig(t, s.URL), "pia@example.com")
+	s := startAuthServiceWith(t, svcOpts{clock: clk})
+	signUpAt(t, s, "pia@example.com")
 	p := newFaultProxy(t, s.URL)
 	p.setRule(firstN(http.MethodGet, "/auth/jwks", 1, fault{kind: status, code: 200})) // first: a set without the key
 	c := newClient(t, testConfig(t, p.URL()), WithClock(clk.Now))

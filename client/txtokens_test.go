@@ -13,11 +13,10 @@ import (
 // The SDK creates a token with limits, the recipient draws on it (a free call included), the
 // payer lists it with its use and revokes it.
 func TestTokensCreateListRevoke(t *testing.T) {
-	s := startService(t)
-	requireAuth(t, s)
+	s := startAuthService(t)
 	ctx := context.Background()
-	alice := signUp(t, s, testConfig(t, s.URL), "alice@example.com")
-	bob := signUp(t, s, testConfig(t, s.URL), "bob@example.com")
+	alice := signUpAt(t, s, "alice@example.com")
+	bob := signUpAt(t, s, "bob@example.com")
 	s.credit("alice@example.com", "100")
 
 	made, err := alice.CreateToken(ctx, TokenRequest{Recipient: "Bob@Example.com", MaxAmount: mustMicros(t, "5"),

@@ -23,8 +23,7 @@ import (
 //	go test -run '^$' -bench CommitToClient -benchtime 1000x ./events/
 func BenchmarkCommitToClient(b *testing.B) {
 	env := hubtest.New(b, hubtest.Options{})
-	ada := env.Account(b, "ada@example.com", 1_000_000)
-	bob := env.Account(b, "bob@example.com", 0)
+	ada, bob := payerAndPayee(b, env, 1_000_000)
 	var mu sync.Mutex
 	committed := map[int64]time.Time{}
 	env.OnCommit = func(evs []ledger.Event) {
@@ -37,22 +36,11 @@ func BenchmarkCommitToClient(b *testing.B) {
 		}
 		mu.Unlock()
 	}
-	s := events.NewStream(events.Options{URL: env.URL, Token: func(context.Context) (string, error) {
-		return hubtest.Token(bob.ID, "s"), nil
-	}})
-	go s.Run(context.Background())
-	defer s.Close()
+	s := events.NewStream(events.Options{URL: env.URL, Token: fixedToken(hubtest.Token(bob.ID, "s"))})
+	start(b, s)
+	nextState(b, s, events.Live, 5*time.Minute)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	for {
-		it, err := s.Next(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if it.Kind == events.KindState && it.State.Phase == events.Live {
-			break
-		}
-	}
 
 	push := make([]time.Duration, 0, b.N)
 	poll := make([]time.Duration, 0, b.N)

@@ -19,13 +19,8 @@ import (
 // from seq 1 (issue 11, item 10); no Since follows new events only.
 func TestSinceZeroReplaysFromTheStart(t *testing.T) {
 	env := hubtest.New(t, hubtest.Options{})
-	ada := env.Account(t, "ada@example.com", 100)
-	bob := env.Account(t, "bob@example.com", 0)
-	for i := 0; i < 3; i++ { // bob: seqs 1 to 6
-		if err := env.Pay(ada, bob.Email, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ada, bob := payerAndPayee(t, env, 100)
+	payTimes(t, env, ada, bob.Email, 3) // bob: seqs 1 to 6
 	s := events.NewStream(events.Options{URL: env.URL, Token: fixedToken(hubtest.Token(bob.ID, "s")), Since: events.FromSeq(0)})
 	start(t, s)
 	for want := int64(1); want <= 6; want++ {
@@ -38,9 +33,7 @@ func TestSinceZeroReplaysFromTheStart(t *testing.T) {
 	live := events.NewStream(events.Options{URL: env.URL, Token: fixedToken(hubtest.Token(bob.ID, "s"))})
 	start(t, live)
 	nextState(t, live, events.Live, 5*time.Second)
-	if err := env.Pay(ada, bob.Email, 1); err != nil {
-		t.Fatal(err)
-	}
+	payTimes(t, env, ada, bob.Email, 1)
 	if it := nextEvent(t, live, 5*time.Second); it.Event.Seq != 7 {
 		t.Fatalf("without since: %+v, want the new seq 7 only", it)
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/events"
+	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/ledger/sqlite"
 	"github.com/syftbox/syftwallet/server/hub"
 	"github.com/syftbox/syftwallet/server/hub/hubtest"
@@ -34,7 +35,7 @@ func fixedToken(tok string) func(context.Context) (string, error) {
 }
 
 // start runs s in a goroutine; t.Cleanup closes it and checks Run's result.
-func start(t *testing.T, s *events.Stream) <-chan error {
+func start(t testing.TB, s *events.Stream) <-chan error {
 	t.Helper()
 	res := make(chan error, 1)
 	go func() { res <- s.Run(context.Background()) }()
@@ -43,7 +44,7 @@ func start(t *testing.T, s *events.Stream) <-chan error {
 }
 
 // nextEvent returns the next event (or resync), skipping state changes.
-func nextEvent(t *testing.T, s *events.Stream, wait time.Duration) events.Item {
+func nextEvent(t testing.TB, s *events.Stream, wait time.Duration) events.Item {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
@@ -59,7 +60,7 @@ func nextEvent(t *testing.T, s *events.Stream, wait time.Duration) events.Item {
 }
 
 // nextState returns the next state in phase p, skipping the others and failing on an event.
-func nextState(t *testing.T, s *events.Stream, p events.Phase, wait time.Duration) events.State {
+func nextState(t testing.TB, s *events.Stream, p events.Phase, wait time.Duration) events.State {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
@@ -77,13 +78,29 @@ func nextState(t *testing.T, s *events.Stream, p events.Phase, wait time.Duratio
 	}
 }
 
+// payerAndPayee makes ada, with credit micro-units, who pays bob, who starts with nothing.
+func payerAndPayee(t testing.TB, env *hubtest.Env, credit int64) (ada, bob ledger.Account) {
+	t.Helper()
+	return env.Account(t, "ada@example.com", credit), env.Account(t, "bob@example.com", 0)
+}
+
+// payTimes makes n payments of one micro-unit from one account to another, failing the test on
+// the first error.
+func payTimes(t testing.TB, env *hubtest.Env, from ledger.Account, to string, n int) {
+	t.Helper()
+	for range n {
+		if err := env.Pay(from, to, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestChaosExactlyOnceInOrder: 10,000 events for one account while every connection is cut at
 // random 100 times; the stream delivers each exactly once, in order.
 func TestChaosExactlyOnceInOrder(t *testing.T) {
 	env := hubtest.New(t, hubtest.Options{})
 	proxy := hubtest.NewProxy(t, strings.TrimPrefix(env.URL, "http://"))
-	ada := env.Account(t, "ada@example.com", 1_000_000)
-	bob := env.Account(t, "bob@example.com", 0)
+	ada, bob := payerAndPayee(t, env, 1_000_000)
 
 	s := events.NewStream(events.Options{
 		URL: proxy.URL(), Token: fixedToken(hubtest.Token(bob.ID, "s")),
@@ -186,13 +203,8 @@ func TestResyncNoticeThenLive(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	env := hubtest.New(t, hubtest.Options{Ledger: sqlite.Options{EventTTL: time.Hour, Now: clock}})
-	ada := env.Account(t, "ada@example.com", 1000)
-	bob := env.Account(t, "bob@example.com", 0)
-	for i := 0; i < 3; i++ {
-		if err := env.Pay(ada, bob.Email, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ada, bob := payerAndPayee(t, env, 1000)
+	payTimes(t, env, ada, bob.Email, 3)
 	mu.Lock()
 	now = now.Add(2 * time.Hour)
 	mu.Unlock()
@@ -205,9 +217,7 @@ func TestResyncNoticeThenLive(t *testing.T) {
 	if it.Kind != events.KindResync || it.Event.Seq != 6 {
 		t.Fatalf("want resync at 6: %+v", it)
 	}
-	if err := env.Pay(ada, bob.Email, 1); err != nil {
-		t.Fatal(err)
-	}
+	payTimes(t, env, ada, bob.Email, 1)
 	if it := nextEvent(t, s, 5*time.Second); it.Kind != events.KindEvent || it.Event.Seq != 7 || it.Event.Type != api.EventPaymentReceived {
 		t.Fatalf("after resync: %+v", it)
 	}
@@ -264,8 +274,7 @@ func TestStatesReconnectAndCloseLeavesNoGoroutine(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	env := hubtest.New(t, hubtest.Options{})
 	proxy := hubtest.NewProxy(t, strings.TrimPrefix(env.URL, "http://"))
-	ada := env.Account(t, "ada@example.com", 1000)
-	bob := env.Account(t, "bob@example.com", 0)
+	ada, bob := payerAndPayee(t, env, 1000)
 	s := events.NewStream(events.Options{URL: proxy.URL() + "/", Token: fixedToken(hubtest.Token(bob.ID, "s")),
 		MinBackoff: 100 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
 	res := make(chan error, 1)
@@ -430,8 +439,7 @@ func TestDeadAfterSilence(t *testing.T) {
 func TestSlowStateReaderNeverBlocks(t *testing.T) {
 	env := hubtest.New(t, hubtest.Options{})
 	proxy := hubtest.NewProxy(t, strings.TrimPrefix(env.URL, "http://"))
-	ada := env.Account(t, "ada@example.com", 1000)
-	bob := env.Account(t, "bob@example.com", 0)
+	ada, bob := payerAndPayee(t, env, 1000)
 	s := events.NewStream(events.Options{URL: proxy.URL(), Token: fixedToken(hubtest.Token(bob.ID, "s")),
 		MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
 	start(t, s)
@@ -460,11 +468,10 @@ func TestSlowStateReaderNeverBlocks(t *testing.T) {
 // 1013 (a tiny send buffer and small sockets here); the stream resumes with since and delivers
 // everything in order.
 func TestTooSlowOwnerLosesNothing(t *testing.T) {
-	var logs syncBuffer
+	var logs testkit.Buffer
 	env := hubtest.New(t, hubtest.Options{SendBufferBytes: 4096, Hub: hub.Options{SendBuffer: 4,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))}})
-	ada := env.Account(t, "ada@example.com", 1000)
-	bob := env.Account(t, "bob@example.com", 0)
+	ada, bob := payerAndPayee(t, env, 1000)
 	d := &websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
 		if tc, ok := c.(*net.TCPConn); ok {
@@ -516,8 +523,6 @@ func TestTooSlowOwnerLosesNothing(t *testing.T) {
 		t.Logf("cut off %d times with 1013, nothing lost", n)
 	}
 }
-
-type syncBuffer = testkit.Buffer
 
 // Retry ends the wait between attempts at once: with an hour of backoff, a stream that was
 // refused tries again as soon as it is asked, and waits again after.

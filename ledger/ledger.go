@@ -179,7 +179,8 @@ func (t Transaction) API(viewerID, currency string) api.Transaction {
 // and the same request may be retried with it.
 //
 // The bytes Keep returns are opaque to the ledger: it stores them and hands the same bytes back,
-// never reads them, and Keep must not be nil.
+// never reads them. Keep must not be nil and must return at least one byte (Receipt.Kept is nil
+// only when nothing was kept).
 type Idempotency struct {
 	Key         string
 	Fingerprint []byte

@@ -45,9 +45,7 @@ func TestAdmin(t *testing.T) {
 	e.admin("POST", "/user/add-balance", `{"recipientEmail":"ada@example.com","amount":0}`).want(t, 400, api.CodeInvalidRequest, "amount")
 	e.admin("POST", "/user/add-balance", `{"recipientEmail":"ada@example.com","amount":1.0000001}`).want(t, 400, api.CodeInvalidRequest, "amount")
 	e.admin("POST", "/user/add-balance", `{"recipientEmail":"ada@example.com","amount":"1e13"}`).want(t, 400, api.CodeInvalidRequest, "amount")
-	if after := e.snapshot(); after != before {
-		t.Fatalf("ledger changed:\n%s\n---\n%s", before, after)
-	}
+	e.unchanged(before, "ledger changed")
 
 	var ub api.UserBody
 	e.admin("POST", "/user/add-balance", `{"recipientEmail":"ADA@example.com","amount":100.25}`).want(t, 200).decode(t, &ub)

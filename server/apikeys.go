@@ -279,24 +279,18 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, p *Princip
 // limits, a locked MFA is 429, and a code is spent once (replays are refused). Recovery codes are
 // not accepted: they are for getting back in, not for minting credentials.
 func (s *Server) freshCode(r *http.Request, p *Principal, code string) error {
-	code = strings.TrimSpace(code)
-	if code == "" {
-		return &api.Error{Code: api.CodeMFARequired, Field: "code",
-			Message: "Two-factor authentication is on: send a current code from your authenticator app as code."}
+	code, e := checkCode(code, &api.Error{Code: api.CodeMFARequired, Field: "code",
+		Message: "Two-factor authentication is on: send a current code from your authenticator app as code."})
+	if e != nil {
+		return e
 	}
-	if len(code) > maxCodeBytes {
-		return errWrongCode
-	}
-	ctx := r.Context()
-	att := s.attempt(r, kindMFA, p.Account.ID)
-	if err := att.reserve(ctx); err != nil {
-		return err
-	}
-	defer att.release(ctx)
-	st, err := s.auth.MFA(ctx, p.Account.ID)
-	if err != nil {
-		return err
-	}
+	return s.withMFAAttempt(r, p, code, func(ctx context.Context, code string, att *attempt, st ledger.MFAState) error {
+		return s.checkFreshCode(ctx, p, code, att, st)
+	})
+}
+
+// checkFreshCode is freshCode once its attempt is reserved.
+func (s *Server) checkFreshCode(ctx context.Context, p *Principal, code string, att *attempt, st ledger.MFAState) error {
 	if err := s.mfaLocked(st); err != nil {
 		return err
 	}

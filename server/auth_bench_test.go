@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
@@ -53,10 +52,7 @@ type benchService struct {
 
 func newBenchService(b *testing.B, users int) *benchService {
 	b.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "ledger.db"), sqlite.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	store := openStore(b, b.TempDir(), sqlite.Options{})
 	// The hasher as in production, but with a queue that holds the whole burst: by default a
 	// burst of 100 on 2 cores answers about a third of it 503 at once (the queue's bound; see
 	// BenchmarkSignInUnderHashFlood), and this benchmark measures how the queue drains.
@@ -72,7 +68,7 @@ func newBenchService(b *testing.B, users int) *benchService {
 		b.Fatal(err)
 	}
 	hs := httptest.NewServer(s.Handler())
-	b.Cleanup(func() { hs.Close(); store.Close() })
+	b.Cleanup(hs.Close)
 	bs := &benchService{hs: hs, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 200}}}
 	var wg sync.WaitGroup
 	errs := make(chan error, users)
@@ -164,23 +160,16 @@ func BenchmarkLogin100Concurrent(b *testing.B) {
 	var mu sync.Mutex
 	b.ResetTimer()
 	for b.Loop() {
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for _, u := range bs.users {
-			wg.Go(func() {
-				<-start
-				t0 := time.Now()
-				if err := bs.login(u); err != nil {
-					b.Error(err)
-				}
-				d := time.Since(t0)
-				mu.Lock()
-				lat = append(lat, d)
-				mu.Unlock()
-			})
-		}
-		close(start)
-		wg.Wait()
+		together(len(bs.users), func(i int) {
+			t0 := time.Now()
+			if err := bs.login(bs.users[i]); err != nil {
+				b.Error(err)
+			}
+			d := time.Since(t0)
+			mu.Lock()
+			lat = append(lat, d)
+			mu.Unlock()
+		})
 	}
 	b.StopTimer()
 	close(stop)

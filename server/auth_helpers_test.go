@@ -35,6 +35,12 @@ func (e *env) login(email, password string) api.Tokens {
 }
 
 // tokens of a user, by password login.
+// signIn is POST /auth/login for u with password pw and the headers hdr (name, value pairs).
+func (u *user) signIn(pw string, hdr ...string) resp {
+	u.e.t.Helper()
+	return u.e.do("POST", "/auth/login", api.Credentials{Email: u.email, Password: pw}, hdr...)
+}
+
 func (u *user) login() api.Tokens {
 	u.e.t.Helper()
 	return u.e.login(u.email, u.pw)

@@ -19,7 +19,7 @@ import (
 func (e *env) withKeys(keys *auth.Keyset) *env {
 	e.t.Helper()
 	s, err := New(Config{
-		Ledger: e.led, Auth: e.store, AdminKey: testAdminKey, Hasher: sharedHasher(e.t), Now: e.now,
+		Ledger: e.led, Auth: e.store, AdminKey: testAdminKey, Hasher: sharedHasher(), Now: e.now,
 		Keys: keys, Logger: slog.New(slog.NewJSONHandler(e.logs, nil)),
 	})
 	if err != nil {

@@ -39,7 +39,7 @@ func TestSignInSecretsStayOutOfLogsAndFiles(t *testing.T) {
 	e.refresh(t1.RefreshToken).want(t, 200).decode(t, &t2)
 	keep(t1.AccessToken, t1.RefreshToken, t2.AccessToken, t2.RefreshToken)
 	e.refresh(t1.RefreshToken).want(t, 401) // reuse: the session ends
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "wrong password, secret"}).want(t, 401)
+	ada.signIn("wrong password, secret").want(t, 401)
 	keep("wrong password, secret")
 
 	t3 := ada.login()

@@ -168,16 +168,7 @@ func TestConcurrentRefreshSucceedsOnce(t *testing.T) {
 		tk := ada.login()
 		const n = 8
 		statuses := make([]int, n)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i := range n {
-			wg.Go(func() {
-				<-start
-				statuses[i] = e.refresh(tk.RefreshToken).status
-			})
-		}
-		close(start)
-		wg.Wait()
+		together(n, func(i int) { statuses[i] = e.refresh(tk.RefreshToken).status })
 		ok := 0
 		for _, s := range statuses {
 			switch s {
@@ -201,8 +192,7 @@ func TestConcurrentRefreshSucceedsOnce(t *testing.T) {
 func TestLogoutLogoutAllAndPasswordRevoke(t *testing.T) {
 	rl := newRevokeLog()
 	e := newEnv(t, rl.hook)
-	ada := e.newUser("ada@example.com", "")
-	bob := e.newUser("bob@example.com", "")
+	ada, bob := e.payerAndPayee("")
 	sid := func(tk api.Tokens) string { return claims(t, tk.AccessToken)["sid"].(string) }
 
 	// logout: that session only.
@@ -253,7 +243,7 @@ func TestLogoutLogoutAllAndPasswordRevoke(t *testing.T) {
 	ada.do("GET", "/account", nil).want(t, 401) // the Basic cache forgot the old password
 	ada.pw = "second password"
 	ada.info()
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}).want(t, 401)
+	ada.signIn(testPassword).want(t, 401)
 
 	// PUT /user/update-password by Basic: every Bearer session goes.
 	a7 := ada.login()
@@ -315,7 +305,7 @@ func TestMFAEnrollEnableAndSignIn(t *testing.T) {
 	e.do("GET", "/account", nil, "Authorization", basic(ada.email, "wrong password!")).want(t, 401)
 
 	// Login gives a challenge only for the right password.
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "wrong password!"}).want(t, 401)
+	ada.signIn("wrong password!").want(t, 401)
 	ch := e.challenge(ada.email, testPassword)
 	// The code that enabled MFA cannot sign in.
 	e.verify(ch, enableCode).want(t, 401, api.CodeUnauthenticated)
@@ -398,16 +388,7 @@ func TestTOTPReplaySucceedsOnce(t *testing.T) {
 			code = recovery[0] // a recovery code raced the same way
 		}
 		statuses := make([]int, n)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i := range n {
-			wg.Go(func() {
-				<-start
-				statuses[i] = e.verify(chs[i], code).status
-			})
-		}
-		close(start)
-		wg.Wait()
+		together(n, func(i int) { statuses[i] = e.verify(chs[i], code).status })
 		if c := count(statuses, 200); c != 1 {
 			t.Fatalf("round %d: %d successes: %v", round, c, statuses)
 		}
@@ -516,13 +497,13 @@ func TestMFALockoutAfterTenFailures(t *testing.T) {
 		t.Fatalf("no lock event in %d events", len(evs))
 	}
 	// While locked: no challenge, even with the right password; no code, even a right one.
-	r = e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}).want(t, 429, api.CodeRateLimited)
+	r = ada.signIn(testPassword).want(t, 429, api.CodeRateLimited)
 	if r.header.Get(api.HeaderRetryAfter) == "" {
 		t.Fatal("no Retry-After")
 	}
 	e.do("POST", "/auth/mfa/initiate", api.Credentials{Email: ada.email, Password: testPassword}).want(t, 429)
 	// A wrong password is still just wrong (the lock says nothing to someone without it).
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "wrong password!"}).want(t, 401)
+	ada.signIn("wrong password!").want(t, 401)
 	_ = recovery
 	// 15 minutes later it opens again.
 	e.skew.Add(int64(15*time.Minute + time.Second))

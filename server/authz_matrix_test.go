@@ -36,8 +36,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	e := newEnv(t, func(c *Config) {
 		c.Limits = Limits{Account: Rate{PerMinute: 1000, Burst: 1000}, Address: Rate{PerMinute: 1000, Burst: 1000}}
 	})
-	ada := e.newUser("ada@example.com", "100")
-	bob := e.newUser("bob@example.com", "") // no money: nothing bob's token does can move any
+	ada, bob := e.payerAndPayee("100") // bob has no money: nothing bob's token does can move any
 	keys := matrixKeys(e, ada, bob)
 	bob.do("PUT", "/user/update-password", api.PasswordChange{OldPassword: testPassword, NewPassword: "bob's own password"}).want(t, 200)
 	bob.pw = "bob's own password"

@@ -14,8 +14,7 @@ import (
 // idempotency key unused (issue 11, item 4).
 func TestOtherCurrencyRefusedEverywhere(t *testing.T) {
 	e := newEnv(t)
-	ada := e.newUser("ada@example.com", "100")
-	e.newUser("bob@example.com", "")
+	ada, _ := e.payerAndPayee("100")
 	batch := func(top string, items ...string) string {
 		var ps []string
 		for i := 0; i < 5; i++ {
@@ -63,9 +62,7 @@ func TestOtherCurrencyRefusedEverywhere(t *testing.T) {
 			t.Errorf("%s: %+v", c.name, ae)
 		}
 	}
-	if after := e.snapshot(); after != before {
-		t.Fatalf("a refused currency moved money:\n%s\n---\n%s", before, after)
-	}
+	e.unchanged(before, "a refused currency moved money")
 
 	// The deployment's currency in any letter case, absent, null or empty is accepted; the keys
 	// of the refused requests were not consumed.
@@ -96,8 +93,7 @@ func TestOtherCurrencyRefusedEverywhere(t *testing.T) {
 // TestCurrencyIsTheDeployments: the rule follows the configured currency, not a fixed USD.
 func TestCurrencyIsTheDeployments(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.Currency = "eur" })
-	ada := e.newUser("ada@example.com", "10")
-	e.newUser("bob@example.com", "")
+	ada, _ := e.payerAndPayee("10")
 	r := ada.do("POST", "/payments", `{"recipientEmail":"bob@example.com","amount":1,"currency":"USD"}`).
 		want(t, 400, api.CodeUnsupportedCurrency, "currency")
 	if ae := r.apiErr(t); !strings.Contains(ae.Message, "EUR") {

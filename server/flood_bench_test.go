@@ -2,14 +2,12 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -32,11 +30,8 @@ import (
 //
 //	go test -run '^$' -bench SignInUnderHashFlood -benchtime 5x ./server/
 func BenchmarkSignInUnderHashFlood(b *testing.B) {
-	post, arrived := floodService(b)
 	const owner = "198.51.100.1"
-	if st, _, err := post("/user/create", owner, map[string]string{"email": "ada@example.com", "password": testPassword}); err != nil || st != 201 {
-		b.Fatalf("create: %d %v", st, err)
-	}
+	post, arrived := floodService(b, owner)
 	signIn := func() time.Duration {
 		st, d, err := post("/auth/login", owner, api.Credentials{Email: "ada@example.com", Password: testPassword})
 		if err != nil || st != 200 {
@@ -55,50 +50,61 @@ func BenchmarkSignInUnderHashFlood(b *testing.B) {
 		quiet = append(quiet, signIn())
 
 		const regs, wrong = 150, 150
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		start := make(chan struct{})
-		before := arrived.Load()
-		for i := range regs + wrong {
-			wg.Go(func() {
-				<-start
-				var st int
-				var err error
-				addr := fmt.Sprintf("10.%d.%d.%d", round%250, i/250, i%250)
-				if i < regs {
-					st, _, err = post("/user/create", addr, map[string]string{"email": fmt.Sprintf("flood%d-%d@example.com", round, i), "password": testPassword})
-				} else {
-					st, _, err = post("/auth/login", addr, api.Credentials{Email: fmt.Sprintf("target%d-%d@example.com", round, i%5), Password: "guess guess"})
-				}
-				if err != nil {
-					b.Error(err)
-				}
-				mu.Lock()
-				answers[st]++
-				mu.Unlock()
-			})
-		}
-		close(start)
 		// The real sign-in starts once the whole flood has reached the service.
-		for arrived.Load() < before+regs+wrong {
-			time.Sleep(100 * time.Microsecond)
-		}
+		wait := fireFlood(b, arrived, regs+wrong, answers, func(i int) (int, time.Duration, error) {
+			addr := fmt.Sprintf("10.%d.%d.%d", round%250, i/250, i%250)
+			if i < regs {
+				return post("/user/create", addr, map[string]string{"email": fmt.Sprintf("flood%d-%d@example.com", round, i), "password": testPassword})
+			}
+			return post("/auth/login", addr, api.Credentials{Email: fmt.Sprintf("target%d-%d@example.com", round, i%5), Password: "guess guess"})
+		})
 		flooded = append(flooded, signIn())
-		wg.Wait()
+		wait()
 	}
 	b.StopTimer()
-	med := func(ds []time.Duration) float64 {
-		ds = slices.Clone(ds)
-		slices.Sort(ds)
-		return float64(ds[len(ds)/2]) / float64(time.Millisecond)
-	}
-	q, f := med(quiet), med(flooded)
+	q, f := medianMs(quiet), medianMs(flooded)
 	b.ReportMetric(q, "quiet-p50-ms")
 	b.ReportMetric(f, "flood-p50-ms")
-	b.ReportMetric(float64(slices.Max(flooded))/float64(time.Millisecond), "flood-max-ms")
+	b.ReportMetric(maxMs(flooded), "flood-max-ms")
 	b.ReportMetric(f/q, "ratio")
 	b.Logf("%d rounds; quiet %v; flooded %v; flood answers %v", len(quiet), quiet, flooded, answers)
 }
+
+// fireFlood sends n requests at once (send(i) is the i-th) and returns once all of them have
+// reached the service (arrived counts that); answers counts their statuses, and wait returns when
+// the last has been answered.
+func fireFlood(b *testing.B, arrived *atomic.Int64, n int, answers map[int]int, send func(i int) (int, time.Duration, error)) (wait func()) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	start := make(chan struct{})
+	before := arrived.Load()
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			st, _, err := send(i)
+			if err != nil {
+				b.Error(err)
+			}
+			mu.Lock()
+			answers[st]++
+			mu.Unlock()
+		})
+	}
+	close(start)
+	for arrived.Load() < before+int64(n) {
+		time.Sleep(100 * time.Microsecond)
+	}
+	return wg.Wait
+}
+
+// medianMs and maxMs are what the flood benchmarks report, in milliseconds.
+func medianMs(ds []time.Duration) float64 {
+	ds = slices.Clone(ds)
+	slices.Sort(ds)
+	return float64(ds[len(ds)/2]) / float64(time.Millisecond)
+}
+
+func maxMs(ds []time.Duration) float64 { return float64(slices.Max(ds)) / float64(time.Millisecond) }
 
 // floodPost sends a JSON POST as if from addr and answers its status and how long it took.
 type floodPost func(path, addr string, body any) (int, time.Duration, error)
@@ -106,11 +112,10 @@ type floodPost func(path, addr string, body any) (int, time.Duration, error)
 // floodService is the service of the flood benchmarks: production configuration (default hasher
 // and limits) over loopback, except that the client's address is read from a header, so that a
 // flood can come from many addresses. arrived counts the requests that have reached the service.
-func floodService(b *testing.B) (post floodPost, arrived *atomic.Int64) {
-	store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "ledger.db"), sqlite.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
+// It has one account, ada@example.com (testPassword), created from owner: the owner whose sign-in
+// the benchmarks time.
+func floodService(b *testing.B, owner string) (post floodPost, arrived *atomic.Int64) {
+	store := openStore(b, b.TempDir(), sqlite.Options{})
 	s, err := New(Config{Ledger: store, Auth: store, Logger: slog.New(slog.DiscardHandler),
 		ClientAddr: func(r *http.Request) string {
 			if a := r.Header.Get(testAddrHeader); a != "" {
@@ -127,7 +132,7 @@ func floodService(b *testing.B) (post floodPost, arrived *atomic.Int64) {
 		arrived.Add(1)
 		h.ServeHTTP(w, r)
 	}))
-	b.Cleanup(func() { hs.Close(); store.Close() })
+	b.Cleanup(hs.Close)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 400}}
 	post = func(path, addr string, body any) (int, time.Duration, error) {
 		j, _ := json.Marshal(body)
@@ -142,6 +147,9 @@ func floodService(b *testing.B) (post floodPost, arrived *atomic.Int64) {
 		defer res.Body.Close()
 		io.Copy(io.Discard, res.Body)
 		return res.StatusCode, time.Since(t0), nil
+	}
+	if st, _, err := post("/user/create", owner, map[string]string{"email": "ada@example.com", "password": testPassword}); err != nil || st != 201 {
+		b.Fatalf("create: %d %v", st, err)
 	}
 	return post, arrived
 }

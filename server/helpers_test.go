@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/ledger/sqlite"
 	"github.com/syftbox/syftwallet/server/auth"
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 const (
@@ -30,41 +32,16 @@ const (
 	testAdminKey = "admin-key-for-tests-0123456789"
 )
 
-var (
-	hasherOnce sync.Once
-	testHasher *auth.Hasher
-)
-
-func sharedHasher(t testing.TB) *auth.Hasher {
-	hasherOnce.Do(func() {
-		// A long wait limit: functional tests on a loaded machine (and under -race) must not see
-		// the 503 of a full queue unless they ask for it with a hasher of their own.
-		h, err := auth.NewHasherCapacity(auth.DefaultParams(), auth.Capacity{Concurrent: 4, MaxWait: time.Minute, MaxQueued: 1000})
-		if err != nil {
-			panic(err)
-		}
-		testHasher = h
-	})
-	return testHasher
-}
-
-// lockedBuffer collects the server's log lines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+// sharedHasher is the hasher of every env: a long wait limit, because functional tests on a
+// loaded machine (and under -race) must not see the 503 of a full queue unless they ask for it
+// with a hasher of their own.
+var sharedHasher = sync.OnceValue(func() *auth.Hasher {
+	h, err := auth.NewHasherCapacity(auth.DefaultParams(), auth.Capacity{Concurrent: 4, MaxWait: time.Minute, MaxQueued: 1000})
+	if err != nil {
+		panic(err)
+	}
+	return h
+})
 
 // hookLedger wraps the real ledger to inject behaviour: MFA flags, blocking, panics.
 type hookLedger struct {
@@ -106,13 +83,53 @@ func (h *hookLedger) Accounts(ctx context.Context) ([]ledger.Account, error) {
 	return h.Ledger.Accounts(ctx)
 }
 
+// openStore opens dir/ledger.db, a real SQLite ledger closed when the test ends (after the
+// servers it serves, whose cleanups run first).
+func openStore(t testing.TB, dir string, o sqlite.Options) *sqlite.Store {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(dir, "ledger.db"), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store
+}
+
+// together runs f(0) … f(n-1) in n goroutines released at once (a start barrier) and waits for
+// them all.
+func together(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			f(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+}
+
+// serveLoopback runs e's server with Serve, as production does, on a real loopback listener until
+// ctx ends; it answers the listener's address and a channel that receives what Serve returned.
+func (e *env) serveLoopback(ctx context.Context) (addr string, served <-chan error) {
+	e.t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ch := make(chan error, 1)
+	go func() { ch <- e.s.Serve(ctx, ln) }()
+	return ln.Addr().String(), ch
+}
+
 type env struct {
 	t     testing.TB
 	s     *Server
 	hs    *httptest.Server
 	led   *hookLedger
 	store *sqlite.Store
-	logs  *lockedBuffer
+	logs  *testkit.Buffer
 	skew  atomic.Int64 // added to the clock
 	keys  *auth.Keyset
 	dir   string // the data directory: ledger.db (and keys.json when a test writes it)
@@ -120,14 +137,12 @@ type env struct {
 
 func newEnv(t testing.TB, mods ...func(*Config)) *env {
 	t.Helper()
-	e := &env{t: t, logs: &lockedBuffer{}}
+	e := &env{t: t, logs: &testkit.Buffer{}}
 	now := func() time.Time { return time.Now().Add(time.Duration(e.skew.Load())) }
 	e.dir = t.TempDir()
-	store, err := sqlite.Open(context.Background(), filepath.Join(e.dir, "ledger.db"), sqlite.Options{Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := openStore(t, e.dir, sqlite.Options{Now: now})
 	e.store = store
+	var err error
 	if e.keys, err = auth.GenerateKeyset(); err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +150,7 @@ func newEnv(t testing.TB, mods ...func(*Config)) *env {
 	cfg := Config{
 		Ledger:   e.led,
 		AdminKey: testAdminKey,
-		Hasher:   sharedHasher(t),
+		Hasher:   sharedHasher(),
 		Logger:   slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:      now,
 		Keys:     e.keys,
@@ -155,7 +170,6 @@ func newEnv(t testing.TB, mods ...func(*Config)) *env {
 	e.hs = httptest.NewServer(s.Handler())
 	t.Cleanup(func() {
 		e.hs.Close()
-		store.Close()
 		if t.Failed() {
 			t.Logf("server log:\n%s", e.logs.String())
 		}
@@ -173,6 +187,15 @@ type resp struct {
 // JSON). hdr are name, value pairs.
 func (e *env) do(method, path string, body any, hdr ...string) resp {
 	e.t.Helper()
+	r, err := e.send(method, path, body, hdr...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return r
+}
+
+// send is do for goroutines: no t.Fatal, the error is returned.
+func (e *env) send(method, path string, body any, hdr ...string) (resp, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -183,13 +206,13 @@ func (e *env) do(method, path string, body any, hdr ...string) resp {
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
-			e.t.Fatal(err)
+			return resp{}, err
 		}
 		rd = bytes.NewReader(j)
 	}
 	req, err := http.NewRequest(method, e.hs.URL+path, rd)
 	if err != nil {
-		e.t.Fatal(err)
+		return resp{}, err
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -199,16 +222,16 @@ func (e *env) do(method, path string, body any, hdr ...string) resp {
 	}
 	res, err := e.hs.Client().Do(req)
 	if err != nil {
-		e.t.Fatal(err)
+		return resp{}, err
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		e.t.Fatal(err)
+		return resp{}, err
 	}
 	r := resp{status: res.StatusCode, header: res.Header, body: b}
 	e.checkEnvelope(r)
-	return r
+	return r, nil
 }
 
 var randomRun = regexp.MustCompile(`[A-Za-z0-9_-]{16,}`)
@@ -326,6 +349,36 @@ func (u *user) info() api.User {
 }
 
 // snapshot is everything a refused request must leave as it was.
+// unchanged fails the test, saying what went wrong, unless the ledger's snapshot is still before.
+func (e *env) unchanged(before, what string) {
+	e.t.Helper()
+	if after := e.snapshot(); after != before {
+		e.t.Fatalf("%s:\n%s\n---\n%s", what, before, after)
+	}
+}
+
+// refusal is a request body that an endpoint must refuse, and how.
+type refusal struct {
+	body        string
+	status      int
+	code, field string
+}
+
+// refuses sends each body to method path as u and checks that each is refused as it says.
+func (u *user) refuses(t testing.TB, method, path string, cases []refusal) {
+	t.Helper()
+	for _, c := range cases {
+		u.do(method, path, c.body).want(t, c.status, c.code, c.field)
+	}
+}
+
+// payerAndPayee makes ada, with balance (a decimal string, "" for none), and bob, with nothing:
+// the two accounts most tests pay between.
+func (e *env) payerAndPayee(balance string) (ada, bob *user) {
+	e.t.Helper()
+	return e.newUser("ada@example.com", balance), e.newUser("bob@example.com", "")
+}
+
 func (e *env) snapshot() string {
 	e.t.Helper()
 	ctx := context.Background()

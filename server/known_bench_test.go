@@ -2,7 +2,6 @@ package server
 
 import (
 	"fmt"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -18,11 +17,8 @@ import (
 //
 //	go test -run '^$' -bench SignInUnderCleanLookingFlood -benchtime 5x ./server/
 func BenchmarkSignInUnderCleanLookingFlood(b *testing.B) {
-	post, arrived := floodService(b)
 	const home = "198.51.100.1"
-	if st, _, err := post("/user/create", home, map[string]string{"email": "ada@example.com", "password": testPassword}); err != nil || st != 201 {
-		b.Fatalf("create: %d %v", st, err)
-	}
+	post, arrived := floodService(b, home)
 	signIn := func(addr string) (int, time.Duration) {
 		st, d, err := post("/auth/login", addr, api.Credentials{Email: "ada@example.com", Password: testPassword})
 		if err != nil {
@@ -44,27 +40,10 @@ func BenchmarkSignInUnderCleanLookingFlood(b *testing.B) {
 		}
 		quiet = append(quiet, d)
 		const n = 300
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		start := make(chan struct{})
-		before := arrived.Load()
-		for i := range n {
-			wg.Go(func() {
-				<-start
-				st, _, err := post("/auth/login", fmt.Sprintf("10.%d.%d.%d", round%250, i/250, i%250),
-					api.Credentials{Email: fmt.Sprintf("ghost%d-%d@example.com", round, i), Password: "guess guess"})
-				if err != nil {
-					b.Error(err)
-				}
-				mu.Lock()
-				answers[st]++
-				mu.Unlock()
-			})
-		}
-		close(start)
-		for arrived.Load() < before+n {
-			time.Sleep(100 * time.Microsecond)
-		}
+		wait := fireFlood(b, arrived, n, answers, func(i int) (int, time.Duration, error) {
+			return post("/auth/login", fmt.Sprintf("10.%d.%d.%d", round%250, i/250, i%250),
+				api.Credentials{Email: fmt.Sprintf("ghost%d-%d@example.com", round, i), Password: "guess guess"})
+		})
 		var kst, fst int
 		var kd, fd time.Duration
 		var pair sync.WaitGroup
@@ -74,17 +53,12 @@ func BenchmarkSignInUnderCleanLookingFlood(b *testing.B) {
 		knownSt[kst]++
 		freshSt[fst]++
 		known, fresh = append(known, kd), append(fresh, fd)
-		wg.Wait()
+		wait()
 	}
 	b.StopTimer()
-	med := func(ds []time.Duration) float64 {
-		ds = slices.Clone(ds)
-		slices.Sort(ds)
-		return float64(ds[len(ds)/2]) / float64(time.Millisecond)
-	}
-	b.ReportMetric(med(quiet), "quiet-p50-ms")
-	b.ReportMetric(med(known), "known-p50-ms")
-	b.ReportMetric(float64(slices.Max(known))/float64(time.Millisecond), "known-max-ms")
+	b.ReportMetric(medianMs(quiet), "quiet-p50-ms")
+	b.ReportMetric(medianMs(known), "known-p50-ms")
+	b.ReportMetric(maxMs(known), "known-max-ms")
 	b.ReportMetric(float64(knownSt[200]), "known-200s")
 	b.ReportMetric(float64(freshSt[200]), "fresh-200s")
 	b.Logf("%d rounds; quiet %v; known place %v %v; fresh address %v %v; flood answers %v",

@@ -15,6 +15,17 @@ import (
 // the hasher's priority lane with real sign-ins. What tells a real sign-in apart is that the
 // same address signed in to the same account before.
 
+// home is the address the owner signs in from in these tests: once it has, a known place.
+const home = "198.51.100.20"
+
+// knownAt makes ada and signs her in once from addr, which makes addr a place known for her.
+func (e *env) knownAt(addr string) *user {
+	e.t.Helper()
+	ada := e.newUser("ada@example.com", "")
+	ada.signIn(testPassword, from(addr)...).want(e.t, 200)
+	return ada
+}
+
 // cleanLookingFlood sends wrong passwords until stop is closed, each from a fresh address to a
 // fresh unknown email, and counts their answers.
 func (e *env) cleanLookingFlood(stop chan struct{}, workers int) (wait func() map[int]int) {
@@ -32,15 +43,13 @@ func TestKnownSignInBeatsACleanLookingFlood(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := newEnv(t, byHeader(nil), func(c *Config) { c.Hasher = h; c.CredentialTTL = time.Nanosecond })
-	ada := e.newUser("ada@example.com", "")
-	const home = "198.51.100.20"
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(home)...).want(t, 200)
+	ada := e.knownAt(home)
 	stop := make(chan struct{})
 	wait := e.cleanLookingFlood(stop, 8)
 	var got []int
 	for i := range 12 {
 		if i%2 == 0 {
-			got = append(got, e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(home)...).status)
+			got = append(got, ada.signIn(testPassword, from(home)...).status)
 		} else {
 			got = append(got, e.do("GET", "/account", nil, append(from(home), ada.auth()...)...).status)
 		}
@@ -62,10 +71,8 @@ func TestKnownSignInBeatsACleanLookingFlood(t *testing.T) {
 // both of the account's budgets, the owner still signs in from an address it signed in from
 // before (a fresh one waits, as documented); a wrong password from that address ends its trust.
 func TestKnownAddressPassesTheTargetedLockout(t *testing.T) {
-	e := newEnv(t, byHeader(nil))
-	ada := e.newUser("ada@example.com", "")
-	const home = "198.51.100.20"
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(home)...).want(t, 200)
+	e := newEnv(t, byHeader(nil), stillBudgets)
+	ada := e.knownAt(home)
 	rs := e.burst(60, func(i int) (resp, error) {
 		return e.send("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "guess guess"},
 			from(fmt.Sprintf("192.0.2.%d", i+1))...)
@@ -74,8 +81,8 @@ func TestKnownAddressPassesTheTargetedLockout(t *testing.T) {
 	if c[401] > DefaultLimits.Account.Burst+cleanAddressBurst || c[429] == 0 {
 		t.Fatalf("fresh addresses: %v", c)
 	}
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from("198.51.100.7")...).want(t, 429)
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(home)...).want(t, 200)
+	ada.signIn(testPassword, from("198.51.100.7")...).want(t, 429)
+	ada.signIn(testPassword, from(home)...).want(t, 200)
 	e.do("GET", "/account", nil, append(from(home), ada.auth()...)...).want(t, 200)
 	// Spend the budgets again; a mistyped password from home is evaluated once (401), and then
 	// home is an address with a failure like any other.
@@ -83,8 +90,8 @@ func TestKnownAddressPassesTheTargetedLockout(t *testing.T) {
 		return e.send("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "guess guess"},
 			from(fmt.Sprintf("192.0.3.%d", i+1))...)
 	})
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "mistyped password"}, from(home)...).want(t, 401)
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(home)...).want(t, 429)
+	ada.signIn("mistyped password", from(home)...).want(t, 401)
+	ada.signIn(testPassword, from(home)...).want(t, 429)
 }
 
 // TestBurstFromAKnownPlaceIsBounded: an attacker on the owner's network (the same address) gets
@@ -92,9 +99,7 @@ func TestKnownAddressPassesTheTargetedLockout(t *testing.T) {
 // guesses in flight at once are not whole for the place's own budget.
 func TestBurstFromAKnownPlaceIsBounded(t *testing.T) {
 	e := newEnv(t, byHeader(nil))
-	ada := e.newUser("ada@example.com", "")
-	const home = "198.51.100.20"
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(home)...).want(t, 200)
+	ada := e.knownAt(home)
 	rs := e.burst(60, func(i int) (resp, error) {
 		return e.send("POST", "/auth/login", api.Credentials{Email: ada.email, Password: fmt.Sprintf("guess %d guess", i)}, from(home)...)
 	})
@@ -117,9 +122,8 @@ func TestBurstFromAKnownPlaceIsBounded(t *testing.T) {
 // no place is known until it signs in with the new one.
 func TestPasswordChangeEndsKnownPlaces(t *testing.T) {
 	e := newEnv(t, byHeader(nil), stillBudgets)
-	ada := e.newUser("ada@example.com", "")
 	const thief = "203.0.113.99"
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(thief)...).want(t, 200)
+	ada := e.knownAt(thief)
 	const newPassword = "a brand new password"
 	e.do("PUT", "/user/update-password", map[string]string{"oldPassword": testPassword, "newPassword": newPassword},
 		append(from("198.51.100.20"), ada.auth()...)...).want(t, 200)
@@ -129,7 +133,7 @@ func TestPasswordChangeEndsKnownPlaces(t *testing.T) {
 		return e.send("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "guess guess"},
 			from(fmt.Sprintf("192.0.2.%d", i+1))...)
 	})
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "one more guess"}, from(thief)...).want(t, 429)
+	ada.signIn("one more guess", from(thief)...).want(t, 429)
 }
 
 // TestKnownLaneTakesOneAttemptPerPlace: attempts in flight at once from one known place get the
@@ -137,9 +141,7 @@ func TestPasswordChangeEndsKnownPlaces(t *testing.T) {
 // someone who has its password, cannot fill the lane from a single place.
 func TestKnownLaneTakesOneAttemptPerPlace(t *testing.T) {
 	e := newEnv(t, byHeader(nil))
-	ada := e.newUser("ada@example.com", "")
-	const home = "198.51.100.20"
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(home)...).want(t, 200)
+	ada := e.knownAt(home)
 	acct, err := e.store.AccountByEmail(context.Background(), ada.email)
 	if err != nil {
 		t.Fatal(err)

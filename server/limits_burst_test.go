@@ -1,14 +1,10 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -43,59 +39,12 @@ func byHeader(calls *atomic.Int64) func(*Config) {
 	}
 }
 
-// send is do for goroutines: no t.Fatal, the error is returned.
-func (e *env) send(method, path string, body any, hdr ...string) (resp, error) {
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		j, err := json.Marshal(b)
-		if err != nil {
-			return resp{}, err
-		}
-		rd = bytes.NewReader(j)
-	}
-	req, err := http.NewRequest(method, e.hs.URL+path, rd)
-	if err != nil {
-		return resp{}, err
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Add(hdr[i], hdr[i+1])
-	}
-	res, err := e.hs.Client().Do(req)
-	if err != nil {
-		return resp{}, err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		return resp{}, err
-	}
-	r := resp{status: res.StatusCode, header: res.Header, body: b}
-	e.checkEnvelope(r)
-	return r, nil
-}
-
 // burst runs n requests at once (after a common start) and returns their answers in order.
 func (e *env) burst(n int, req func(i int) (resp, error)) []resp {
 	e.t.Helper()
 	out := make([]resp, n)
 	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			out[i], errs[i] = req(i)
-		})
-	}
-	close(start)
-	wg.Wait()
+	together(n, func(i int) { out[i], errs[i] = req(i) })
 	for _, err := range errs {
 		if err != nil {
 			e.t.Fatal(err)
@@ -120,20 +69,22 @@ func waitFor(c *atomic.Int64, n int64) {
 	}
 }
 
-func TestBurstOfWrongPasswordsOnOneAccount(t *testing.T) {
+// wrongPasswordsThenRight sends 59 wrong passwords for ada at once through try, and the right
+// one as soon as the 59 have reached the limits: no more than the account's burst is evaluated,
+// the rest is 429, and so is the right password.
+func wrongPasswordsThenRight(t *testing.T, try func(e *env, ada *user, pw string) (resp, error)) {
 	var arrived atomic.Int64
 	e := newEnv(t, byHeader(&arrived))
 	ada := e.newUser("ada@example.com", "")
 	const n = 60
 	arrived.Store(0)
-	// 59 wrong passwords at once; the right one is sent as soon as the 59 have reached the limits.
 	rs := e.burst(n, func(i int) (resp, error) {
 		pw := fmt.Sprintf("wrong guess %d", i)
 		if i == n-1 {
 			waitFor(&arrived, n-1)
 			pw = testPassword
 		}
-		return e.send("POST", "/auth/login", api.Credentials{Email: ada.email, Password: pw})
+		return try(e, ada, pw)
 	})
 	c := tally(rs)
 	t.Logf("evaluated %d (401) + %d (200), limited %d, of %d at once", c[401], c[200], c[429], n)
@@ -143,34 +94,22 @@ func TestBurstOfWrongPasswordsOnOneAccount(t *testing.T) {
 	if rs[n-1].status != 429 {
 		t.Fatalf("the right password as guess %d: %d %s", n, rs[n-1].status, rs[n-1].body)
 	}
+}
+
+func TestBurstOfWrongPasswordsOnOneAccount(t *testing.T) {
+	wrongPasswordsThenRight(t, func(e *env, ada *user, pw string) (resp, error) {
+		return e.send("POST", "/auth/login", api.Credentials{Email: ada.email, Password: pw})
+	})
 }
 
 func TestBurstOfWrongBasicPasswordsOnOneAccount(t *testing.T) {
-	var arrived atomic.Int64
-	e := newEnv(t, byHeader(&arrived))
-	ada := e.newUser("ada@example.com", "")
-	const n = 60
-	arrived.Store(0)
-	rs := e.burst(n, func(i int) (resp, error) {
-		pw := fmt.Sprintf("wrong guess %d", i)
-		if i == n-1 {
-			waitFor(&arrived, n-1)
-			pw = testPassword
-		}
+	wrongPasswordsThenRight(t, func(e *env, ada *user, pw string) (resp, error) {
 		return e.send("GET", "/account", nil, "Authorization", basic(ada.email, pw))
 	})
-	c := tally(rs)
-	t.Logf("evaluated %d (401) + %d (200), limited %d, of %d at once", c[401], c[200], c[429], n)
-	if c[401]+c[200] > DefaultLimits.Account.Burst || c[401]+c[200]+c[429] != n {
-		t.Fatalf("%d evaluated of %d at once (burst %d): %v", c[401]+c[200], n, DefaultLimits.Account.Burst, c)
-	}
-	if rs[n-1].status != 429 {
-		t.Fatalf("the right password as guess %d: %d %s", n, rs[n-1].status, rs[n-1].body)
-	}
 }
 
 func TestBurstOfGuessesOnManyAccountsFromOneAddress(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, stillBudgets)
 	const n = 100
 	rs := e.burst(n, func(i int) (resp, error) {
 		return e.send("POST", "/auth/login", api.Credentials{Email: fmt.Sprintf("user%d@example.com", i), Password: "guess guess"})
@@ -273,7 +212,7 @@ func TestBurstOfCodesAcrossChallengesLocksAfterTen(t *testing.T) {
 	if st := e.mfaState(ada.id); !st.LockedUntil.After(e.now()) {
 		t.Fatalf("MFA not locked after a burst of wrong codes: %+v", st)
 	}
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}).want(t, 429, api.CodeRateLimited)
+	ada.signIn(testPassword).want(t, 429, api.CodeRateLimited)
 }
 
 // registerBurst is DefaultLimits.Register.Burst: registrations one address may make at once.
@@ -308,36 +247,36 @@ func TestBurstOfRegistrationsFromOneAddress(t *testing.T) {
 func from(addr string) []string { return []string{testAddrHeader, addr} }
 
 func TestTargetedLockoutLetsTheOwnerIn(t *testing.T) {
-	e := newEnv(t, byHeader(nil))
+	e := newEnv(t, byHeader(nil), stillBudgets)
 	ada := e.newUser("ada@example.com", "")
 	const attacker = "203.0.113.66"
 	// The attacker's wrong passwords empty the account's budget...
 	for range DefaultLimits.Account.Burst {
-		e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "guess guess"}, from(attacker)...).want(t, 401)
+		ada.signIn("guess guess", from(attacker)...).want(t, 401)
 	}
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "guess guess"}, from(attacker)...).want(t, 429)
+	ada.signIn("guess guess", from(attacker)...).want(t, 429)
 	// ...and the owner, from an address with no failures, still signs in (paying the hash), by
 	// each way in.
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from("198.51.100.7")...).want(t, 200)
+	ada.signIn(testPassword, from("198.51.100.7")...).want(t, 200)
 	// The success cleared the account: the attacker empties it again.
 	for range DefaultLimits.Account.Burst {
-		e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "guess guess"}, from(attacker)...).want(t, 401)
+		ada.signIn("guess guess", from(attacker)...).want(t, 401)
 	}
 	// The attacker's address, which failed, is still stopped, even with the right password.
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from(attacker)...).want(t, 429)
+	ada.signIn(testPassword, from(attacker)...).want(t, 429)
 	e.do("GET", "/account", nil, append(from(attacker), "Authorization", basic(ada.email, "guess guess"))...).want(t, 429)
 	// So is a fresh address of the attacker once it has failed against the account.
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "guess guess"}, from("203.0.113.67")...).want(t, 401)
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "guess guess"}, from("203.0.113.67")...).want(t, 429)
+	ada.signIn("guess guess", from("203.0.113.67")...).want(t, 401)
+	ada.signIn("guess guess", from("203.0.113.67")...).want(t, 429)
 	// The owner by Basic, from another clean address.
 	e.do("GET", "/account", nil, append(from("198.51.100.8"), "Authorization", basic(ada.email, testPassword))...).want(t, 200)
 }
 
 func TestTargetedLockoutFromManyAddressesIsCapped(t *testing.T) {
-	e := newEnv(t, byHeader(nil))
+	e := newEnv(t, byHeader(nil), stillBudgets)
 	ada := e.newUser("ada@example.com", "")
 	for range DefaultLimits.Account.Burst {
-		e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: "guess guess"}, from("203.0.113.66")...).want(t, 401)
+		ada.signIn("guess guess", from("203.0.113.66")...).want(t, 401)
 	}
 	// A distributed attacker: every guess from a fresh address, all at once. The account's
 	// second budget, for addresses without failures, caps them.
@@ -352,10 +291,10 @@ func TestTargetedLockoutFromManyAddressesIsCapped(t *testing.T) {
 		t.Fatalf("%d guesses from fresh addresses evaluated (at most %d): %v", c[401], cleanAddressBurst, c)
 	}
 	// While both budgets are spent, nobody gets in: the rule's price, documented.
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from("198.51.100.7")...).want(t, 429)
+	ada.signIn(testPassword, from("198.51.100.7")...).want(t, 429)
 	// Once the second budget refills a little, the owner's right password from a clean address works.
 	e.skew.Add(int64(time.Minute))
-	e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from("198.51.100.7")...).want(t, 200)
+	ada.signIn(testPassword, from("198.51.100.7")...).want(t, 200)
 }
 
 // tightHasher has one slot, one place per lane and a long wait: a lane is full as soon as one
@@ -455,7 +394,7 @@ func TestCleanSignInsKeepTheirShareOfHashing(t *testing.T) {
 	for range 8 {
 		failing = append(failing, e.do("POST", "/auth/login", api.Credentials{Email: "bob@example.com", Password: "guess guess"},
 			from("203.0.113.5")...).status)
-		e.do("POST", "/auth/login", api.Credentials{Email: ada.email, Password: testPassword}, from("198.51.100.20")...).want(t, 200)
+		ada.signIn(testPassword, from("198.51.100.20")...).want(t, 200)
 	}
 	close(stop)
 	got := wait()

@@ -280,22 +280,10 @@ func (s *Server) mfaEnroll(w http.ResponseWriter, r *http.Request, p *Principal)
 
 // POST /auth/mfa/enable {code} (bearer): 200 {recoveryCodes}. The code must come from the pending
 // secret (a recovery code cannot enable); a wrong one is 400 on field code and counts against the
-// rate limits. 409 conflict when MFA is on already or nothing was enrolled.
-func (s *Server) mfaEnable(w http.ResponseWriter, r *http.Request, p *Principal) error {
-	code, e := mfaCode(r)
-	if e != nil {
-		return e
-	}
-	ctx := r.Context()
-	att := s.attempt(r, kindMFA, p.Account.ID)
-	if err := att.reserve(ctx); err != nil {
-		return err
-	}
-	defer att.release(ctx)
-	st, err := s.auth.MFA(ctx, p.Account.ID)
-	if err != nil {
-		return err
-	}
+// rate limits. 409 conflict when MFA is on already or nothing was enrolled. (Routed through
+// mfaCodeHandler.)
+func (s *Server) mfaEnable(ctx context.Context, w http.ResponseWriter, p *Principal, code string, att *attempt,
+	st ledger.MFAState) error {
 	if st.Enabled && !s.secretLost(st, p.Account.ID) {
 		return &api.Error{Code: api.CodeConflict, Message: "Two-factor authentication is already on."}
 	}
@@ -331,22 +319,9 @@ func (s *Server) mfaEnable(w http.ResponseWriter, r *http.Request, p *Principal)
 // POST /auth/mfa/disable {code} (bearer): 204. The code is a current TOTP code or an unused
 // recovery code (someone who lost their authenticator can still turn MFA off); either is spent.
 // A wrong one is 400 on field code and counts against the rate limits; while MFA is locked, 429.
-// 409 conflict when MFA is off.
-func (s *Server) mfaDisable(w http.ResponseWriter, r *http.Request, p *Principal) error {
-	code, e := mfaCode(r)
-	if e != nil {
-		return e
-	}
-	ctx := r.Context()
-	att := s.attempt(r, kindMFA, p.Account.ID)
-	if err := att.reserve(ctx); err != nil {
-		return err
-	}
-	defer att.release(ctx)
-	st, err := s.auth.MFA(ctx, p.Account.ID)
-	if err != nil {
-		return err
-	}
+// 409 conflict when MFA is off. (Routed through mfaCodeHandler.)
+func (s *Server) mfaDisable(ctx context.Context, w http.ResponseWriter, p *Principal, code string, att *attempt,
+	st ledger.MFAState) error {
 	if !st.Enabled {
 		return errMFAOff
 	}
@@ -391,12 +366,58 @@ func mfaCode(r *http.Request) (string, *api.Error) {
 	if e := decode(r, &req); e != nil {
 		return "", e
 	}
-	code := strings.TrimSpace(req.Code)
+	return checkCode(req.Code, api.Invalid("code", "The code is required."))
+}
+
+// checkCode trims a submitted code: missing when there is none, errWrongCode when it is too long
+// to be one.
+func checkCode(code string, missing *api.Error) (string, *api.Error) {
+	code = strings.TrimSpace(code)
 	if code == "" {
-		return "", api.Invalid("code", "The code is required.")
+		return "", missing
 	}
 	if len(code) > maxCodeBytes {
 		return "", errWrongCode
 	}
 	return code, nil
+}
+
+// mfaStep is what a check of the signed-in account's second factor does once its attempt is
+// reserved: with the code, the attempt (to fail or succeed) and the account's MFA state.
+type mfaStep func(ctx context.Context, code string, att *attempt, st ledger.MFAState) error
+
+// mfaCodeStep is an endpoint that takes {code} for the signed-in account's second factor (enable,
+// disable), once the code is read and its attempt reserved.
+type mfaCodeStep func(ctx context.Context, w http.ResponseWriter, p *Principal, code string, att *attempt,
+	st ledger.MFAState) error
+
+// mfaCodeHandler is the handler of an mfaCodeStep: it reads {code} and runs step as one attempt
+// (withMFAAttempt).
+func (s *Server) mfaCodeHandler(step mfaCodeStep) userHandler {
+	return func(w http.ResponseWriter, r *http.Request, p *Principal) error {
+		code, e := mfaCode(r)
+		if e != nil {
+			return e
+		}
+		return s.withMFAAttempt(r, p, code, func(ctx context.Context, code string, att *attempt, st ledger.MFAState) error {
+			return step(ctx, w, p, code, att, st)
+		})
+	}
+}
+
+// withMFAAttempt runs step as one second-factor attempt of the signed-in account: the attempt's
+// tokens are reserved first (429 when a budget is spent), the account's MFA state read, and what
+// step did not settle (att.fail or att.succeed) is given back when it returns.
+func (s *Server) withMFAAttempt(r *http.Request, p *Principal, code string, step mfaStep) error {
+	ctx := r.Context()
+	att := s.attempt(r, kindMFA, p.Account.ID)
+	if err := att.reserve(ctx); err != nil {
+		return err
+	}
+	defer att.release(ctx)
+	st, err := s.auth.MFA(ctx, p.Account.ID)
+	if err != nil {
+		return err
+	}
+	return step(ctx, code, att, st)
 }

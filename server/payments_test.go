@@ -11,16 +11,11 @@ import (
 
 func TestPayments(t *testing.T) {
 	e := newEnv(t)
-	ada := e.newUser("ada@example.com", "20")
-	bob := e.newUser("bob@example.com", "")
+	ada, bob := e.payerAndPayee("20")
 	eve := e.newUser("eve@example.com", "")
 
 	before := e.snapshot()
-	for _, c := range []struct {
-		body        string
-		status      int
-		code, field string
-	}{
+	ada.refuses(t, "POST", "/payments", []refusal{
 		{`{"recipientEmail":"ada@example.com","amount":1}`, 400, api.CodeInvalidRequest, "recipientEmail"},
 		{`{"recipientEmail":"nobody@example.com","amount":1}`, 400, api.CodeInvalidRequest, "recipientEmail"},
 		{`{"recipientEmail":"bob@example.com","amount":"1.0000001"}`, 400, api.CodeInvalidRequest, "amount"},
@@ -33,18 +28,14 @@ func TestPayments(t *testing.T) {
 		{`{"recipientEmail":"bob@example.com","amount":1,"metadata":{"a":1}}`, 400, api.CodeInvalidRequest, "metadata"},
 		{`{"recipientEmail":"bob@example.com","amount":1,"metadata":"x"}`, 400, api.CodeInvalidRequest, "metadata"},
 		{`{"recipientEmail":"bob@example.com","amount":20.000001}`, 402, api.CodeInsufficientFunds, ""},
-	} {
-		ada.do("POST", "/payments", c.body).want(t, c.status, c.code, c.field)
-	}
+	})
 	md := map[string]string{}
 	for i := range 21 {
 		md[fmt.Sprint("k", i)] = "v"
 	}
 	ada.do("POST", "/payments", map[string]any{"recipientEmail": "bob@example.com", "amount": 1, "metadata": md}).
 		want(t, 400, api.CodeInvalidRequest, "metadata")
-	if after := e.snapshot(); after != before {
-		t.Fatalf("ledger changed:\n%s\n---\n%s", before, after)
-	}
+	e.unchanged(before, "ledger changed")
 
 	r := ada.do("POST", "/payments", `{"recipientEmail":"Bob@Example.com","amount":"0.1","currency":"usd","memo":"coffee","metadata":{"order":"42"},"idempotencyKey":null}`).want(t, 201)
 	if r.header.Get(api.HeaderReplayed) != "" {
@@ -175,18 +166,13 @@ func TestIdempotencyInFlight(t *testing.T) {
 
 func TestBatch(t *testing.T) {
 	e := newEnv(t)
-	ada := e.newUser("ada@example.com", "10")
-	e.newUser("bob@example.com", "")
+	ada, _ := e.payerAndPayee("10")
 	e.newUser("eve@example.com", "")
 
 	before := e.snapshot()
 	items := func(parts ...string) string { return `{"payments":[` + strings.Join(parts, ",") + `]}` }
 	okItem := `{"recipientEmail":"bob@example.com","amount":1}`
-	for _, c := range []struct {
-		body        string
-		status      int
-		code, field string
-	}{
+	ada.refuses(t, "POST", "/transactions/batch", []refusal{
 		{`{"payments":[]}`, 400, api.CodeInvalidRequest, "payments"},
 		{`{}`, 400, api.CodeInvalidRequest, "payments"},
 		{`{"payments":{}}`, 400, api.CodeInvalidRequest, "payments"},
@@ -198,17 +184,13 @@ func TestBatch(t *testing.T) {
 		{items(okItem, `7`), 400, api.CodeInvalidRequest, "payments[1]"},
 		{items(okItem, `{"recipientEmail":"eve@example.com","amount":1,"memo":"`+strings.Repeat("m", 281)+`"}`), 400, api.CodeInvalidRequest, "payments[1].memo"},
 		{items(`{"recipientEmail":"bob@example.com","amount":6}`, `{"recipientEmail":"eve@example.com","amount":4}`, okItem), 402, api.CodeInsufficientFunds, "payments[2].amount"},
-	} {
-		ada.do("POST", "/transactions/batch", c.body).want(t, c.status, c.code, c.field)
-	}
+	})
 	var many []string
 	for range api.MaxBatch + 1 {
 		many = append(many, okItem)
 	}
 	ada.do("POST", "/transactions/batch", items(many...)).want(t, 400, api.CodeInvalidRequest, "payments")
-	if after := e.snapshot(); after != before {
-		t.Fatalf("a refused batch changed the ledger:\n%s\n---\n%s", before, after)
-	}
+	e.unchanged(before, "a refused batch changed the ledger")
 
 	body := items(`{"recipientEmail":"bob@example.com","amount":6,"memo":"a"}`, `{"recipientEmail":"eve@example.com","amount":"4","metadata":{"x":"y"}}`)
 	r := ada.do("POST", "/transactions/batch", body, api.HeaderIdempotencyKey, "b1").want(t, 201)

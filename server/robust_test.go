@@ -17,8 +17,7 @@ import (
 // JSON error, and leaves the ledger exactly as it was.
 func TestBadInputLeavesLedgerUnchanged(t *testing.T) {
 	e := newEnv(t)
-	ada := e.newUser("ada@example.com", "10")
-	bob := e.newUser("bob@example.com", "")
+	ada, bob := e.payerAndPayee("10")
 	tx := txOf(t, ada.do("POST", "/transaction/create", `{"recipientEmail":"bob@example.com","amount":1}`).want(t, 201))
 	_ = bob
 
@@ -82,9 +81,7 @@ func TestBadInputLeavesLedgerUnchanged(t *testing.T) {
 	e.do("GET", "/user/my-info", nil, "Authorization", basic("ada@example.com", "nope-nope")).want(t, 401)
 	e.do("PATCH", "/payments", `{}`, ada.auth()...).want(t, 405)
 	e.do("GET", "/payments/", nil, ada.auth()...).want(t, 404)
-	if after := e.snapshot(); after != before {
-		t.Fatalf("ledger changed:\n%s\n---\n%s", before, after)
-	}
+	e.unchanged(before, "ledger changed")
 	// The pending transaction is still pending and resolvable.
 	ada.do("POST", "/transaction/cancel", map[string]string{"transactionId": tx.ID}).want(t, 200)
 }
@@ -103,8 +100,7 @@ func TestPanicIsRecovered(t *testing.T) {
 
 func TestLogsHoldNoSecrets(t *testing.T) {
 	e := newEnv(t)
-	ada := e.newUser("ada@example.com", "10")
-	e.newUser("bob@example.com", "")
+	ada, _ := e.payerAndPayee("10")
 	var gen api.CreateUserResponse
 	e.do("POST", "/user/create", `{"email":"carol@example.com"}`).want(t, 201).decode(t, &gen)
 	var tb api.TokenBody
@@ -130,17 +126,11 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 
 func TestServeShutsDownGracefully(t *testing.T) {
 	e := newEnv(t)
-	ada := e.newUser("ada@example.com", "10")
-	e.newUser("bob@example.com", "")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ada, _ := e.payerAndPayee("10")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	served := make(chan error, 1)
-	go func() { served <- e.s.Serve(ctx, ln) }()
-	base := "http://" + ln.Addr().String()
+	addr, served := e.serveLoopback(ctx)
+	base := "http://" + addr
 
 	res, err := http.Get(base + "/healthz")
 	if err != nil || res.StatusCode != 200 {
@@ -188,7 +178,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Serve did not return")
 	}
-	if c, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 		c.Close()
 		t.Fatal("still accepting connections")
 	}
@@ -196,18 +186,12 @@ func TestServeShutsDownGracefully(t *testing.T) {
 
 func TestServeGraceIsBounded(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.ShutdownGrace = 200 * time.Millisecond })
-	ada := e.newUser("ada@example.com", "10")
-	e.newUser("bob@example.com", "")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ada, _ := e.payerAndPayee("10")
 	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- e.s.Serve(ctx, ln) }()
+	addr, served := e.serveLoopback(ctx)
 	e.led.blockPay.Store(true)
 	go func() {
-		req, _ := http.NewRequest("POST", "http://"+ln.Addr().String()+"/payments",
+		req, _ := http.NewRequest("POST", "http://"+addr+"/payments",
 			strings.NewReader(`{"recipientEmail":"bob@example.com","amount":1}`))
 		req.Header.Set("Authorization", basic(ada.email, ada.pw))
 		if r, err := http.DefaultClient.Do(req); err == nil {

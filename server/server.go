@@ -330,6 +330,7 @@ func (s *Server) routeTable() []route {
 	keysBearer := func(p string, h userHandler) route {
 		return route{pattern: p, access: bearerOnly, u: s.limited(h), auth: true, keys: true}
 	}
+	mfaBearer := func(p string, step mfaCodeStep) route { return authBearer(p, s.mfaCodeHandler(step)) }
 	routes := []route{
 		pub("GET /healthz", s.healthz),
 		pub("GET /readyz", s.readyz),
@@ -369,8 +370,8 @@ func (s *Server) routeTable() []route {
 		authBearer("POST /auth/logout-all", s.logoutAll),
 		authBearer("POST /auth/password", s.changePasswordBearer),
 		authBearer("POST /auth/mfa/enroll", s.mfaEnroll),
-		authBearer("POST /auth/mfa/enable", s.mfaEnable),
-		authBearer("POST /auth/mfa/disable", s.mfaDisable),
+		mfaBearer("POST /auth/mfa/enable", s.mfaEnable),
+		mfaBearer("POST /auth/mfa/disable", s.mfaDisable),
 		authBearer("GET /auth/mfa", s.mfaStatus),
 		authBearer("POST /auth/mfa/recovery-codes", s.mfaRecoveryCodes),
 		keysBearer("POST /auth/api-keys", s.createAPIKey),

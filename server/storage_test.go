@@ -33,8 +33,7 @@ func TestStorageFullIs503LoggedOnceAMinute(t *testing.T) {
 	full := &atomic.Bool{}
 	full.Store(true)
 	e := newEnv(t, func(c *Config) { c.Ledger = fullLedger{c.Ledger, full} })
-	ada := e.newUser("ada@example.com", "10")
-	e.newUser("bob@example.com", "")
+	ada, _ := e.payerAndPayee("10")
 	lines := func() int { return strings.Count(e.logs.String(), "ledger storage is full") }
 	for i := 0; i < 10; i++ {
 		r := ada.do("POST", "/payments", `{"recipientEmail":"bob@example.com","amount":1}`,

@@ -14,8 +14,7 @@ import (
 // lifetime is taken.
 func TestDelegationTokenLongerThanTheTTLIsRefused(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.TokenTTL = time.Hour })
-	ada := e.newUser("ada@example.com", "10")
-	bob := e.newUser("bob@example.com", "")
+	ada, bob := e.payerAndPayee("10")
 	forge := &auth.Issuer{Keys: e.keys, Now: e.now}
 	hold := func(tok string) resp {
 		return bob.do("POST", "/transaction/create", map[string]any{"senderEmail": ada.email, "recipientEmail": bob.email,

@@ -20,16 +20,11 @@ func txOf(t *testing.T, r resp) api.Transaction {
 
 func TestDirectTransactionLifecycle(t *testing.T) {
 	e := newEnv(t)
-	ada := e.newUser("ada@example.com", "100")
-	bob := e.newUser("bob@example.com", "")
+	ada, bob := e.payerAndPayee("100")
 	eve := e.newUser("eve@example.com", "")
 
 	before := e.snapshot()
-	for _, c := range []struct {
-		body        string
-		status      int
-		code, field string
-	}{
+	ada.refuses(t, "POST", "/transaction/create", []refusal{
 		{`{"senderEmail":"ada@example.com","recipientEmail":"ada@example.com","amount":1}`, 400, api.CodeInvalidRequest, "recipientEmail"},
 		{`{"senderEmail":"ada@example.com","recipientEmail":"nobody@example.com","amount":1}`, 400, api.CodeInvalidRequest, "recipientEmail"},
 		{`{"senderEmail":"ada@example.com","recipientEmail":"system@syftbox.org","amount":1}`, 400, api.CodeInvalidRequest, "recipientEmail"},
@@ -42,12 +37,8 @@ func TestDirectTransactionLifecycle(t *testing.T) {
 		{`{"senderEmail":"ada@example.com","recipientEmail":true,"amount":1}`, 400, api.CodeInvalidRequest, "recipientEmail"},
 		{`{"senderEmail":"bob@example.com","recipientEmail":"eve@example.com","amount":1}`, 403, api.CodeForbidden, ""},
 		{`{"senderEmail":"ada@example.com","recipientEmail":"bob@example.com","amount":100.000001}`, 402, api.CodeInsufficientFunds, ""},
-	} {
-		ada.do("POST", "/transaction/create", c.body).want(t, c.status, c.code, c.field)
-	}
-	if after := e.snapshot(); after != before {
-		t.Fatalf("refused requests changed the ledger:\n%s\n---\n%s", before, after)
-	}
+	})
+	e.unchanged(before, "refused requests changed the ledger")
 
 	tx := txOf(t, ada.do("POST", "/transaction/create",
 		`{"senderEmail":"ada@example.com","recipientEmail":"bob@example.com","amount":"10.50","appName":"pay-app","appEpPath":null}`).want(t, 201))
@@ -95,8 +86,7 @@ func TestDirectTransactionLifecycle(t *testing.T) {
 
 func TestDelegatedTransaction(t *testing.T) {
 	e := newEnv(t)
-	ada := e.newUser("ada@example.com", "50")
-	bob := e.newUser("bob@example.com", "")
+	ada, bob := e.payerAndPayee("50")
 	eve := e.newUser("eve@example.com", "")
 
 	var tb api.TokenBody
@@ -121,9 +111,7 @@ func TestDelegatedTransaction(t *testing.T) {
 	draw(bob, "ada@example.com", "bob@example.com", tb.Token[:len(tb.Token)-2]+"xx", "1").want(t, 400, api.CodeInvalidRequest, "token")
 	draw(bob, "bob@example.com", "bob@example.com", tb.Token, "1").want(t, 400, api.CodeInvalidRequest, "senderEmail")
 	draw(bob, "ada@example.com", "bob@example.com", tb.Token, "1.1234567").want(t, 400, api.CodeInvalidRequest, "amount")
-	if after := e.snapshot(); after != before {
-		t.Fatalf("ledger changed:\n%s\n---\n%s", before, after)
-	}
+	e.unchanged(before, "ledger changed")
 
 	tx := txOf(t, draw(bob, "ADA@example.com", "bob@example.com", tb.Token, "7.25").want(t, 201))
 	if tx.Status != api.StatusPending || tx.CreatedBy != api.PartyRecipient || tx.SenderEmail != "ada@example.com" ||

@@ -36,9 +36,7 @@ func TestRoutingErrorsAreJSON(t *testing.T) {
 	if !strings.Contains(r.header.Get("Allow"), "GET") {
 		t.Fatalf("Allow %q", r.header.Get("Allow"))
 	}
-	if after := e.snapshot(); after != before {
-		t.Fatalf("ledger changed:\n%s\n---\n%s", before, after)
-	}
+	e.unchanged(before, "ledger changed")
 }
 
 func TestCreateUser(t *testing.T) {
@@ -78,9 +76,7 @@ func TestCreateUser(t *testing.T) {
 	e.do("POST", "/user/create", ``).want(t, 400, api.CodeInvalidRequest)
 	e.do("POST", "/user/create", `[]`).want(t, 400, api.CodeInvalidRequest)
 	e.do("POST", "/user/create", `{"email":"x@example.com"} {}`).want(t, 400, api.CodeInvalidRequest)
-	if after := e.snapshot(); after != before {
-		t.Fatalf("ledger changed:\n%s\n---\n%s", before, after)
-	}
+	e.unchanged(before, "ledger changed")
 }
 
 func TestWelcomeCredit(t *testing.T) {

@@ -19,17 +19,12 @@ import (
 // well-formed request on the same kind of connection is untouched, and so is "OPTIONS *".
 func TestNetHTTPRefusalsAreJSON(t *testing.T) {
 	e := newEnv(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.s.Serve(ctx, ln) }()
+	addr, done := e.serveLoopback(ctx)
 	t.Cleanup(func() { cancel(); <-done })
 	raw := func(req string) (*http.Response, []byte) {
 		t.Helper()
-		c, err := net.Dial("tcp", ln.Addr().String())
+		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,6 +25,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/charmbracelet/x/ansi"
+
 	"github.com/syftbox/syftwallet/client"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/theme"

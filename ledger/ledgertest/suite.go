@@ -380,12 +380,11 @@ func testPagingAndFilters(t *testing.T, open Opener) {
 
 func testEventsPruneAndResync(t *testing.T, open Opener) {
 	ctx := context.Background()
-	var clock atomic.Int64
-	clock.Store(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).UnixMilli())
-	s := open(t, Options{Now: func() time.Time { return time.UnixMilli(clock.Load()) }})
+	clock := NewClock(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+	s := open(t, Options{Now: clock.Now})
 	a := MkAccount(t, s, "ada@example.com", Units(10)) // seq 1, 2
 	b := MkAccount(t, s, "bob@example.com", 0)
-	clock.Add((8 * 24 * time.Hour).Milliseconds())
+	clock.Add(8 * 24 * time.Hour)
 	s.Pay(ctx, ledger.Payment{SenderID: a.ID, RecipientEmail: b.Email, Amount: 1}) // seq 3, 4
 	if err := s.Prune(ctx); err != nil {
 		t.Fatal(err)
@@ -989,6 +988,23 @@ func MkAccount(t testing.TB, s Store, email string, credit money.Micros) ledger.
 	return a
 }
 
+// Clock is a clock for Options.Now that a test moves by hand, to the millisecond (what the
+// stores keep), safe for concurrent use.
+type Clock struct{ ms atomic.Int64 }
+
+// NewClock is a Clock at t.
+func NewClock(t time.Time) *Clock {
+	c := &Clock{}
+	c.ms.Store(t.UnixMilli())
+	return c
+}
+
+// Now is the clock's time, in UTC.
+func (c *Clock) Now() time.Time { return time.UnixMilli(c.ms.Load()).UTC() }
+
+// Add moves the clock by d.
+func (c *Clock) Add(d time.Duration) { c.ms.Add(d.Milliseconds()) }
+
 // MustCheck fails the test unless every invariant holds.
 func MustCheck(t testing.TB, s Store) ledger.Invariants {
 	t.Helper()
@@ -1006,9 +1022,8 @@ func MustCheck(t testing.TB, s Store) ledger.Invariants {
 // keys, and the events of the owner.
 func testAPIKeyStore(t *testing.T, open Opener) {
 	ctx := context.Background()
-	var clock atomic.Int64
-	clock.Store(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC).UnixMilli())
-	now := func() time.Time { return time.UnixMilli(clock.Load()).UTC() }
+	clock := NewClock(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
+	now := clock.Now
 	s := open(t, Options{Now: now})
 	ada := MkAccount(t, s, "ada@example.com", 0)
 
@@ -1041,7 +1056,7 @@ func testAPIKeyStore(t *testing.T, open Opener) {
 		Hash: []byte("hash-short"), ExpiresAt: now().Add(time.Second)}); err != nil {
 		t.Fatal(err)
 	}
-	clock.Add((2 * time.Second).Milliseconds())
+	clock.Add(2 * time.Second)
 	ks, err := s.APIKeys(ctx, ada.ID)
 	if err != nil || len(ks) != 1 || ks[0].ID != k.ID {
 		t.Fatalf("list: %+v %v", ks, err)
@@ -1094,9 +1109,8 @@ func testAPIKeyStore(t *testing.T, open Opener) {
 // pass the limit, records the key on each transaction, and starts a new period afresh.
 func testAPIKeySpending(t *testing.T, open Opener) {
 	ctx := context.Background()
-	var clock atomic.Int64
-	clock.Store(time.Date(2026, 12, 1, 23, 0, 0, 0, time.UTC).UnixMilli())
-	now := func() time.Time { return time.UnixMilli(clock.Load()).UTC() }
+	clock := NewClock(time.Date(2026, 12, 1, 23, 0, 0, 0, time.UTC))
+	now := clock.Now
 	s := open(t, Options{Now: now})
 	ada := MkAccount(t, s, "ada@example.com", Units(100))
 	MkAccount(t, s, "carol@example.com", 0)
@@ -1127,7 +1141,7 @@ func testAPIKeySpending(t *testing.T, open Opener) {
 		t.Fatalf("batch: %v", err)
 	}
 	// Tomorrow (UTC) the day starts afresh.
-	clock.Add(time.Hour.Milliseconds())
+	clock.Add(time.Hour)
 	if _, err := pay(5); err != nil {
 		t.Fatal(err)
 	}
@@ -1141,7 +1155,7 @@ func testAPIKeySpending(t *testing.T, open Opener) {
 		APIKeyID: k.ID}); !errors.Is(err, ledger.ErrRevoked) {
 		t.Fatalf("someone else's key: %v", err)
 	}
-	clock.Add((48 * time.Hour).Milliseconds())
+	clock.Add(48 * time.Hour)
 	if _, err := pay(1); !errors.Is(err, ledger.ErrExpired) {
 		t.Fatalf("expired key: %v", err)
 	}

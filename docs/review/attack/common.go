@@ -40,6 +40,20 @@ func client(src string) *http.Client {
 	return c
 }
 
+// bodyReader is what do sends: nothing for nil, a string or []byte as it is, anything else as JSON.
+func bodyReader(body any) io.Reader {
+	switch b := body.(type) {
+	case nil:
+		return nil
+	case string:
+		return strings.NewReader(b)
+	case []byte:
+		return bytes.NewReader(b)
+	}
+	j, _ := json.Marshal(body)
+	return bytes.NewReader(j)
+}
+
 type resp struct {
 	Status int
 	Header http.Header
@@ -60,17 +74,7 @@ func (r resp) str(k string) string {
 }
 
 func do(src, method, path string, body any, hdr map[string]string) resp {
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	case []byte:
-		rd = bytes.NewReader(b)
-	default:
-		j, _ := json.Marshal(b)
-		rd = bytes.NewReader(j)
-	}
+	rd := bodyReader(body)
 	req, _ := http.NewRequestWithContext(context.Background(), method, base+path, rd)
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -146,13 +150,42 @@ func register(src, email, pw string) resp {
 	return do(src, "POST", "/auth/register", map[string]any{"email": email, "password": pw}, nil)
 }
 
+// mustRegister registers email from src and prints "FAIL: what" unless it was created.
+func mustRegister(src, email, pw, what string) {
+	must(register(src, email, pw).Status == 201, "%s", what)
+}
+
+// runTag makes this run's email addresses new: every attack registers accounts of its own.
+func runTag() string { return fmt.Sprint(time.Now().UnixNano() % 1e8) }
+
+// pair registers na+tag and nb+tag (at example.com) from src with password pw.
+func pair(src, tag, pw, na, nb string) (a, b string) {
+	a, b = na+tag+"@example.com", nb+tag+"@example.com"
+	register(src, a, pw)
+	register(src, b, pw)
+	return a, b
+}
+
+// fund credits email with amount (a decimal string) through the admin key.
+func fund(src, email, amount string) resp {
+	return do(src, "POST", "/user/add-balance", map[string]any{"recipientEmail": email, "amount": amount}, admin())
+}
+
+// withKey is a copy of h with an Idempotency-Key, so each case of a table is its own request.
+func withKey(h map[string]string, key string) map[string]string {
+	out := map[string]string{"Idempotency-Key": key}
+	for k, v := range h {
+		out[k] = v
+	}
+	return out
+}
+
 func login(src, email, pw string) resp {
 	return do(src, "POST", "/auth/login", map[string]any{"email": email, "password": pw}, nil)
 }
 
-// burst runs n functions at once behind a barrier.
-func burst(n int, f func(i int) resp) []resp {
-	out := make([]resp, n)
+// together runs f(0) … f(n-1) at once behind a barrier and waits for them all.
+func together(n int, f func(i int)) {
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i := 0; i < n; i++ {
@@ -160,12 +193,32 @@ func burst(n int, f func(i int) resp) []resp {
 		go func(i int) {
 			defer wg.Done()
 			<-start
-			out[i] = f(i)
+			f(i)
 		}(i)
 	}
 	close(start)
 	wg.Wait()
+}
+
+// burst sends n requests at once behind a barrier and returns their answers in order.
+func burst(n int, f func(i int) resp) []resp {
+	out := make([]resp, n)
+	together(n, func(i int) { out[i] = f(i) })
 	return out
+}
+
+// messages counts the answers by status and message; every "The code is wrong…" counts as one,
+// whatever attempts it says are left.
+func messages(rs []resp) map[string]int {
+	msgs := map[string]int{}
+	for _, r := range rs {
+		m := r.str("message")
+		if strings.HasPrefix(m, "The code is wrong") {
+			m = "The code is wrong…(evaluated)"
+		}
+		msgs[fmt.Sprint(r.Status)+" "+m]++
+	}
+	return msgs
 }
 
 func tally(rs []resp) string {
@@ -196,6 +249,14 @@ func median(ds []time.Duration) time.Duration {
 	s := append([]time.Duration(nil), ds...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return s[len(s)/2]
+}
+
+func durations(rs []resp) []time.Duration {
+	ds := make([]time.Duration, len(rs))
+	for i, r := range rs {
+		ds[i] = r.Dur
+	}
+	return ds
 }
 
 func maxDur(ds []time.Duration) time.Duration {

@@ -2,25 +2,30 @@ package main
 
 import (
 	"fmt"
-	"strings"
 	"time"
 )
 
+// rightOneLast sends 60 guesses at once through try: 59 wrong passwords, then pw as the 60th,
+// 30 ms late so that it arrives while the 59 are being hashed.
+func rightOneLast(pw string, try func(p string) resp) []resp {
+	return burst(60, func(i int) resp {
+		p := fmt.Sprintf("wrong-%02d-password", i)
+		if i == 59 {
+			p = pw
+			time.Sleep(30 * time.Millisecond)
+		}
+		return try(p)
+	})
+}
+
 // t1: failure limits under concurrency.
 func t1() {
-	tag := fmt.Sprint(time.Now().UnixNano() % 1e8)
+	tag := runTag()
 	// a) 60 wrong passwords at once on /auth/login, the right one as guess 60.
 	{
 		email, pw := "v1a"+tag+"@example.com", "right-password-1"
-		must(register("127.0.1.1", email, pw).Status == 201, "register")
-		rs := burst(60, func(i int) resp {
-			p := fmt.Sprintf("wrong-%02d-password", i)
-			if i == 59 {
-				p = pw
-				time.Sleep(30 * time.Millisecond) // arrives while the 59 are being hashed
-			}
-			return login("127.0.1.2", email, p)
-		})
+		mustRegister("127.0.1.1", email, pw, "register")
+		rs := rightOneLast(pw, func(p string) resp { return login("127.0.1.2", email, p) })
 		slow := 0
 		for _, r := range rs {
 			if r.Dur > 15*time.Millisecond {
@@ -32,15 +37,8 @@ func t1() {
 	// b) Basic, same.
 	{
 		email, pw := "v1b"+tag+"@example.com", "right-password-2"
-		must(register("127.0.1.1", email, pw).Status == 201, "register")
-		rs := burst(60, func(i int) resp {
-			p := fmt.Sprintf("wrong-%02d-password", i)
-			if i == 59 {
-				p = pw
-				time.Sleep(30 * time.Millisecond)
-			}
-			return do("127.0.1.3", "GET", "/user/my-info", nil, basicHdr(email, p))
-		})
+		mustRegister("127.0.1.1", email, pw, "register")
+		rs := rightOneLast(pw, func(p string) resp { return do("127.0.1.3", "GET", "/user/my-info", nil, basicHdr(email, p)) })
 		fmt.Printf("1b Basic 60 at once: %s; right one (#60): %d\n", tally(rs), rs[59].Status)
 	}
 	// c) 100 accounts x 1 guess from one address.
@@ -71,14 +69,7 @@ func t1() {
 		rs := burst(40, func(i int) resp {
 			return do("127.0.1.7", "POST", "/auth/mfa/verify", map[string]any{"challengeId": ch, "code": fmt.Sprintf("%06d", 100000+i*7)}, nil)
 		})
-		msgs := map[string]int{}
-		for _, r := range rs {
-			m := r.str("message")
-			if strings.HasPrefix(m, "The code is wrong") {
-				m = "The code is wrong…(evaluated)"
-			}
-			msgs[fmt.Sprint(r.Status)+" "+m]++
-		}
+		msgs := messages(rs)
 		fmt.Printf("1d 40 codes at once, one challenge: %s\n", tally(rs))
 		for k, v := range msgs {
 			fmt.Printf("     %3d x %s\n", v, k)
@@ -95,14 +86,7 @@ func t1() {
 		rs = burst(40, func(i int) resp {
 			return do(fmt.Sprintf("127.0.1.%d", 30+i%4), "POST", "/auth/mfa/verify", map[string]any{"challengeId": chs[i%4], "code": fmt.Sprintf("%06d", 200000+i*7)}, nil)
 		})
-		msgs = map[string]int{}
-		for _, r := range rs {
-			m := r.str("message")
-			if strings.HasPrefix(m, "The code is wrong") {
-				m = "The code is wrong…(evaluated)"
-			}
-			msgs[fmt.Sprint(r.Status)+" "+m]++
-		}
+		msgs = messages(rs)
 		fmt.Printf("1d' 4 fresh challenges x 10 codes at once: %s\n", tally(rs))
 		for k, v := range msgs {
 			fmt.Printf("     %3d x %s\n", v, k)

@@ -45,12 +45,11 @@ func sign(priv ed25519.PrivateKey, kid, typ string, c jwt.MapClaims) string {
 }
 
 func t10() {
-	tag := fmt.Sprint(time.Now().UnixNano() % 1e8)
+	tag := runTag()
 	src := "127.0.19.1"
-	a, b, pw := "evt"+tag+"@example.com", "evs"+tag+"@example.com", "events-pw-123"
-	register(src, a, pw)
-	register(src, b, pw)
-	do(src, "POST", "/user/add-balance", map[string]any{"recipientEmail": b, "amount": "10"}, admin())
+	pw := "events-pw-123"
+	a, b := pair(src, tag, pw, "evt", "evs")
+	fund(src, b, "10")
 	for i := 0; i < 3; i++ {
 		do(src, "POST", "/payments", map[string]any{"recipientEmail": a, "amount": "1", "memo": fmt.Sprint("p", i)}, basicHdr(b, pw))
 	}

@@ -1,18 +1,14 @@
 package main
 
-import (
-	"fmt"
-	"time"
-)
+import "fmt"
 
 // t10s: control and bidi characters on every write path.
 func t10s() {
-	tag := fmt.Sprint(time.Now().UnixNano() % 1e8)
+	tag := runTag()
 	src := "127.0.12.1"
-	a, b, pw := "ctla"+tag+"@example.com", "ctlb"+tag+"@example.com", "control-pw-1"
-	register(src, a, pw)
-	register(src, b, pw)
-	do(src, "POST", "/user/add-balance", map[string]any{"recipientEmail": a, "amount": "100"}, admin())
+	pw := "control-pw-1"
+	a, b := pair(src, tag, pw, "ctla", "ctlb")
+	fund(src, a, "100")
 	ba := basicHdr(a, pw)
 	la := login(src, a, pw)
 	bearerA := bearer(la.str("accessToken"))

@@ -15,7 +15,7 @@ import (
 
 // t11: secrets in files and logs.
 func t11() {
-	tag := fmt.Sprint(time.Now().UnixNano() % 1e8)
+	tag := runTag()
 	src := "127.0.20.1"
 	email, pw := "secret"+tag+"@example.com", "Sup3r-secret-pass-"+tag
 	secrets := map[string]string{"password": pw, "admin key": adminKey}

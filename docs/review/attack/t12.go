@@ -26,7 +26,7 @@ func countMsgs(rs []resp) string {
 
 // t12: the same mistakes in the new code.
 func t12() {
-	tag := fmt.Sprint(time.Now().UnixNano() % 1e8)
+	tag := runTag()
 	pw := "probe-password-1"
 	// 1. bad refresh tokens at once from one address
 	rs := burst(200, func(i int) resp {

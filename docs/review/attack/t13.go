@@ -3,19 +3,17 @@ package main
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/pquerna/otp/totp"
 )
 
 // t13: fuzz every endpoint for 500s and non-JSON.
 func t13() {
-	tag := fmt.Sprint(time.Now().UnixNano() % 1e8)
+	tag := runTag()
 	src := "127.0.26.1"
-	a, b, pw := "fz"+tag+"@example.com", "fy"+tag+"@example.com", "fuzz-password-1"
-	register(src, a, pw)
-	register(src, b, pw)
-	do(src, "POST", "/user/add-balance", map[string]any{"recipientEmail": a, "amount": "100"}, admin())
+	pw := "fuzz-password-1"
+	a, b := pair(src, tag, pw, "fz", "fy")
+	fund(src, a, "100")
 	ba := basicHdr(a, pw)
 	tok := token(src, a, pw)
 	bt := bearer(tok)
@@ -49,12 +47,7 @@ func t13() {
 	n := 0
 	for i, body := range bodies {
 		for j, e := range eps {
-			h := map[string]string{}
-			for k, v := range e.h {
-				h[k] = v
-			}
-			h["Idempotency-Key"] = fmt.Sprintf("fz-%s-%d-%d", tag, i, j)
-			do(fmt.Sprintf("127.1.%d.%d", i, j+1), e.m, e.p, body, h)
+			do(fmt.Sprintf("127.1.%d.%d", i, j+1), e.m, e.p, body, withKey(e.h, fmt.Sprintf("fz-%s-%d-%d", tag, i, j)))
 			n++
 		}
 	}

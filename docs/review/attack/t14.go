@@ -9,7 +9,7 @@ import (
 
 // t14: single-use things used at once.
 func t14() {
-	tag := fmt.Sprint(time.Now().UnixNano() % 1e8)
+	tag := runTag()
 	pw := "single-use-pw-1"
 	email := "once" + tag + "@example.com"
 	secret, codes := mfaAccount("127.0.27.1", email, pw)
@@ -35,7 +35,7 @@ func t14() {
 	a, b := "dpay"+tag+"@example.com", "drcv"+tag+"@example.com"
 	register("127.0.27.2", a, pw)
 	register("127.0.27.2", b, pw)
-	do("127.0.27.2", "POST", "/user/add-balance", map[string]any{"recipientEmail": a, "amount": "100"}, admin())
+	fund("127.0.27.2", a, "100")
 	tok := do("127.0.27.2", "POST", "/token/create", map[string]any{"recipientEmail": b}, basicHdr(a, pw)).str("token")
 	rs = burst(20, func(i int) resp {
 		return do("127.0.27.3", "POST", "/transaction/create", map[string]any{"senderEmail": a, "recipientEmail": b, "amount": "1", "token": tok}, basicHdr(b, pw))

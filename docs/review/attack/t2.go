@@ -2,50 +2,66 @@ package main
 
 import (
 	"fmt"
-	"sync"
 	"time"
 )
 
+// quietSignIns signs email in 7 times from src, 50 ms apart: the times to compare a flood with.
+func quietSignIns(src, email, pw string) []resp {
+	var rs []resp
+	for i := 0; i < 7; i++ {
+		rs = append(rs, login(src, email, pw))
+		time.Sleep(50 * time.Millisecond)
+	}
+	return rs
+}
+
+// during sends n requests at once (as burst does) and calls then 150 ms after they start, while
+// they are being answered; it returns the burst's answers once all are in.
+func during(n int, f func(i int) resp, then func()) []resp {
+	var rs []resp
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rs = burst(n, f)
+	}()
+	time.Sleep(150 * time.Millisecond)
+	then()
+	<-done
+	return rs
+}
+
 // t2: a hash flood, and a real sign-in during it.
 func t2() {
-	tag := fmt.Sprint(time.Now().UnixNano() % 1e8)
+	tag := runTag()
 	real, pw := "real"+tag+"@example.com", "the-real-password"
-	must(register("127.0.3.1", real, pw).Status == 201, "register real")
+	mustRegister("127.0.3.1", real, pw, "register real")
 	targets := make([]string, 5)
 	for i := range targets {
 		targets[i] = fmt.Sprintf("target%d-%s@example.com", i, tag)
 		register("127.0.3.1", targets[i], "target-password")
 	}
-	var quiet []time.Duration
-	for i := 0; i < 7; i++ {
-		r := login("127.0.3.2", real, pw)
+	quietAnswers := quietSignIns("127.0.3.2", real, pw)
+	for _, r := range quietAnswers {
 		must(r.Status == 200, "quiet login %d", r.Status)
-		quiet = append(quiet, r.Dur)
-		time.Sleep(50 * time.Millisecond)
 	}
+	quiet := durations(quietAnswers)
 	fmt.Printf("2 quiet sign-in: median %v, max %v\n", median(quiet).Round(time.Millisecond), maxDur(quiet).Round(time.Millisecond))
 	var flooded []time.Duration
 	var realStatus []resp
 	for round := 0; round < 3; round++ {
-		var wg sync.WaitGroup
-		var rs []resp
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rs = burst(300, func(i int) resp {
-				if i < 150 {
-					return register(fmt.Sprintf("127.%d.%d.%d", 20+round, i/200, 1+i%200),
-						fmt.Sprintf("flood%d-%d-%s@example.com", round, i, tag), "flood-password-123")
-				}
-				j := i - 150
-				return login(fmt.Sprintf("127.%d.%d.%d", 30+round, j/200, 1+j%200), targets[j%5], fmt.Sprintf("wrong-%d", j))
-			})
-		}()
-		time.Sleep(150 * time.Millisecond)
-		r := login("127.0.3.3", real, pw)
-		realStatus = append(realStatus, r)
-		flooded = append(flooded, r.Dur)
-		wg.Wait()
+		var r resp
+		rs := during(300, func(i int) resp {
+			if i < 150 {
+				return register(fmt.Sprintf("127.%d.%d.%d", 20+round, i/200, 1+i%200),
+					fmt.Sprintf("flood%d-%d-%s@example.com", round, i, tag), "flood-password-123")
+			}
+			j := i - 150
+			return login(fmt.Sprintf("127.%d.%d.%d", 30+round, j/200, 1+j%200), targets[j%5], fmt.Sprintf("wrong-%d", j))
+		}, func() {
+			r = login("127.0.3.3", real, pw)
+			realStatus = append(realStatus, r)
+			flooded = append(flooded, r.Dur)
+		})
 		fmt.Printf("2 round %d: flood %s; real sign-in %d in %v\n", round, tally(rs), r.Status, r.Dur.Round(time.Millisecond))
 		n503 := 0
 		for _, x := range rs {

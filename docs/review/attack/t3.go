@@ -19,7 +19,7 @@ type keyState struct {
 
 // t3prep makes an MFA account and a pending enrollment; writes them to /tmp/rev/t3.json.
 func t3prep() {
-	tag := fmt.Sprint(time.Now().UnixNano() % 1e8)
+	tag := runTag()
 	st := keyState{Email: "keys" + tag + "@example.com", Pw: "keys-password-1"}
 	st.Secret, st.Codes = mfaAccount("127.0.10.1", st.Email, st.Pw)
 	st.Pending = "pending" + tag + "@example.com"

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"time"
 )
 
 func balanceOf(src, email, pw string) string {
@@ -19,12 +18,11 @@ func balanceOf(src, email, pw string) string {
 
 // t4: another currency; and t10s: control characters on every write path.
 func t4() {
-	tag := fmt.Sprint(time.Now().UnixNano() % 1e8)
+	tag := runTag()
 	src := "127.0.11.1"
-	a, b, pw := "cura"+tag+"@example.com", "curb"+tag+"@example.com", "currency-pw-1"
-	register(src, a, pw)
-	register(src, b, pw)
-	r := do(src, "POST", "/user/add-balance", map[string]any{"recipientEmail": a, "amount": "100"}, admin())
+	pw := "currency-pw-1"
+	a, b := pair(src, tag, pw, "cura", "curb")
+	r := fund(src, a, "100")
 	must(r.Status == 200, "add-balance %d %s", r.Status, r.Body)
 	before := balanceOf(src, a, pw) + " " + balanceOf(src, b, pw)
 	ba := basicHdr(a, pw)
@@ -50,11 +48,7 @@ func t4() {
 			{"batch item", "/transactions/batch", map[string]any{"payments": []any{map[string]any{"recipientEmail": b, "amount": 1}, map[string]any{"recipientEmail": b, "amount": 1, "currency": cur}}}, ba},
 		}
 		for _, c := range cases {
-			h := map[string]string{"Idempotency-Key": fmt.Sprintf("k-%s-%x-%x", tag, fmt.Sprint(cur), c.name)}
-			for k, v := range c.h {
-				h[k] = v
-			}
-			r := do(src, "POST", c.path, c.body, h)
+			r := do(src, "POST", c.path, c.body, withKey(c.h, fmt.Sprintf("k-%s-%x-%x", tag, fmt.Sprint(cur), c.name)))
 			if r.Status != 400 {
 				fmt.Printf("4 %-30s currency %#v -> %d %s\n", c.name, cur, r.Status, r.Body)
 			} else {

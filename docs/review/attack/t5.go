@@ -32,12 +32,24 @@ func dialWS(src, tok, q string, rcvbuf int) (*websocket.Conn, *http.Response, er
 	return wd.DialContext(context.Background(), wsURL(q), h)
 }
 
+// readUntilClosed reads frames until the socket fails or within is over; it returns how many it
+// read and why it stopped.
+func readUntilClosed(ws *websocket.Conn, within time.Duration) (int, error) {
+	ws.SetReadDeadline(time.Now().Add(within))
+	frames := 0
+	for {
+		if _, _, err := ws.ReadMessage(); err != nil {
+			return frames, err
+		}
+		frames++
+	}
+}
+
 func t5() {
-	tag := fmt.Sprint(time.Now().UnixNano() % 1e8)
+	tag := runTag()
 	src := "127.0.14.1"
-	a, b, pw := "wsa"+tag+"@example.com", "wsb"+tag+"@example.com", "websocket-pw-1"
-	register(src, a, pw)
-	register(src, b, pw)
+	pw := "websocket-pw-1"
+	a, b := pair(src, tag, pw, "wsa", "wsb")
 	tok := token(src, b, pw)
 	up := func(extra map[string]string) map[string]string {
 		h := map[string]string{"Authorization": "Bearer " + tok, "Connection": "Upgrade", "Upgrade": "websocket",
@@ -75,7 +87,7 @@ func t5() {
 		fmt.Printf("5 %-28s -> %d ct=%q rid=%v %.100s\n", c.name, r.Status, r.Header.Get("Content-Type"), r.Header.Get("X-Request-Id") != "", r.Body)
 	}
 	// slow reader: a tiny receive buffer, then 60 batches of 100 payments to b (12,000 events).
-	do(src, "POST", "/user/add-balance", map[string]any{"recipientEmail": a, "amount": "100000"}, admin())
+	fund(src, a, "100000")
 	ws, _, err := dialWS("127.0.14.2", tok, "", 2048)
 	if err != nil {
 		fmt.Println("dial:", err)
@@ -95,17 +107,7 @@ func t5() {
 	}
 	fmt.Printf("5 slow reader: 12,000 events sent in %v while not reading\n", time.Since(t0).Round(time.Millisecond))
 	time.Sleep(500 * time.Millisecond)
-	frames := 0
-	ws.SetReadDeadline(time.Now().Add(15 * time.Second))
-	var cerr error
-	for {
-		_, _, err := ws.ReadMessage()
-		if err != nil {
-			cerr = err
-			break
-		}
-		frames++
-	}
+	frames, cerr := readUntilClosed(ws, 15*time.Second)
 	fmt.Printf("5 slow reader read %d frames, then: %v (after %v)\n", frames, cerr, time.Since(t0).Round(time.Millisecond))
 	ws.Close()
 	// a reader that never reads again: how long until its socket is cut?
@@ -119,16 +121,7 @@ func t5() {
 	}
 	t1 := time.Now()
 	time.Sleep(12 * time.Second)
-	ws2.SetReadDeadline(time.Now().Add(15 * time.Second))
-	frames = 0
-	for {
-		_, _, err := ws2.ReadMessage()
-		if err != nil {
-			cerr = err
-			break
-		}
-		frames++
-	}
+	frames, cerr = readUntilClosed(ws2, 15*time.Second)
 	fmt.Printf("5 never-reader (read after 12 s): %d frames then %v\n", frames, cerr)
 	_ = t1
 	ws2.Close()

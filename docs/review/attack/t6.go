@@ -39,14 +39,14 @@ func sumUsers() (string, int) {
 // t6: full disk. MNT is the small file system holding the ledger.
 func t6() {
 	mnt := os.Getenv("MNT")
-	tag := fmt.Sprint(time.Now().UnixNano() % 1e8)
+	tag := runTag()
 	src := "127.0.21.1"
 	pw := "full-disk-pw-1"
 	var emails []string
 	for i := 0; i < 10; i++ {
 		e := fmt.Sprintf("full%d-%s@example.com", i, tag)
 		register(fmt.Sprintf("127.0.21.%d", 10+i), e, pw)
-		do(src, "POST", "/user/add-balance", map[string]any{"recipientEmail": e, "amount": "1000"}, admin())
+		fund(src, e, "1000")
 		emails = append(emails, e)
 	}
 	sum0, n0 := sumUsers()

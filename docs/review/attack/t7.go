@@ -7,9 +7,9 @@ import (
 
 // t8: targeted lockout.
 func t8() {
-	tag := fmt.Sprint(time.Now().UnixNano() % 1e8)
+	tag := runTag()
 	victim, pw := "victim"+tag+"@example.com", "victim-password-1"
-	must(register("127.0.4.1", victim, pw).Status == 201, "register")
+	mustRegister("127.0.4.1", victim, pw, "register")
 	rs := burst(30, func(i int) resp { return login("127.0.4.66", victim, fmt.Sprintf("guess-%d", i)) })
 	fmt.Printf("8 attacker 30 wrong at once from 127.0.4.66: %s\n", tally(rs))
 	r := login("127.0.4.66", victim, pw)
@@ -47,12 +47,12 @@ func t8() {
 
 // t7: /auth/mfa/initiate timing.
 func t7() {
-	tag := fmt.Sprint(time.Now().UnixNano() % 1e8)
+	tag := runTag()
 	pw := "timing-password-1"
 	var plains, mfas []string
 	for i := 0; i < 8; i++ {
 		p, m := fmt.Sprintf("plain%d-%s@example.com", i, tag), fmt.Sprintf("mfat%d-%s@example.com", i, tag)
-		must(register("127.0.7.1", p, pw).Status == 201, "register")
+		mustRegister("127.0.7.1", p, pw, "register")
 		mfaAccount("127.0.7.2", m, pw)
 		plains, mfas = append(plains, p), append(mfas, m)
 	}
@@ -67,6 +67,19 @@ func t7() {
 		{"MFA account, wrong pw", mfa, "wrong-password"},
 		{"MFA account, right pw", mfa, pw},
 	}
+	// emailFor is the address round k of case i uses: a new unknown one each round, else one of
+	// the eight accounts of its kind in turn.
+	emailFor := func(k, i int, email string) string {
+		switch {
+		case i == 0:
+			return fmt.Sprintf("nobody%d-%s@example.com", k, tag)
+		case email == plain:
+			return plains[k%8]
+		case email == mfa:
+			return mfas[k%8]
+		}
+		return email
+	}
 	ds := make([][]time.Duration, len(cases))
 	sts := make([]map[int]int, len(cases))
 	for i := range sts {
@@ -77,15 +90,7 @@ func t7() {
 		for i, c := range cases {
 			// each from its own address, so no budget is spent (40 x 5 addresses)
 			src := fmt.Sprintf("127.8.%d.%d", i, k+1)
-			email := c.email
-			if i == 0 {
-				email = fmt.Sprintf("nobody%d-%s@example.com", k, tag)
-			} else if email == plain {
-				email = plains[k%8]
-			} else if email == mfa {
-				email = mfas[k%8]
-			}
-			r := do(src, "POST", "/auth/mfa/initiate", map[string]any{"email": email, "password": c.pw}, nil)
+			r := do(src, "POST", "/auth/mfa/initiate", map[string]any{"email": emailFor(k, i, c.email), "password": c.pw}, nil)
 			ds[i] = append(ds[i], r.Dur)
 			sts[i][r.Status]++
 		}
@@ -97,15 +102,7 @@ func t7() {
 	for k := 0; k < n; k++ {
 		for i, c := range cases {
 			src := fmt.Sprintf("127.9.%d.%d", i, k+1)
-			email := c.email
-			if i == 0 {
-				email = fmt.Sprintf("nobody%d-%s@example.com", k, tag)
-			} else if email == plain {
-				email = plains[k%8]
-			} else if email == mfa {
-				email = mfas[k%8]
-			}
-			r := login(src, email, c.pw)
+			r := login(src, emailFor(k, i, c.email), c.pw)
 			sts[i][1000+r.Status]++
 			ds[i][k] = r.Dur
 		}

@@ -29,14 +29,35 @@ func serverRSS() string {
 	return "?"
 }
 
+// dialAll opens n sockets to /events at once, the i-th from the address and with the token
+// from(i) returns; opened is called (from the dialling goroutine) with each that opens. It
+// returns how many were refused with 429 and how many failed otherwise.
+func dialAll(n int, from func(i int) (src, tok string), opened func(*websocket.Conn)) (refused429, other int64) {
+	var r429, failed atomic.Int64
+	together(n, func(i int) {
+		src, tok := from(i)
+		ws, res, err := dialWS(src, tok, "", 0)
+		switch {
+		case err == nil:
+			opened(ws)
+		case res != nil && res.StatusCode == 429:
+			r429.Add(1)
+		default:
+			failed.Add(1)
+		}
+	})
+	return r429.Load(), failed.Load()
+}
+
 func t9() {
-	tag := fmt.Sprint(time.Now().UnixNano() % 1e8)
+	tag := runTag()
 	src := "127.0.15.1"
 	a, pw := "wsflood"+tag+"@example.com", "ws-flood-pw-1"
 	register(src, a, pw)
 	tok := token(src, a, pw)
 	fmt.Printf("9 server RSS before: %s\n", serverRSS())
-	var open, c4008, c4008reason, otherClose, refused429, dialErr atomic.Int64
+	var open, c4008, c4008reason, otherClose atomic.Int64
+	var refused429, dialErr int64
 	var mu sync.Mutex
 	var conns []*websocket.Conn
 	closeCodes := map[string]int{}
@@ -70,32 +91,15 @@ func t9() {
 	t0 := time.Now()
 	// 20 addresses x 100 connections, each address's 100 at once, addresses one after another.
 	for ad := 0; ad < 20; ad++ {
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i := 0; i < 100; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				ws, res, err := dialWS(fmt.Sprintf("127.0.16.%d", ad+1), tok, "", 0)
-				if err != nil {
-					if res != nil && res.StatusCode == 429 {
-						refused429.Add(1)
-					} else {
-						dialErr.Add(1)
-					}
-					return
-				}
-				mu.Lock()
-				conns = append(conns, ws)
-				mu.Unlock()
-				go reader(ws)
-			}()
-		}
-		close(start)
-		wg.Wait()
+		r429, other := dialAll(100, func(int) (string, string) { return fmt.Sprintf("127.0.16.%d", ad+1), tok }, func(ws *websocket.Conn) {
+			mu.Lock()
+			conns = append(conns, ws)
+			mu.Unlock()
+			go reader(ws)
+		})
+		refused429, dialErr = refused429+r429, dialErr+other
 	}
-	fmt.Printf("9 2,000 upgrades for one account in %v: accepted %d, 429 %d, other dial errors %d\n", time.Since(t0).Round(time.Millisecond), len(conns), refused429.Load(), dialErr.Load())
+	fmt.Printf("9 2,000 upgrades for one account in %v: accepted %d, 429 %d, other dial errors %d\n", time.Since(t0).Round(time.Millisecond), len(conns), refused429, dialErr)
 	time.Sleep(2 * time.Second)
 	fmt.Printf("9 after 2 s: open %d, closed with 4008 %d (with the reason %d), other closes %d %v; server RSS %s\n",
 		open.Load(), c4008.Load(), c4008reason.Load(), otherClose.Load(), closeCodes, serverRSS())
@@ -110,33 +114,15 @@ func t9() {
 		register(fmt.Sprintf("127.0.17.%d", 1+i/10), e, pw)
 		toks = append(toks, token("127.0.17.50", e, pw))
 	}
-	var ok, r429, other atomic.Int64
+	var ok atomic.Int64
 	var cs []*websocket.Conn
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := 0; i < 300; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			ws, res, err := dialWS("127.0.18.1", toks[i%15], "", 0)
-			if err != nil {
-				if res != nil && res.StatusCode == 429 {
-					r429.Add(1)
-				} else {
-					other.Add(1)
-				}
-				return
-			}
-			ok.Add(1)
-			mu.Lock()
-			cs = append(cs, ws)
-			mu.Unlock()
-		}()
-	}
-	close(start)
-	wg.Wait()
-	fmt.Printf("9 300 upgrades at once from one address (15 accounts): 101 %d, 429 %d, other %d\n", ok.Load(), r429.Load(), other.Load())
+	r429, other := dialAll(300, func(i int) (string, string) { return "127.0.18.1", toks[i%15] }, func(ws *websocket.Conn) {
+		ok.Add(1)
+		mu.Lock()
+		cs = append(cs, ws)
+		mu.Unlock()
+	})
+	fmt.Printf("9 300 upgrades at once from one address (15 accounts): 101 %d, 429 %d, other %d\n", ok.Load(), r429, other)
 	for _, c := range cs {
 		c.Close()
 	}
