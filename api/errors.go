@@ -38,7 +38,13 @@ type Error struct {
 	Scope string `json:"scope,omitempty"`
 	// Remaining is set on a 402 spend_limit_exceeded: what the key may still spend this period.
 	Remaining *money.Micros `json:"remaining,omitempty"`
+	// Reason narrows the code where a program may act on the difference (ReasonRecoveryCodeUsed).
+	Reason string `json:"reason,omitempty"`
 }
+
+// ReasonRecoveryCodeUsed is the reason of a refused second factor (401 at /auth/mfa/verify, 400
+// on code at /auth/mfa/disable) that was one of the account's recovery codes, already used.
+const ReasonRecoveryCodeUsed = "recovery_code_used"
 
 func (e *Error) Error() string {
 	if e.Field != "" {

@@ -227,7 +227,7 @@ type mfaJSON struct {
 func mfaCmd(o *options) *cobra.Command {
 	group := &cobra.Command{
 		Use:   "mfa",
-		Short: "Turn two-factor authentication on or off",
+		Short: "Turn two-factor authentication on or off, and manage its recovery codes",
 		Args:  cobra.NoArgs,
 	}
 	var enableCode string
@@ -307,7 +307,7 @@ In a script, two steps: "mfa enable" alone enrolls and prints the secret and URL
 		fmt.Fprintln(r.stdout, "Two-factor authentication is off.")
 		return nil
 	})
-	group.AddCommand(enable, disable)
+	group.AddCommand(enable, disable, recoveryCodesCmd(o))
 	return group
 }
 

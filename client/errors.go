@@ -24,6 +24,9 @@ import (
 // How api.Error bodies are mapped, by status and code (and field):
 //
 //	401 unauthenticated                 → *UnauthenticatedError
+//	401 or 400 with reason recovery_code_used (a spent recovery code)
+//	                                    → *RecoveryCodeUsedError (unwraps to the
+//	                                      *ValidationError on "code" of any wrong code)
 //	403 mfa_required                    → *MFARequiredError
 //	403 forbidden                       → *ForbiddenError{Scope}
 //	402 insufficient_funds              → *InsufficientFundsError
@@ -324,6 +327,8 @@ func errorFrom(r *response, recipient string, needed money.Micros) error {
 	var ae api.Error
 	_ = json.Unmarshal(r.body, &ae) // a body that is not ours leaves ae empty: the status decides
 	switch {
+	case ae.Reason == api.ReasonRecoveryCodeUsed && (r.status == http.StatusUnauthorized || r.status == http.StatusBadRequest):
+		return &RecoveryCodeUsedError{&ValidationError{Field: "code", Message: safeSentence(ae.Message), code: ae.Code}}
 	case r.status == http.StatusUnauthorized:
 		return &UnauthenticatedError{}
 	case r.status == http.StatusForbidden && ae.Code == api.CodeMFARequired:

@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/pquerna/otp/totp"
 
 	"github.com/syftbox/syftwallet/api"
 )
@@ -284,22 +281,8 @@ func TestTokenVerification(t *testing.T) {
 // MFA: enroll, enable, sign in with a TOTP code and with a recovery code,
 // Basic refused, disable.
 func TestMFA(t *testing.T) {
-	clk := &fakeClock{}
-	s := startAuthServiceWith(t, svcOpts{clock: clk})
+	s, c, code := enrolledClient(t, "ivy@example.com")
 	ctx := context.Background()
-	c := signUpAt(t, s, "ivy@example.com", WithClock(clk.Now))
-	enr, err := c.EnrollMFA(ctx)
-	if err != nil || enr.Secret == "" || !strings.HasPrefix(enr.OtpauthURL, "otpauth://") {
-		t.Fatalf("enroll: %+v %v", enr, err)
-	}
-	code := func() string {
-		clk.Advance(30 * time.Second) // a fresh time step: codes are single use
-		c, err := totp.GenerateCode(enr.Secret, clk.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
 	recovery, err := c.EnableMFA(ctx, code())
 	if err != nil || len(recovery) != 10 {
 		t.Fatalf("enable: %v %v", recovery, err)

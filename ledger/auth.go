@@ -30,6 +30,7 @@ type AuthStore interface {
 	// (the code was used already, even by a concurrent call).
 	UseTOTPStep(ctx context.Context, accountID string, step int64) (bool, error)
 	UseRecoveryCode(ctx context.Context, accountID string, hash []byte) (bool, error)
+	RecoveryCodeStore
 
 	// Challenge ids are bearer secrets until the challenge ends: a store keeps only a hash of
 	// each (and looks it up by hash), so the id exists in the clear in CreateChallenge's answer

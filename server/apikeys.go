@@ -297,15 +297,18 @@ func (s *Server) checkFreshCode(ctx context.Context, p *Principal, code string, 
 	if !st.Enabled {
 		return nil // turned off meanwhile: no second factor to check
 	}
-	_, _, ok, err := s.secondFactor(ctx, p.Account.ID, st.Secret, st.LastStep, code, false)
+	_, _, v, err := s.secondFactor(ctx, p.Account.ID, st.Secret, st.LastStep, code, false)
 	if errors.Is(err, errSecretLost) {
 		return api.Invalid("code", "Authenticator codes cannot be checked any more (the service's keys were replaced): turn two-factor authentication on again first.")
 	}
 	if err != nil {
 		return err
 	}
-	if !ok {
+	if v != codeRight {
 		att.fail()
+		if looksLikeRecoveryCode(code) {
+			return errRecoveryCodeHere
+		}
 		return errWrongCode
 	}
 	att.succeed(ctx)

@@ -77,6 +77,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"POST /auth/mfa/enroll":                 {path: "/auth/mfa/enroll", strangerOK: true},
 		"POST /auth/mfa/enable":                 {path: "/auth/mfa/enable", body: `{"code":"123456"}`},
 		"POST /auth/mfa/disable":                {path: "/auth/mfa/disable", body: `{"code":"123456"}`},
+		"GET /auth/mfa":                         {path: "/auth/mfa", strangerOK: true},
+		"POST /auth/mfa/recovery-codes":         {path: "/auth/mfa/recovery-codes", body: `{"code":"123456"}`},
 		"POST /auth/api-keys":                   {path: "/auth/api-keys", body: `{"name":"matrix","scopes":["read","pay"]}`, strangerOK: true},
 		"GET /auth/api-keys":                    {path: "/auth/api-keys", strangerOK: true},
 		"DELETE /auth/api-keys/{id}":            {path: "/auth/api-keys/" + keys.both.ID},

@@ -24,6 +24,10 @@ import (
 //   - Secrets are sealed with the keyset's data key, bound to the account id, before they reach
 //     the store; recovery codes are stored hashed.
 //   - Wherever a TOTP code is accepted (verify, disable), a recovery code is accepted in its place.
+//     One offered again after it was spent is answered "already used" (codeSpent), and counts as a
+//     wrong code against every budget: only someone who held the code can get that answer.
+//   - New recovery codes (POST /auth/mfa/recovery-codes) need a current TOTP code and replace
+//     every old one; GET /auth/mfa says how many are left (mfa_recovery.go).
 //   - A secret sealed by a data key the service no longer has (its keys were replaced with
 //     --new-keys: docs/api-decisions.md, "Keys") cannot be checked: a TOTP code for it is answered
 //     with a sentence asking for a recovery code (never a 500), and the account may enroll again
@@ -108,7 +112,7 @@ func (s *Server) mfaVerify(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}()
-	method, _, ok, err := s.secondFactor(ctx, ch.AccountID, st.Secret, st.LastStep, req.Code, true)
+	method, _, v, err := s.secondFactor(ctx, ch.AccountID, st.Secret, st.LastStep, req.Code, true)
 	if errors.Is(err, errSecretLost) {
 		return unauthenticated("This account's authenticator codes cannot be checked any more (the service's keys were replaced): " +
 			"enter one of your recovery codes instead, then turn two-factor authentication on again.")
@@ -117,7 +121,7 @@ func (s *Server) mfaVerify(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	settled = true
-	if !ok {
+	if v != codeRight {
 		att.fail()
 		ch, st, err := s.auth.FailChallenge(ctx, ch.ID, challengePolicy)
 		if err != nil {
@@ -126,10 +130,16 @@ func (s *Server) mfaVerify(w http.ResponseWriter, r *http.Request) error {
 		if err := s.mfaLocked(st); err != nil {
 			return err
 		}
-		if ch.Done {
-			return unauthenticated("The code is wrong, and this sign-in has had too many wrong codes: sign in again.")
+		what, reason := "The code is wrong", ""
+		if v == codeSpent {
+			what, reason = "This recovery code was already used", api.ReasonRecoveryCodeUsed
 		}
-		return unauthenticated(fmt.Sprintf("The code is wrong: %d more tries for this sign-in.", challengePolicy.MaxWrong-ch.Wrong))
+		e := unauthenticated(fmt.Sprintf("%s: %d more tries for this sign-in.", what, challengePolicy.MaxWrong-ch.Wrong))
+		if ch.Done {
+			e = unauthenticated(what + ", and this sign-in has had too many wrong codes: sign in again.")
+		}
+		e.Reason = reason
+		return e
 	}
 	// The code is spent; now the challenge, once (a concurrent verify of it may have won).
 	if err := s.auth.PassChallenge(ctx, ch.ID); err != nil {
@@ -146,35 +156,61 @@ func (s *Server) mfaVerify(w http.ResponseWriter, r *http.Request) error {
 	return s.signedIn(w, r, acct, method)
 }
 
+// codeVerdict is what secondFactor found of a code. Anything but codeRight is a failure, counted
+// as such by the caller, whichever it is.
+type codeVerdict int
+
+const (
+	codeWrong codeVerdict = iota // not a code of this account now
+	codeRight                    // right, and spent by this call
+	codeSpent                    // one of the account's recovery codes, spent before
+)
+
 // secondFactor checks code against the sealed secret (a TOTP code, spent at once if right) or,
 // when recovery is true and it has their form, the account's recovery codes (spent if right).
-// It returns the method that matched and the TOTP step (0 for a recovery code).
+// It returns the method that matched and the TOTP step (0 for a recovery code). A recovery code
+// that loses the race to spend it, or was spent long ago, is codeSpent.
 func (s *Server) secondFactor(ctx context.Context, accountID string, sealed []byte, lastStep int64, code string,
-	recovery bool) (method string, step int64, ok bool, err error) {
+	recovery bool) (method string, step int64, v codeVerdict, err error) {
 	if len(code) > maxCodeBytes {
-		return "", 0, false, nil
+		return "", 0, codeWrong, nil
 	}
 	if digits := strings.ReplaceAll(strings.TrimSpace(code), " ", ""); isDigits(digits) {
 		secret, err := s.openSecret(sealed, accountID)
 		if err != nil {
-			return "", 0, false, err
+			return "", 0, codeWrong, err
 		}
 		step, ok := auth.CheckTOTP(secret, digits, s.now(), lastStep)
 		if !ok {
-			return "totp", 0, false, nil
+			return "totp", 0, codeWrong, nil
 		}
 		used, err := s.auth.UseTOTPStep(ctx, accountID, step)
-		return "totp", step, used, err
+		return "totp", step, verdict(used), err
 	}
 	if !recovery {
-		return "", 0, false, nil
+		return "", 0, codeWrong, nil
 	}
 	rc, ok := auth.NormalizeRecoveryCode(code)
 	if !ok {
-		return "", 0, false, nil
+		return "", 0, codeWrong, nil
 	}
-	used, err := s.auth.UseRecoveryCode(ctx, accountID, auth.HashSecret(rc))
-	return "recovery", 0, used, err
+	hash := auth.HashSecret(rc)
+	used, err := s.auth.UseRecoveryCode(ctx, accountID, hash)
+	if err != nil || used {
+		return "recovery", 0, verdict(used), err
+	}
+	spent, err := s.auth.RecoveryCodeUsed(ctx, accountID, hash)
+	if err != nil || !spent {
+		return "recovery", 0, codeWrong, err
+	}
+	return "recovery", 0, codeSpent, nil
+}
+
+func verdict(right bool) codeVerdict {
+	if right {
+		return codeRight
+	}
+	return codeWrong
 }
 
 func isDigits(s string) bool {
@@ -287,19 +323,23 @@ func (s *Server) mfaEnable(ctx context.Context, w http.ResponseWriter, p *Princi
 func (s *Server) mfaDisable(ctx context.Context, w http.ResponseWriter, p *Principal, code string, att *attempt,
 	st ledger.MFAState) error {
 	if !st.Enabled {
-		return &api.Error{Code: api.CodeConflict, Message: "Two-factor authentication is not on."}
+		return errMFAOff
 	}
 	if err := s.mfaLocked(st); err != nil {
 		return err
 	}
-	_, step, ok, err := s.secondFactor(ctx, p.Account.ID, st.Secret, st.LastStep, code, true)
+	_, step, v, err := s.secondFactor(ctx, p.Account.ID, st.Secret, st.LastStep, code, true)
 	if errors.Is(err, errSecretLost) {
 		return api.Invalid("code", "Authenticator codes cannot be checked any more (the service's keys were replaced): enter one of your recovery codes.")
 	}
 	if err != nil {
 		return err
 	}
-	if !ok {
+	switch v {
+	case codeSpent:
+		att.fail()
+		return errSpentRecoveryCode
+	case codeWrong:
 		att.fail()
 		return errWrongCode
 	}
@@ -313,7 +353,10 @@ func (s *Server) mfaDisable(ctx context.Context, w http.ResponseWriter, p *Princ
 }
 
 var (
-	errWrongCode   = api.Invalid("code", "The code is wrong or was already used: enter the current code from your authenticator app.")
+	errWrongCode = api.Invalid("code", "The code is wrong or was already used: enter the current code from your authenticator app.")
+	// errSpentRecoveryCode is a recovery code of this account that was spent before (codeSpent).
+	errSpentRecoveryCode = &api.Error{Code: api.CodeInvalidRequest, Field: "code", Reason: api.ReasonRecoveryCodeUsed,
+		Message: "This recovery code was already used: enter another one, or the current code from your authenticator app."}
 	errNotEnrolled = &api.Error{Code: api.CodeConflict, Message: "There is no enrollment to confirm: call /auth/mfa/enroll first."}
 )
 

@@ -372,6 +372,8 @@ func (s *Server) routeTable() []route {
 		authBearer("POST /auth/mfa/enroll", s.mfaEnroll),
 		mfaBearer("POST /auth/mfa/enable", s.mfaEnable),
 		mfaBearer("POST /auth/mfa/disable", s.mfaDisable),
+		authBearer("GET /auth/mfa", s.mfaStatus),
+		authBearer("POST /auth/mfa/recovery-codes", s.mfaRecoveryCodes),
 		keysBearer("POST /auth/api-keys", s.createAPIKey),
 		keysBearer("GET /auth/api-keys", s.listAPIKeys),
 		keysBearer("DELETE /auth/api-keys/{id}", s.revokeAPIKey),

@@ -106,7 +106,32 @@ func screenScenes() []scene {
 			}
 		}, drive: onScreen("5", "✗ off", "a"), ready: "LAST USED"},
 		{name: "security-enroll", drive: onScreen("5", "✗ off", "m"), ready: "6 digits · 30 s"},
+		{name: "security-mfa-on", setup: mfaOn(3), drive: securityMFAOn, ready: ": new recovery codes"},
+		{name: "security-recovery-codes", setup: mfaOn(3), drive: func(t *testing.T, tm *teatest.TestModel) {
+			securityMFAOn(t, tm)
+			waitText(t, tm, ": new recovery codes")
+			keys(tm, "r")
+			waitText(t, tm, "New recovery codes")
+			typeInto(tm, "123456")
+		}, ready: "I have stored them"},
 	}
+}
+
+// mfaOn turns two-factor on for the signed-in account, with left recovery codes.
+func mfaOn(left int) func(fc *viewstest.Client) {
+	return func(fc *viewstest.Client) {
+		fc.SetMFA("me@example.com", true)
+		fc.RecoveryLeft = left
+	}
+}
+
+// securityMFAOn signs in with a code and opens Security.
+func securityMFAOn(t *testing.T, tm *teatest.TestModel) {
+	signInKeys(t, tm)
+	waitText(t, tm, "attempts left")
+	typeInto(tm, "123456")
+	waitText(t, tm, "Recent transactions")
+	keys(tm, "5")
 }
 
 // tokenList gives the account three tokens: one in use with limits, one used up, one expired

@@ -168,6 +168,19 @@ func foundationScenes() []scene {
 		}, ready: "shown only"},
 		{name: "mfa", setup: func(fc *viewstest.Client) { fc.SetMFA("me@example.com", true) },
 			drive: signInKeys, ready: "attempts left"},
+		{name: "mfa-wrong", setup: func(fc *viewstest.Client) { fc.SetMFA("me@example.com", true) },
+			drive: func(t *testing.T, tm *teatest.TestModel) {
+				signInKeys(t, tm)
+				waitText(t, tm, "attempts left")
+				typeInto(tm, "000000")
+			}, ready: "That code is not valid"},
+		{name: "mfa-used", setup: func(fc *viewstest.Client) { fc.SetMFA("me@example.com", true) },
+			drive: func(t *testing.T, tm *teatest.TestModel) {
+				signInKeys(t, tm)
+				waitText(t, tm, "attempts left")
+				typeInto(tm, viewstest.SpentRecoveryCode)
+				keys(tm, "enter")
+			}, ready: "already used"},
 		{name: "dashboard", drive: signInKeys, ready: "low"},
 		{name: "help", drive: onScreen("?", ""), ready: "rebind"},
 		{name: "privacy", drive: onScreen("h", ""), ready: "amounts hidden"},

@@ -187,6 +187,14 @@ func (s safeClient) DisableMFA(ctx context.Context, code string) error {
 	return safeErr(s.c.DisableMFA(ctx, code))
 }
 
+func (s safeClient) MFAStatus(ctx context.Context) (api.MFAStatus, error) {
+	return answer(s.c.MFAStatus(ctx))
+}
+
+func (s safeClient) RegenerateRecoveryCodes(ctx context.Context, code string) ([]string, error) {
+	return answer(s.c.RegenerateRecoveryCodes(ctx, code))
+}
+
 func (s safeClient) ChangePassword(ctx context.Context, oldPassword, newPassword string) error {
 	return safeErr(s.c.ChangePassword(ctx, oldPassword, newPassword))
 }

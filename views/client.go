@@ -71,6 +71,12 @@ type SecurityClient interface {
 	LogoutAll(ctx context.Context) error
 }
 
+// RecoveryClient counts the recovery codes left and makes a new set (the Security screen).
+type RecoveryClient interface {
+	MFAStatus(ctx context.Context) (api.MFAStatus, error)
+	RegenerateRecoveryCodes(ctx context.Context, code string) ([]string, error)
+}
+
 // APIKeyClient lists, creates and revokes the account's API keys (the Security screen).
 type APIKeyClient interface {
 	ListAPIKeys(ctx context.Context) ([]api.APIKey, error)
@@ -104,6 +110,7 @@ type Client interface {
 	ResolveClient
 	TokenClient
 	SecurityClient
+	RecoveryClient
 	APIKeyClient
 	SessionClient
 }

@@ -96,7 +96,7 @@ func (h *History) View() string {
 
 	switch {
 	case h.editing:
-		lines = append(lines, h.input.View())
+		lines = append(lines, components.InputView(h.input))
 	case h.filterText != "":
 		lines = append(lines, t.Key.Render("/ ")+t.Text.Render(Trunc(OneLine(h.filterText), w-18))+t.Faint.Render("   esc clears"))
 	default:

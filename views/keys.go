@@ -102,6 +102,7 @@ type SecurityKeys struct {
 	APIKeys   key.Binding // the API keys list
 	NewKey    key.Binding // create an API key (in the list)
 	RevokeKey key.Binding // revoke the selected API key (in the list); asks first
+	Recovery  key.Binding // new recovery codes (two-factor on)
 }
 
 // KeyMap is every key the wallet knows. DefaultKeyMap holds the defaults in one value; Apply
@@ -224,6 +225,7 @@ func DefaultKeyMap() KeyMap {
 			APIKeys:   bind("API keys", "a"),
 			NewKey:    bind("new key", "n"),
 			RevokeKey: bind("revoke", "x"),
+			Recovery:  bind("recovery codes", "r"),
 		},
 	}
 }
@@ -266,7 +268,7 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"security.colours": &k.Security.Colour, "security.copy": &k.Security.Copy,
 		"security.back":     &k.Security.Back,
 		"security.api_keys": &k.Security.APIKeys, "security.new_key": &k.Security.NewKey,
-		"security.revoke_key": &k.Security.RevokeKey,
+		"security.revoke_key": &k.Security.RevokeKey, "security.recovery_codes": &k.Security.Recovery,
 
 		// sign_out kept its name when it moved from a global key (ctrl+l) to the Security screen.
 		"sign_out": &k.Security.SignOut,

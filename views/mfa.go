@@ -154,7 +154,12 @@ func (m *MFA) failed(err error) tea.Cmd {
 			m.banner = "Too many wrong codes. Press esc to sign in again."
 			return nil
 		}
-		f.Err = fmt.Sprintf("That code is not valid; %d %s left.", m.left, plural(m.left, "attempt", "attempts"))
+		what := "That code is not valid"
+		var used *client.RecoveryCodeUsedError
+		if errors.As(err, &used) {
+			what = "Recovery code already used" // it still took an attempt
+		}
+		f.Err = fmt.Sprintf("%s; %d %s left.", what, m.left, plural(m.left, "attempt", "attempts"))
 		return m.form.FocusOn(0)
 	}
 	var unauth *client.UnauthenticatedError

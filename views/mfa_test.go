@@ -100,3 +100,34 @@ func TestMFASuccess(t *testing.T) {
 		t.Fatalf("no sign-in after the right code: %#v", out)
 	}
 }
+
+// A recovery code offered again says it was used already, and still takes an attempt.
+func TestMFASpentRecoveryCodeSaysAlreadyUsed(t *testing.T) {
+	m, fc := newMFAScreen(t)
+	var s Screen = m
+	s = typeText(s, viewstest.SpentRecoveryCode)
+	s, _ = press(s, "enter")
+	if fc.CountCalls("VerifyMFA") != 1 {
+		t.Fatal("enter did not send the recovery code")
+	}
+	v := plain(s)
+	if !strings.Contains(v, "Recovery code already used; 4 attempts left.") || !strings.Contains(v, "4 of 5 attempts left") {
+		t.Fatalf("a spent recovery code:\n%s", v)
+	}
+}
+
+// The placeholder of the focused, empty code field is drawn whole in the placeholder style: no
+// digit of "123456" takes the cursor's colour, which reads as typed.
+func TestMFAPlaceholderIsFaintWhole(t *testing.T) {
+	m, _ := newMFAScreen(t)
+	if !m.InputFocused() {
+		t.Fatal("the code field is not focused on open")
+	}
+	want := m.c.Theme.FieldPlaceholder.Render("123456 or a recovery code")
+	if v := m.View(); !strings.Contains(v, want) {
+		t.Fatalf("the placeholder is not drawn whole in the placeholder style:\n%q", v)
+	}
+	if m.c.Theme.FieldPlaceholder.Render("x") != m.c.Theme.Faint.Render("x") {
+		t.Fatal("the placeholder style is not the theme's faint style")
+	}
+}

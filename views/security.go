@@ -15,7 +15,8 @@ import (
 )
 
 // Security is a menu of the account's security settings and the small flows it opens, one file
-// each: two-factor (security_mfa.go: enrol, enable, disable, the recovery codes), the password
+// each: two-factor (security_mfa.go: enrol, enable, disable, the recovery codes), new recovery
+// codes and how many are left (security_recovery.go), the password
 // (security_password.go), signing out of this session or of every session (security_signout.go,
 // each after asking), and the API keys (security_apikeys.go). Colours is not a flow: its item
 // turns colours off for this session (for SSH clients that draw them badly), or back on.
@@ -29,6 +30,7 @@ type Security struct {
 	acctReq int
 
 	mfa  *secMFA
+	rec  *secRecovery
 	pass *secPassword
 	out  *secSignOut
 	keys *secAPIKeys
@@ -69,10 +71,11 @@ type secFlow interface {
 // NewSecurity returns the security screen; Init reads the account.
 func NewSecurity(c *Common) *Security {
 	b := &secBase{c: c, spin: NewSpinner(c.Theme), asks: NewRequests(SecurityScreen)}
-	return &Security{secBase: b, mfa: newSecMFA(b), pass: newSecPassword(b), out: newSecSignOut(b), keys: newSecAPIKeys(b)}
+	return &Security{secBase: b, mfa: newSecMFA(b), rec: newSecRecovery(b), pass: newSecPassword(b), out: newSecSignOut(b),
+		keys: newSecAPIKeys(b)}
 }
 
-func (s *Security) flows() []secFlow { return []secFlow{s.mfa, s.pass, s.out, s.keys} }
+func (s *Security) flows() []secFlow { return []secFlow{s.mfa, s.rec, s.pass, s.out, s.keys} }
 
 // toMenu closes the open flow and shows the menu with news (none when note is "").
 func (b *secBase) toMenu(note string, bad bool) { b.open, b.note, b.noteBad = nil, note, bad }
@@ -170,11 +173,12 @@ func (s *Security) InputFocused() bool { return s.open != nil && s.open.focused(
 // Expects reports whether an event is the outcome of the person's own change to two-factor on
 // this screen, which the screen reports itself.
 func (s *Security) Expects(eventType string) bool {
-	return eventType == api.EventSecurityMFAChanged && s.mfa.expects()
+	return eventType == api.EventSecurityMFAChanged && (s.mfa.expects() || s.rec.expects())
 }
 
-// State names what the screen shows, for tests: menu, enroll, codes, disable, password, logout
-// (everywhere), signout (this session), keys, keyform, keyshown, keyrevoke.
+// State names what the screen shows, for tests: menu, enroll, codes, disable, recovery (the
+// code for new recovery codes), recoverycodes, password, logout (everywhere), signout (this
+// session), keys, keyform, keyshown, keyrevoke.
 func (s *Security) State() string {
 	if s.open == nil {
 		return "menu"
@@ -192,9 +196,11 @@ func (s *Security) busy() bool {
 	return false
 }
 
+// loadAccount reads whether two-factor is on, and how many recovery codes are left.
 func (s *Security) loadAccount() tea.Cmd {
 	c := s.c
-	return Ask(c, s.asks, &s.acctReq, func(ctx context.Context) (api.User, error) { return c.Client.Account(ctx) })
+	return tea.Batch(Ask(c, s.asks, &s.acctReq, func(ctx context.Context) (api.User, error) { return c.Client.Account(ctx) }),
+		s.rec.load())
 }
 
 // Update handles keys and answers.
@@ -247,6 +253,10 @@ func (s *Security) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	return s, nil
 }
 
+// menuValueAt is where an item's value starts on its line of the menu: the mark, the key, the
+// label, a space each.
+const menuValueAt = 2 + 2 + 1 + 28 + 1
+
 // secItem is one entry of the menu.
 type secItem struct {
 	key          key.Binding
@@ -269,7 +279,8 @@ func (s *Security) items() []secItem {
 	}
 	mfaAbout := "Ask for a code from an authenticator app when signing in."
 	if s.mfaOn {
-		mfaAbout = "Signing in asks for a code. Open to turn it off."
+		mfa += s.rec.count(s.inner() - menuValueAt - Width(mfa))
+		mfaAbout = "Open to turn it off; " + k.Recovery.Help().Key + ": new recovery codes."
 	}
 	mono := t.Name == theme.Mono
 	colours := t.Positive.Render("on")
@@ -306,6 +317,9 @@ func (s *Security) menuKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, sk.Back):
 		s.note = ""
 		return nil
+	case key.Matches(msg, sk.Recovery): // part of the two-factor item, which shows the count
+		s.note = ""
+		return s.rec.start()
 	}
 	for i, it := range items {
 		if key.Matches(msg, it.key) {
@@ -328,7 +342,7 @@ func (s *Security) menuView() string {
 	t := s.c.Theme
 	inner := s.inner()
 	items := s.items()
-	labW := 28
+	labW := menuValueAt - 6
 	var tail strings.Builder
 	if s.note != "" {
 		st := t.Positive
@@ -376,12 +390,15 @@ func (s *Security) ShortHelp() []key.Binding {
 		return s.open.help()
 	}
 	sk := s.c.Keys.Security
+	if s.mfaOn {
+		return []key.Binding{sk.Down, sk.Open, sk.MFA, sk.Password, sk.APIKeys, sk.SignOut, sk.LogoutAll, sk.Colour, sk.Recovery}
+	}
 	return []key.Binding{sk.Down, sk.Open, sk.MFA, sk.Password, sk.APIKeys, sk.SignOut, sk.LogoutAll, sk.Colour}
 }
 
 // FullHelp is every key of the security screen.
 func (s *Security) FullHelp() [][]key.Binding {
 	sk := s.c.Keys.Security
-	return [][]key.Binding{{sk.Up, sk.Down, sk.Open, sk.Back}, {sk.MFA, sk.Password, sk.APIKeys, sk.SignOut, sk.LogoutAll, sk.Colour, sk.Copy},
+	return [][]key.Binding{{sk.Up, sk.Down, sk.Open, sk.Back}, {sk.MFA, sk.Recovery, sk.Password, sk.APIKeys, sk.SignOut, sk.LogoutAll, sk.Colour, sk.Copy},
 		{sk.NewKey, sk.RevokeKey}}
 }

@@ -3,7 +3,6 @@ package views
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -42,8 +41,7 @@ type secMFA struct {
 	enroll api.MFAEnrollment
 	qr     barcode.Barcode // nil when the URL could not be encoded
 	code   *Form           // the code field (enrol, disable)
-	codes  []string        // recovery codes, kept only while shown
-	copied bool
+	shown  shownCodes      // recovery codes, kept only while shown
 	banner string
 }
 
@@ -55,13 +53,7 @@ func newSecMFA(b *secBase) *secMFA {
 	return m
 }
 
-// ownEventWindow is how long after its own change to two-factor succeeded the screen still
-// expects the event it causes (the live feed may bring it after the answer).
-const ownEventWindow = 15 * time.Second
-
-func (m *secMFA) expects() bool {
-	return m.req != 0 || (!m.done.IsZero() && m.c.now().Sub(m.done) < ownEventWindow)
-}
+func (m *secMFA) expects() bool { return ownChange(m.c, m.req, m.done) }
 
 func (m *secMFA) busy() bool    { return m.startReq != 0 || m.req != 0 }
 func (m *secMFA) focused() bool { return m.code.Focused() }
@@ -142,7 +134,7 @@ func (m *secMFA) take(msg tea.Msg) (tea.Cmd, bool) {
 			return m.codeFailed(msg.Err), true
 		}
 		m.done = m.c.now()
-		m.mfaOn, m.codes, m.copied = true, msg.Val, false
+		m.mfaOn, m.shown = true, shownCodes{codes: msg.Val}
 		m.enroll, m.qr = api.MFAEnrollment{}, nil
 		m.phase = mfaCodes
 		m.code.Blur()
@@ -163,39 +155,12 @@ func (m *secMFA) take(msg tea.Msg) (tea.Cmd, bool) {
 }
 
 func (m *secMFA) update(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case tea.PasteMsg:
-		if m.phase != mfaCodes {
-			return m.code.Update(msg)
-		}
-	case tea.KeyPressMsg:
-		if m.phase == mfaCodes {
-			return m.codesKey(msg)
-		}
-		return m.codeKey(msg)
-	}
-	return nil
+	return codeFlowUpdate(m.secBase, msg, m.code, &m.shown, m.phase == mfaCodes, m.codeKey,
+		func() { m.close("✓ Two-factor authentication is on. Signing in now asks for a code.") })
 }
 
 func (m *secMFA) codeKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := m.c.Keys
-	f := m.code.Fields[0]
-	switch {
-	case key.Matches(msg, k.Global.LeaveField), key.Matches(msg, k.Security.Back) && !m.code.Focused():
-		m.close("")
-		return nil
-	case key.Matches(msg, k.Form.Submit):
-		return m.submitCode()
-	}
-	if !m.code.Focused() {
-		return m.code.FocusOn(0)
-	}
-	f.Err = ""
-	cmd := m.code.Update(msg)
-	if v := strings.TrimSpace(f.Value()); m.phase == mfaEnroll && len(v) == 6 && allDigits(v) {
-		return tea.Batch(cmd, m.submitCode()) // six digits: no need to press enter
-	}
-	return cmd
+	return codeFormKey(m.secBase, m.code, msg, m.phase == mfaEnroll, m.submitCode, func() { m.close("") })
 }
 
 func (m *secMFA) submitCode() tea.Cmd {
@@ -219,28 +184,16 @@ func (m *secMFA) submitCode() tea.Cmd {
 
 func (m *secMFA) codeFailed(err error) tea.Cmd {
 	f := m.code.Fields[0]
-	var val *client.ValidationError
-	var unauth *client.UnauthenticatedError
-	if (errors.As(err, &val) && (val.Field == "code" || val.Field == "")) || errors.As(err, &unauth) {
+	if wrongCode(err) {
 		f.Err = "That code is not valid; check the app's clock and try the next one."
+		var used *client.RecoveryCodeUsedError
+		if errors.As(err, &used) {
+			f.Err = "That recovery code was already used; enter another one, or a code from your app."
+		}
 		f.Input.SetValue("")
 		return m.code.FocusOn(0)
 	}
 	m.banner = Message(err)
-	return nil
-}
-
-func (m *secMFA) codesKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := m.c.Keys
-	switch {
-	case key.Matches(msg, k.Security.Copy):
-		m.copied = true
-		return tea.Batch(tea.SetClipboard(strings.Join(m.codes, "\n")),
-			Toast(ToastInfo, "Recovery codes copied to the clipboard."))
-	case key.Matches(msg, k.Security.Open), key.Matches(msg, k.Security.Back):
-		m.codes = nil // shown once: gone from memory too
-		m.close("✓ Two-factor authentication is on. Signing in now asks for a code.")
-	}
 	return nil
 }
 
@@ -252,7 +205,7 @@ func (m *secMFA) help() []key.Binding {
 	case mfaDisable:
 		return []key.Binding{withDesc(k.Form.Submit, "turn off"), m.leave("back")}
 	}
-	return []key.Binding{k.Security.Copy, withDesc(k.Security.Open, "done")}
+	return m.shown.help(m.secBase)
 }
 
 // --- view ------------------------------------------------------------------------------------
@@ -309,29 +262,7 @@ func (m *secMFA) enrollView() string {
 }
 
 func (m *secMFA) codesView() string {
-	t := m.c.Theme
-	k := m.c.Keys
-	inner := m.inner()
-	var b strings.Builder
-	b.WriteString(t.Positive.Render("✓ Two-factor authentication is on.") + "\n\n")
-	b.WriteString(t.Warning.Render(wrap("Store these recovery codes now: they are shown only this once.", inner)) + "\n")
-	b.WriteString(t.Muted.Render(wrap("Each one works once in place of a code from your app, if you lose it.", inner)) + "\n\n")
-	half := (len(m.codes) + 1) / 2
-	colW := (inner - 4) / 2
-	for i := 0; i < half; i++ {
-		left := Fit(fmt.Sprintf("%2d. %s", i+1, m.codes[i]), colW)
-		right := ""
-		if j := i + half; j < len(m.codes) {
-			right = fmt.Sprintf("%2d. %s", j+1, m.codes[j])
-		}
-		b.WriteString("  " + t.Code.Render(left) + "  " + t.Code.Render(Trunc(right, colW)) + "\n")
-	}
-	b.WriteString("\n")
-	if m.copied {
-		b.WriteString(t.Positive.Render("✓ Copied to the clipboard.") + "  ")
-	}
-	b.WriteString(m.keyHint(k.Security.Copy, " copy all   ") + m.keyHint(k.Security.Open, " I have stored them"))
-	return m.danger(t.Title.Render("Recovery codes") + "\n\n" + b.String())
+	return m.shown.view(m.secBase, "✓ Two-factor authentication is on.")
 }
 
 // secFormBody is a short form of the Security screen: a sentence, the fields, then the spinner

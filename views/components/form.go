@@ -35,6 +35,17 @@ func InputStyles(t *theme.Theme) textinput.Styles {
 	return s
 }
 
+// InputView renders a text input with the cursor of an empty, focused input standing before
+// its placeholder, not on the placeholder's first letter: the example ("123456") is drawn whole
+// in the placeholder style, so no letter of it takes the cursor's colour and reads as typed. The
+// width is the same either way.
+func InputView(in textinput.Model) string {
+	if in.Focused() && in.Value() == "" && in.Placeholder != "" {
+		in.Placeholder = " " + in.Placeholder
+	}
+	return in.View()
+}
+
 // Field is one labelled text input with an inline error (or hint) under it.
 type Field struct {
 	Label string
@@ -74,7 +85,7 @@ func (f *Field) View(s Styled, labelW int) string {
 	var b strings.Builder
 	b.WriteString(lab.Render(Fit(f.Label, labelW)))
 	b.WriteString(" ")
-	b.WriteString(f.Input.View())
+	b.WriteString(InputView(f.Input))
 	pad := strings.Repeat(" ", labelW+1)
 	width := f.Input.Width() + 2
 	if f.TextWidth > 0 {

@@ -57,6 +57,9 @@ type Client struct {
 	APIKeys []api.APIKey
 	// NoChart makes BalanceHistory answer as a service without it.
 	NoChart bool
+	// RecoveryLeft is how many recovery codes MFAStatus counts while two-factor is on
+	// (recovery.go).
+	RecoveryLeft int
 }
 
 // New returns a fake with the accounts given as email → balance, every password "password123".
@@ -235,10 +238,13 @@ func (c *Client) Register(ctx context.Context, email, password string, _ *string
 	})
 }
 
-// VerifyMFA implements views.MFAClient: "123456" is the right code.
+// VerifyMFA implements views.MFAClient: "123456" is the right code; SpentRecoveryCode was used.
 func (c *Client) VerifyMFA(ctx context.Context, ch *client.MFAChallenge, code string) (client.Session, error) {
 	if err := c.enter(ctx, "VerifyMFA"); err != nil {
 		return client.Session{}, err
+	}
+	if code == SpentRecoveryCode {
+		return client.Session{}, spentRecoveryCode()
 	}
 	if code != "123456" {
 		return client.Session{}, &client.ValidationError{Field: "code", Message: "That code is not valid; try again."}
@@ -450,29 +456,20 @@ func (c *Client) EnrollMFA(ctx context.Context) (api.MFAEnrollment, error) {
 
 // EnableMFA implements views.SecurityClient: "123456" is the right code.
 func (c *Client) EnableMFA(ctx context.Context, code string) ([]string, error) {
-	if err := c.enter(ctx, "EnableMFA"); err != nil {
+	if err := c.codeCall(ctx, "EnableMFA", code); err != nil {
 		return nil, err
-	}
-	if code != "123456" {
-		return nil, &client.ValidationError{Field: "code", Message: "That code is not valid; try again."}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.accounts[c.me].mfa, c.accounts[c.me].user.MFAEnabled = true, true
-	codes := make([]string, 10)
-	for i := range codes {
-		codes[i] = fmt.Sprintf("abcdef-ghijk%d-mnopqr-stuvw%d", i, i)
-	}
-	return codes, nil
+	c.RecoveryLeft = 10
+	return codes("abcdef-ghijk%d-mnopqr-stuvw%d"), nil
 }
 
 // DisableMFA implements views.SecurityClient.
 func (c *Client) DisableMFA(ctx context.Context, code string) error {
-	if err := c.enter(ctx, "DisableMFA"); err != nil {
+	if err := c.codeCall(ctx, "DisableMFA", code); err != nil {
 		return err
-	}
-	if code != "123456" {
-		return &client.ValidationError{Field: "code", Message: "That code is not valid; try again."}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

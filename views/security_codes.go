@@ -1,0 +1,167 @@
+package views
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/syftbox/syftwallet/client"
+)
+
+// What the two-factor flows of the Security screen share: recovery codes shown once, the
+// refusal of a code, and the live event of the person's own change.
+
+// shownCodes is a set of recovery codes shown once (turning two-factor on, or new codes), with
+// the keys to copy them and to say they are stored.
+type shownCodes struct {
+	codes  []string
+	copied bool
+}
+
+// key handles a key press; done is true once the person says the codes are stored (they are
+// gone from memory then).
+func (s *shownCodes) key(b *secBase, msg tea.KeyPressMsg) (cmd tea.Cmd, done bool) {
+	k := b.c.Keys
+	switch {
+	case key.Matches(msg, k.Security.Copy):
+		s.copied = true
+		return tea.Batch(tea.SetClipboard(strings.Join(s.codes, "\n")),
+			Toast(ToastInfo, "Recovery codes copied to the clipboard.")), false
+	case key.Matches(msg, k.Security.Open), key.Matches(msg, k.Security.Back):
+		s.codes = nil // shown once: gone from memory too
+		return nil, true
+	}
+	return nil, false
+}
+
+func (s *shownCodes) help(b *secBase) []key.Binding {
+	k := b.c.Keys
+	return []key.Binding{k.Security.Copy, withDesc(k.Security.Open, "done")}
+}
+
+// view is the warning panel with the codes, each whole: in two columns when both fit, else in
+// one; where the window is too short for the explanations, a compact panel of the codes, what
+// they are and the keys.
+func (s *shownCodes) view(b *secBase, heading string) string {
+	panel := s.panel(b, heading, false)
+	if lipgloss.Height(panel) > b.height {
+		panel = s.panel(b, heading, true)
+	}
+	return b.place(panel)
+}
+
+func (s *shownCodes) panel(b *secBase, heading string, compact bool) string {
+	t := b.c.Theme
+	k := b.c.Keys
+	inner := b.inner()
+	n := len(s.codes)
+	half := (n + 1) / 2
+	colW := (inner - 4) / 2
+	twoCols := true
+	for i, c := range s.codes {
+		twoCols = twoCols && Width(fmt.Sprintf("%2d. %s", i+1, c)) <= colW
+	}
+	rows := n
+	if twoCols {
+		rows = half
+	}
+	gap := "\n\n"
+	if compact {
+		gap = "\n"
+	}
+	var body strings.Builder
+	body.WriteString(t.Title.Render("Recovery codes") + gap)
+	body.WriteString(t.Positive.Render(wrap(heading, inner)) + gap)
+	if compact {
+		body.WriteString(t.Warning.Render(wrap("Store them now: they are shown only this once.", inner)) + "\n")
+	} else {
+		body.WriteString(t.Warning.Render(wrap("Store these recovery codes now: they are shown only this once.", inner)) + "\n")
+		body.WriteString(t.Muted.Render(wrap("Each one works once in place of a code from your app, if you lose it.", inner)) + "\n\n")
+	}
+	for i := 0; i < rows; i++ {
+		line := fmt.Sprintf("%2d. %s", i+1, s.codes[i])
+		if twoCols {
+			line = Fit(line, colW)
+			if j := i + half; j < n {
+				line += "  " + fmt.Sprintf("%2d. %s", j+1, s.codes[j])
+			}
+		}
+		body.WriteString("  " + t.Code.Render(line) + "\n")
+	}
+	if !compact {
+		body.WriteString("\n")
+	}
+	if s.copied {
+		body.WriteString(t.Positive.Render("✓ Copied to the clipboard.") + "  ")
+	}
+	body.WriteString(b.keyHint(k.Security.Copy, " copy all   ") + b.keyHint(k.Security.Open, " I have stored them"))
+	return t.PanelDanger.Width(b.panelWidth()).Render(body.String())
+}
+
+// codeFlowUpdate is the update of a two-factor flow: its code form (codeKey) until codes are
+// shown, then the keys of the shown codes; stored runs once the person says they are stored.
+func codeFlowUpdate(b *secBase, msg tea.Msg, form *Form, shown *shownCodes, showing bool,
+	codeKey func(tea.KeyPressMsg) tea.Cmd, stored func()) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.PasteMsg:
+		if !showing {
+			return form.Update(msg)
+		}
+	case tea.KeyPressMsg:
+		if showing {
+			cmd, done := shown.key(b, msg)
+			if done {
+				stored()
+			}
+			return cmd
+		}
+		return codeKey(msg)
+	}
+	return nil
+}
+
+// codeFormKey is a key press in the code form of a two-factor flow: esc (or back, off the field)
+// closes it, enter submits, six digits submit by themselves when auto, anything else is typed.
+func codeFormKey(b *secBase, form *Form, msg tea.KeyPressMsg, auto bool, submit func() tea.Cmd, close func()) tea.Cmd {
+	k := b.c.Keys
+	f := form.Fields[0]
+	switch {
+	case key.Matches(msg, k.Global.LeaveField), key.Matches(msg, k.Security.Back) && !form.Focused():
+		close()
+		return nil
+	case key.Matches(msg, k.Form.Submit):
+		return submit()
+	}
+	if !form.Focused() {
+		return form.FocusOn(0)
+	}
+	f.Err = ""
+	cmd := form.Update(msg)
+	if v := strings.TrimSpace(f.Value()); auto && len(v) == 6 && allDigits(v) {
+		return tea.Batch(cmd, submit()) // six digits: no need to press enter
+	}
+	return cmd
+}
+
+// wrongCode reports whether the service refused the code itself (wrong, replayed, or a recovery
+// code where only the app's code is taken), as opposed to anything else going wrong.
+func wrongCode(err error) bool {
+	var val *client.ValidationError
+	var unauth *client.UnauthenticatedError
+	return (errors.As(err, &val) && (val.Field == "code" || val.Field == "")) || errors.As(err, &unauth)
+}
+
+// ownEventWindow is how long after its own change to two-factor succeeded the screen still
+// expects the event it causes (the live feed may bring it after the answer).
+const ownEventWindow = 15 * time.Second
+
+// ownChange reports whether a security.mfa_changed event is the outcome of a change this screen
+// asked for: its request (req) is out, or it succeeded (done) a moment ago.
+func ownChange(c *Common, req int, done time.Time) bool {
+	return req != 0 || (!done.IsZero() && c.now().Sub(done) < ownEventWindow)
+}
