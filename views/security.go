@@ -45,6 +45,8 @@ type secBase struct {
 
 	mfaOn    bool
 	haveUser bool
+	left     int  // unused recovery codes, as last counted or just made
+	haveLeft bool // they were counted (a service from before cannot count them)
 
 	open    secFlow // nil on the menu
 	note    string  // news on the menu ("Password changed…")

@@ -135,6 +135,7 @@ func (m *secMFA) take(msg tea.Msg) (tea.Cmd, bool) {
 		}
 		m.done = m.c.now()
 		m.mfaOn, m.shown = true, shownCodes{codes: msg.Val}
+		m.left, m.haveLeft = len(msg.Val), true // the menu counts the new codes at once
 		m.enroll, m.qr = api.MFAEnrollment{}, nil
 		m.phase = mfaCodes
 		m.code.Blur()
@@ -147,7 +148,7 @@ func (m *secMFA) take(msg tea.Msg) (tea.Cmd, bool) {
 			return m.codeFailed(msg.Err), true
 		}
 		m.done = m.c.now()
-		m.mfaOn = false
+		m.mfaOn, m.haveLeft = false, false
 		m.close("✓ Two-factor authentication is off. Signing in now needs only your password.")
 		return nil, true
 	}

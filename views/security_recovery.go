@@ -31,9 +31,6 @@ type secRecovery struct {
 	req       int // making new codes
 	done      time.Time
 
-	left     int  // unused recovery codes, as last counted
-	haveLeft bool // the service counted them (a service from before cannot)
-
 	code   *Form
 	shown  shownCodes
 	banner string

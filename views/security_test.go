@@ -92,6 +92,10 @@ func TestSecurityEnableMFA(t *testing.T) {
 	if s.State() != "menu" || !s.mfaOn || s.mfa.shown.codes != nil || !strings.Contains(plain(sc), "✓ on") {
 		t.Fatalf("after the codes: state %s on=%v\n%s", s.State(), s.mfaOn, plain(sc))
 	}
+	// The menu counts the codes just made, without reading the account again.
+	if out := plain(sc); !strings.Contains(out, "10 recovery codes left") {
+		t.Fatalf("the menu should count the new codes:\n%s", out)
+	}
 }
 
 func TestSecurityQRFitsOrSaysSo(t *testing.T) {
