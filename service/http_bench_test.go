@@ -4,13 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/ledger/ledgertest"
 )
 
 // BenchmarkHTTPPayments measures durable payments per second over HTTP (POST /payments with a
@@ -54,49 +52,13 @@ func benchHTTP(b *testing.B, urls []string, payers int) {
 		json.Unmarshal(body, &lr)
 		tokens[i] = "Bearer " + lr.AccessToken
 	}
-	var next atomic.Int64
-	lat := make([][]time.Duration, payers)
-	b.ResetTimer()
-	start, cpu0 := time.Now(), cpuTime()
-	var wg sync.WaitGroup
-	for p := 0; p < payers; p++ {
-		wg.Add(1)
-		go func(p int) {
-			defer wg.Done()
-			url := urls[p%len(urls)]
-			for {
-				i := next.Add(1)
-				if i > int64(b.N) {
-					return
-				}
-				from, to := int(i)%nAcct, (int(i)+1+p)%nAcct
-				if to == from {
-					to = (to + 1) % nAcct
-				}
-				t0 := time.Now()
-				st, body, err := call(hc, "POST", url+"/payments", tokens[from],
-					map[string]any{"recipientEmail": emails[to], "amount": json.Number("0.001")},
-					map[string]string{api.HeaderIdempotencyKey: fmt.Sprintf("k%d", i)})
-				lat[p] = append(lat[p], time.Since(t0))
-				if err != nil || st != 201 {
-					b.Errorf("payment: %d %s %v", st, body, err)
-					return
-				}
-			}
-		}(p)
-	}
-	wg.Wait()
-	elapsed, cpu := time.Since(start), cpuTime()-cpu0
-	b.StopTimer()
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "payments/s")
-	if len(all) > 0 {
-		b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50-ms")
-		b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
-	}
-	// The process's CPU (instances and load generator, not PostgreSQL's) per payment: what a
-	// loaded machine disturbs less than the rate.
-	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
-	b.ReportMetric(0, "ns/op")
+	ledgertest.PayStorm(b, payers, nAcct, func(p, i, from, to int) error {
+		st, body, err := call(hc, "POST", urls[p%len(urls)]+"/payments", tokens[from],
+			map[string]any{"recipientEmail": emails[to], "amount": json.Number("0.001")},
+			map[string]string{api.HeaderIdempotencyKey: fmt.Sprintf("k%d", i)})
+		if err == nil && st != 201 {
+			err = fmt.Errorf("payment: %d %s", st, body)
+		}
+		return err
+	})
 }

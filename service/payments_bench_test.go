@@ -14,12 +14,12 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/ledger/ledgertest"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/server/auth"
 )
@@ -275,14 +275,14 @@ func drive(b *testing.B, d time.Duration, call func(c, n int) (bool, error)) res
 		}()
 	}
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := ledgertest.CPUTime()
 	t0 := time.Now()
 	close(start)
 	time.Sleep(d)
 	stop.Store(true)
 	wg.Wait()
 	elapsed := time.Since(t0)
-	cpu := cpuTime() - cpu0
+	cpu := ledgertest.CPUTime() - cpu0
 	b.StopTimer()
 	if first != nil {
 		b.Logf("first failure: %v", first)
@@ -294,16 +294,6 @@ func drive(b *testing.B, d time.Duration, call func(c, n int) (bool, error)) res
 		r.cpuPerOp = cpu / time.Duration(r.ok)
 	}
 	return r
-}
-
-// cpuTime is the CPU time this process has used (user and system), load generator included: per
-// request it is a figure that other processes on a shared machine disturb much less than a rate.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // do sends req and reads the whole answer (so the connection is kept alive); ok when the status is

@@ -3,14 +3,11 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"slices"
-	"sync"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/ledger/ledgertest"
 )
 
 // BenchmarkDurablePayments measures durable payments per second (synchronous=FULL, WAL) with 1, 8
@@ -63,64 +60,10 @@ func benchPaymentsWith(b *testing.B, group, payers int, keyed bool) {
 			keys[i] = k.ID
 		}
 	}
-	keep := func(txs []ledger.Transaction, err error) []byte {
-		if err != nil {
-			return []byte(`{}`)
-		}
-		return []byte(`{"transaction":{"id":"` + txs[0].ID + `"}}`)
-	}
-	var next atomic.Int64
-	lat := make([][]time.Duration, payers)
-	b.ResetTimer()
-	cpu0 := cpuTime()
-	start := time.Now()
-	var wg sync.WaitGroup
-	for p := 0; p < payers; p++ {
-		wg.Add(1)
-		go func(p int) {
-			defer wg.Done()
-			for {
-				i := next.Add(1)
-				if i > int64(b.N) {
-					return
-				}
-				from, to := int(i)%nAcct, (int(i)+1+p)%nAcct
-				if to == from {
-					to = (to + 1) % nAcct
-				}
-				t0 := time.Now()
-				_, err := s.Pay(ctx, ledger.Payment{SenderID: accts[from].ID, RecipientEmail: accts[to].Email, Amount: 1000,
-					Idem:     &ledger.Idempotency{Key: fmt.Sprintf("k%d", i), Fingerprint: []byte("f"), Keep: keep},
-					APIKeyID: keys[from]})
-				lat[p] = append(lat[p], time.Since(t0))
-				if err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		}(p)
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	cpu := cpuTime() - cpu0
-	b.StopTimer()
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "payments/s")
-	if len(all) > 0 {
-		b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50-ms")
-		b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
-	}
-	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
-	b.ReportMetric(0, "ns/op")
-}
-
-// cpuTime is the CPU time this process has used (user and system): per payment, a figure that
-// other processes on a shared machine disturb much less than the rate.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	ledgertest.PayStorm(b, payers, nAcct, func(_, i, from, to int) error {
+		_, err := s.Pay(ctx, ledger.Payment{SenderID: accts[from].ID, RecipientEmail: accts[to].Email, Amount: 1000,
+			Idem:     &ledger.Idempotency{Key: fmt.Sprintf("k%d", i), Fingerprint: []byte("f"), Keep: ledgertest.BenchKeep},
+			APIKeyID: keys[from]})
+		return err
+	})
 }
