@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"testing"
 
 	"github.com/syftbox/syftwallet/ledger"
@@ -14,32 +12,10 @@ import (
 // are dropped.
 func TestMigrationFromVersion2(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "ledger.db")
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms[:2] {
-		if _, err := db.Exec(m.SQL); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, q := range []string{
-		`PRAGMA user_version = 2`,
+	path := oldLedger(t, 3,
 		`INSERT INTO accounts (id, email, created_at, mfa_enabled, mfa_secret, mfa_pending) VALUES ('acct-1', 'ada@example.com', 0, 1, x'0102', NULL)`,
 		`INSERT INTO accounts (id, email, created_at, mfa_pending) VALUES ('acct-2', 'bob@example.com', 0, x'0304')`,
-		`INSERT INTO challenges (id, account, expires_at) VALUES ('challenge-id-in-clear', 1, 9999999999999)`,
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(q, err)
-		}
-	}
-	db.Close()
-
+		`INSERT INTO challenges (id, account, expires_at) VALUES ('challenge-id-in-clear', 1, 9999999999999)`)
 	s, err := Open(ctx, path, Options{})
 	if err != nil {
 		t.Fatal(err)

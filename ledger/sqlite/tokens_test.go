@@ -14,39 +14,10 @@ import (
 // negative one is still refused.
 func TestTokenLimitsMigrationOnAnOldLedger(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "ledger.db")
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	have := 0
-	for _, m := range ms {
-		if m.Version >= 6 {
-			break
-		}
-		have = m.Version
-		if _, err := db.ExecContext(ctx, m.SQL); err != nil {
-			t.Fatalf("%s: %v", m.Name, err)
-		}
-	}
-	if _, err := db.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, have)); err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
+	path := oldLedger(t, 6,
 		`INSERT INTO accounts (n, id, email, balance, created_at) VALUES (10, 'a', 'a@example.com', 5, 0), (11, 'b', 'b@example.com', 0, 0)`,
 		`INSERT INTO transactions (id, sender, recipient, amount, status, created_by, created_at, api_key)
-			VALUES ('t1', 10, 11, 5, 'COMPLETED', 'SENDER', 0, 'key-1')`,
-	} {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	db.Close()
-
+			VALUES ('t1', 10, 11, 5, 'COMPLETED', 'SENDER', 0, 'key-1')`)
 	s, err := Open(ctx, path, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -72,4 +43,40 @@ func TestTokenLimitsMigrationOnAnOldLedger(t *testing.T) {
 		VALUES ('tn', 10, 11, -1, 'PENDING', 'RECIPIENT', 0)`); err == nil {
 		t.Fatal("a negative transfer was accepted")
 	}
+}
+
+// oldLedger makes a ledger file as a release before migration version upTo left it: the
+// migrations below upTo applied, user_version saying so, then the rows of then (SQL statements).
+// It returns the file's path, closed.
+func oldLedger(t *testing.T, upTo int, rows ...string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := 0
+	for _, m := range ms {
+		if m.Version >= upTo {
+			break
+		}
+		have = m.Version
+		if _, err := db.Exec(m.SQL); err != nil {
+			t.Fatalf("%s: %v", m.Name, err)
+		}
+	}
+	if _, err := db.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, have)); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range rows {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	return path
 }
