@@ -64,20 +64,7 @@ func TestMetricsAndReadiness(t *testing.T) {
 		svcs = append(svcs, svc)
 	}
 	a := svcs[0]
-	payer, payee := "payer@example.com", "payee@example.com"
-	register(t, a.URL, payer, rightPassword)
-	register(t, a.URL, payee, rightPassword)
-	st, doc := login(t, a.URL, payer, rightPassword)
-	if st != http.StatusOK {
-		t.Fatalf("login: %d %s", st, brief(doc))
-	}
-	token := doc["accessToken"].(string)
-	for i := range 3 {
-		if st, doc := jsonCall(t, "POST", a.URL+"/payments", map[string]any{"recipientEmail": payee, "amount": "1.00"},
-			map[string]string{"Authorization": "Bearer " + token, "Idempotency-Key": fmt.Sprint("m-", i)}); st != http.StatusCreated {
-			t.Fatalf("payment: %d %s", st, brief(doc))
-		}
-	}
+	payThree(t, a.URL, "m-")
 	if st, _ := jsonCall(t, "GET", a.URL+"/nowhere", nil, nil); st != http.StatusNotFound {
 		t.Fatalf("GET /nowhere: %d", st)
 	}
@@ -113,7 +100,7 @@ func TestMetricsAndReadiness(t *testing.T) {
 	if st, doc := jsonCall(t, "GET", a.URL+"/metrics", nil, nil); st != http.StatusNotFound {
 		t.Errorf("GET /metrics on the public listener: %d %v, want 404", st, doc)
 	}
-	st, doc = jsonCall(t, "GET", a.URL+"/readyz", nil, nil)
+	st, doc := jsonCall(t, "GET", a.URL+"/readyz", nil, nil)
 	if st != http.StatusOK || doc["status"] != "ok" || doc["checks"].(map[string]any)["ledger"] != "ok" {
 		t.Errorf("readyz: %d %v", st, doc)
 	}
@@ -270,22 +257,29 @@ func TestMetricsOnPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Stop() })
+	payThree(t, svc.URL, "pg-")
+	text := scrape(t, svc.MetricsURL())
+	if v := sample(t, text, `syftwallet_ledger_commit_group_size_sum`); v < 5 {
+		t.Errorf("calls committed in groups on PostgreSQL: %v, want at least 5", v)
+	}
+}
+
+// payThree registers payer@ and payee@example.com at url, signs the payer in, and pays the payee
+// 1.00 three times, with idempotency keys keyPrefix0..2; each must be 201.
+func payThree(t *testing.T, url, keyPrefix string) {
+	t.Helper()
 	payer, payee := "payer@example.com", "payee@example.com"
-	register(t, svc.URL, payer, rightPassword)
-	register(t, svc.URL, payee, rightPassword)
-	st, doc := login(t, svc.URL, payer, rightPassword)
+	register(t, url, payer, rightPassword)
+	register(t, url, payee, rightPassword)
+	st, doc := login(t, url, payer, rightPassword)
 	if st != http.StatusOK {
 		t.Fatalf("login: %d %s", st, brief(doc))
 	}
 	token := doc["accessToken"].(string)
 	for i := range 3 {
-		if st, doc := jsonCall(t, "POST", svc.URL+"/payments", map[string]any{"recipientEmail": payee, "amount": "1.00"},
-			map[string]string{"Authorization": "Bearer " + token, "Idempotency-Key": fmt.Sprint("pg-", i)}); st != http.StatusCreated {
+		if st, doc := jsonCall(t, "POST", url+"/payments", map[string]any{"recipientEmail": payee, "amount": "1.00"},
+			map[string]string{"Authorization": "Bearer " + token, "Idempotency-Key": fmt.Sprint(keyPrefix, i)}); st != http.StatusCreated {
 			t.Fatalf("payment: %d %s", st, brief(doc))
 		}
-	}
-	text := scrape(t, svc.MetricsURL())
-	if v := sample(t, text, `syftwallet_ledger_commit_group_size_sum`); v < 5 {
-		t.Errorf("calls committed in groups on PostgreSQL: %v, want at least 5", v)
 	}
 }
