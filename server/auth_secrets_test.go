@@ -97,6 +97,15 @@ func TestSignInSecretsStayOutOfLogsAndFiles(t *testing.T) {
 	e.verify(e.challenge(ada.email, ada.pw), rc.RecoveryCodes[3]).want(t, 200).decode(t, &t5)
 	e.verify(e.challenge(ada.email, ada.pw), "zzzzzz-zzzzzz-zzzzzz-zzzzzz").want(t, 401)
 	keep(t4.AccessToken, t4.RefreshToken, t5.AccessToken, t5.RefreshToken)
+	// A spent recovery code offered again, and a new set of codes (their answer holds them once).
+	e.verify(e.challenge(ada.email, ada.pw), rc.RecoveryCodes[3]).want(t, 401)
+	e.tick()
+	var rc2 api.RecoveryCodes
+	e.do("POST", "/auth/mfa/recovery-codes", api.MFACode{Code: e.code(en.Secret)}, bearer(t4.AccessToken)...).want(t, 200).decode(t, &rc2)
+	if len(rc2.RecoveryCodes) != 10 {
+		t.Fatalf("new recovery codes: %v", len(rc2.RecoveryCodes))
+	}
+	keep(rc2.RecoveryCodes...)
 	var tb api.TokenBody
 	e.do("POST", "/token/create", `{"recipientEmail":"bob@example.com"}`, bearer(t4.AccessToken)...).want(t, 201).decode(t, &tb)
 	keep(tb.Token)
