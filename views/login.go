@@ -164,7 +164,7 @@ func (l *Login) key(msg tea.KeyPressMsg, k *KeyMap) tea.Cmd {
 	if l.mode == modeGenerated {
 		switch {
 		case key.Matches(msg, k.Form.Copy):
-			return tea.Batch(tea.SetClipboard(l.generated), Toast(ToastInfo, "Password copied to the clipboard."))
+			return CopyCmd("Password", l.generated)
 		case key.Matches(msg, k.Form.Submit):
 			if l.waiting != 0 {
 				return nil

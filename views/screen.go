@@ -147,6 +147,12 @@ func Toast(kind ToastKind, text string) tea.Cmd {
 	return func() tea.Msg { return ToastMsg{Kind: kind, Text: text} }
 }
 
+// CopyCmd sends text to the terminal's clipboard (OSC 52) and says so, naming what went: a
+// terminal never answers whether it took it, so the toast says "sent", never "copied".
+func CopyCmd(what, text string) tea.Cmd {
+	return tea.Batch(tea.SetClipboard(text), Toast(ToastInfo, what+" sent to the terminal's clipboard."))
+}
+
 // ToastTo is the command that shows a toast naming someone: text, the address, after.
 func ToastTo(kind ToastKind, text, who, after string) tea.Cmd {
 	return func() tea.Msg { return ToastMsg{Kind: kind, Text: text, Who: who, After: after} }

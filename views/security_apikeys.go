@@ -164,8 +164,7 @@ func (k *secAPIKeys) update(msg tea.Msg) tea.Cmd {
 		switch {
 		case key.Matches(km, sk.Copy):
 			k.copied = true
-			return tea.Batch(tea.SetClipboard(k.created.Key),
-				Toast(ToastInfo, "The key was sent to the terminal's clipboard."))
+			return CopyCmd("API key", k.created.Key)
 		case key.Matches(km, sk.Open), key.Matches(km, sk.Back):
 			// Shown once: gone from memory too.
 			return k.start(fmt.Sprintf("✓ Created the API key %q.", termsafe.String(k.created.Name)), false)

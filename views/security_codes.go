@@ -21,7 +21,13 @@ import (
 type shownCodes struct {
 	codes  []string
 	copied bool
+	since  time.Time // when they were first shown
 }
+
+// codesSettle is how long after the codes appear a key that dismisses them is not taken: the code
+// that asked for them is sent at its sixth digit, so an Enter typed out of habit after it would
+// otherwise close, unseen, codes that are shown only once.
+const codesSettle = time.Second
 
 // key handles a key press; done is true once the person says the codes are stored (they are
 // gone from memory then).
@@ -30,9 +36,11 @@ func (s *shownCodes) key(b *secBase, msg tea.KeyPressMsg) (cmd tea.Cmd, done boo
 	switch {
 	case key.Matches(msg, k.Security.Copy):
 		s.copied = true
-		return tea.Batch(tea.SetClipboard(strings.Join(s.codes, "\n")),
-			Toast(ToastInfo, "Recovery codes copied to the clipboard.")), false
+		return CopyCmd("Recovery codes", strings.Join(s.codes, "\n")), false
 	case key.Matches(msg, k.Security.Open), key.Matches(msg, k.Security.Back):
+		if b.c.now().Sub(s.since) < codesSettle {
+			return nil, false
+		}
 		s.codes = nil // shown once: gone from memory too
 		return nil, true
 	}
@@ -97,7 +105,7 @@ func (s *shownCodes) panel(b *secBase, heading string, compact bool) string {
 		body.WriteString("\n")
 	}
 	if s.copied {
-		body.WriteString(t.Positive.Render("✓ Copied to the clipboard.") + "  ")
+		body.WriteString(t.Positive.Render("✓ Sent to the clipboard.") + "  ")
 	}
 	body.WriteString(b.keyHint(k.Security.Copy, " copy all   ") + b.keyHint(k.Security.Open, " I have stored them"))
 	return t.PanelDanger.Width(b.panelWidth()).Render(body.String())

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/boombuler/barcode/qr"
@@ -88,6 +89,7 @@ func TestSecurityEnableMFA(t *testing.T) {
 	if !ok || !strings.Contains(txt, "abcdef-ghijk0-mnopqr-stuvw0") {
 		t.Fatalf("c should copy the codes: %v", msgs)
 	}
+	sc = codesStayForAMoment(t, s, sc)
 	sc, _ = press(sc, "enter")
 	if s.State() != "menu" || !s.mfaOn || s.mfa.shown.codes != nil || !strings.Contains(plain(sc), "✓ on") {
 		t.Fatalf("after the codes: state %s on=%v\n%s", s.State(), s.mfaOn, plain(sc))
@@ -349,4 +351,21 @@ func TestSecurityMenuFitsAt80x24(t *testing.T) {
 	if blank != 6 { // after the title, and between each two of the six items
 		t.Fatalf("without news the items should be spaced (6 blank lines, got %d):\n%s", blank, plain(s))
 	}
+}
+
+// codesStayForAMoment checks that an Enter or Esc straight after recovery codes appear (typed out
+// of habit after the code, which was sent at its sixth digit) leaves the codes shown, then moves
+// the screen's clock past the moment.
+func codesStayForAMoment(t *testing.T, s *Security, sc Screen) Screen {
+	t.Helper()
+	before := s.State()
+	for _, k := range []string{"enter", "esc"} {
+		sc, _ = press(sc, k)
+		if s.State() != before {
+			t.Fatalf("%s at once closed the codes shown once: %s", k, s.State())
+		}
+	}
+	now := s.c.now()
+	s.c.Now = func() time.Time { return now.Add(codesSettle) }
+	return sc
 }

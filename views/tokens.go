@@ -196,7 +196,7 @@ func (t *Tokens) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, k.Tokens.Copy) && t.made != nil:
-		return tea.Batch(tea.SetClipboard(t.made.Token), Toast(ToastInfo, "Token sent to the terminal's clipboard."))
+		return CopyCmd("Token", t.made.Token)
 	case key.Matches(msg, k.Tokens.New), key.Matches(msg, k.Tokens.Create) && t.made == nil:
 		t.made, t.forWhom, t.banner = nil, "", ""
 		t.form.ClearErrors()
