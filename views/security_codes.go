@@ -36,7 +36,7 @@ func (s *shownCodes) key(b *secBase, msg tea.KeyPressMsg) (cmd tea.Cmd, done boo
 	switch {
 	case key.Matches(msg, k.Security.Copy):
 		s.copied = true
-		return CopyCmd("Recovery codes", strings.Join(s.codes, "\n")), false
+		return CopyCmd("Codes", strings.Join(s.codes, "\n")), false
 	case key.Matches(msg, k.Security.Open), key.Matches(msg, k.Security.Back):
 		if b.c.now().Sub(s.since) < codesSettle {
 			return nil, false
