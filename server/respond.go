@@ -196,12 +196,16 @@ func readBody(r *http.Request) ([]byte, *api.Error) {
 }
 
 // decode reads the request body as one JSON object into v (unknown fields are ignored).
-func decode(r *http.Request, v any) *api.Error {
+func decode(r *http.Request, v any) *api.Error { return decodeAs(r, v, "amount") }
+
+// decodeAs is decode for a body whose amount field has another name: a malformed amount is blamed
+// on amountField.
+func decodeAs(r *http.Request, v any, amountField string) *api.Error {
 	b, e := readBody(r)
 	if e != nil {
 		return e
 	}
-	return decodeJSON(b, v, "", "amount")
+	return decodeJSON(b, v, "", amountField)
 }
 
 // decodeJSON decodes one JSON value from b into v. A wrong type is a 400 naming the field
