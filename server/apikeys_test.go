@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -357,34 +355,10 @@ func TestAPIKeySpendLimitUnderABurst(t *testing.T) {
 	k := e.createKey(tok, `{"name":"burst","scopes":["pay"],"spendLimit":{"amount":10,"period":"month"}}`)
 
 	const n = 50
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	results := make([]resp, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			req, _ := http.NewRequest("POST", e.hs.URL+"/payments",
-				strings.NewReader(`{"recipientEmail":"carol@example.com","amount":1}`))
-			req.Header.Set("Authorization", "Bearer "+k.Key)
-			req.Header.Set(api.HeaderIdempotencyKey, fmt.Sprintf("burst-%d", i))
-			<-start
-			res, err := e.hs.Client().Do(req)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			defer res.Body.Close()
-			body, err := io.ReadAll(res.Body)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			results[i] = resp{status: res.StatusCode, header: res.Header, body: body}
-		}()
-	}
-	close(start)
-	wg.Wait()
+	results := e.burst(n, func(i int) (resp, error) {
+		return e.send("POST", "/payments", `{"recipientEmail":"carol@example.com","amount":1}`,
+			append(bearer(k.Key), api.HeaderIdempotencyKey, fmt.Sprintf("burst-%d", i))...)
+	})
 	ok, over := 0, 0
 	for _, r := range results {
 		switch r.status {
@@ -590,16 +564,12 @@ func TestAPIKeyRevokedWhileAPaymentRuns(t *testing.T) {
 	e.newUser("carol@example.com", "")
 	tok := ada.login().AccessToken
 	k := e.createKey(tok, `{"name":"ci","scopes":["pay"]}`)
-	e.led.blockPay.Store(true)
-	done := make(chan resp, 1)
-	go func() {
-		done <- e.do("POST", "/payments", `{"recipientEmail":"carol@example.com","amount":1}`, bearer(k.Key)...)
-	}()
-	<-e.led.entered // authenticated, about to reach the ledger
-	e.led.blockPay.Store(false)
+	finish := holdPay(e, func() resp {
+		return e.do("POST", "/payments", `{"recipientEmail":"carol@example.com","amount":1}`, bearer(k.Key)...)
+	})
+	// Authenticated, about to reach the ledger.
 	e.do("DELETE", "/auth/api-keys/"+k.ID, nil, bearer(tok)...).want(t, 204)
-	e.led.release <- struct{}{}
-	(<-done).want(t, 401, api.CodeUnauthenticated)
+	finish().want(t, 401, api.CodeUnauthenticated)
 	if u := ada.info(); u.Balance != must(t, "10") {
 		t.Fatalf("a revoked key paid: %+v", u)
 	}

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bytes"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +8,7 @@ import (
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/server/auth"
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 // TestSignInSecretsStayOutOfLogsAndFiles runs a full sign-in flow (register with a generated
@@ -154,37 +153,41 @@ func TestSignInSecretsStayOutOfLogsAndFiles(t *testing.T) {
 	}
 }
 
+// MFA challenge ids are bearer secrets while they live: the ledger keeps only their hash.
+func TestChallengeIDIsNotStoredInClear(t *testing.T) {
+	e := newEnv(t)
+	u := e.newUser("ada@example.com", "")
+	secret, _ := u.enableMFA()
+	ch := e.challenge(u.email, u.pw)
+	// Looked up by hash for a wrong code (FailChallenge) and a right one (PassChallenge).
+	if r := e.verify(ch, e.wrongCode(secret)); r.status != 401 || !strings.Contains(string(r.body), "more tries") {
+		t.Fatalf("wrong code: %d %s", r.status, r.body)
+	}
+	e.verify(ch, e.code(secret)).want(t, 200)
+	if _, err := os.Stat(filepath.Join(e.dir, "ledger.db")); err != nil {
+		t.Fatal(err)
+	}
+	for _, leak := range scanForSecrets(t, e.dir, []string{ch}) {
+		t.Errorf("the challenge id: %s", leak)
+	}
+}
+
 // scanForSecrets reports each file under dir holding one of secrets. keys.json is the keyset
 // (allowed, it holds keys only); the database files (ledger.db and its -wal, -shm, -journal) are
 // scanned too: what the service stores is hashed or sealed, never the secret itself.
 func scanForSecrets(t *testing.T, dir string, secrets []string) []string {
 	t.Helper()
-	var leaks []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		name := d.Name()
-		if name == "keys.json" {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		for _, s := range secrets {
-			if bytes.Contains(b, []byte(s)) {
-				where := "a file other than the database"
-				if strings.HasPrefix(name, "ledger.db") {
-					where = "the database, in the clear"
-				}
-				leaks = append(leaks, filepath.Base(path)+" ("+where+") holds a secret starting "+s[:4])
-			}
-		}
-		return nil
-	})
+	found, err := testkit.SecretsIn(dir, secrets, "keys.json")
 	if err != nil {
 		t.Fatal(err)
+	}
+	var leaks []string
+	for _, l := range found {
+		where := "a file other than the database"
+		if strings.HasPrefix(filepath.Base(l.Path), "ledger.db") {
+			where = "the database, in the clear"
+		}
+		leaks = append(leaks, filepath.Base(l.Path)+" ("+where+") holds a secret starting "+l.Secret[:4])
 	}
 	return leaks
 }

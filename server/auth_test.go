@@ -8,13 +8,13 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 func TestWithoutAuthStoreIsLegacy(t *testing.T) {
@@ -168,7 +168,7 @@ func TestConcurrentRefreshSucceedsOnce(t *testing.T) {
 		tk := ada.login()
 		const n = 8
 		statuses := make([]int, n)
-		together(n, func(i int) { statuses[i] = e.refresh(tk.RefreshToken).status })
+		testkit.Together(n, func(i int) { statuses[i] = e.refresh(tk.RefreshToken).status })
 		ok := 0
 		for _, s := range statuses {
 			switch s {
@@ -388,7 +388,7 @@ func TestTOTPReplaySucceedsOnce(t *testing.T) {
 			code = recovery[0] // a recovery code raced the same way
 		}
 		statuses := make([]int, n)
-		together(n, func(i int) { statuses[i] = e.verify(chs[i], code).status })
+		testkit.Together(n, func(i int) { statuses[i] = e.verify(chs[i], code).status })
 		if c := count(statuses, 200); c != 1 {
 			t.Fatalf("round %d: %d successes: %v", round, c, statuses)
 		}
@@ -406,11 +406,7 @@ func TestTOTPReplaySucceedsOnce(t *testing.T) {
 	ch := e.challenge(ada.email, testPassword)
 	code := e.code(secret)
 	statuses := make([]int, 4)
-	var wg sync.WaitGroup
-	for i := range statuses {
-		wg.Go(func() { statuses[i] = e.verify(ch, code).status })
-	}
-	wg.Wait()
+	testkit.Together(len(statuses), func(i int) { statuses[i] = e.verify(ch, code).status })
 	if c := count(statuses, 200); c != 1 {
 		t.Fatalf("same challenge: %v", statuses)
 	}

@@ -20,6 +20,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/ledger/sqlite"
@@ -83,6 +86,63 @@ func (h *hookLedger) Accounts(ctx context.Context) ([]ledger.Account, error) {
 	return h.Ledger.Accounts(ctx)
 }
 
+// holdPay runs send in a goroutine and returns once the payment it makes is inside the ledger,
+// held there (the payments after it pass). finish lets the held payment go on and answers what
+// send returned.
+func holdPay[T any](e *env, send func() T) (finish func() T) {
+	e.led.blockPay.Store(true)
+	done := make(chan T, 1)
+	go func() { done <- send() }()
+	<-e.led.entered
+	e.led.blockPay.Store(false)
+	return func() T {
+		e.led.release <- struct{}{}
+		return <-done
+	}
+}
+
+// authCounts wraps the sign-in store and counts the calls that tests watch: MFA-state reads,
+// refresh-token rotations (the refresh tokens evaluated) and failed challenges (the codes checked
+// and found wrong). hook installs it.
+type authCounts struct {
+	ledger.AuthStore
+	mfa, rotate, failed atomic.Int64
+}
+
+func (c *authCounts) hook(cfg *Config) { c.AuthStore, cfg.Auth = cfg.Auth, c }
+
+func (c *authCounts) MFA(ctx context.Context, accountID string) (ledger.MFAState, error) {
+	c.mfa.Add(1)
+	return c.AuthStore.MFA(ctx, accountID)
+}
+
+func (c *authCounts) RotateRefresh(ctx context.Context, old, newHash []byte, ttl time.Duration) (ledger.Session, error) {
+	c.rotate.Add(1)
+	return c.AuthStore.RotateRefresh(ctx, old, newHash, ttl)
+}
+
+func (c *authCounts) FailChallenge(ctx context.Context, id string, p ledger.ChallengePolicy) (ledger.Challenge, ledger.MFAState, error) {
+	c.failed.Add(1)
+	return c.AuthStore.FailChallenge(ctx, id, p)
+}
+
+// emailReads wraps the ledger and counts its reads of accounts by email: of the address of, or
+// of every address when of is "". hook installs it.
+type emailReads struct {
+	ledger.Ledger
+	of string
+	n  atomic.Int64
+}
+
+func (l *emailReads) hook(cfg *Config) { l.Ledger, cfg.Ledger = cfg.Ledger, l }
+
+func (l *emailReads) AccountByEmail(ctx context.Context, email string) (ledger.Account, error) {
+	if l.of == "" || email == l.of {
+		l.n.Add(1)
+	}
+	return l.Ledger.AccountByEmail(ctx, email)
+}
+
 // openStore opens dir/ledger.db, a real SQLite ledger closed when the test ends (after the
 // servers it serves, whose cleanups run first).
 func openStore(t testing.TB, dir string, o sqlite.Options) *sqlite.Store {
@@ -93,21 +153,6 @@ func openStore(t testing.TB, dir string, o sqlite.Options) *sqlite.Store {
 	}
 	t.Cleanup(func() { store.Close() })
 	return store
-}
-
-// together runs f(0) … f(n-1) in n goroutines released at once (a start barrier) and waits for
-// them all.
-func together(n int, f func(i int)) {
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			f(i)
-		})
-	}
-	close(start)
-	wg.Wait()
 }
 
 // serveLoopback runs e's server with Serve, as production does, on a real loopback listener until
@@ -121,6 +166,18 @@ func (e *env) serveLoopback(ctx context.Context) (addr string, served <-chan err
 	ch := make(chan error, 1)
 	go func() { ch <- e.s.Serve(ctx, ln) }()
 	return ln.Addr().String(), ch
+}
+
+// returned is what Serve sent on served, waiting at most 5 seconds for it (else the test fails).
+func returned(t testing.TB, served <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-served:
+		return err
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return within 5 seconds")
+		return nil
+	}
 }
 
 type env struct {
@@ -196,29 +253,9 @@ func (e *env) do(method, path string, body any, hdr ...string) resp {
 
 // send is do for goroutines: no t.Fatal, the error is returned.
 func (e *env) send(method, path string, body any, hdr ...string) (resp, error) {
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	case []byte:
-		rd = bytes.NewReader(b)
-	default:
-		j, err := json.Marshal(b)
-		if err != nil {
-			return resp{}, err
-		}
-		rd = bytes.NewReader(j)
-	}
-	req, err := http.NewRequest(method, e.hs.URL+path, rd)
+	req, err := newRequest(method, e.hs.URL+path, body, hdr...)
 	if err != nil {
 		return resp{}, err
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Add(hdr[i], hdr[i+1])
 	}
 	res, err := e.hs.Client().Do(req)
 	if err != nil {
@@ -232,6 +269,54 @@ func (e *env) send(method, path string, body any, hdr ...string) (resp, error) {
 	r := resp{status: res.StatusCode, header: res.Header, body: b}
 	e.checkEnvelope(r)
 	return r, nil
+}
+
+// newRequest is a request to url. body is nil, a string or []byte (sent raw), or anything else
+// (sent as JSON); a body is sent as application/json. hdr are name, value pairs.
+func newRequest(method, url string, body any, hdr ...string) (*http.Request, error) {
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		return nil, err
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Add(hdr[i], hdr[i+1])
+	}
+	return req, nil
+}
+
+// timedPost POSTs body (as newRequest sends it) to url with client, and answers the status and
+// how long the answer took to arrive in full (its body is read and dropped): what the benchmarks
+// time.
+func timedPost(client *http.Client, url string, body any, hdr ...string) (int, time.Duration, error) {
+	req, err := newRequest("POST", url, body, hdr...)
+	if err != nil {
+		return 0, 0, err
+	}
+	t0 := time.Now()
+	res, err := client.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer res.Body.Close()
+	io.Copy(io.Discard, res.Body)
+	return res.StatusCode, time.Since(t0), nil
 }
 
 var randomRun = regexp.MustCompile(`[A-Za-z0-9_-]{16,}`)
@@ -379,6 +464,14 @@ func (e *env) payerAndPayee(balance string) (ada, bob *user) {
 	return e.newUser("ada@example.com", balance), e.newUser("bob@example.com", "")
 }
 
+// payerPayeeAndStranger is payerAndPayee and eve, with nothing, a stranger to their payments: the
+// three accounts of the tests of who may see and settle a payment.
+func (e *env) payerPayeeAndStranger(balance string) (ada, bob, eve *user) {
+	e.t.Helper()
+	ada, bob = e.payerAndPayee(balance)
+	return ada, bob, e.newUser("eve@example.com", "")
+}
+
 func (e *env) snapshot() string {
 	e.t.Helper()
 	ctx := context.Background()
@@ -400,4 +493,165 @@ func (e *env) snapshot() string {
 	}
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
+}
+
+func bearer(token string) []string { return []string{"Authorization", "Bearer " + token} }
+
+func (e *env) now() time.Time { return time.Now().Add(time.Duration(e.skew.Load())) }
+
+// tick moves the service's clock on by one TOTP step, so that a fresh code can be used.
+func (e *env) tick() { e.skew.Add(int64(30 * time.Second)) }
+
+// login signs in with a password and expects tokens.
+func (e *env) login(email, password string) api.Tokens {
+	e.t.Helper()
+	var tk api.Tokens
+	e.do("POST", "/auth/login", api.Credentials{Email: email, Password: password}).want(e.t, 200).decode(e.t, &tk)
+	if tk.AccessToken == "" || tk.RefreshToken == "" || tk.TokenType != "Bearer" || tk.ExpiresIn != 300 ||
+		tk.User.Email != strings.ToLower(strings.TrimSpace(email)) {
+		e.t.Fatalf("tokens incomplete: %+v", tk)
+	}
+	return tk
+}
+
+// tokens of a user, by password login.
+// signIn is POST /auth/login for u with password pw and the headers hdr (name, value pairs).
+func (u *user) signIn(pw string, hdr ...string) resp {
+	u.e.t.Helper()
+	return u.e.do("POST", "/auth/login", api.Credentials{Email: u.email, Password: pw}, hdr...)
+}
+
+func (u *user) login() api.Tokens {
+	u.e.t.Helper()
+	return u.e.login(u.email, u.pw)
+}
+
+// code is the TOTP code of secret at the service's current time.
+func (e *env) code(secret string) string {
+	e.t.Helper()
+	c, err := totp.GenerateCodeCustom(secret, e.now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+// wrongCode is a six-digit code that is not secret's code at any step near now.
+func (e *env) wrongCode(secret string) string {
+	e.t.Helper()
+	near := map[string]bool{}
+	for d := -2; d <= 2; d++ {
+		c, _ := totp.GenerateCodeCustom(secret, e.now().Add(time.Duration(d)*30*time.Second),
+			totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		near[c] = true
+	}
+	for _, c := range []string{"000000", "111111", "123456", "999999"} {
+		if !near[c] {
+			return c
+		}
+	}
+	e.t.Fatal("no wrong code")
+	return ""
+}
+
+// enableMFA turns MFA on for u (signing in with a password first) and returns the TOTP secret and
+// the recovery codes. The clock moves on one step, so the next code is fresh.
+func (u *user) enableMFA() (secret string, recovery []string) {
+	e, t := u.e, u.e.t
+	t.Helper()
+	tk := u.login()
+	var en api.MFAEnrollment
+	e.do("POST", "/auth/mfa/enroll", nil, bearer(tk.AccessToken)...).want(t, 200).decode(t, &en)
+	if en.Secret == "" || !strings.HasPrefix(en.OtpauthURL, "otpauth://totp/") {
+		t.Fatalf("enrollment: %+v", en)
+	}
+	var rc api.RecoveryCodes
+	e.do("POST", "/auth/mfa/enable", api.MFACode{Code: e.code(en.Secret)}, bearer(tk.AccessToken)...).want(t, 200).decode(t, &rc)
+	if len(rc.RecoveryCodes) != 10 {
+		t.Fatalf("recovery codes: %v", rc.RecoveryCodes)
+	}
+	e.tick()
+	return en.Secret, rc.RecoveryCodes
+}
+
+// challenge logs in an MFA account and returns the challenge id.
+func (e *env) challenge(email, password string) string {
+	e.t.Helper()
+	var raw map[string]any
+	r := e.do("POST", "/auth/login", api.Credentials{Email: email, Password: password}).want(e.t, 200)
+	r.decode(e.t, &raw)
+	if raw["mfaRequired"] != true || raw["challengeId"] == "" || raw["expiresIn"] != float64(300) || raw["accessToken"] != nil {
+		e.t.Fatalf("login of an MFA account: %s", r.body)
+	}
+	return raw["challengeId"].(string)
+}
+
+func (e *env) verify(challengeID, code string) resp {
+	e.t.Helper()
+	return e.do("POST", "/auth/mfa/verify", api.MFAVerifyRequest{ChallengeID: challengeID, Code: code})
+}
+
+func (e *env) refresh(token string) resp {
+	e.t.Helper()
+	return e.do("POST", "/auth/refresh", api.RefreshRequest{RefreshToken: token})
+}
+
+// claims decodes a JWT's payload without checking it.
+func claims(t *testing.T, token string) map[string]any {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT")
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func (e *env) session(id string) ledger.Session {
+	e.t.Helper()
+	s, err := e.store.Session(context.Background(), id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s
+}
+
+func (e *env) mfaState(accountID string) ledger.MFAState {
+	e.t.Helper()
+	m, err := e.store.MFA(context.Background(), accountID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return m
+}
+
+// revokeLog records what Config.OnRevoke was told.
+type revokeLog struct {
+	ch chan []string
+}
+
+func newRevokeLog() *revokeLog { return &revokeLog{ch: make(chan []string, 100)} }
+
+func (l *revokeLog) hook(c *Config) {
+	c.OnRevoke = func(ids []string) { l.ch <- append([]string(nil), ids...) }
+}
+
+// got drains what was reported so far.
+func (l *revokeLog) got() []string {
+	var all []string
+	for {
+		select {
+		case ids := <-l.ch:
+			all = append(all, ids...)
+		default:
+			return all
+		}
+	}
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"runtime"
@@ -11,9 +10,9 @@ import (
 	"time"
 
 	"github.com/syftbox/syftwallet/api"
-	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/server/auth"
 	"github.com/syftbox/syftwallet/server/clientaddr"
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 // Bursts: many attempts fired at once (a start barrier, one goroutine each, real HTTP against the
@@ -44,7 +43,7 @@ func (e *env) burst(n int, req func(i int) (resp, error)) []resp {
 	e.t.Helper()
 	out := make([]resp, n)
 	errs := make([]error, n)
-	together(n, func(i int) { out[i], errs[i] = req(i) })
+	testkit.Together(n, func(i int) { out[i], errs[i] = req(i) })
 	for _, err := range errs {
 		if err != nil {
 			e.t.Fatal(err)
@@ -121,50 +120,27 @@ func TestBurstOfGuessesOnManyAccountsFromOneAddress(t *testing.T) {
 	}
 }
 
-// rotateCounter counts the refresh tokens the store was asked to look up: the evaluated ones.
-type rotateCounter struct {
-	ledger.AuthStore
-	n atomic.Int64
-}
-
-func (c *rotateCounter) RotateRefresh(ctx context.Context, old, newHash []byte, ttl time.Duration) (ledger.Session, error) {
-	c.n.Add(1)
-	return c.AuthStore.RotateRefresh(ctx, old, newHash, ttl)
-}
-
 func TestBurstOfBadRefreshTokensFromOneAddress(t *testing.T) {
-	var rc rotateCounter
-	e := newEnv(t, func(c *Config) { rc.AuthStore = c.Auth; c.Auth = &rc })
+	var rc authCounts
+	e := newEnv(t, rc.hook)
 	const n = 200
 	rs := e.burst(n, func(i int) (resp, error) {
 		return e.send("POST", "/auth/refresh", api.RefreshRequest{RefreshToken: fmt.Sprintf("not-a-token-%d", i)})
 	})
 	c := tally(rs)
-	t.Logf("evaluated %d, answered %d x 401 and %d x 429, of %d at once", rc.n.Load(), c[401], c[429], n)
-	if rc.n.Load() > int64(DefaultLimits.Address.Burst) || c[401]+c[429] != n {
-		t.Fatalf("%d evaluated of %d at once (address burst %d): %v", rc.n.Load(), n, DefaultLimits.Address.Burst, c)
+	t.Logf("evaluated %d, answered %d x 401 and %d x 429, of %d at once", rc.rotate.Load(), c[401], c[429], n)
+	if rc.rotate.Load() > int64(DefaultLimits.Address.Burst) || c[401]+c[429] != n {
+		t.Fatalf("%d evaluated of %d at once (address burst %d): %v", rc.rotate.Load(), n, DefaultLimits.Address.Burst, c)
 	}
-}
-
-// failCounter counts the wrong codes the store was told of: the codes checked and found wrong.
-type failCounter struct {
-	ledger.AuthStore
-	n atomic.Int64
-}
-
-func (c *failCounter) FailChallenge(ctx context.Context, id string, p ledger.ChallengePolicy) (ledger.Challenge, ledger.MFAState, error) {
-	c.n.Add(1)
-	return c.AuthStore.FailChallenge(ctx, id, p)
 }
 
 // mfaBurstEnv has the memory limits out of the way (the store's own budgets must hold) and counts
 // the codes checked.
-func mfaBurstEnv(t *testing.T) (*env, *failCounter) {
-	fc := &failCounter{}
+func mfaBurstEnv(t *testing.T) (*env, *authCounts) {
+	fc := &authCounts{}
 	e := newEnv(t, func(c *Config) {
 		c.Limits = Limits{Account: Rate{PerMinute: 6000, Burst: 1000}, Address: Rate{PerMinute: 6000, Burst: 1000}}
-		fc.AuthStore = c.Auth
-		c.Auth = fc
+		fc.hook(c)
 	})
 	return e, fc
 }
@@ -184,9 +160,9 @@ func TestBurstOfCodesOnOneChallenge(t *testing.T) {
 			t.Fatalf("status %d: %s", r.status, r.body)
 		}
 	}
-	t.Logf("checked %d of %d codes at once on one challenge", fc.n.Load(), n)
-	if fc.n.Load() > int64(challengePolicy.MaxWrong) {
-		t.Fatalf("%d codes checked on one challenge (at most %d)", fc.n.Load(), challengePolicy.MaxWrong)
+	t.Logf("checked %d of %d codes at once on one challenge", fc.failed.Load(), n)
+	if fc.failed.Load() > int64(challengePolicy.MaxWrong) {
+		t.Fatalf("%d codes checked on one challenge (at most %d)", fc.failed.Load(), challengePolicy.MaxWrong)
 	}
 	// The challenge is dead: even the right code is refused.
 	e.verify(ch, e.code(secret)).want(t, 401)
@@ -205,9 +181,9 @@ func TestBurstOfCodesAcrossChallengesLocksAfterTen(t *testing.T) {
 	e.burst(20, func(i int) (resp, error) {
 		return e.send("POST", "/auth/mfa/verify", api.MFAVerifyRequest{ChallengeID: chs[i%4], Code: wrong})
 	})
-	t.Logf("checked %d of 20 codes at once over 4 challenges", fc.n.Load())
-	if fc.n.Load() > int64(challengePolicy.LockAfter) {
-		t.Fatalf("%d codes checked before the lock (at most %d)", fc.n.Load(), challengePolicy.LockAfter)
+	t.Logf("checked %d of 20 codes at once over 4 challenges", fc.failed.Load())
+	if fc.failed.Load() > int64(challengePolicy.LockAfter) {
+		t.Fatalf("%d codes checked before the lock (at most %d)", fc.failed.Load(), challengePolicy.LockAfter)
 	}
 	if st := e.mfaState(ada.id); !st.LockedUntil.After(e.now()) {
 		t.Fatalf("MFA not locked after a burst of wrong codes: %+v", st)

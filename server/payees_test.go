@@ -1,34 +1,17 @@
 package server
 
 import (
-	"context"
-	"sync/atomic"
 	"testing"
 
 	"github.com/syftbox/syftwallet/api"
-	"github.com/syftbox/syftwallet/ledger"
 )
-
-// emailReads counts the ledger's account reads of one address.
-type emailReads struct {
-	ledger.Ledger
-	of string
-	n  atomic.Int64
-}
-
-func (l *emailReads) AccountByEmail(ctx context.Context, email string) (ledger.Account, error) {
-	if email == l.of {
-		l.n.Add(1)
-	}
-	return l.Ledger.AccountByEmail(ctx, email)
-}
 
 // TestPayeesSpareTheRecipientRead: the second payment to the same person does not read the
 // recipient's account before the ledger; paying yourself and paying nobody are still refused the
 // same way, however often the address was paid before.
 func TestPayeesSpareTheRecipientRead(t *testing.T) {
 	reads := &emailReads{of: "bob@example.com"} // ada signs in with Basic: her own reads are not counted
-	e := newEnv(t, func(c *Config) { reads.Ledger = c.Ledger; c.Ledger = reads })
+	e := newEnv(t, reads.hook)
 	ada := e.newUser("ada@example.com", "100")
 	bob := e.newUser("bob@example.com", "100")
 	pay := func(u *user, to string) resp {

@@ -3,7 +3,6 @@ package server
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/syftbox/syftwallet/api"
@@ -11,8 +10,7 @@ import (
 
 func TestPayments(t *testing.T) {
 	e := newEnv(t)
-	ada, bob := e.payerAndPayee("20")
-	eve := e.newUser("eve@example.com", "")
+	ada, bob, eve := e.payerPayeeAndStranger("20")
 
 	before := e.snapshot()
 	ada.refuses(t, "POST", "/payments", []refusal{
@@ -137,24 +135,16 @@ func TestIdempotencyInFlight(t *testing.T) {
 	e.newUser("eve@example.com", "")
 	ada.info() // warm the credential cache
 
-	e.led.blockPay.Store(true)
-	var wg sync.WaitGroup
-	var first resp
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		first = ada.do("POST", "/payments", `{"recipientEmail":"eve@example.com","amount":1}`, api.HeaderIdempotencyKey, "slow")
-	}()
-	<-e.led.entered // the first request is inside the ledger now
+	finish := holdPay(e, func() resp {
+		return ada.do("POST", "/payments", `{"recipientEmail":"eve@example.com","amount":1}`, api.HeaderIdempotencyKey, "slow")
+	})
+	// The first request is inside the ledger now.
 	ada.do("POST", "/payments", `{"recipientEmail":"eve@example.com","amount":1}`, api.HeaderIdempotencyKey, "slow").
 		want(t, 409, api.CodeIdempotencyInProgress)
 	// A different request with that key is also told to wait (it cannot be judged yet).
 	ada.do("POST", "/payments", `{"recipientEmail":"eve@example.com","amount":2}`, api.HeaderIdempotencyKey, "slow").
 		want(t, 409, api.CodeIdempotencyInProgress)
-	e.led.blockPay.Store(false)
-	e.led.release <- struct{}{}
-	wg.Wait()
-	first.want(t, 201)
+	first := finish().want(t, 201)
 	again := ada.do("POST", "/payments", `{"recipientEmail":"eve@example.com","amount":1}`, api.HeaderIdempotencyKey, "slow").want(t, 201)
 	if string(again.body) != string(first.body) || again.header.Get(api.HeaderReplayed) != "true" {
 		t.Fatal("not replayed after the first finished")

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"bufio"
 	"context"
-	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -86,6 +88,127 @@ func TestBadInputLeavesLedgerUnchanged(t *testing.T) {
 	ada.do("POST", "/transaction/cancel", map[string]string{"transactionId": tx.ID}).want(t, 200)
 }
 
+// TestOtherCurrencyRefusedEverywhere: every request that names an amount and another currency
+// than the deployment's is 400 unsupported_currency naming the field, moves nothing and leaves its
+// idempotency key unused (issue 11, item 4).
+func TestOtherCurrencyRefusedEverywhere(t *testing.T) {
+	e := newEnv(t)
+	ada, _ := e.payerAndPayee("100")
+	batch := func(top string, items ...string) string {
+		var ps []string
+		for i := 0; i < 5; i++ {
+			cur := ""
+			if i < len(items) && items[i] != "" {
+				cur = `,"currency":` + items[i]
+			}
+			ps = append(ps, `{"recipientEmail":"bob@example.com","amount":1`+cur+`}`)
+		}
+		b := `{"payments":[` + strings.Join(ps, ",") + `]`
+		if top != "" {
+			b += `,"currency":` + top
+		}
+		return b + "}"
+	}
+	type call struct {
+		name, path, body, field string
+		admin                   bool
+	}
+	refused := []call{
+		{"create", "/transaction/create", `{"recipientEmail":"bob@example.com","amount":1,"currency":"EUR"}`, "currency", false},
+		{"create delegated", "/transaction/create", `{"senderEmail":"bob@example.com","amount":1,"token":"x","currency":"eur"}`, "currency", false},
+		{"add-balance", "/user/add-balance", `{"recipientEmail":"ada@example.com","amount":1,"currency":"EUR"}`, "currency", true},
+		{"payment", "/payments", `{"recipientEmail":"bob@example.com","amount":1,"currency":"EUR"}`, "currency", false},
+		{"payment, spaces", "/payments", `{"recipientEmail":"bob@example.com","amount":1,"currency":" USD"}`, "currency", false},
+		{"batch", "/transactions/batch", batch(`"EUR"`), "currency", false},
+		{"batch item", "/transactions/batch", batch("", `"USD"`, "", "", `"EUR"`), "payments[3].currency", false},
+		{"batch item under USD", "/transactions/batch", batch(`"USD"`, "", "", "", `"GBP"`), "payments[3].currency", false},
+	}
+	before := e.snapshot()
+	for i, c := range refused {
+		key := fmt.Sprint("currency-key-", i)
+		var r resp
+		if c.admin {
+			r = e.do("POST", c.path, c.body, "Authorization", "Bearer "+testAdminKey)
+		} else {
+			r = ada.do("POST", c.path, c.body, api.HeaderIdempotencyKey, key)
+		}
+		if r.status != 400 {
+			t.Errorf("%s: status %d: %s", c.name, r.status, r.body)
+			continue
+		}
+		if ae := r.apiErr(t); ae.Code != api.CodeUnsupportedCurrency || ae.Field != c.field ||
+			!strings.Contains(ae.Message, "USD") || strings.Contains(ae.Message, "EUR") {
+			t.Errorf("%s: %+v", c.name, ae)
+		}
+	}
+	e.unchanged(before, "a refused currency moved money")
+
+	// The deployment's currency in any letter case, absent, null or empty is accepted; the keys
+	// of the refused requests were not consumed.
+	accepted := []call{
+		{"create", "/transaction/create", `{"recipientEmail":"bob@example.com","amount":1,"currency":"usd"}`, "", false},
+		{"add-balance", "/user/add-balance", `{"recipientEmail":"ada@example.com","amount":1,"currency":"USD"}`, "", true},
+		{"payment", "/payments", `{"recipientEmail":"bob@example.com","amount":1,"currency":"Usd"}`, "", false},
+		{"payment, null", "/payments", `{"recipientEmail":"bob@example.com","amount":1,"currency":null}`, "", false},
+		{"batch", "/transactions/batch", batch(`"usd"`, `"USD"`, `""`, `null`, `"usd"`), "", false},
+		{"batch, none", "/transactions/batch", batch(""), "", false},
+	}
+	for i, c := range accepted {
+		var r resp
+		if c.admin {
+			r = e.do("POST", c.path, c.body, "Authorization", "Bearer "+testAdminKey)
+		} else {
+			r = ada.do("POST", c.path, c.body, api.HeaderIdempotencyKey, fmt.Sprint("currency-key-", i))
+		}
+		if r.status != 200 && r.status != 201 {
+			t.Errorf("%s: status %d: %s", c.name, r.status, r.body)
+		}
+		if r.header.Get(api.HeaderReplayed) != "" {
+			t.Errorf("%s: replayed a refused request's key", c.name)
+		}
+	}
+}
+
+// TestCurrencyIsTheDeployments: the rule follows the configured currency, not a fixed USD.
+func TestCurrencyIsTheDeployments(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Currency = "eur" })
+	ada, _ := e.payerAndPayee("10")
+	r := ada.do("POST", "/payments", `{"recipientEmail":"bob@example.com","amount":1,"currency":"USD"}`).
+		want(t, 400, api.CodeUnsupportedCurrency, "currency")
+	if ae := r.apiErr(t); !strings.Contains(ae.Message, "EUR") {
+		t.Fatalf("message does not name the deployment's currency: %s", r.body)
+	}
+	var tb api.TransactionBody
+	ada.do("POST", "/payments", `{"recipientEmail":"bob@example.com","amount":1,"currency":"eur"}`).
+		want(t, 201).decode(t, &tb)
+	if tb.Transaction.Currency != "EUR" {
+		t.Fatalf("currency %q", tb.Transaction.Currency)
+	}
+}
+
+func TestCheckCurrency(t *testing.T) {
+	s := func(v string) *string { return &v }
+	for _, c := range []struct {
+		in *string
+		ok bool
+	}{
+		{nil, true}, {s(""), true}, {s("USD"), true}, {s("usd"), true}, {s("uSd"), true},
+		{s("EUR"), false}, {s(" USD"), false}, {s("USD "), false}, {s("US"), false}, {s("USDT"), false},
+		{s("ＵＳＤ"), false}, // full-width letters are not ASCII case of USD
+	} {
+		e := api.CheckCurrency("payments[0].currency", c.in, "USD")
+		if (e == nil) != c.ok {
+			t.Errorf("%v: %v", c.in, e)
+		}
+		if e != nil {
+			b, _ := json.Marshal(e)
+			if e.Code != api.CodeUnsupportedCurrency || e.Field != "payments[0].currency" {
+				t.Errorf("%s", b)
+			}
+		}
+	}
+}
+
 func TestPanicIsRecovered(t *testing.T) {
 	e := newEnv(t)
 	e.led.panicAll.Store(true)
@@ -117,7 +240,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	}
 	for _, secret := range []string{testPassword, "new password secret", "wrong password secret", *gen.Password,
 		tb.Token, tb.Token[strings.LastIndexByte(tb.Token, '.')+1:], testAdminKey, "memo-text-secret", "key-text-secret",
-		base64.StdEncoding.EncodeToString([]byte("ada@example.com:" + testPassword)), "Basic ", "Bearer "} {
+		strings.TrimPrefix(basic(ada.email, testPassword), "Basic "), "Basic ", "Bearer "} {
 		if strings.Contains(logs, secret) {
 			t.Errorf("log holds %q", secret)
 		}
@@ -139,29 +262,21 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	res.Body.Close()
 
 	// A payment is in flight when the service is told to stop: it still completes.
-	e.led.blockPay.Store(true)
-	done := make(chan *http.Response, 1)
-	go func() {
-		req, _ := http.NewRequest("POST", base+"/payments", strings.NewReader(`{"recipientEmail":"bob@example.com","amount":1}`))
-		req.Header.Set("Authorization", basic(ada.email, ada.pw))
+	finish := holdPay(e, func() *http.Response {
+		req, _ := newRequest("POST", base+"/payments", `{"recipientEmail":"bob@example.com","amount":1}`, ada.auth()...)
 		r, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Error(err)
-			close(done)
-			return
 		}
-		done <- r
-	}()
-	<-e.led.entered
+		return r
+	})
 	cancel()
 	select {
 	case err := <-served:
 		t.Fatalf("Serve returned with a request in flight: %v", err)
 	case <-time.After(100 * time.Millisecond):
 	}
-	e.led.blockPay.Store(false)
-	e.led.release <- struct{}{}
-	r := <-done
+	r := finish()
 	if r == nil {
 		t.Fatal("in-flight request failed")
 	}
@@ -170,13 +285,8 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	if r.StatusCode != 201 {
 		t.Fatalf("%d %s", r.StatusCode, b)
 	}
-	select {
-	case err := <-served:
-		if err != nil {
-			t.Fatalf("Serve: %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Serve did not return")
+	if err := returned(t, served); err != nil {
+		t.Fatalf("Serve: %v", err)
 	}
 	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 		c.Close()
@@ -189,29 +299,77 @@ func TestServeGraceIsBounded(t *testing.T) {
 	ada, _ := e.payerAndPayee("10")
 	ctx, cancel := context.WithCancel(context.Background())
 	addr, served := e.serveLoopback(ctx)
-	e.led.blockPay.Store(true)
-	go func() {
-		req, _ := http.NewRequest("POST", "http://"+addr+"/payments",
-			strings.NewReader(`{"recipientEmail":"bob@example.com","amount":1}`))
-		req.Header.Set("Authorization", basic(ada.email, ada.pw))
-		if r, err := http.DefaultClient.Do(req); err == nil {
+	finish := holdPay(e, func() error {
+		req, _ := newRequest("POST", "http://"+addr+"/payments", `{"recipientEmail":"bob@example.com","amount":1}`, ada.auth()...)
+		r, err := http.DefaultClient.Do(req)
+		if err == nil {
 			r.Body.Close()
 		}
-	}()
-	<-e.led.entered
+		return err
+	})
 	start := time.Now()
 	cancel()
-	select {
-	case err := <-served:
-		if err == nil {
-			t.Fatal("a cut-off shutdown reported success")
-		}
-		if d := time.Since(start); d > 2*time.Second {
-			t.Fatalf("took %s", d)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Serve did not return after the grace period")
+	if err := returned(t, served); err == nil {
+		t.Fatal("a cut-off shutdown reported success")
 	}
-	e.led.blockPay.Store(false)
-	e.led.release <- struct{}{} // let the handler goroutine finish before the ledger closes
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("took %s", d)
+	}
+	finish() // let the handler goroutine finish before the ledger closes
+}
+
+// TestNetHTTPRefusalsAreJSON: the requests that net/http answers by itself, before any handler
+// runs, get the contract's JSON error with X-Request-Id too, over Serve's real listener; a
+// well-formed request on the same kind of connection is untouched, and so is "OPTIONS *".
+func TestNetHTTPRefusalsAreJSON(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	addr, done := e.serveLoopback(ctx)
+	t.Cleanup(func() { cancel(); <-done })
+	raw := func(req string) (*http.Response, []byte) {
+		t.Helper()
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.WriteString(c, req); err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("%.40q: %v", req, err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		return res, b
+	}
+	cases := []struct {
+		name, req string
+		status    int
+		code      string
+	}{
+		{"malformed request line", "GARBAGE\r\n\r\n", 400, api.CodeInvalidRequest},
+		{"header without a colon", "GET /healthz HTTP/1.1\r\nHost: x\r\nNoColonHere\r\n\r\n", 400, api.CodeInvalidRequest},
+		{"no Host", "GET /healthz HTTP/1.1\r\n\r\n", 400, api.CodeInvalidRequest},
+		{"headers too large", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 70<<10) + "\r\n\r\n", 431, api.CodeTooLarge},
+		{"HTTP/2.0 request line", "GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n", 505, api.CodeInvalidRequest},
+		{"unknown transfer coding", "POST /auth/login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501, api.CodeInvalidRequest},
+		{"unknown expectation", "POST /auth/login HTTP/1.1\r\nHost: x\r\nExpect: magic\r\nContent-Length: 2\r\n\r\n{}", 417, api.CodeInvalidRequest},
+		{"OPTIONS *", "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", 404, api.CodeNotFound},
+	}
+	for _, c := range cases {
+		res, b := raw(c.req)
+		var ae api.Error
+		if res.StatusCode != c.status || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") ||
+			json.Unmarshal(b, &ae) != nil || ae.Code != c.code || ae.Message == "" || res.Header.Get(api.HeaderRequestID) == "" {
+			t.Errorf("%s: %d %q %q %q; want %d JSON %s with a request id", c.name, res.StatusCode, res.Header.Get("Content-Type"),
+				res.Header.Get(api.HeaderRequestID), b, c.status, c.code)
+		}
+	}
+	res, b := raw("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	if res.StatusCode != 200 || string(b) != "{\"status\":\"ok\"}\n" {
+		t.Fatalf("healthz through the same listener: %d %q", res.StatusCode, b)
+	}
 }

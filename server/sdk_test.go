@@ -24,13 +24,22 @@ type pyClient struct {
 // JSON, errors included (the SDK raises ServiceException(status, response.json())).
 func (c *pyClient) call(method, path, jsonBody string) (int, map[string]any) {
 	c.t.Helper()
+	status, out, err := c.send(method, path, jsonBody)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return status, out
+}
+
+// send is call for goroutines: no t.Fatal, the error is returned.
+func (c *pyClient) send(method, path, jsonBody string) (int, map[string]any, error) {
 	var rd io.Reader
 	if jsonBody != "" {
 		rd = strings.NewReader(jsonBody)
 	}
 	req, err := http.NewRequest(method, c.base+path, rd)
 	if err != nil {
-		c.t.Fatal(err)
+		return 0, nil, err
 	}
 	req.Header.Set("User-Agent", "python-requests/2.32.3")
 	req.Header.Set("Accept-Encoding", "gzip, deflate")
@@ -44,14 +53,14 @@ func (c *pyClient) call(method, path, jsonBody string) (int, map[string]any) {
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		c.t.Fatal(err)
+		return 0, nil, err
 	}
 	defer res.Body.Close()
 	var out map[string]any
 	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
-		c.t.Fatalf("%s %s: response.json() fails: %v", method, path, err)
+		return res.StatusCode, nil, fmt.Errorf("%s %s: response.json() fails: %w", method, path, err)
 	}
-	return res.StatusCode, out
+	return res.StatusCode, out, nil
 }
 
 // ok is `if not response.ok: raise ServiceException(...)`.

@@ -127,7 +127,7 @@ type Server struct {
 	basicFlight singleflight.Group
 
 	storage storageAlarm // logs a full ledger storage once a minute (storage.go)
-	signed  signedNote   // how long the tokens signed so far are valid, as recorded (transactions.go)
+	signed  signedNote   // how long the tokens signed so far are valid, as recorded (tokennote.go)
 
 	// authenticators resolve an Authorization header to a principal, by lower-case scheme.
 	// Basic is registered here; Bearer access tokens plug in the same way.

@@ -1,16 +1,13 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/syftbox/syftwallet/api"
-	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/server/auth"
 )
 
@@ -19,28 +16,6 @@ import (
 // (argon2id computations, account reads, MFA-state reads) for every way in: a count does not
 // depend on how loaded the machine is. BenchmarkSignInPaths measures the time of the same paths
 // against each other in one run.
-
-// readCounter counts the reads a sign-in makes of the auth store.
-type readCounter struct {
-	ledger.AuthStore
-	mfa atomic.Int64
-}
-
-func (c *readCounter) MFA(ctx context.Context, accountID string) (ledger.MFAState, error) {
-	c.mfa.Add(1)
-	return c.AuthStore.MFA(ctx, accountID)
-}
-
-// accountReads counts the reads of accounts by email.
-type accountReads struct {
-	*hookLedger
-	n atomic.Int64
-}
-
-func (a *accountReads) AccountByEmail(ctx context.Context, email string) (ledger.Account, error) {
-	a.n.Add(1)
-	return a.hookLedger.AccountByEmail(ctx, email)
-}
 
 // signInPath is one way into a password endpoint and the status it must answer.
 type signInPath struct {
@@ -80,8 +55,8 @@ func (w work) String() string {
 // counters on the stores, limits high enough for repeated wrong passwords, and two accounts, one
 // with MFA. Its second result reads the work paid so far.
 func workEnv(t testing.TB) (*env, func() work) {
-	rc := &readCounter{}
-	ar := &accountReads{}
+	rc := &authCounts{}
+	ar := &emailReads{}
 	h, err := auth.NewHasherCapacity(auth.DefaultParams(), auth.Capacity{Concurrent: 2, MaxWait: time.Minute, MaxQueued: 100})
 	if err != nil {
 		t.Fatal(err)
@@ -89,10 +64,8 @@ func workEnv(t testing.TB) (*env, func() work) {
 	e := newEnv(t, func(c *Config) {
 		c.Hasher = h
 		c.Limits = Limits{Account: Rate{PerMinute: 60000, Burst: 100000}, Address: Rate{PerMinute: 60000, Burst: 100000}}
-		rc.AuthStore = c.Auth
-		c.Auth = rc
-		ar.hookLedger = c.Ledger.(*hookLedger)
-		c.Ledger = ar
+		rc.hook(c)
+		ar.hook(c)
 	})
 	e.newUser("ada@example.com", "")
 	e.newUser("mfa@example.com", "").enableMFA()

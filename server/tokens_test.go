@@ -2,16 +2,13 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 // Issue 13: the three patterns real SyftBox clients use, replayed as the canonical SDK sends them
@@ -29,40 +26,12 @@ func pyDelegated(sender, recipient, token, amount, app string) string {
 func pyRace(t *testing.T, c *pyClient, n int, path string, body func(i int) string) ([]int, []map[string]any) {
 	t.Helper()
 	statuses, bodies := make([]int, n), make([]map[string]any, n)
-	start := make(chan struct{})
-	var ready, done sync.WaitGroup
-	for i := 0; i < n; i++ {
-		ready.Add(1)
-		done.Add(1)
-		go func(i int) {
-			defer done.Done()
-			req, err := http.NewRequest("POST", c.base+path, strings.NewReader(body(i)))
-			if err != nil {
-				t.Error(err)
-				ready.Done()
-				return
-			}
-			req.Header.Set("User-Agent", "python-requests/2.32.3")
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", c.auth)
-			ready.Done()
-			<-start
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			defer res.Body.Close()
-			b, _ := io.ReadAll(res.Body)
-			statuses[i] = res.StatusCode
-			if err := json.Unmarshal(b, &bodies[i]); err != nil {
-				t.Errorf("response.json() fails: %v: %q", err, b)
-			}
-		}(i)
-	}
-	ready.Wait()
-	close(start)
-	done.Wait()
+	testkit.Together(n, func(i int) {
+		var err error
+		if statuses[i], bodies[i], err = c.send("POST", path, body(i)); err != nil {
+			t.Error(err)
+		}
+	})
 	return statuses, bodies
 }
 

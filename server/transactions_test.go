@@ -20,8 +20,7 @@ func txOf(t *testing.T, r resp) api.Transaction {
 
 func TestDirectTransactionLifecycle(t *testing.T) {
 	e := newEnv(t)
-	ada, bob := e.payerAndPayee("100")
-	eve := e.newUser("eve@example.com", "")
+	ada, bob, eve := e.payerPayeeAndStranger("100")
 
 	before := e.snapshot()
 	ada.refuses(t, "POST", "/transaction/create", []refusal{
@@ -86,8 +85,7 @@ func TestDirectTransactionLifecycle(t *testing.T) {
 
 func TestDelegatedTransaction(t *testing.T) {
 	e := newEnv(t)
-	ada, bob := e.payerAndPayee("50")
-	eve := e.newUser("eve@example.com", "")
+	ada, bob, eve := e.payerPayeeAndStranger("50")
 
 	var tb api.TokenBody
 	ada.do("POST", "/token/create", `{"recipientEmail":"bob@example.com"}`).want(t, 201).decode(t, &tb)

@@ -11,9 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 func TestLoadOrCreateKeyset(t *testing.T) {
@@ -63,18 +64,14 @@ func TestLoadOrCreateKeyset(t *testing.T) {
 func TestLoadOrCreateKeysetConcurrent(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "keys.json")
 	kids := make([]string, 8)
-	var wg sync.WaitGroup
-	for i := range kids {
-		wg.Go(func() {
-			ks, err := LoadOrCreateKeyset(path)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			kids[i] = ks.KID()
-		})
-	}
-	wg.Wait()
+	testkit.Together(len(kids), func(i int) {
+		ks, err := LoadOrCreateKeyset(path)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		kids[i] = ks.KID()
+	})
 	for _, k := range kids {
 		if k != kids[0] {
 			t.Fatalf("concurrent creators disagree: %v", kids)

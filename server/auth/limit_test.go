@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 var bg = context.Background()
@@ -113,18 +115,11 @@ func TestFailureLimiterRefundAndClear(t *testing.T) {
 func TestFailureLimiterConcurrentTakesNeverExceedBurst(t *testing.T) {
 	l := NewFailureLimiter(1, 10, newClock().Now)
 	var ok atomic.Int64
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for range 200 {
-		wg.Go(func() {
-			<-start
-			if tk, _ := l.Take(bg, "k"); tk.OK {
-				ok.Add(1)
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
+	testkit.Together(200, func(int) {
+		if tk, _ := l.Take(bg, "k"); tk.OK {
+			ok.Add(1)
+		}
+	})
 	if ok.Load() != 10 {
 		t.Fatalf("%d of 200 concurrent takes succeeded; burst is 10", ok.Load())
 	}

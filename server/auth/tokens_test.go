@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 type fakeClock struct {
@@ -331,21 +333,17 @@ func TestIssuerMisconfigured(t *testing.T) {
 
 func TestTokensConcurrent(t *testing.T) {
 	iss, _ := newTestIssuer(t)
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() {
-			for range 50 {
-				tok, c, err := iss.IssueAccess("u1", "a@example.com", "s1")
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if got, err := iss.VerifyAccess(tok); err != nil || got != c {
-					t.Errorf("verify: %v", err)
-					return
-				}
+	testkit.Together(8, func(int) {
+		for range 50 {
+			tok, c, err := iss.IssueAccess("u1", "a@example.com", "s1")
+			if err != nil {
+				t.Error(err)
+				return
 			}
-		})
-	}
-	wg.Wait()
+			if got, err := iss.VerifyAccess(tok); err != nil || got != c {
+				t.Errorf("verify: %v", err)
+				return
+			}
+		}
+	})
 }

@@ -117,23 +117,16 @@ func TestBudgetSharedByInstances(t *testing.T) {
 func TestBudgetBurstIsAtomic(t *testing.T) {
 	url, p := redistest.URL(t), prefix(t)
 	ins := []*instance{newInstance(t, url, p, nil, nil), newInstance(t, url, p, nil, nil), newInstance(t, url, p, nil, nil)}
-	start := make(chan struct{})
 	var ok atomic.Int64
-	var wg sync.WaitGroup
-	for i := range 60 {
-		wg.Go(func() {
-			<-start
-			tk, err := ins[i%3].budget.Take(context.Background(), "burst")
-			if err != nil {
-				t.Error(err)
-			}
-			if tk.OK {
-				ok.Add(1)
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
+	testkit.Together(60, func(i int) {
+		tk, err := ins[i%3].budget.Take(context.Background(), "burst")
+		if err != nil {
+			t.Error(err)
+		}
+		if tk.OK {
+			ok.Add(1)
+		}
+	})
 	for i, in := range ins {
 		if n := in.errors.Load(); n != 0 {
 			t.Fatalf("instance %d: %d Redis calls failed", i, n)
