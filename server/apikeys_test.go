@@ -377,10 +377,7 @@ func TestAPIKeySpendLimitUnderABurst(t *testing.T) {
 	if ok != 10 || over != 40 {
 		t.Fatalf("%d paid, %d refused; want 10 and 40", ok, over)
 	}
-	a, err := e.store.AccountByID(context.Background(), ada.id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := stored(e, e.store.AccountByID, ada.id)
 	if a.Balance != must(t, "990") {
 		t.Fatalf("balance %s, want 990: the key spent past its limit", a.Balance)
 	}

@@ -56,7 +56,7 @@ func TestLoginIssuesWorkingTokens(t *testing.T) {
 		c["exp"].(float64)-c["iat"].(float64) != 300 {
 		t.Fatalf("claims %v", c)
 	}
-	if !e.session(c["sid"].(string)).Live() {
+	if !stored(e, e.store.Session, c["sid"].(string)).Live() {
 		t.Fatal("session not live")
 	}
 
@@ -133,7 +133,7 @@ func TestRefreshRotatesAndReuseRevokes(t *testing.T) {
 
 	// An old token again: the whole session is revoked, every token of it refused.
 	e.refresh(t1.RefreshToken).want(t, 401, api.CodeUnauthenticated)
-	if e.session(sid).Live() {
+	if stored(e, e.store.Session, sid).Live() {
 		t.Fatal("session still live after reuse")
 	}
 	if got := rl.got(); !slices.Equal(got, []string{sid}) {
@@ -183,7 +183,7 @@ func TestConcurrentRefreshSucceedsOnce(t *testing.T) {
 			t.Fatalf("round %d: %d successes: %v", round, ok, statuses)
 		}
 		// The losers presented a spent token: the session is revoked (api.md: reuse revokes).
-		if e.session(claims(t, tk.AccessToken)["sid"].(string)).Live() {
+		if stored(e, e.store.Session, claims(t, tk.AccessToken)["sid"].(string)).Live() {
 			t.Fatal("session survived a reused refresh token")
 		}
 	}
@@ -280,7 +280,7 @@ func TestMFAEnrollEnableAndSignIn(t *testing.T) {
 	if !strings.Contains(en.OtpauthURL, "secret="+en.Secret) || !strings.Contains(en.OtpauthURL, "issuer=syftwallet") {
 		t.Fatalf("%+v", en)
 	}
-	st := e.mfaState(ada.id)
+	st := stored(e, e.store.MFA, ada.id)
 	if st.Enabled || len(st.Pending) == 0 || strings.Contains(string(st.Pending), en.Secret) {
 		t.Fatalf("pending secret not sealed: %+v", st)
 	}
@@ -344,7 +344,7 @@ func TestMFAEnrollEnableAndSignIn(t *testing.T) {
 		e.verify(e.challenge(ada.email, testPassword), c).want(t, 401)
 		used[c] = true
 	}
-	if st := e.mfaState(ada.id); st.Recovery != 7 {
+	if st := stored(e, e.store.MFA, ada.id); st.Recovery != 7 {
 		t.Fatalf("recovery left %d", st.Recovery)
 	}
 
@@ -353,7 +353,7 @@ func TestMFAEnrollEnableAndSignIn(t *testing.T) {
 	tk2 := ada.login2(e, en.Secret)
 	e.do("POST", "/auth/mfa/disable", api.MFACode{Code: rc.RecoveryCodes[0]}, bearer(tk2.AccessToken)...).want(t, 400, api.CodeInvalidRequest, "code")
 	e.do("POST", "/auth/mfa/disable", api.MFACode{Code: rc.RecoveryCodes[5]}, bearer(tk2.AccessToken)...).want(t, 204)
-	if st := e.mfaState(ada.id); st.Enabled || st.Recovery != 0 {
+	if st := stored(e, e.store.MFA, ada.id); st.Enabled || st.Recovery != 0 {
 		t.Fatalf("%+v", st)
 	}
 	ada.info() // Basic works again
@@ -475,7 +475,7 @@ func TestMFALockoutAfterTenFailures(t *testing.T) {
 	if ra := r.header.Get(api.HeaderRetryAfter); ra != "900" {
 		t.Fatalf("Retry-After %q", ra)
 	}
-	if st := e.mfaState(ada.id); st.LockedUntil.IsZero() {
+	if st := stored(e, e.store.MFA, ada.id); st.LockedUntil.IsZero() {
 		t.Fatalf("not locked: %+v", st)
 	}
 	// A security.mfa_changed event was recorded.

@@ -259,7 +259,7 @@ func (e *env) authState(ids ...string) string {
 	e.t.Helper()
 	var b strings.Builder
 	for _, id := range ids {
-		m := e.mfaState(id)
+		m := stored(e, e.store.MFA, id)
 		seq, _ := e.store.LatestSeq(context.Background(), id)
 		fmt.Fprintf(&b, "%s mfa=%v pending=%x secret=%x last=%d failures=%d locked=%v recovery=%d seq=%d\n",
 			id, m.Enabled, m.Pending, m.Secret, m.LastStep, m.Failures, m.LockedUntil, m.Recovery, seq)
@@ -272,10 +272,7 @@ func (e *env) accountState(ids ...string) string {
 	e.t.Helper()
 	var b strings.Builder
 	for _, id := range ids {
-		a, err := e.store.AccountByID(context.Background(), id)
-		if err != nil {
-			e.t.Fatal(err)
-		}
+		a := stored(e, e.store.AccountByID, id)
 		fmt.Fprintf(&b, "%s %s %s %v %s\n", a.Email, a.Balance, a.Held, a.Organization, a.PasswordHash)
 	}
 	b.WriteString(e.authState(ids...))

@@ -614,22 +614,15 @@ func claims(t *testing.T, token string) map[string]any {
 	return m
 }
 
-func (e *env) session(id string) ledger.Session {
+// stored is what read, a method of the test's ledger (e.store.Session, e.store.MFA,
+// e.store.AccountByID …), answers for key; a failed read ends the test.
+func stored[T any](e *env, read func(context.Context, string) (T, error), key string) T {
 	e.t.Helper()
-	s, err := e.store.Session(context.Background(), id)
+	v, err := read(context.Background(), key)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return s
-}
-
-func (e *env) mfaState(accountID string) ledger.MFAState {
-	e.t.Helper()
-	m, err := e.store.MFA(context.Background(), accountID)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return m
+	return v
 }
 
 // revokeLog records what Config.OnRevoke was told.

@@ -108,10 +108,7 @@ func TestBurstFromAKnownPlaceIsBounded(t *testing.T) {
 	if c[401] > DefaultLimits.Account.Burst+1 || c[401]+c[429] != 60 {
 		t.Fatalf("%d guesses evaluated from a known place (at most %d): %v", c[401], DefaultLimits.Account.Burst+1, c)
 	}
-	acct, err := e.store.AccountByEmail(context.Background(), ada.email)
-	if err != nil {
-		t.Fatal(err)
-	}
+	acct := stored(e, e.store.AccountByEmail, ada.email)
 	if e.s.known.has(kindPassword + ":" + ada.email + "\x00" + home + "\x00" + hashTag(acct.PasswordHash)) {
 		t.Fatal("the place is still known after wrong passwords from it")
 	}
@@ -142,10 +139,7 @@ func TestPasswordChangeEndsKnownPlaces(t *testing.T) {
 func TestKnownLaneTakesOneAttemptPerPlace(t *testing.T) {
 	e := newEnv(t, byHeader(nil))
 	ada := e.knownAt(home)
-	acct, err := e.store.AccountByEmail(context.Background(), ada.email)
-	if err != nil {
-		t.Fatal(err)
-	}
+	acct := stored(e, e.store.AccountByEmail, ada.email)
 	ctx := context.Background()
 	var known int
 	var held []*attempt

@@ -185,7 +185,7 @@ func TestBurstOfCodesAcrossChallengesLocksAfterTen(t *testing.T) {
 	if fc.failed.Load() > int64(challengePolicy.LockAfter) {
 		t.Fatalf("%d codes checked before the lock (at most %d)", fc.failed.Load(), challengePolicy.LockAfter)
 	}
-	if st := e.mfaState(ada.id); !st.LockedUntil.After(e.now()) {
+	if st := stored(e, e.store.MFA, ada.id); !st.LockedUntil.After(e.now()) {
 		t.Fatalf("MFA not locked after a burst of wrong codes: %+v", st)
 	}
 	ada.signIn(testPassword).want(t, 429, api.CodeRateLimited)

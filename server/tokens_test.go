@@ -127,10 +127,7 @@ func TestSDKPolicyLoopOnOneToken(t *testing.T) {
 func TestSDKZeroAmountDelegated(t *testing.T) {
 	e, ada, bob := tokenEnv(t)
 	tok := pyToken(t, ada, `{"recipientEmail": "bob@openmined.org"}`)
-	adaAcct, err := e.store.AccountByEmail(context.Background(), "ada@openmined.org")
-	if err != nil {
-		t.Fatal(err)
-	}
+	adaAcct := stored(e, e.store.AccountByEmail, "ada@openmined.org")
 	seq0, _ := e.store.LatestSeq(context.Background(), adaAcct.ID)
 	for _, end := range []string{"confirm", "cancel"} {
 		tx := pyTransaction(t, bob.ok("POST", "/transaction/create",
