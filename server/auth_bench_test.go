@@ -20,10 +20,11 @@ import (
 	"github.com/syftbox/syftwallet/testkit"
 )
 
-// Sign-in benchmarks. The service is configured as in production: auth.DefaultParams (argon2id
-// m=19456 KiB, t=2, p=1) with the default concurrency cap of runtime.NumCPU() hashes at once (one
-// of them reserved for the priority lane), a real SQLite ledger, real HTTP over loopback; the
-// queue's wait bounds are lifted (see newBenchService).
+// Sign-in benchmarks. For the hash and login ones the service is configured as in production:
+// auth.DefaultParams (argon2id m=19456 KiB, t=2, p=1) with the default concurrency cap of
+// runtime.NumCPU() hashes at once (one of them reserved for the priority lane), a real SQLite
+// ledger, real HTTP over loopback; the queue's wait bounds are lifted (see newBenchService). The
+// flood benchmarks further down run the service of floodService, each as its doc says.
 //
 //	go test -run '^$' -bench 'Argon2id|Login' -benchtime 20x ./server/
 
