@@ -30,7 +30,7 @@ func isQuit(msgs []tea.Msg) bool {
 }
 
 func TestSignInThenNumbersSwitchScreens(t *testing.T) {
-	fc := newFake()
+	fc := viewstest.Standard()
 	m := newModel(t, fc)
 	typeText(m, "me@example.com")
 	press(m, "tab")
@@ -57,7 +57,7 @@ func TestSignInThenNumbersSwitchScreens(t *testing.T) {
 }
 
 func TestKeysGoToTheFocusedField(t *testing.T) {
-	m := newModel(t, newFake())
+	m := newModel(t, viewstest.Standard())
 	out := press(m, "q")
 	if isQuit(out) {
 		t.Fatal("q quit while typing an email")
@@ -84,7 +84,7 @@ func TestKeysGoToTheFocusedField(t *testing.T) {
 }
 
 func TestCtrlCAlwaysQuits(t *testing.T) {
-	m := newModel(t, newFake())
+	m := newModel(t, viewstest.Standard())
 	if !isQuit(press(m, "ctrl+c")) {
 		t.Fatal("ctrl+c did not quit from a focused field")
 	}
@@ -156,7 +156,7 @@ func TestPrivacyAndSignOut(t *testing.T) {
 }
 
 func TestResumeOpensSignedInAndDropsStaleAnswers(t *testing.T) {
-	fc := newFake()
+	fc := viewstest.Standard()
 	fc.Stored = "me@example.com"
 	m := newModel(t, fc, func(o *Options) { o.Resume = true })
 	// A stale answer (another request id) is dropped.
@@ -171,7 +171,7 @@ func TestResumeOpensSignedInAndDropsStaleAnswers(t *testing.T) {
 }
 
 func TestKeyOverrides(t *testing.T) {
-	fc := newFake()
+	fc := viewstest.Standard()
 	m := newModel(t, fc, func(o *Options) { o.Keys = map[string][]string{"quit": {"x"}, "history": {"H"}} })
 	signIn(t, m, fc)
 	press(m, "H")
@@ -194,7 +194,7 @@ func TestKeyOverrides(t *testing.T) {
 }
 
 func TestBreakerShown(t *testing.T) {
-	fc := newFake()
+	fc := viewstest.Standard()
 	m := newModel(t, fc)
 	fc.Breaker = client.BreakerOpen
 	if !strings.Contains(screen(m), "breaker open") {
@@ -206,25 +206,6 @@ func TestBreakerShown(t *testing.T) {
 	}
 }
 
-func liveModel(t *testing.T) (*Model, *viewstest.Client, *fakeStream) {
-	fc := newFake()
-	fc.Events = true
-	var fs *fakeStream
-	m := newModel(t, fc, func(o *Options) {
-		o.NewStream = func(events.Options) LiveStream { fs = newFakeStream(); return fs }
-	})
-	signIn(t, m, fc)
-	if fs == nil {
-		t.Fatal("no stream started")
-	}
-	return m, fc, fs
-}
-
-// feed hands the model one stream item through the adapter, as the program would.
-func feed(m *Model, it events.Item) {
-	settle(m, func() tea.Msg { return liveItemMsg{gen: m.live.gen, item: it} })
-}
-
 func TestLivePaymentShowsToastFeedAndBalance(t *testing.T) {
 	m, fc, _ := liveModel(t)
 	feed(m, events.Item{Kind: events.KindState, State: events.State{Phase: events.Live}})
@@ -232,13 +213,8 @@ func TestLivePaymentShowsToastFeedAndBalance(t *testing.T) {
 		t.Fatalf("status does not say live:\n%s", screen(m))
 	}
 	calls := len(fc.Calls())
-	tx := api.Transaction{ID: "tx-live", SenderEmail: "ada@example.com", RecipientEmail: "me@example.com",
-		Amount: 1_250_000, Status: api.StatusCompleted, CreatedAt: api.At(viewstest.Epoch)}
-	data, _ := json.Marshal(tx)
-	at := api.At(viewstest.Epoch)
-	feed(m, events.Item{Kind: events.KindEvent, Event: api.Event{Seq: 1, Type: api.EventPaymentReceived, At: &at, Data: data}})
-	bal, _ := json.Marshal(api.Balance{Balance: 251_250_000, AvailableBalance: 251_250_000})
-	feed(m, events.Item{Kind: events.KindEvent, Event: api.Event{Seq: 2, Type: api.EventBalanceUpdated, At: &at, Data: bal}})
+	receive(m, 1, "tx-live", 1_250_000)
+	liveEvent(m, 2, api.EventBalanceUpdated, api.Balance{Balance: 251_250_000, AvailableBalance: 251_250_000})
 	s := screen(m)
 	if !strings.Contains(s, "↓ +1.25 from ada@example.com") {
 		t.Fatalf("no toast:\n%s", s)
@@ -288,7 +264,7 @@ func TestLiveStreamLeavesNoGoroutine(t *testing.T) {
 	// Timers the screens started (the dashboard's 30 s redraw) are not the stream's.
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(), goleak.IgnoreAnyFunction("charm.land/bubbletea/v2.Tick.func1"),
 		goleak.IgnoreAnyFunction("github.com/syftbox/syftwallet/views/viewstest.Exec.func2"))
-	fc := newFake()
+	fc := viewstest.Standard()
 	fc.Events = true
 	var fs *fakeStream
 	m := newModel(t, fc, func(o *Options) {
@@ -308,7 +284,7 @@ func TestLiveStreamLeavesNoGoroutine(t *testing.T) {
 }
 
 func TestPollingTurnsChangesIntoToasts(t *testing.T) {
-	fc := newFake()
+	fc := viewstest.Standard()
 	m := newModel(t, fc)
 	signIn(t, m, fc) // the first poll primes
 	if !strings.Contains(screen(m), "polling") {
@@ -354,11 +330,7 @@ func TestQuitAsksWhileAPaymentIsInFlight(t *testing.T) {
 // showing its amount for the rest of its life.
 func TestPrivacyHidesAmountsInToastsAlreadyShown(t *testing.T) {
 	m, _, _ := liveModel(t)
-	tx := api.Transaction{ID: "tx-live", SenderEmail: "ada@example.com", RecipientEmail: "me@example.com",
-		Amount: 1_250_000, Status: api.StatusCompleted, CreatedAt: api.At(viewstest.Epoch)}
-	data, _ := json.Marshal(tx)
-	at := api.At(viewstest.Epoch)
-	feed(m, events.Item{Kind: events.KindEvent, Event: api.Event{Seq: 1, Type: api.EventPaymentReceived, At: &at, Data: data}})
+	receive(m, 1, "tx-live", 1_250_000)
 	if !strings.Contains(screen(m), "+1.25 from ada@example.com") {
 		t.Fatalf("no toast:\n%s", screen(m))
 	}
@@ -371,7 +343,7 @@ func TestPrivacyHidesAmountsInToastsAlreadyShown(t *testing.T) {
 // The help line names each key once: on the two-factor screen with the code field focused, esc
 // is the root's "leave field", not also the screen's.
 func TestMFAHelpLineNamesEscOnce(t *testing.T) {
-	m := newModel(t, newFake())
+	m := newModel(t, viewstest.Standard())
 	settle(m, func() tea.Msg {
 		return views.MFANeededMsg{Challenge: &client.MFAChallenge{ID: "ch-1", Email: "me@example.com",
 			ExpiresAt: viewstest.Epoch.Add(5 * time.Minute)}}
@@ -486,7 +458,7 @@ func TestOwnMFAChangeRaisesNoToast(t *testing.T) {
 // At 80 columns the help line leaves out the screen's last keys rather than the global ones:
 // "? help" (which shows everything) and the way out are always on it, and nothing is cut.
 func TestHelpLineKeepsTheGlobalKeysAt80(t *testing.T) {
-	fc := newFake()
+	fc := viewstest.Standard()
 	m := newModel(t, fc)
 	resize(m, 80, 24)
 	lines := strings.Split(screen(m), "\n")
@@ -529,7 +501,7 @@ func TestFormScreensFocusFromEveryWayIn(t *testing.T) {
 		{name: "link", to: views.TokensScreen, link: &views.SwitchMsg{To: views.TokensScreen}},
 	}
 	for _, w := range ways {
-		fc := newFake()
+		fc := viewstest.Standard()
 		m := newModel(t, fc)
 		signIn(t, m, fc)
 		if w.from != "" {

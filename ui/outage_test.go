@@ -1,13 +1,11 @@
 package ui
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/events"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/views/viewstest"
@@ -44,12 +42,8 @@ func TestOutageMarksTheBalanceAndRReconnectsNow(t *testing.T) {
 // keeps counting (how many more, and their sum), never silence.
 func TestToastFloodSummarises(t *testing.T) {
 	m, _, _ := liveModel(t)
-	at := api.At(viewstest.Epoch)
 	for i := range 12 {
-		tx := api.Transaction{ID: fmt.Sprintf("tx-flood-%d", i), SenderEmail: "ada@example.com", RecipientEmail: "me@example.com",
-			Amount: money.Micros(i+1) * money.Scale / 10, Status: api.StatusCompleted, CreatedAt: at}
-		data, _ := json.Marshal(tx)
-		feed(m, events.Item{Kind: events.KindEvent, Event: api.Event{Seq: int64(i + 1), Type: api.EventPaymentReceived, At: &at, Data: data}})
+		receive(m, int64(i+1), fmt.Sprintf("tx-flood-%d", i), money.Micros(i+1)*money.Scale/10)
 	}
 	s := screen(m)
 	// The first two as they came, then the summary of the other ten: 0.3 + ... + 1.2 = 7.50.

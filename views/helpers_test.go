@@ -41,23 +41,16 @@ func loadAccount(c *Common) {
 // messages meant for the root (navigation, toasts, clipboard).
 func settle(s Screen, cmd tea.Cmd) (Screen, []tea.Msg) {
 	var out []tea.Msg
-	queue := []tea.Cmd{cmd}
-	for i := 0; len(queue) > 0 && i < 100; i++ {
-		c := queue[0]
-		queue = queue[1:]
-		for _, msg := range exec(c) {
-			switch msg.(type) {
-			case SwitchMsg, SignedInMsg, SignedOutMsg, MFANeededMsg, ToastMsg, ThemeToggleMsg, RefreshAccountMsg:
-				out = append(out, msg)
-				continue
-			}
-			var next tea.Cmd
-			s, next = s.Update(msg)
-			if next != nil {
-				queue = append(queue, next)
-			}
+	viewstest.Settle(cmd, 100, exec, func(msg tea.Msg) tea.Cmd {
+		switch msg.(type) {
+		case SwitchMsg, SignedInMsg, SignedOutMsg, MFANeededMsg, ToastMsg, ThemeToggleMsg, RefreshAccountMsg:
+			out = append(out, msg)
+			return nil
 		}
-	}
+		var next tea.Cmd
+		s, next = s.Update(msg)
+		return next
+	})
 	return s, out
 }
 
