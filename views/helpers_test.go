@@ -10,6 +10,7 @@ import (
 
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/theme"
+	"github.com/syftbox/syftwallet/views/components"
 	"github.com/syftbox/syftwallet/views/viewstest"
 )
 
@@ -126,7 +127,8 @@ func exec(cmd tea.Cmd) []tea.Msg { return viewstest.Exec(cmd, viewstest.Bound) }
 func TestExecWaitsForASlowAnswer(t *testing.T) {
 	release := make(chan struct{})
 	time.AfterFunc(400*time.Millisecond, func() { close(release) })
-	msgs := exec(tea.Batch(NewSpinner(newCommon(t, newFake()).Theme).Tick, func() tea.Msg { <-release; return ReloadMsg{} }))
+	spin := components.NewSpinner(newCommon(t, newFake()).Theme)
+	msgs := exec(tea.Batch(spin.Tick(), func() tea.Msg { <-release; return ReloadMsg{} }))
 	if _, ok := hasMsg[ReloadMsg](msgs); !ok || len(msgs) != 1 {
 		t.Fatalf("want the slow answer (and no spinner tick), got %v", msgs)
 	}

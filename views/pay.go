@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/syftbox/syftwallet/api"
@@ -197,14 +196,14 @@ func (p *Pay) send() tea.Cmd {
 
 // Update handles keys and answers.
 func (p *Pay) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	if cmd, ok := p.spin.Update(msg, p.state == paySending); ok {
+		return p, cmd
+	}
 	switch msg := msg.(type) {
 	case StyleMsg:
 		p.form.Restyle(p.c)
 		p.confirm.Input.SetStyles(InputStyles(p.c.Theme))
 		p.spin.Restyle(p.c.Theme)
-	case spinner.TickMsg:
-		cmd, _ := p.spin.Update(msg, p.state == paySending)
-		return p, cmd
 	case Answer[[]string]:
 		if msg.For(p.asks, &p.recentReq) && msg.Err == nil {
 			p.recents = msg.Val
