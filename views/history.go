@@ -259,15 +259,9 @@ func (h *History) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		h.input.SetStyles(InputStyles(h.c.Theme))
 		h.spin.Restyle(h.c.Theme)
 	case Answer[histPage]:
-		if !msg.For(h.asks, &h.loadReq) {
-			return h, nil
-		}
-		return h, h.pageArrived(msg)
+		return h, msg.Then(h.asks, &h.loadReq, h.pageArrived)
 	case Answer[api.Transaction]:
-		if !msg.For(h.asks, &h.actReq) {
-			return h, nil
-		}
-		return h, h.resolved(msg)
+		return h, msg.Then(h.asks, &h.actReq, h.resolved)
 	case Answer[exported]:
 		if !msg.For(h.asks, &h.exportReq) {
 			return h, nil

@@ -142,15 +142,9 @@ func (l *Login) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		l.spin.Restyle(l.c.Theme)
 		return l, nil
 	case Answer[client.Session]:
-		if !msg.For(l.asks, &l.waiting) {
-			return l, nil
-		}
-		return l, l.loginDone(msg)
+		return l, msg.Then(l.asks, &l.waiting, l.loginDone)
 	case Answer[registered]:
-		if !msg.For(l.asks, &l.waiting) {
-			return l, nil
-		}
-		return l, l.registerDone(msg)
+		return l, msg.Then(l.asks, &l.waiting, l.registerDone)
 	case tea.PasteMsg:
 		return l, l.form().Update(msg)
 	case tea.KeyPressMsg:
