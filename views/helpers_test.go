@@ -55,14 +55,18 @@ func settle(s Screen, cmd tea.Cmd) (Screen, []tea.Msg) {
 	return s, out
 }
 
+// deliver hands the screen one message, as the root would, and settles what it starts.
+func deliver(s Screen, msg tea.Msg) (Screen, []tea.Msg) {
+	s, cmd := s.Update(msg)
+	return settle(s, cmd)
+}
+
 // press sends keys one by one, settling after each.
 func press(s Screen, keys ...string) (Screen, []tea.Msg) {
 	var out []tea.Msg
 	for _, k := range keys {
-		var cmd tea.Cmd
-		s, cmd = s.Update(keyMsg(k))
 		var o []tea.Msg
-		s, o = settle(s, cmd)
+		s, o = deliver(s, keyMsg(k))
 		out = append(out, o...)
 	}
 	return s, out
@@ -71,10 +75,7 @@ func press(s Screen, keys ...string) (Screen, []tea.Msg) {
 // typeText types text, one key per character.
 func typeText(s Screen, text string) Screen {
 	for _, r := range text {
-		k := tea.KeyPressMsg{Code: r, Text: string(r)}
-		var cmd tea.Cmd
-		s, cmd = s.Update(k)
-		s, _ = settle(s, cmd)
+		s, _ = deliver(s, tea.KeyPressMsg{Code: r, Text: string(r)})
 	}
 	return s
 }
