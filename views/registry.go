@@ -3,6 +3,7 @@ package views
 import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
 	"github.com/syftbox/syftwallet/views/components"
 )
 
