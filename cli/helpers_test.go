@@ -169,6 +169,21 @@ func (e *env) account(email string, balance string) {
 	}
 }
 
+// acct is an account a test starts with: its email and balance ("" for none).
+type acct struct{ email, balance string }
+
+// newSignedIn is newEnv with these accounts made (in order, over HTTP) and the first one signed in
+// through the login command.
+func newSignedIn(t *testing.T, accounts ...acct) *env {
+	t.Helper()
+	e := newEnv(t)
+	for _, a := range accounts {
+		e.account(a.email, a.balance)
+	}
+	e.signIn(accounts[0].email)
+	return e
+}
+
 // signIn signs email in through the login command.
 func (e *env) signIn(email string) {
 	e.t.Helper()
@@ -178,10 +193,15 @@ func (e *env) signIn(email string) {
 // payDirect pays over HTTP with Basic auth (not through the commands).
 func (e *env) payDirect(from, to, amount, memo string) {
 	e.t.Helper()
-	req, _ := http.NewRequest("GET", "/", nil)
-	req.SetBasicAuth(from, password)
-	e.http("POST", "/payments", req.Header.Get("Authorization"),
+	e.http("POST", "/payments", basicAuth(from),
 		map[string]any{"recipientEmail": to, "amount": amount, "memo": memo}, 201)
+}
+
+// basicAuth is the Authorization header of email with the tests' password.
+func basicAuth(email string) string {
+	req, _ := http.NewRequest("GET", "/", nil)
+	req.SetBasicAuth(email, password)
+	return req.Header.Get("Authorization")
 }
 
 func (e *env) http(method, path, authz string, body any, want int) []byte {
@@ -262,6 +282,39 @@ func waitFor(t *testing.T, what string, f func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// following is a command (events) running in the background until stopped, its output read as
+// it comes.
+type following struct {
+	out, errb syncBuffer
+	cancel    context.CancelFunc
+	done      chan result // its result, put back by each stop that takes it
+}
+
+// start runs a command in the background until stop, or the end of the test.
+func (e *env) start(args ...string) *following {
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &following{cancel: cancel, done: make(chan result, 1)}
+	go func() { f.done <- e.do(call{args: args, ctx: ctx, stdout: &f.out, stderr: &f.errb}) }()
+	e.t.Cleanup(func() { f.stop() })
+	return f
+}
+
+// follow starts a command that follows the live events and waits until it says it is ready.
+func (e *env) follow(args ...string) *following {
+	e.t.Helper()
+	f := e.start(args...)
+	waitFor(e.t, "ready", func() bool { return strings.Contains(f.errb.String(), "Ready:") })
+	return f
+}
+
+// stop interrupts the command (as Ctrl-C does) and returns what it did.
+func (f *following) stop() result {
+	f.cancel()
+	r := <-f.done
+	f.done <- r
+	return r
 }
 
 // newProxy forwards TCP connections to the service at backendURL; Cut cuts them all (a network
