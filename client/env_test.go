@@ -216,6 +216,17 @@ func signUpAt(t testing.TB, s *svc, email string, opts ...Option) *Client {
 	return signUp(t, s, testConfig(t, s.URL), email, opts...)
 }
 
+// aliceAndBob starts a service with the /auth endpoints and signs up alice (credited 100) and
+// bob, each with a client of their own.
+func aliceAndBob(t testing.TB) (s *svc, alice, bob *Client) {
+	t.Helper()
+	s = startAuthService(t)
+	alice = signUpAt(t, s, "alice@example.com")
+	bob = signUpAt(t, s, "bob@example.com")
+	s.credit("alice@example.com", "100")
+	return s, alice, bob
+}
+
 // selfSigningClient registers email on s and returns a fault proxy in front of s and a client
 // through it that has the email and password in its Config: it signs in by itself when a call
 // needs a session.

@@ -11,8 +11,7 @@ import (
 func TestLegacyEndToEnd(t *testing.T) {
 	s := startService(t)
 	ctx := context.Background()
-	cfg := testConfig(t, s.URL)
-	cfg.Legacy = true
+	cfg := testConfigLegacy(t, s.URL)
 	alice := signUp(t, s, cfg, "alice@example.com")
 	bob := signUp(t, s, testConfigLegacy(t, s.URL), "bob@example.com")
 	s.credit("alice@example.com", "100")
