@@ -5,30 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/testkit"
 )
-
-// recorder is a transport that notes every request's path and Authorization header.
-type recorder struct {
-	mu    sync.Mutex
-	paths []string
-	authz []string
-}
-
-func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	r.mu.Lock()
-	r.paths = append(r.paths, req.URL.Path)
-	r.authz = append(r.authz, req.Header.Get("Authorization"))
-	r.mu.Unlock()
-	return http.DefaultTransport.RoundTrip(req)
-}
 
 // An API key takes precedence over a stored session: every call carries the key, the store is
 // not read, and a refused key is never "refreshed" (there is nothing to refresh it with).
