@@ -360,8 +360,8 @@ func (k *KeyringStore) probe(timeout time.Duration) error {
 }
 
 // entries is a keyring that holds one value under each entry name ("email@server" for a
-// secret, "last@server" for the last account): all that KeyringStore and KernelStore do
-// differently. get returns ErrNotFound when there is no such entry; no method puts a value in
+// secret, "last@server" for the last account): all that KeyringStore, KernelStore and
+// MemoryStore do differently. get returns ErrNotFound when there is no such entry; no method puts a value in
 // an error.
 type entries interface {
 	get(user string) ([]byte, error)
@@ -369,9 +369,9 @@ type entries interface {
 	delete(user string) error
 }
 
-// entryStore keeps secrets and last accounts in entries, one way for KeyringStore and
-// KernelStore, which embed it: it is their TokenStore and LastAccountStore. Entries outlive the
-// process (and, in the kernel keyring, the login session).
+// entryStore keeps secrets and last accounts in entries, one way for every store: KeyringStore
+// and KernelStore embed it as their TokenStore and LastAccountStore (their entries outlive the
+// process, and in the kernel keyring the login session), MemoryStore makes one for each call.
 type entryStore struct {
 	entries entries
 	what    string // names the keyring in an error: "keyring", "kernel keyring"
@@ -450,60 +450,30 @@ func (e entryStore) SetLastAccount(server, email string) error {
 
 // MemoryStore keeps secrets in process memory only: for the SSH host, a
 // headless box, or when the keyring is turned off. The zero value is ready
-// to use.
+// to use. It keeps its entries as the keyrings do, through an entryStore made
+// for each call (one it embedded would need a constructor).
 type MemoryStore struct {
-	mu      sync.Mutex
-	secrets map[string]Secret
-	last    map[string]string
+	mu     sync.Mutex
+	values map[string][]byte
 }
 
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore { return &MemoryStore{} }
 
+func (m *MemoryStore) store() entryStore { return entryStore{entries: m, what: "memory"} }
+
 // Load implements TokenStore.
 func (m *MemoryStore) Load(server, email string) (Secret, error) {
-	key, err := entryName(server, email)
-	if err != nil {
-		return Secret{}, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s, ok := m.secrets[key]
-	if !ok {
-		return Secret{}, ErrNotFound
-	}
-	return s, nil
+	return m.store().Load(server, email)
 }
 
 // Save implements TokenStore.
 func (m *MemoryStore) Save(server, email string, s Secret) error {
-	key, err := entryName(server, email)
-	if err != nil {
-		return err
-	}
-	if s.IsZero() {
-		return errors.New("client: refusing to store an empty secret")
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.secrets == nil {
-		m.secrets = map[string]Secret{}
-	}
-	m.secrets[key] = s
-	return nil
+	return m.store().Save(server, email, s)
 }
 
 // Delete implements TokenStore.
-func (m *MemoryStore) Delete(server, email string) error {
-	key, err := entryName(server, email)
-	if err != nil {
-		return err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.secrets, key)
-	return nil
-}
+func (m *MemoryStore) Delete(server, email string) error { return m.store().Delete(server, email) }
 
 // Persistent implements TokenStore: a MemoryStore forgets everything when the
 // process ends.
@@ -511,34 +481,38 @@ func (m *MemoryStore) Persistent() bool { return false }
 
 // LastAccount implements LastAccountStore.
 func (m *MemoryStore) LastAccount(server string) (string, error) {
-	key, err := lastEntryName(server)
-	if err != nil {
-		return "", err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	email, ok := m.last[key]
-	if !ok {
-		return "", ErrNotFound
-	}
-	return email, nil
+	return m.store().LastAccount(server)
 }
 
 // SetLastAccount implements LastAccountStore.
 func (m *MemoryStore) SetLastAccount(server, email string) error {
-	key, err := lastEntryName(server)
-	if err != nil {
-		return err
-	}
-	if email, err = normalizeEmail(email); err != nil {
-		return err
-	}
+	return m.store().SetLastAccount(server, email)
+}
+
+func (m *MemoryStore) get(user string) ([]byte, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.last == nil {
-		m.last = map[string]string{}
+	v, ok := m.values[user]
+	if !ok {
+		return nil, ErrNotFound
 	}
-	m.last[key] = email
+	return v, nil
+}
+
+func (m *MemoryStore) set(user string, value []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.values == nil {
+		m.values = map[string][]byte{}
+	}
+	m.values[user] = value
+	return nil
+}
+
+func (m *MemoryStore) delete(user string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.values, user)
 	return nil
 }
 
