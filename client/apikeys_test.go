@@ -185,7 +185,7 @@ func TestAPIKeysEndToEnd(t *testing.T) {
 // The SDK creates a token with limits, the recipient draws on it (a free call included), the
 // payer lists it with its use and revokes it.
 func TestTokensCreateListRevoke(t *testing.T) {
-	_, alice, bob := aliceAndBob(t)
+	_, alice, bob := aliceAndBob(t, false)
 	ctx := context.Background()
 
 	made, err := alice.CreateToken(ctx, TokenRequest{Recipient: "Bob@Example.com", MaxAmount: mustMicros(t, "5"),

@@ -216,13 +216,19 @@ func signUpAt(t testing.TB, s *svc, email string, opts ...Option) *Client {
 	return signUp(t, s, testConfig(t, s.URL), email, opts...)
 }
 
-// aliceAndBob starts a service with the /auth endpoints and signs up alice (credited 100) and
-// bob, each with a client of their own.
-func aliceAndBob(t testing.TB) (s *svc, alice, bob *Client) {
+// aliceAndBob starts a service and signs up alice (credited 100) and bob, each with a client of
+// their own: with sessions (a test of the /auth endpoints, skipped on a service without them),
+// or, legacy, in legacy mode (testConfigLegacy).
+func aliceAndBob(t testing.TB, legacy bool) (s *svc, alice, bob *Client) {
 	t.Helper()
-	s = startAuthService(t)
-	alice = signUpAt(t, s, "alice@example.com")
-	bob = signUpAt(t, s, "bob@example.com")
+	s = startService(t)
+	config := testConfigLegacy
+	if !legacy {
+		requireAuth(t, s)
+		config = testConfig
+	}
+	alice = signUp(t, s, config(t, s.URL), "alice@example.com")
+	bob = signUp(t, s, config(t, s.URL), "bob@example.com")
 	s.credit("alice@example.com", "100")
 	return s, alice, bob
 }

@@ -388,7 +388,7 @@ func TestJWKSRefetchOnUnknownKid(t *testing.T) {
 // GET /account/balance-history over the real service: thirty days ending today, the last one the
 // balance now, today's net what was paid today; a bad days is refused naming the field.
 func TestBalanceHistoryFromTheService(t *testing.T) {
-	_, alice, _ := aliceAndBob(t)
+	_, alice, _ := aliceAndBob(t, false)
 	ctx := context.Background()
 	if _, err := alice.Pay(ctx, PayRequest{Recipient: "bob@example.com", Amount: mustMicros(t, "12.50")}); err != nil {
 		t.Fatal(err)
