@@ -361,8 +361,8 @@ func (k *KeyringStore) probe(timeout time.Duration) error {
 
 // entries is a keyring that holds one value under each entry name ("email@server" for a
 // secret, "last@server" for the last account): all that KeyringStore, KernelStore and
-// MemoryStore do differently. get returns ErrNotFound when there is no such entry; no method puts a value in
-// an error.
+// MemoryStore do differently. get returns ErrNotFound when there is no such entry; no method
+// puts a value in an error.
 type entries interface {
 	get(user string) ([]byte, error)
 	set(user string, value []byte) error
@@ -374,7 +374,7 @@ type entries interface {
 // process, and in the kernel keyring the login session), MemoryStore makes one for each call.
 type entryStore struct {
 	entries entries
-	what    string // names the keyring in an error: "keyring", "kernel keyring"
+	what    string // names the store in an error: "keyring", "kernel keyring", "memory"
 }
 
 // Load implements TokenStore.
