@@ -23,13 +23,7 @@ func TestLoadOrCreateKeyset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	info, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if perm := info.Mode().Perm(); perm != 0o600 {
-		t.Fatalf("keyset mode %04o; want 0600", perm)
-	}
+	testkit.WantMode(t, path, 0o600)
 	entries, _ := os.ReadDir(filepath.Dir(path))
 	if len(entries) != 1 {
 		t.Errorf("directory holds %d entries; temp file left behind?", len(entries))
