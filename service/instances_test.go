@@ -20,6 +20,7 @@ import (
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/ledger/ledgertest"
 	"github.com/syftbox/syftwallet/ledger/postgres"
 	"github.com/syftbox/syftwallet/ledger/postgres/pgtest"
 	"github.com/syftbox/syftwallet/money"
@@ -193,14 +194,7 @@ func TestThreeInstancesOneLedger(t *testing.T) {
 			svc := svcs[p%3]
 			<-start
 			for i := 0; i < perPayer; i++ {
-				from := rng.IntN(nAcct)
-				to := 0 // the hot account
-				if rng.IntN(3) > 0 {
-					to = rng.IntN(nAcct)
-				}
-				if to == from {
-					to = (from + 1) % nAcct
-				}
+				from, to := ledgertest.HotPair(rng, nAcct)
 				key := fmt.Sprintf("k%d-%d", to, rng.IntN(40)) // shared by payers on every instance
 				amount := fmt.Sprintf("%d.%02d", rng.IntN(30), rng.IntN(100))
 				st, body, err := call(hc, "POST", svc.URL+"/payments", "Bearer "+ws[from].token,
