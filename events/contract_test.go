@@ -20,7 +20,7 @@ import (
 func TestSinceZeroReplaysFromTheStart(t *testing.T) {
 	env := hubtest.New(t, hubtest.Options{})
 	ada, bob := payerAndPayee(t, env, 100)
-	payTimes(t, env, ada, bob.Email, 3) // bob: seqs 1 to 6
+	env.PayTimes(t, ada, bob.Email, 3) // bob: seqs 1 to 6
 	s := events.NewStream(events.Options{URL: env.URL, Token: fixedToken(hubtest.Token(bob.ID, "s")), Since: events.FromSeq(0)})
 	start(t, s)
 	for want := int64(1); want <= 6; want++ {
@@ -33,7 +33,7 @@ func TestSinceZeroReplaysFromTheStart(t *testing.T) {
 	live := events.NewStream(events.Options{URL: env.URL, Token: fixedToken(hubtest.Token(bob.ID, "s"))})
 	start(t, live)
 	nextState(t, live, events.Live, 5*time.Second)
-	payTimes(t, env, ada, bob.Email, 1)
+	env.PayTimes(t, ada, bob.Email, 1)
 	if it := nextEvent(t, live, 5*time.Second); it.Event.Seq != 7 {
 		t.Fatalf("without since: %+v, want the new seq 7 only", it)
 	}

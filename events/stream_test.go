@@ -22,7 +22,6 @@ import (
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/events"
 	"github.com/syftbox/syftwallet/ledger"
-	"github.com/syftbox/syftwallet/ledger/sqlite"
 	"github.com/syftbox/syftwallet/server/hub"
 	"github.com/syftbox/syftwallet/server/hub/hubtest"
 	"github.com/syftbox/syftwallet/testkit"
@@ -82,17 +81,6 @@ func nextState(t testing.TB, s *events.Stream, p events.Phase, wait time.Duratio
 func payerAndPayee(t testing.TB, env *hubtest.Env, credit int64) (ada, bob ledger.Account) {
 	t.Helper()
 	return env.Account(t, "ada@example.com", credit), env.Account(t, "bob@example.com", 0)
-}
-
-// payTimes makes n payments of one micro-unit from one account to another, failing the test on
-// the first error.
-func payTimes(t testing.TB, env *hubtest.Env, from ledger.Account, to string, n int) {
-	t.Helper()
-	for range n {
-		if err := env.Pay(from, to, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 // TestChaosExactlyOnceInOrder: 10,000 events for one account while every connection is cut at
@@ -201,25 +189,18 @@ func TestChaosExactlyOnceInOrder(t *testing.T) {
 }
 
 func TestResyncNoticeThenLive(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	env := hubtest.New(t, hubtest.Options{Ledger: sqlite.Options{EventTTL: time.Hour, Now: clock}})
+	env, clock := hubtest.NewRetention(t)
 	ada, bob := payerAndPayee(t, env, 1000)
-	payTimes(t, env, ada, bob.Email, 3)
-	mu.Lock()
-	now = now.Add(2 * time.Hour)
-	mu.Unlock()
-	if err := env.Ledger.Prune(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	env.PayTimes(t, ada, bob.Email, 3)
+	clock.Add(2 * time.Hour)
+	env.Prune(t)
 	s := events.NewStream(events.Options{URL: env.URL, Token: fixedToken(hubtest.Token(bob.ID, "s")), Since: events.FromSeq(2)})
 	start(t, s)
 	it := nextEvent(t, s, 5*time.Second)
 	if it.Kind != events.KindResync || it.Event.Seq != 6 {
 		t.Fatalf("want resync at 6: %+v", it)
 	}
-	payTimes(t, env, ada, bob.Email, 1)
+	env.PayTimes(t, ada, bob.Email, 1)
 	if it := nextEvent(t, s, 5*time.Second); it.Kind != events.KindEvent || it.Event.Seq != 7 || it.Event.Type != api.EventPaymentReceived {
 		t.Fatalf("after resync: %+v", it)
 	}

@@ -19,7 +19,6 @@ import (
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/ledger"
-	"github.com/syftbox/syftwallet/ledger/sqlite"
 	"github.com/syftbox/syftwallet/server/hub"
 	"github.com/syftbox/syftwallet/server/hub/hubtest"
 )
@@ -253,11 +252,7 @@ func TestFanOutPerAccount(t *testing.T) {
 			t.Fatalf("hello: %+v", h)
 		}
 	}
-	for i := 0; i < 50; i++ {
-		if err := env.Pay(ada, bob.Email, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	env.PayTimes(t, ada, bob.Email, 50)
 	b1.seqs(0, 100)
 	b2.seqs(0, 100)
 	if e, err := c1.read(200 * time.Millisecond); err == nil {
@@ -266,9 +261,7 @@ func TestFanOutPerAccount(t *testing.T) {
 	// cy's connection was not disturbed by the timeout above only if we use a fresh one.
 	c2 := dial(t, env.URL, hubtest.Token(cy.ID, "c"), "")
 	c2.next()
-	if err := env.Pay(ada, cy.Email, 1); err != nil {
-		t.Fatal(err)
-	}
+	env.PayTimes(t, ada, cy.Email, 1)
 	if e := c2.next(); e.Seq != 1 || e.Type != api.EventPaymentReceived {
 		t.Fatalf("cy: %+v", e)
 	}
@@ -304,11 +297,7 @@ func TestSlowConsumerCutFastKeepsUp(t *testing.T) {
 			}
 		}
 	}()
-	for i := 0; i < payments; i++ {
-		if err := env.Pay(ada, bob.Email, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	env.PayTimes(t, ada, bob.Email, payments)
 	// The slow client now reads what got through, then the close frame.
 	code := slow.closeCode(time.Minute)
 	<-done
@@ -345,9 +334,7 @@ func TestRevokeSession(t *testing.T) {
 	if code := again.closeCode(time.Second); code != api.CloseSessionRevoked {
 		t.Fatalf("revoked session reconnected: %d", code)
 	}
-	if err := env.Pay(ada, bob.Email, 1); err != nil {
-		t.Fatal(err)
-	}
+	env.PayTimes(t, ada, bob.Email, 1)
 	kept.seqs(0, 2)
 }
 
@@ -359,11 +346,7 @@ func TestRevokeStuckWriter(t *testing.T) {
 	bob := env.Account(t, "bob@example.com", 0)
 	c := dialWith(t, smallReadDialer(), env.URL, hubtest.Token(bob.ID, "s"), "")
 	c.next()
-	for i := 0; i < 300; i++ { // far more than the sockets hold
-		if err := env.Pay(ada, bob.Email, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	env.PayTimes(t, ada, bob.Email, 300) // far more than the sockets hold
 	start := time.Now()
 	env.Hub.RevokeSession("s")
 	for env.Hub.Connections() > 0 {
@@ -376,26 +359,13 @@ func TestRevokeStuckWriter(t *testing.T) {
 }
 
 func TestResyncWhenOlderThanRetention(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	env := hubtest.New(t, hubtest.Options{Ledger: sqlite.Options{EventTTL: time.Hour, Now: clock}})
+	env, clock := hubtest.NewRetention(t)
 	ada := env.Account(t, "ada@example.com", 1000)
 	bob := env.Account(t, "bob@example.com", 0)
-	for i := 0; i < 3; i++ {
-		if err := env.Pay(ada, bob.Email, 1); err != nil { // seqs 1..6
-			t.Fatal(err)
-		}
-	}
-	mu.Lock()
-	now = now.Add(2 * time.Hour)
-	mu.Unlock()
-	if err := env.Pay(ada, bob.Email, 1); err != nil { // seqs 7, 8
-		t.Fatal(err)
-	}
-	if err := env.Ledger.Prune(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	env.PayTimes(t, ada, bob.Email, 3) // seqs 1..6
+	clock.Add(2 * time.Hour)
+	env.PayTimes(t, ada, bob.Email, 1) // seqs 7, 8
+	env.Prune(t)
 	c := dial(t, env.URL, hubtest.Token(bob.ID, "s"), "since=2")
 	if h := c.next(); h.Type != api.EventHello || h.Seq != 8 {
 		t.Fatalf("hello: %+v", h)
@@ -403,9 +373,7 @@ func TestResyncWhenOlderThanRetention(t *testing.T) {
 	if r := c.next(); r.Type != api.EventResync || r.Seq != 8 {
 		t.Fatalf("want resync at 8: %+v", r)
 	}
-	if err := env.Pay(ada, bob.Email, 1); err != nil {
-		t.Fatal(err)
-	}
+	env.PayTimes(t, ada, bob.Email, 1)
 	c.seqs(8, 10) // live from the latest seq
 
 	// Within retention: a plain replay.
@@ -432,11 +400,7 @@ func TestGapInFeedFilledFromOutbox(t *testing.T) {
 	bob := env.Account(t, "bob@example.com", 0)
 	c := dial(t, env.URL, hubtest.Token(bob.ID, "s"), "")
 	c.next()
-	for i := 0; i < 5; i++ {
-		if err := env.Pay(ada, bob.Email, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	env.PayTimes(t, ada, bob.Email, 5)
 	mu.Lock()
 	var lastOfBob ledger.Event
 	for _, e := range committed {
@@ -448,9 +412,7 @@ func TestGapInFeedFilledFromOutbox(t *testing.T) {
 	env.Hub.Publish([]ledger.Event{lastOfBob}) // seq 10 only
 	c.seqs(0, 10)
 	env.Hub.Publish(committed) // all of it again, late: nothing is repeated
-	if err := env.Pay(ada, bob.Email, 1); err != nil {
-		t.Fatal(err)
-	}
+	env.PayTimes(t, ada, bob.Email, 1)
 	mu.Lock()
 	env.Hub.Publish(committed[len(committed)-2:])
 	mu.Unlock()

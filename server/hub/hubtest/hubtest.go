@@ -19,6 +19,7 @@ import (
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/ledger/ledgertest"
 	"github.com/syftbox/syftwallet/ledger/sqlite"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/server/hub"
@@ -152,6 +153,33 @@ func (e *Env) Pay(from ledger.Account, to string, micros int64) error {
 	_, err := e.Ledger.Pay(context.Background(), ledger.Payment{SenderID: from.ID, RecipientEmail: to,
 		Amount: money.Micros(micros)})
 	return err
+}
+
+// PayTimes makes n payments of one micro-unit from one account to another's email, failing the
+// test on the first error.
+func (e *Env) PayTimes(t testing.TB, from ledger.Account, to string, n int) {
+	t.Helper()
+	for range n {
+		if err := e.Pay(from, to, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// NewRetention starts an Env whose ledger keeps events for an hour by a clock the test moves by
+// hand (from 2026-01-01 UTC); Prune then drops what the clock has put out of retention.
+func NewRetention(t testing.TB) (*Env, *ledgertest.Clock) {
+	t.Helper()
+	clock := ledgertest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	return New(t, Options{Ledger: sqlite.Options{EventTTL: time.Hour, Now: clock.Now}}), clock
+}
+
+// Prune drops the events and idempotency keys past retention now, failing the test on an error.
+func (e *Env) Prune(t testing.TB) {
+	t.Helper()
+	if err := e.Ledger.Prune(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Proxy is a TCP proxy in front of an address (testkit.Proxy); Cut closes every connection
