@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -42,39 +41,39 @@ func start(t testing.TB, s *events.Stream) <-chan error {
 	return res
 }
 
-// nextEvent returns the next event (or resync), skipping state changes.
-func nextEvent(t testing.TB, s *events.Stream, wait time.Duration) events.Item {
+// nextWhere returns the next item that take accepts, skipping the others; it fails the test,
+// saying what it was waiting for, when Next fails (the wait has run out, the stream ended).
+func nextWhere(t testing.TB, s *events.Stream, wait time.Duration, what string, take func(events.Item) bool) events.Item {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 	for {
 		it, err := s.Next(ctx)
 		if err != nil {
-			t.Fatalf("next: %v", err)
+			t.Fatalf("%s: %v", what, err)
 		}
-		if it.Kind != events.KindState {
+		if take(it) {
 			return it
 		}
 	}
 }
 
+// nextEvent returns the next event (or resync), skipping state changes.
+func nextEvent(t testing.TB, s *events.Stream, wait time.Duration) events.Item {
+	t.Helper()
+	return nextWhere(t, s, wait, "next", func(it events.Item) bool { return it.Kind != events.KindState })
+}
+
 // nextState returns the next state in phase p, skipping the others and failing on an event.
 func nextState(t testing.TB, s *events.Stream, p events.Phase, wait time.Duration) events.State {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	for {
-		it, err := s.Next(ctx)
-		if err != nil {
-			t.Fatalf("waiting for %v: %v", p, err)
-		}
+	what := fmt.Sprintf("waiting for %v", p)
+	return nextWhere(t, s, wait, what, func(it events.Item) bool {
 		if it.Kind != events.KindState {
-			t.Fatalf("waiting for %v: got %+v", p, it)
+			t.Fatalf("%s: got %+v", what, it)
 		}
-		if it.State.Phase == p {
-			return it.State
-		}
-	}
+		return it.State.Phase == p
+	}).State
 }
 
 // payerAndPayee makes ada, with credit micro-units, who pays bob, who starts with nothing.
@@ -455,15 +454,8 @@ func TestTooSlowOwnerLosesNothing(t *testing.T) {
 	env := hubtest.New(t, hubtest.Options{SendBufferBytes: 4096, Hub: hub.Options{SendBuffer: 4,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))}})
 	ada, bob := payerAndPayee(t, env, 1000)
-	d := &websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-		if tc, ok := c.(*net.TCPConn); ok {
-			_ = tc.SetReadBuffer(4096)
-		}
-		return c, err
-	}}
 	s := events.NewStream(events.Options{URL: env.URL, Token: fixedToken(hubtest.Token(bob.ID, "s")),
-		Dialer: d, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
+		Dialer: hubtest.SmallReadDialer(), MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
 	start(t, s)
 	nextState(t, s, events.Live, 5*time.Second)
 	const payments = 300
@@ -518,5 +510,70 @@ func TestRetryReconnectsNow(t *testing.T) {
 	next := nextState(t, s, events.Reconnecting, 5*time.Second)
 	if next.Attempt != first.Attempt+1 {
 		t.Fatalf("after Retry: attempt %d, want %d", next.Attempt, first.Attempt+1)
+	}
+}
+
+// TestSinceZeroReplaysFromTheStart: Since FromSeq(0) sends since=0 and gets every event kept,
+// from seq 1 (issue 11, item 10); no Since follows new events only.
+func TestSinceZeroReplaysFromTheStart(t *testing.T) {
+	env := hubtest.New(t, hubtest.Options{})
+	ada, bob := payerAndPayee(t, env, 100)
+	env.PayTimes(t, ada, bob.Email, 3) // bob: seqs 1 to 6
+	s := events.NewStream(events.Options{URL: env.URL, Token: fixedToken(hubtest.Token(bob.ID, "s")), Since: events.FromSeq(0)})
+	start(t, s)
+	for want := int64(1); want <= 6; want++ {
+		if it := nextEvent(t, s, 5*time.Second); it.Kind != events.KindEvent || it.Event.Seq != want {
+			t.Fatalf("want seq %d, got %+v", want, it)
+		}
+	}
+	s.Close()
+
+	live := events.NewStream(events.Options{URL: env.URL, Token: fixedToken(hubtest.Token(bob.ID, "s"))})
+	start(t, live)
+	nextState(t, live, events.Live, 5*time.Second)
+	env.PayTimes(t, ada, bob.Email, 1)
+	if it := nextEvent(t, live, 5*time.Second); it.Event.Seq != 7 {
+		t.Fatalf("without since: %+v, want the new seq 7 only", it)
+	}
+}
+
+// TestReplacedStopsTheStream: a stream closed with 4008 (the account opened more connections than
+// the service keeps) ends with ErrReplaced and does not reconnect, which would only close the next
+// oldest in turn.
+func TestReplacedStopsTheStream(t *testing.T) {
+	env := hubtest.New(t, hubtest.Options{Hub: hub.Options{MaxPerAccount: 1}})
+	bob := env.Account(t, "bob@example.com", 0)
+	s := events.NewStream(events.Options{URL: env.URL, Token: fixedToken(hubtest.Token(bob.ID, "old")),
+		MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond})
+	runErr := start(t, s)
+	nextState(t, s, events.Live, 5*time.Second)
+
+	ws, _, err := hubtest.Dialer().Dial(hubtest.EventsURL(env.URL, ""), http.Header{"Authorization": {"Bearer " + hubtest.Token(bob.ID, "new")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	select {
+	case err := <-runErr:
+		if !errors.Is(err, events.ErrReplaced) {
+			t.Fatalf("Run: %v, want ErrReplaced", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the replaced stream is still running")
+	}
+	// The newer connection was not closed in turn.
+	_ = ws.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	for {
+		_, b, err := ws.ReadMessage()
+		if err != nil {
+			if websocket.IsCloseError(err, api.CloseReplaced) {
+				t.Fatal("the stream reconnected and closed the newer connection")
+			}
+			break
+		}
+		_ = b
+	}
+	if n := env.Hub.Connections(); n != 1 {
+		t.Fatalf("%d connections, want the newer one only", n)
 	}
 }

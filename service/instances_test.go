@@ -24,6 +24,7 @@ import (
 	"github.com/syftbox/syftwallet/ledger/postgres"
 	"github.com/syftbox/syftwallet/ledger/postgres/pgtest"
 	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/server/hub/hubtest"
 )
 
 // startInstances starts n instances of the service on one PostgreSQL database with one keys
@@ -121,8 +122,7 @@ type listener struct {
 
 func listen(t *testing.T, svc *Service, w *wallet) *listener {
 	t.Helper()
-	u := "ws" + strings.TrimPrefix(svc.URL, "http") + "/events?since=0"
-	ws, resp, err := (&websocket.Dialer{HandshakeTimeout: 10 * time.Second}).Dial(u, http.Header{"Authorization": {"Bearer " + w.token}})
+	ws, resp, err := hubtest.Dialer().Dial(hubtest.EventsURL(svc.URL, "since=0"), http.Header{"Authorization": {"Bearer " + w.token}})
 	if err != nil {
 		t.Fatalf("dial events: %v (%v)", err, resp)
 	}
@@ -132,12 +132,7 @@ func listen(t *testing.T, svc *Service, w *wallet) *listener {
 		for {
 			var e api.Event
 			if err := ws.ReadJSON(&e); err != nil {
-				code := -1
-				var ce *websocket.CloseError
-				if errors.As(err, &ce) {
-					code = ce.Code
-				}
-				l.closed <- code
+				l.closed <- hubtest.CloseCode(err)
 				return
 			}
 			if e.Type == api.EventHello {

@@ -136,7 +136,7 @@ func TestHelperIdleClients(t *testing.T) {
 			defer wg.Done()
 			defer func() { <-sem }()
 			tok := hubtest.Token(accounts[i%len(accounts)], fmt.Sprint("s", i))
-			ws, _, err := d.Dial(wsURL(url, ""), http.Header{"Authorization": {"Bearer " + tok}})
+			ws, _, err := d.Dial(hubtest.EventsURL(url, ""), http.Header{"Authorization": {"Bearer " + tok}})
 			if err != nil {
 				errs <- err
 				return

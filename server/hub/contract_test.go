@@ -241,7 +241,7 @@ func TestAddressCapRefusesBeforeUpgrade(t *testing.T) {
 	for i := 0; i < burst; i++ {
 		go func(id string) {
 			<-start
-			ws, resp, err := dialer().Dial(wsURL(env.URL, ""), http.Header{"Authorization": {"Bearer " + hubtest.Token(id, "s")}})
+			ws, resp, err := hubtest.Dialer().Dial(hubtest.EventsURL(env.URL, ""), http.Header{"Authorization": {"Bearer " + hubtest.Token(id, "s")}})
 			o := outcome{ws: ws}
 			if err != nil && resp != nil {
 				o.status, o.retry = resp.StatusCode, resp.Header.Get(api.HeaderRetryAfter)
@@ -278,7 +278,7 @@ func TestAddressCapRefusesBeforeUpgrade(t *testing.T) {
 	waitFor(t, 5*time.Second, func() bool { return env.Hub.Connections() == max-1 })
 	c := dial(t, env.URL, hubtest.Token(accounts[0], "again"), "")
 	c.next()
-	if _, resp, err := dialer().Dial(wsURL(env.URL, ""), http.Header{"Authorization": {"Bearer " + hubtest.Token(accounts[1], "x")}}); err == nil || resp.StatusCode != http.StatusTooManyRequests {
+	if _, resp, err := hubtest.Dialer().Dial(hubtest.EventsURL(env.URL, ""), http.Header{"Authorization": {"Bearer " + hubtest.Token(accounts[1], "x")}}); err == nil || resp.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("beyond the cap again: %v %v", resp, err)
 	}
 }

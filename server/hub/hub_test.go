@@ -3,10 +3,8 @@ package hub_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -31,40 +29,14 @@ type client struct {
 	ws *websocket.Conn
 }
 
-func wsURL(base, query string) string {
-	u := "ws" + strings.TrimPrefix(base, "http") + "/events"
-	if query != "" {
-		u += "?" + query
-	}
-	return u
-}
-
-func dialer() *websocket.Dialer {
-	return &websocket.Dialer{HandshakeTimeout: 5 * time.Second}
-}
-
-// smallReadDialer dials with a 4 KiB receive buffer, so a client that stops reading stalls the
-// server's writes soon.
-func smallReadDialer() *websocket.Dialer {
-	d := dialer()
-	d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-		if tc, ok := c.(*net.TCPConn); ok {
-			_ = tc.SetReadBuffer(4096)
-		}
-		return c, err
-	}
-	return d
-}
-
 func dial(t testing.TB, base, token, query string) *client {
 	t.Helper()
-	return dialWith(t, dialer(), base, token, query)
+	return dialWith(t, hubtest.Dialer(), base, token, query)
 }
 
 func dialWith(t testing.TB, d *websocket.Dialer, base, token, query string) *client {
 	t.Helper()
-	ws, resp, err := d.Dial(wsURL(base, query), http.Header{"Authorization": {"Bearer " + token}})
+	ws, resp, err := d.Dial(hubtest.EventsURL(base, query), http.Header{"Authorization": {"Bearer " + token}})
 	if err != nil {
 		t.Fatalf("dial: %v (%v)", err, resp)
 	}
@@ -105,12 +77,11 @@ func (c *client) closeCode(wait time.Duration) int {
 		if err == nil {
 			continue
 		}
-		var ce *websocket.CloseError
-		if errors.As(err, &ce) {
-			return ce.Code
+		code := hubtest.CloseCode(err)
+		if code < 0 {
+			c.t.Logf("ended without close frame: %v", err)
 		}
-		c.t.Logf("ended without close frame: %v", err)
-		return -1
+		return code
 	}
 }
 
@@ -192,7 +163,7 @@ func TestRejectsBeforeUpgrade(t *testing.T) {
 		if tc.token != "" {
 			h.Set("Authorization", "Bearer "+tc.token)
 		}
-		_, resp, err := dialer().Dial(wsURL(env.URL, tc.query), h)
+		_, resp, err := hubtest.Dialer().Dial(hubtest.EventsURL(env.URL, tc.query), h)
 		if err == nil || resp == nil || resp.StatusCode != tc.status {
 			t.Fatalf("%+v: %v %v", tc, resp, err)
 		}
@@ -279,7 +250,7 @@ func TestSlowConsumerCutFastKeepsUp(t *testing.T) {
 		Hub: hub.Options{SendBuffer: 256, WriteWait: time.Minute, CloseGrace: time.Minute}})
 	ada := env.Account(t, "ada@example.com", 1_000_000)
 	bob := env.Account(t, "bob@example.com", 0)
-	slow := dialWith(t, smallReadDialer(), env.URL, hubtest.Token(bob.ID, "slow"), "")
+	slow := dialWith(t, hubtest.SmallReadDialer(), env.URL, hubtest.Token(bob.ID, "slow"), "")
 	fast := dial(t, env.URL, hubtest.Token(bob.ID, "fast"), "")
 	slow.next()
 	fast.next()
@@ -344,7 +315,7 @@ func TestRevokeStuckWriter(t *testing.T) {
 	env := hubtest.New(t, hubtest.Options{SendBufferBytes: 4096, Hub: hub.Options{SendBuffer: 100_000}})
 	ada := env.Account(t, "ada@example.com", 1_000_000)
 	bob := env.Account(t, "bob@example.com", 0)
-	c := dialWith(t, smallReadDialer(), env.URL, hubtest.Token(bob.ID, "s"), "")
+	c := dialWith(t, hubtest.SmallReadDialer(), env.URL, hubtest.Token(bob.ID, "s"), "")
 	c.next()
 	env.PayTimes(t, ada, bob.Email, 300) // far more than the sockets hold
 	start := time.Now()
@@ -497,7 +468,7 @@ func TestShutdownClosesEveryConnectionAndLeavesNoGoroutine(t *testing.T) {
 		c.ws.Close()
 	}
 	// New connections are refused.
-	_, resp, err := dialer().Dial(wsURL(env.URL, ""), http.Header{"Authorization": {"Bearer " + hubtest.Token(bob.ID, "x")}})
+	_, resp, err := hubtest.Dialer().Dial(hubtest.EventsURL(env.URL, ""), http.Header{"Authorization": {"Bearer " + hubtest.Token(bob.ID, "x")}})
 	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("after shutdown: %v %v", resp, err)
 	}
