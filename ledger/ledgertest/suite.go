@@ -980,10 +980,17 @@ func testSignedTokensDependOnTheirKey(t *testing.T, open Opener) {
 // Units is n whole units in micro-units.
 func Units(n int64) money.Micros { return money.Micros(n * money.Scale) }
 
-// MkAccount creates an account with credit from the system account.
-func MkAccount(t testing.TB, s Store, email string, credit money.Micros) ledger.Account {
+// MkAccount creates an account with credit from the system account (a password hash that no
+// password matches: it is for tests that do not sign in).
+func MkAccount(t testing.TB, s ledger.Ledger, email string, credit money.Micros) ledger.Account {
 	t.Helper()
-	a, err := s.CreateAccount(context.Background(), ledger.NewAccount{Email: email, PasswordHash: "h"})
+	return MkUser(t, s, email, "h", credit)
+}
+
+// MkUser is MkAccount for an account that signs in: passwordHash is its password's hash.
+func MkUser(t testing.TB, s ledger.Ledger, email, passwordHash string, credit money.Micros) ledger.Account {
+	t.Helper()
+	a, err := s.CreateAccount(context.Background(), ledger.NewAccount{Email: email, PasswordHash: passwordHash})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -135,17 +135,7 @@ func (e *Env) Close() {
 // Account creates an account holding credit whole units.
 func (e *Env) Account(t testing.TB, email string, credit int64) ledger.Account {
 	t.Helper()
-	a, err := e.Ledger.CreateAccount(context.Background(), ledger.NewAccount{Email: email, PasswordHash: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if credit > 0 {
-		if a, _, err = e.Ledger.Credit(context.Background(), ledger.Credit{RecipientEmail: email,
-			Amount: money.Micros(credit * money.Scale)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return a
+	return ledgertest.MkAccount(t, e.Ledger, email, ledgertest.Units(credit))
 }
 
 // Pay pays micros from one account to another's email.
