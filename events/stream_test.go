@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -452,7 +451,7 @@ func TestSlowStateReaderNeverBlocks(t *testing.T) {
 func TestTooSlowOwnerLosesNothing(t *testing.T) {
 	var logs testkit.Buffer
 	env := hubtest.New(t, hubtest.Options{SendBufferBytes: 4096, Hub: hub.Options{SendBuffer: 4,
-		Logger: slog.New(slog.NewTextHandler(&logs, nil))}})
+		Logger: logs.Logger()}})
 	ada, bob := payerAndPayee(t, env, 1000)
 	s := events.NewStream(events.Options{URL: env.URL, Token: fixedToken(hubtest.Token(bob.ID, "s")),
 		Dialer: hubtest.SmallReadDialer(), MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
