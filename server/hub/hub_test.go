@@ -44,6 +44,20 @@ func dialWith(t testing.TB, d *websocket.Dialer, base, token, query string) *cli
 	return &client{t: t, ws: ws}
 }
 
+// greeted dials one connection for each token and reads its hello, failing the test on any other
+// first frame.
+func greeted(t testing.TB, base string, tokens ...string) []*client {
+	t.Helper()
+	cs := make([]*client, len(tokens))
+	for i, tok := range tokens {
+		cs[i] = dial(t, base, tok, "")
+		if h := cs[i].next(); h.Type != api.EventHello {
+			t.Fatalf("hello: %+v", h)
+		}
+	}
+	return cs
+}
+
 // next reads one frame, failing the test after 5 s.
 func (c *client) next() api.Event {
 	c.t.Helper()
@@ -215,14 +229,8 @@ func TestFanOutPerAccount(t *testing.T) {
 	ada := env.Account(t, "ada@example.com", 1000)
 	bob := env.Account(t, "bob@example.com", 0)
 	cy := env.Account(t, "cy@example.com", 0)
-	b1 := dial(t, env.URL, hubtest.Token(bob.ID, "laptop"), "")
-	b2 := dial(t, env.URL, hubtest.Token(bob.ID, "phone"), "")
-	c1 := dial(t, env.URL, hubtest.Token(cy.ID, "c"), "")
-	for _, c := range []*client{b1, b2, c1} {
-		if h := c.next(); h.Type != api.EventHello {
-			t.Fatalf("hello: %+v", h)
-		}
-	}
+	cs := greeted(t, env.URL, hubtest.Token(bob.ID, "laptop"), hubtest.Token(bob.ID, "phone"), hubtest.Token(cy.ID, "c"))
+	b1, b2, c1 := cs[0], cs[1], cs[2]
 	env.PayTimes(t, ada, bob.Email, 50)
 	b1.seqs(0, 100)
 	b2.seqs(0, 100)
@@ -284,12 +292,8 @@ func TestRevokeSession(t *testing.T) {
 	env := hubtest.New(t, hubtest.Options{})
 	ada := env.Account(t, "ada@example.com", 1000)
 	bob := env.Account(t, "bob@example.com", 0)
-	gone := dial(t, env.URL, hubtest.Token(bob.ID, "stolen"), "")
-	gone2 := dial(t, env.URL, hubtest.Token(bob.ID, "stolen"), "")
-	kept := dial(t, env.URL, hubtest.Token(bob.ID, "mine"), "")
-	for _, c := range []*client{gone, gone2, kept} {
-		c.next()
-	}
+	cs := greeted(t, env.URL, hubtest.Token(bob.ID, "stolen"), hubtest.Token(bob.ID, "stolen"), hubtest.Token(bob.ID, "mine"))
+	gone, gone2, kept := cs[0], cs[1], cs[2]
 	start := time.Now()
 	env.Hub.RevokeSession("stolen")
 	for _, c := range []*client{gone, gone2} {
