@@ -41,6 +41,19 @@ func start(t testing.TB, s *events.Stream) <-chan error {
 	return res
 }
 
+// runResult is what Run returned (start's channel), failing the test when Run has not returned
+// within 5 s: a stream that was to end by itself is still running.
+func runResult(t testing.TB, res <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-res:
+		return err
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run is still running")
+		return nil
+	}
+}
+
 // nextWhere returns the next item that take accepts, skipping the others; it fails the test,
 // saying what it was waiting for, when Next fails (the wait has run out, the stream ended).
 func nextWhere(t testing.TB, s *events.Stream, wait time.Duration, what string, take func(events.Item) bool) events.Item {
@@ -320,7 +333,7 @@ func TestSessionRevokedEndsRun(t *testing.T) {
 	if !errors.Is(st.Err, events.ErrSessionRevoked) {
 		t.Fatalf("offline: %+v", st)
 	}
-	if err := <-res; !errors.Is(err, events.ErrSessionRevoked) {
+	if err := runResult(t, res); !errors.Is(err, events.ErrSessionRevoked) {
 		t.Fatalf("Run: %v", err)
 	}
 }
@@ -553,13 +566,8 @@ func TestReplacedStopsTheStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.Close()
-	select {
-	case err := <-runErr:
-		if !errors.Is(err, events.ErrReplaced) {
-			t.Fatalf("Run: %v, want ErrReplaced", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the replaced stream is still running")
+	if err := runResult(t, runErr); !errors.Is(err, events.ErrReplaced) {
+		t.Fatalf("Run: %v, want ErrReplaced", err)
 	}
 	// The newer connection was not closed in turn.
 	_ = ws.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
