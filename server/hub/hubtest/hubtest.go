@@ -1,7 +1,9 @@
 // Package hubtest runs a real events service for tests: a SQLite ledger in a temporary directory
 // whose commits feed a hub, served by an httptest server with a toy bearer authenticator, and a TCP
-// proxy that can cut every connection through it. It is for tests of the hub, of package events
-// and of the end-to-end journeys; production code must not import it.
+// proxy that can cut every connection through it; beside it, the client side that the tests of
+// the hub, of package events and of the service share (dial.go), and the listeners that make the
+// server's writes stall (valve.go). It is for tests of the hub, of package events and of the
+// end-to-end journeys; production code must not import it.
 package hubtest
 
 import (
