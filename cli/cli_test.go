@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/syftbox/syftwallet/cli"
 	"github.com/syftbox/syftwallet/client"
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 func TestRegisterLoginBalanceLogout(t *testing.T) {
@@ -107,10 +109,7 @@ func TestRegisterGeneratedPassword(t *testing.T) {
 }
 
 func TestPay(t *testing.T) {
-	e := newEnv(t)
-	e.account("ada@example.com", "100")
-	e.account("grace@example.com", "")
-	e.signIn("ada@example.com")
+	e := newSignedIn(t, acct{"ada@example.com", "100"}, acct{"grace@example.com", ""})
 
 	r := e.must(call{args: []string{"pay", "--to", "grace@example.com", "--amount", "12.5", "--memo", "lunch",
 		"--idempotency-key", "order-1", "--yes", "--json"}})
@@ -187,10 +186,7 @@ func TestPay(t *testing.T) {
 }
 
 func TestHistory(t *testing.T) {
-	e := newEnv(t)
-	e.account("ada@example.com", "100")
-	e.account("grace@example.com", "50")
-	e.signIn("ada@example.com")
+	e := newSignedIn(t, acct{"ada@example.com", "100"}, acct{"grace@example.com", "50"})
 	e.payDirect("grace@example.com", "ada@example.com", "7.25", "=SUM(A1)")
 	e.must(call{args: []string{"pay", "--to", "grace@example.com", "--amount", "12.5", "--memo", "lunch", "--yes", "--idempotency-key", "k1"}})
 	e.must(call{args: []string{"pay", "--to", "grace@example.com", "--amount", "0.000001", "--yes", "--idempotency-key", "k2"}})
@@ -253,11 +249,33 @@ func normalizeCSV(s string) string {
 	return regexp.MustCompile(`(?m)^[^,\n]+,<time>,`).ReplaceAllString(s, "<id>,<time>,")
 }
 
+// history --filter reads the wallet's History filter language (client.ParseFilter, the one
+// implementation): the same rows as the flags that say the same, its own sentence for a bad
+// word, and a usage error when it disagrees with a flag.
+func TestHistoryFilterIsTheWalletsLanguage(t *testing.T) {
+	e := newSignedIn(t, acct{"ada@example.com", "100"}, acct{"grace@example.com", "100"})
+	e.payDirect("ada@example.com", "grace@example.com", "12.50", "lunch")
+	e.payDirect("ada@example.com", "grace@example.com", "3", "coffee")
+	e.payDirect("grace@example.com", "ada@example.com", "20", "refund")
+
+	byFilter := e.must(call{args: []string{"history", "--filter", "out >5 with:grace@example.com", "--csv"}}).stdout
+	byFlags := e.must(call{args: []string{"history", "--direction", "out", "--min-amount", "5.000001",
+		"--counterparty", "grace@example.com", "--csv"}}).stdout
+	if byFilter != byFlags || strings.Count(byFilter, "\n") != 2 || !strings.Contains(byFilter, "lunch") {
+		t.Fatalf("--filter:\n%s\nflags:\n%s", byFilter, byFlags)
+	}
+	if r := e.do(call{args: []string{"history", "--filter", "status:sideways"}}); r.code != cli.ExitUsage ||
+		!strings.Contains(r.stderr, "the status is pending, completed or cancelled") {
+		t.Fatalf("a bad filter: exit %d %q", r.code, r.stderr)
+	}
+	if r := e.do(call{args: []string{"history", "--filter", "in", "--direction", "out"}}); r.code != cli.ExitUsage ||
+		!strings.Contains(r.stderr, "--filter and --direction disagree") {
+		t.Fatalf("a filter against a flag: exit %d %q", r.code, r.stderr)
+	}
+}
+
 func TestTokenCreate(t *testing.T) {
-	e := newEnv(t)
-	e.account("ada@example.com", "10")
-	e.account("app@example.com", "")
-	e.signIn("ada@example.com")
+	e := newSignedIn(t, acct{"ada@example.com", "10"}, acct{"app@example.com", ""})
 	r := e.must(call{args: []string{"token", "create", "--to", "App@example.com", "--json"}})
 	var doc struct{ Token string }
 	decode(t, r.stdout, &doc)
@@ -278,10 +296,181 @@ func TestTokenCreate(t *testing.T) {
 	}
 }
 
+// token create with limits, token list and token revoke, for people and with --json; the
+// recipient's draw is what the list then shows.
+func TestTokenListAndRevoke(t *testing.T) {
+	e := newSignedIn(t, acct{"ada@example.com", "10"}, acct{"app@example.com", ""})
+
+	r := e.must(call{args: []string{"token", "create", "--to", "app@example.com", "--max-amount", "5.00", "--max-uses", "3",
+		"--expires", "2h", "--json"}})
+	var made struct {
+		Token, ID, MaxAmount string
+		MaxUses              int64
+		ExpiresAt            time.Time
+	}
+	decode(t, r.stdout, &made)
+	if made.ID == "" || made.MaxAmount != "5.00" || made.MaxUses != 3 || time.Until(made.ExpiresAt) > 2*time.Hour ||
+		time.Until(made.ExpiresAt) < 119*time.Minute {
+		t.Fatalf("%s", r.stdout)
+	}
+	r = e.must(call{args: []string{"token", "create", "--to", "app@example.com", "--max-uses", "1"}})
+	if !strings.Contains(r.stderr, "it can be used once, for any amount you can cover") || strings.Count(r.stdout, ".") != 2 {
+		t.Fatalf("stdout %q stderr %q", r.stdout, r.stderr)
+	}
+
+	// app draws 1.25 with the first token, over HTTP as a SyftBox app does.
+	e.http("POST", "/transaction/create", basicAuth("app@example.com"), map[string]any{
+		"senderEmail": "ada@example.com", "recipientEmail": "app@example.com", "amount": "1.25", "token": made.Token}, 201)
+
+	r = e.must(call{args: []string{"token", "list", "--json"}})
+	var list struct {
+		Tokens []struct {
+			ID, RecipientEmail, UsedAmount, State string
+			MaxAmount                             *string
+			UsedCount                             int64
+			RevokedAt                             *string
+		}
+	}
+	decode(t, r.stdout, &list)
+	if len(list.Tokens) != 2 || list.Tokens[1].ID != made.ID || list.Tokens[1].UsedAmount != "1.25" ||
+		list.Tokens[1].UsedCount != 1 || list.Tokens[1].State != "active" || list.Tokens[0].MaxAmount != nil {
+		t.Fatalf("%s", r.stdout)
+	}
+	if strings.Contains(r.stdout, made.Token) {
+		t.Fatal("token list shows the token")
+	}
+	r = e.must(call{args: []string{"token", "list"}})
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "ID") || !strings.Contains(lines[2], "1 × 1.25") ||
+		!strings.Contains(lines[2], "3 uses, 5.00") || !strings.Contains(lines[1], "1 uses") {
+		t.Fatalf("%s", r.stdout)
+	}
+
+	r = e.must(call{args: []string{"token", "revoke", made.ID}})
+	if !strings.Contains(r.stdout, "Revoked the token "+made.ID+" for app@example.com") {
+		t.Fatalf("%q", r.stdout)
+	}
+	r = e.must(call{args: []string{"token", "revoke", made.ID, "--json"}})
+	if !strings.Contains(r.stdout, `"state":"revoked"`) {
+		t.Fatalf("%s", r.stdout)
+	}
+	if r := e.run("token", "revoke", "no-such-token"); r.code != cli.ExitService || !strings.Contains(r.stderr, "Not found") {
+		t.Fatalf("unknown id: exit %d %q", r.code, r.stderr)
+	}
+	for _, args := range [][]string{
+		{"--max-uses", "0"}, {"--max-uses", "-2"}, {"--max-amount", "0"}, {"--max-amount", "1,5"}, {"--expires", "soon"},
+		{"--expires", "0s"},
+	} {
+		if r := e.run(append([]string{"token", "create", "--to", "app@example.com"}, args...)...); r.code != cli.ExitUsage {
+			t.Errorf("%v: exit %d %q", args, r.code, r.stderr)
+		}
+	}
+	if r := e.run("token", "create", "--to", "app@example.com", "--expires", fmt.Sprint(25*time.Hour)); r.code != cli.ExitUsage ||
+		!strings.Contains(r.stderr, "expiresIn") {
+		t.Errorf("--expires 25h: exit %d %q", r.code, r.stderr)
+	}
+}
+
+// A CI job's journey: a person creates keys (printed once), then commands run with
+// SYFTWALLET_API_KEY against the real service, over any stored session: a read key reads the
+// balance and cannot pay (exit 2, naming the scope), a pay key stops at its spend limit (exit 3),
+// a revoked key is refused (exit 2); and no key is written to any file.
+func TestAPIKeyCommands(t *testing.T) {
+	e := newSignedIn(t, acct{"ada@example.com", "100"}, acct{"bob@example.com", ""})
+
+	var created struct {
+		ID         string   `json:"id"`
+		Name       string   `json:"name"`
+		Key        string   `json:"key"`
+		Scopes     []string `json:"scopes"`
+		SpendLimit *struct {
+			Amount string `json:"amount"`
+			Period string `json:"period"`
+		} `json:"spendLimit"`
+	}
+	out := e.must(call{args: []string{"apikey", "create", "--name", "ci", "--scope", "read", "--expires", "90d", "--json"}})
+	decode(t, out.stdout, &created)
+	if !strings.HasPrefix(created.Key, "swk_") || created.Name != "ci" || created.SpendLimit != nil || len(created.Scopes) != 1 {
+		t.Fatalf("create --json: %s", out.stdout)
+	}
+	readKey, readID := created.Key, created.ID
+	// Without --json the key alone is on stdout (KEY=$(syftwallet apikey create …)); the rest on stderr.
+	out = e.must(call{args: []string{"apikey", "create", "--name", "payer", "--scope", "pay", "--limit", "5.00/day"}})
+	payKey := strings.TrimSpace(out.stdout)
+	if !strings.HasPrefix(payKey, "swk_") || strings.Contains(payKey, "\n") || !strings.Contains(out.stderr, "only time the key is shown") ||
+		!strings.Contains(out.stderr, "5.00 a day") {
+		t.Fatalf("create: stdout %q\nstderr %s", out.stdout, out.stderr)
+	}
+	list := e.must(call{args: []string{"apikey", "list", "--json"}})
+	if strings.Contains(list.stdout, readKey) || strings.Contains(list.stdout, payKey) ||
+		!strings.Contains(list.stdout, `"spendLimit":{"amount":"5.00","period":"day"}`) || !strings.Contains(list.stdout, `"lastUsedAt":null`) {
+		t.Fatalf("list --json: %s", list.stdout)
+	}
+	if out := e.run("apikey", "create", "--name", "x", "--limit", "5"); out.code != cli.ExitUsage || !strings.Contains(out.stderr, "50.00/day") {
+		t.Errorf("a limit without a period: exit %d %s", out.code, out.stderr)
+	}
+
+	withKey := func(key string, args ...string) result {
+		return e.do(call{args: args, vars: map[string]string{"SYFTWALLET_API_KEY": key}})
+	}
+	if out := withKey(readKey, "balance", "--json"); out.code != 0 || !strings.Contains(out.stdout, `"email":"ada@example.com"`) {
+		t.Fatalf("balance with the read key: exit %d\n%s%s", out.code, out.stdout, out.stderr)
+	}
+	pay := withKey(readKey, "pay", "--to", "bob@example.com", "--amount", "1", "--yes")
+	if pay.code != cli.ExitAuth || !strings.Contains(pay.stderr, `does not have the "pay" scope`) {
+		t.Fatalf("pay with the read key: exit %d\n%s%s", pay.code, pay.stdout, pay.stderr)
+	}
+	if out := withKey(readKey, "apikey", "list"); out.code != cli.ExitUsage || !strings.Contains(out.stderr, "unset it") {
+		t.Errorf("a key listing keys: exit %d %s", out.code, out.stderr)
+	}
+	if out := withKey(readKey, "login", "--email", "ada@example.com", "--password-stdin"); out.code != cli.ExitUsage {
+		t.Errorf("login with a key set: exit %d %s", out.code, out.stderr)
+	}
+	if out := withKey(payKey, "pay", "--to", "bob@example.com", "--amount", "3", "--yes"); out.code != 0 {
+		t.Fatalf("pay with the pay key: exit %d\n%s%s", out.code, out.stdout, out.stderr)
+	}
+	// The payment made with the key names it in the owner's history.
+	var keys struct {
+		APIKeys []struct{ ID, Name string } `json:"apiKeys"`
+	}
+	decode(t, list.stdout, &keys)
+	payID := ""
+	for _, k := range keys.APIKeys {
+		if k.Name == "payer" {
+			payID = k.ID
+		}
+	}
+	if h := e.must(call{args: []string{"history", "--json"}}); payID == "" || !strings.Contains(h.stdout, `"apiKeyId":"`+payID+`"`) {
+		t.Errorf("history --json does not name the key %q:\n%s", payID, h.stdout)
+	}
+	over := withKey(payKey, "pay", "--to", "bob@example.com", "--amount", "3", "--yes", "--json")
+	if over.code != cli.ExitFunds || !strings.Contains(over.stdout, `"code":"spend_limit_exceeded"`) || !strings.Contains(over.stderr, "2.00 is left") {
+		t.Fatalf("past the spend limit: exit %d\n%s%s", over.code, over.stdout, over.stderr)
+	}
+
+	if out := e.run("apikey", "revoke", readID); out.code != cli.ExitUsage || !strings.Contains(out.stderr, "--yes") {
+		t.Errorf("revoke without a terminal or --yes: exit %d %s", out.code, out.stderr)
+	}
+	if out := e.do(call{args: []string{"apikey", "revoke", readID}, terminal: true, stdin: "n\n"}); out.code != cli.ExitUsage ||
+		!strings.Contains(out.stderr, `Revoke the API key "ci"`) {
+		t.Errorf("a declined revoke: exit %d %s", out.code, out.stderr)
+	}
+	if out := e.must(call{args: []string{"apikey", "revoke", readID, "--json"}, terminal: true, stdin: "y\n"}); out.stdout != `{"id":"`+readID+`","revoked":true}`+"\n" {
+		t.Errorf("revoke --json: %s", out.stdout)
+	}
+	if out := withKey(readKey, "balance"); out.code != cli.ExitAuth || !strings.Contains(out.stderr, "API key was refused") {
+		t.Errorf("a revoked key: exit %d\n%s%s", out.code, out.stdout, out.stderr)
+	}
+
+	// The keys are in no file: not the commands' config, data or home directories, not the
+	// service's ledger, not the audit log. (Every directory of this test is under one root.)
+	for _, path := range testkit.FilesHolding(filepath.Dir(e.vars["HOME"]), readKey, payKey) {
+		t.Errorf("%s holds an API key", path)
+	}
+}
+
 func TestMFA(t *testing.T) {
-	e := newEnv(t)
-	e.account("ada@example.com", "10")
-	e.signIn("ada@example.com")
+	e := newSignedIn(t, acct{"ada@example.com", "10"})
 
 	// A script enrolls, then confirms with a code.
 	r := e.must(call{args: []string{"mfa", "enable", "--json"}})
@@ -362,9 +551,7 @@ func TestMFA(t *testing.T) {
 // mfa recovery-codes: the count, a new set for a TOTP code (never for a recovery code), and a
 // spent code at sign-in said to be already used.
 func TestMFARecoveryCodes(t *testing.T) {
-	e := newEnv(t)
-	e.account("ada@example.com", "")
-	e.signIn("ada@example.com")
+	e := newSignedIn(t, acct{"ada@example.com", ""})
 	r := e.must(call{args: []string{"mfa", "recovery-codes"}})
 	if !strings.Contains(r.stdout, "off") {
 		t.Errorf("count with MFA off: %q", r.stdout)
@@ -425,31 +612,25 @@ func TestEvents(t *testing.T) {
 	e.account("grace@example.com", "100")
 	e.signIn("ada@example.com")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errb syncBuffer
-	done := make(chan result, 1)
-	go func() { done <- e.do(call{args: []string{"events", "--json"}, ctx: ctx, stdout: &out, stderr: &errb}) }()
-	waitFor(t, "ready", func() bool { return strings.Contains(errb.String(), "Ready:") })
+	ev := e.follow("events", "--json")
 
 	e.payDirect("grace@example.com", "ada@example.com", "1.5", "first")
-	waitFor(t, "two events", func() bool { return strings.Count(out.String(), "\n") == 2 })
+	waitFor(t, "two events", func() bool { return strings.Count(ev.out.String(), "\n") == 2 })
 
 	// A network drop: the stream says so, reconnects and resumes, missing nothing.
 	p.Cut()
-	waitFor(t, "disconnected", func() bool { return strings.Contains(errb.String(), "Disconnected") })
+	waitFor(t, "disconnected", func() bool { return strings.Contains(ev.errb.String(), "Disconnected") })
 	e.payDirect("grace@example.com", "ada@example.com", "2", "second")
-	waitFor(t, "four events", func() bool { return strings.Count(out.String(), "\n") == 4 })
-	if !strings.Contains(errb.String(), "Reconnected: resuming after seq") {
-		t.Errorf("stderr: %s", errb.String())
+	waitFor(t, "four events", func() bool { return strings.Count(ev.out.String(), "\n") == 4 })
+	if !strings.Contains(ev.errb.String(), "Reconnected: resuming after seq") {
+		t.Errorf("stderr: %s", ev.errb.String())
 	}
 
-	cancel()
-	r := <-done
+	r := ev.stop()
 	if r.code != 0 || r.err != nil {
 		t.Fatalf("events: exit %d %v", r.code, r.err)
 	}
-	got := out.String()
+	got := ev.out.String()
 	var seqs []int64
 	for _, line := range strings.Split(strings.TrimSpace(got), "\n") {
 		var ev struct{ Seq int64 }
@@ -467,17 +648,11 @@ func TestEvents(t *testing.T) {
 
 	// People: one line per event; --since 0 replays every event kept, from the first (the
 	// top-up, then "first" and "second"), then goes on live.
-	ctx2, cancel2 := context.WithCancel(context.Background())
-	var out2, errb2 syncBuffer
-	go func() {
-		done <- e.do(call{args: []string{"events", "--since", "0"}, ctx: ctx2, stdout: &out2, stderr: &errb2})
-	}()
-	waitFor(t, "ready", func() bool { return strings.Contains(errb2.String(), "Ready:") })
+	human := e.follow("events", "--since", "0")
 	e.payDirect("grace@example.com", "ada@example.com", "3", "third")
-	waitFor(t, "human lines", func() bool { return strings.Count(out2.String(), "\n") == 9 }) // 7 kept (a login among them), 2 new
-	cancel2()
-	<-done
-	if s := out2.String(); !strings.Contains(s, "[seq 1]\n") ||
+	waitFor(t, "human lines", func() bool { return strings.Count(human.out.String(), "\n") == 9 }) // 7 kept (a login among them), 2 new
+	human.stop()
+	if s := human.out.String(); !strings.Contains(s, "[seq 1]\n") ||
 		!strings.Contains(s, "from grace@example.com  COMPLETED  first") || !strings.Contains(s, "COMPLETED  second") ||
 		!strings.Contains(s, "+3.00 USD  from grace@example.com  COMPLETED  third") ||
 		!strings.Contains(s, "balance 16.50 USD, available 16.50") {
@@ -620,10 +795,7 @@ func TestBinary(t *testing.T) {
 // An amount is typed as a decimal: "1e5" is a slip that would pay 100,000.00 with --yes, so pay
 // refuses exponents (as the wallet's pay screen does) and moves no money.
 func TestPayRefusesExponentAmounts(t *testing.T) {
-	e := newEnv(t)
-	e.account("ada@example.com", "100")
-	e.account("grace@example.com", "")
-	e.signIn("ada@example.com")
+	e := newSignedIn(t, acct{"ada@example.com", "100"}, acct{"grace@example.com", ""})
 	for _, amt := range []string{"1e1", "5E0", "1e-2"} {
 		r := e.run("pay", "--yes", "--to", "grace@example.com", "--amount", amt)
 		if r.code != cli.ExitUsage {

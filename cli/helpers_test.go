@@ -7,26 +7,19 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/zalando/go-keyring"
 
-	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/cli"
-	"github.com/syftbox/syftwallet/ledger"
-	"github.com/syftbox/syftwallet/ledger/sqlite"
-	"github.com/syftbox/syftwallet/server"
-	"github.com/syftbox/syftwallet/server/hub"
+	"github.com/syftbox/syftwallet/service"
 	"github.com/syftbox/syftwallet/testkit"
 )
 
@@ -53,64 +46,30 @@ type env struct {
 	base  string // the service's own URL
 	stop  func()
 	vars  map[string]string
-	store *sqlite.Store // the service's ledger, to write what the service would refuse (old data)
+	store service.Store // the service's ledger, to write what the service would refuse (old data)
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	base, stop, store := startService(t)
-	e := &env{t: t, base: base, stop: stop, vars: baseVars(t), store: store}
-	e.vars["SYFTBOX_ACCOUNTING_URL"] = base
+	svc := startService(t)
+	e := &env{t: t, base: svc.URL, stop: func() { _ = svc.Stop() }, vars: baseVars(t), store: svc.Ledger}
+	e.vars["SYFTBOX_ACCOUNTING_URL"] = svc.URL
 	return e
 }
 
-// startService runs the whole service in process on loopback: the SQLite ledger, the server
-// with sign-in (sessions, MFA) and the live events hub fed by the ledger's commits. (This is the
-// assembly service.Start is to have; while it has not got the sign-in store and the hub yet,
-// the tests assemble it here so that every command runs against the enhanced layer.)
-func startService(t *testing.T) (url string, stop func(), store *sqlite.Store) {
+// startService runs the accounting service in process on loopback, as serve assembles it (the
+// SQLite ledger, sign-in with sessions and MFA, the live events hub fed by the ledger's commits),
+// on a ledger in a temporary directory; Stop (or the test's end) shuts it down.
+func startService(t *testing.T) *service.Service {
 	t.Helper()
-	ctx := context.Background()
-	var h *hub.Hub
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ledger.db"), sqlite.Options{
-		Synchronous: "OFF",
-		OnCommit:    func(evs []ledger.Event) { h.Publish(evs) },
+	svc, err := service.Start(context.Background(), service.Options{
+		Addr: "127.0.0.1:0", DBPath: filepath.Join(t.TempDir(), "ledger.db"), AdminKey: adminKey,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h = hub.New(hub.Options{Ledger: store, Logger: slog.New(slog.DiscardHandler)})
-	srv, err := server.New(server.Config{
-		Ledger: store, Auth: store, AdminKey: adminKey, Logger: slog.New(slog.DiscardHandler),
-		OnRevoke: func(ids []string) {
-			for _, id := range ids {
-				h.RevokeSession(id)
-			}
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/", srv.Handler())
-	mux.Handle("GET /events", h.Handler(func(r *http.Request) (hub.Subject, error) {
-		acct, sid, err := srv.AuthenticateBearer(r)
-		return hub.Subject{AccountID: acct, SessionID: sid}, err
-	}))
-	hs := httptest.NewServer(mux)
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			defer cancel()
-			_ = h.Shutdown(sctx)
-			hs.CloseClientConnections()
-			hs.Close()
-			_ = store.Close()
-		})
-	}
-	t.Cleanup(stop)
-	return hs.URL, stop, store
+	t.Cleanup(func() { _ = svc.Stop() })
+	return svc
 }
 
 // baseVars isolates a command from the machine: its own config and data directories.
@@ -210,6 +169,21 @@ func (e *env) account(email string, balance string) {
 	}
 }
 
+// acct is an account a test starts with: its email and balance ("" for none).
+type acct struct{ email, balance string }
+
+// newSignedIn is newEnv with these accounts made (in order, over HTTP) and the first one signed in
+// through the login command.
+func newSignedIn(t *testing.T, accounts ...acct) *env {
+	t.Helper()
+	e := newEnv(t)
+	for _, a := range accounts {
+		e.account(a.email, a.balance)
+	}
+	e.signIn(accounts[0].email)
+	return e
+}
+
 // signIn signs email in through the login command.
 func (e *env) signIn(email string) {
 	e.t.Helper()
@@ -219,10 +193,15 @@ func (e *env) signIn(email string) {
 // payDirect pays over HTTP with Basic auth (not through the commands).
 func (e *env) payDirect(from, to, amount, memo string) {
 	e.t.Helper()
-	req, _ := http.NewRequest("GET", "/", nil)
-	req.SetBasicAuth(from, password)
-	e.http("POST", "/payments", req.Header.Get("Authorization"),
+	e.http("POST", "/payments", basicAuth(from),
 		map[string]any{"recipientEmail": to, "amount": amount, "memo": memo}, 201)
+}
+
+// basicAuth is the Authorization header of email with the tests' password.
+func basicAuth(email string) string {
+	req, _ := http.NewRequest("GET", "/", nil)
+	req.SetBasicAuth(email, password)
+	return req.Header.Get("Authorization")
 }
 
 func (e *env) http(method, path, authz string, body any, want int) []byte {
@@ -305,6 +284,39 @@ func waitFor(t *testing.T, what string, f func() bool) {
 	}
 }
 
+// following is a command (events) running in the background until stopped, its output read as
+// it comes.
+type following struct {
+	out, errb syncBuffer
+	cancel    context.CancelFunc
+	done      chan result // its result, put back by each stop that takes it
+}
+
+// start runs a command in the background until stop, or the end of the test.
+func (e *env) start(args ...string) *following {
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &following{cancel: cancel, done: make(chan result, 1)}
+	go func() { f.done <- e.do(call{args: args, ctx: ctx, stdout: &f.out, stderr: &f.errb}) }()
+	e.t.Cleanup(func() { f.stop() })
+	return f
+}
+
+// follow starts a command that follows the live events and waits until it says it is ready.
+func (e *env) follow(args ...string) *following {
+	e.t.Helper()
+	f := e.start(args...)
+	waitFor(e.t, "ready", func() bool { return strings.Contains(f.errb.String(), "Ready:") })
+	return f
+}
+
+// stop interrupts the command (as Ctrl-C does) and returns what it did.
+func (f *following) stop() result {
+	f.cancel()
+	r := <-f.done
+	f.done <- r
+	return r
+}
+
 // newProxy forwards TCP connections to the service at backendURL; Cut cuts them all (a network
 // drop).
 func newProxy(t *testing.T, backendURL string) *testkit.Proxy {
@@ -320,5 +332,3 @@ type txJSON struct {
 	Status       string `json:"status"`
 	Memo         *string
 }
-
-var _ = api.TimeLayout

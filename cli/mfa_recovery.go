@@ -32,10 +32,7 @@ a recovery code cannot make new ones.`,
 	}
 	c.Flags().BoolVar(&fresh, "new", false, "make new recovery codes, replacing every old one")
 	c.Flags().StringVar(&code, "mfa-code", "", "with --new: a current code from the authenticator app")
-	return command(o, c, func(r *run, _ []string) error {
-		if _, err := r.signedIn(); err != nil {
-			return err
-		}
+	return signedInCommand(o, c, func(r *run, _ []string) error {
 		if !fresh {
 			st, err := r.c.MFAStatus(r.ctx)
 			if err != nil {

@@ -79,10 +79,9 @@ printed to stderr before anything is sent. Running the same payment again with t
 		if strings.TrimSpace(amt) == "" {
 			return usagef("Give the amount with --amount, e.g. --amount 12.50.")
 		}
-		// The wallet's Pay screen reads amounts with the same parser: 0,99 is refused, never 99.
-		m, err := money.ParseHumanPositive(amt)
+		m, err := parseAmount("--amount", amt)
 		if err != nil {
-			return usagef("--amount: %s", err)
+			return err
 		}
 		if !yes && !r.terminal() {
 			return usagef("Refusing to pay without --yes: stdin is not a terminal, so no one can confirm.")
@@ -328,6 +327,19 @@ func withFilter(q *client.HistoryQuery, filter string) error {
 		bound("min-amount", &q.MinAmount, fq.MinAmount), bound("max-amount", &q.MaxAmount, fq.MaxAmount))
 }
 
+// parseAmount reads a flag's amount of money to move or allow (pay --amount, token create
+// --max-amount): positive, read with the wallet's Pay screen's parser, so 0,99 is refused, never
+// 99, with the same sentence.
+func parseAmount(flag, s string) (money.Micros, error) {
+	m, err := money.ParseHumanPositive(s)
+	if err != nil {
+		return 0, usagef("%s: %s", flag, err)
+	}
+	return m, nil
+}
+
+// parseBound reads a history bound (--min-amount, --max-amount): empty is no bound, zero is a
+// bound.
 func parseBound(flag, s string) (money.Micros, error) {
 	if strings.TrimSpace(s) == "" {
 		return 0, nil

@@ -134,9 +134,9 @@ service's token lifetime, 24h by default).`,
 			return usagef("--max-uses: a whole number from 1 to 1,000,000.")
 		}
 		if strings.TrimSpace(maxAmount) != "" {
-			m, err := money.ParseHumanPositive(maxAmount)
+			m, err := parseAmount("--max-amount", maxAmount)
 			if err != nil {
-				return usagef("--max-amount: %s", err)
+				return err
 			}
 			req.MaxAmount = m
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -97,7 +96,7 @@ func (c *Client) RevokeAPIKey(ctx context.Context, id string) error {
 	if id == "" {
 		return &ValidationError{Field: "id", Message: "Name the key to revoke by its id (syftwallet apikey list shows them).", code: api.CodeInvalidRequest}
 	}
-	return c.do(ctx, &call{method: http.MethodDelete, path: "/auth/api-keys/" + url.PathEscape(id), auth: authUser}, nil)
+	return c.do(ctx, &call{method: http.MethodDelete, path: idPath("/auth/api-keys/", id, ""), auth: authUser}, nil)
 }
 
 // resumeWithAPIKey is Resume with an API key: the account it belongs to, when the key may read

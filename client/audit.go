@@ -109,46 +109,48 @@ func (l *AuditLog) Enabled() bool { return l != nil && l.f != nil }
 // Record appends e as one line, with a single write so that lines from
 // concurrent callers never interleave.
 func (l *AuditLog) Record(e AuditEntry) error {
-	if !l.Enabled() {
+	return l.whileOpen(ErrAuditClosed, func() error {
+		t := e.Time
+		if t.IsZero() {
+			t = l.now()
+		}
+		b, err := json.Marshal(auditLine{
+			Time:           t.UTC().Format(auditTimeFormat),
+			Action:         e.Action,
+			IdempotencyKey: e.IdempotencyKey,
+			Counterparty:   e.Counterparty,
+			Amount:         e.Amount,
+			Outcome:        e.Outcome,
+			TransactionID:  e.TransactionID,
+		})
+		if err != nil {
+			return fmt.Errorf("client: audit log: %w", err)
+		}
+		if _, err := l.f.Write(append(b, '\n')); err != nil {
+			return fmt.Errorf("client: audit log: %w", err)
+		}
 		return nil
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return ErrAuditClosed
-	}
-	t := e.Time
-	if t.IsZero() {
-		t = l.now()
-	}
-	b, err := json.Marshal(auditLine{
-		Time:           t.UTC().Format(auditTimeFormat),
-		Action:         e.Action,
-		IdempotencyKey: e.IdempotencyKey,
-		Counterparty:   e.Counterparty,
-		Amount:         e.Amount,
-		Outcome:        e.Outcome,
-		TransactionID:  e.TransactionID,
 	})
-	if err != nil {
-		return fmt.Errorf("client: audit log: %w", err)
-	}
-	if _, err := l.f.Write(append(b, '\n')); err != nil {
-		return fmt.Errorf("client: audit log: %w", err)
-	}
-	return nil
 }
 
 // Close closes the file. Closing twice, or closing a disabled log, is fine.
 func (l *AuditLog) Close() error {
+	return l.whileOpen(nil, func() error {
+		l.closed = true
+		return l.f.Close()
+	})
+}
+
+// whileOpen runs f under the lock on an enabled log that is not closed. A disabled log does
+// nothing; a closed one returns ifClosed.
+func (l *AuditLog) whileOpen(ifClosed error, f func() error) error {
 	if !l.Enabled() {
 		return nil
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
-		return nil
+		return ifClosed
 	}
-	l.closed = true
-	return l.f.Close()
+	return f()
 }

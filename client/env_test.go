@@ -216,6 +216,23 @@ func signUpAt(t testing.TB, s *svc, email string, opts ...Option) *Client {
 	return signUp(t, s, testConfig(t, s.URL), email, opts...)
 }
 
+// aliceAndBob starts a service and signs up alice (credited 100) and bob, each with a client of
+// their own: with sessions (a test of the /auth endpoints, skipped on a service without them),
+// or, legacy, in legacy mode (testConfigLegacy).
+func aliceAndBob(t testing.TB, legacy bool) (s *svc, alice, bob *Client) {
+	t.Helper()
+	s = startService(t)
+	config := testConfigLegacy
+	if !legacy {
+		requireAuth(t, s)
+		config = testConfig
+	}
+	alice = signUp(t, s, config(t, s.URL), "alice@example.com")
+	bob = signUp(t, s, config(t, s.URL), "bob@example.com")
+	s.credit("alice@example.com", "100")
+	return s, alice, bob
+}
+
 // selfSigningClient registers email on s and returns a fault proxy in front of s and a client
 // through it that has the email and password in its Config: it signs in by itself when a call
 // needs a session.

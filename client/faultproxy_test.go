@@ -136,3 +136,18 @@ func firstN(method, path string, n int, f fault) func(*http.Request, int) fault 
 		return fault{}
 	}
 }
+
+// recorder is a transport that notes every request's path and Authorization header.
+type recorder struct {
+	mu    sync.Mutex
+	paths []string
+	authz []string
+}
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.mu.Lock()
+	r.paths = append(r.paths, req.URL.Path)
+	r.authz = append(r.authz, req.Header.Get("Authorization"))
+	r.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(req)
+}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -23,8 +22,10 @@ import (
 // session signed in by `syftwallet login` would otherwise end with the command.
 //
 // Entries are "user" keys described "syftwallet:" and the name KeyringStore would use
-// (email@server, last@server); other users cannot read them, as with the Secret Service.
+// (email@server, last@server); other users cannot read them, as with the Secret Service. Its
+// TokenStore and LastAccountStore methods are entryStore's.
 type KernelStore struct {
+	entryStore
 	mu sync.Mutex
 	// ring links the keyring into the calling thread's process keyring, which makes the thread
 	// its possessor (a possessor may search, read and write it; other processes of the user
@@ -58,12 +59,20 @@ func userRing() (int, error) {
 // CONFIG_PERSISTENT_KEYRINGS) the user keyring, or reports that the kernel has none to offer
 // (keyctl filtered by a container's seccomp profile).
 func newKernelStore() (TokenStore, bool) {
-	for _, k := range []*KernelStore{{ring: persistentRing, persistent: true}, {ring: userRing}} {
+	for _, k := range []*KernelStore{kernelStoreOn(persistentRing, true), kernelStoreOn(userRing, false)} {
 		if err := k.on(func(int) error { return nil }); err == nil {
 			return k, true
 		}
 	}
 	return nil, false
+}
+
+// kernelStoreOn is a KernelStore on the keyring ring opens; persistent says whether that is the
+// user's persistent keyring.
+func kernelStoreOn(ring func() (int, error), persistent bool) *KernelStore {
+	k := &KernelStore{ring: ring, persistent: persistent}
+	k.entryStore = entryStore{entries: k, what: "kernel keyring"}
+	return k
 }
 
 // expiryFile holds how long (seconds) the kernel keeps a persistent keyring nobody uses.
@@ -89,8 +98,8 @@ func describeKernel(s TokenStore, r *StoreReport) {
 	}
 	r.KernelRing = "persistent"
 	if b, err := os.ReadFile(expiryFile); err == nil {
-		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n > 0 {
-			r.Expiry = time.Duration(n) * time.Second
+		if d, err := time.ParseDuration(strings.TrimSpace(string(b)) + "s"); err == nil && d > 0 {
+			r.Expiry = d
 		}
 	}
 }
@@ -110,30 +119,6 @@ var (
 	_ TokenStore       = (*KernelStore)(nil)
 	_ LastAccountStore = (*KernelStore)(nil)
 )
-
-// Load implements TokenStore.
-func (k *KernelStore) Load(server, email string) (Secret, error) {
-	return loadSecret(k, "kernel keyring", server, email)
-}
-
-// Save implements TokenStore.
-func (k *KernelStore) Save(server, email string, s Secret) error {
-	return saveSecret(k, server, email, s)
-}
-
-// Delete implements TokenStore.
-func (k *KernelStore) Delete(server, email string) error { return deleteSecret(k, server, email) }
-
-// Persistent implements TokenStore: entries outlive the process (and the login session).
-func (k *KernelStore) Persistent() bool { return true }
-
-// LastAccount implements LastAccountStore.
-func (k *KernelStore) LastAccount(server string) (string, error) { return lastAccount(k, server) }
-
-// SetLastAccount implements LastAccountStore.
-func (k *KernelStore) SetLastAccount(server, email string) error {
-	return setLastAccount(k, server, email)
-}
 
 // find is the id of the entry named user in ring, or ErrNotFound.
 func find(ring int, user string) (int, error) {

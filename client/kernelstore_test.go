@@ -43,10 +43,10 @@ func privateRing(t *testing.T) int {
 
 // newKernelStoreIn is a KernelStore on the keyring ring instead of the persistent one.
 func newKernelStoreIn(ring int) *KernelStore {
-	return &KernelStore{ring: func() (int, error) {
+	return kernelStoreOn(func() (int, error) {
 		_, err := unix.KeyctlInt(unix.KEYCTL_LINK, ring, unix.KEY_SPEC_PROCESS_KEYRING, 0, 0)
 		return ring, err
-	}}
+	}, false)
 }
 
 func TestKernelStore(t *testing.T) {

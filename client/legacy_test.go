@@ -9,13 +9,9 @@ import (
 )
 
 func TestLegacyEndToEnd(t *testing.T) {
-	s := startService(t)
+	s, alice, bob := aliceAndBob(t, true)
 	ctx := context.Background()
-	cfg := testConfig(t, s.URL)
-	cfg.Legacy = true
-	alice := signUp(t, s, cfg, "alice@example.com")
-	bob := signUp(t, s, testConfigLegacy(t, s.URL), "bob@example.com")
-	s.credit("alice@example.com", "100")
+	cfg := alice.Config()
 	alice.Invalidate() // as a poll (legacy) or an event (enhanced) would
 
 	if alice.EventsAvailable() {
@@ -184,7 +180,7 @@ func TestLegacyDetectedAtLogin(t *testing.T) {
 	}
 }
 
-func testConfigLegacy(t *testing.T, url string) Config {
+func testConfigLegacy(t testing.TB, url string) Config {
 	cfg := testConfig(t, url)
 	cfg.Legacy = true
 	return cfg

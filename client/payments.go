@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/money"
@@ -187,7 +186,7 @@ func (c *Client) Payment(ctx context.Context, id string) (api.Transaction, error
 		return c.legacyPayment(ctx, id)
 	}
 	var out api.TransactionBody
-	err := c.do(ctx, &call{method: http.MethodGet, path: "/payments/" + url.PathEscape(id), auth: authUser}, &out)
+	err := c.do(ctx, &call{method: http.MethodGet, path: idPath("/payments/", id, ""), auth: authUser}, &out)
 	return out.Transaction, err
 }
 

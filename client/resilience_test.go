@@ -17,10 +17,7 @@ import (
 // proxy in front of it, and alice's legacy-mode client going through it.
 func proxied(t *testing.T, mod func(*Config), opts ...Option) (*svc, *faultProxy, *Client) {
 	t.Helper()
-	s := startService(t)
-	signUp(t, s, testConfigLegacy(t, s.URL), "bob@example.com")
-	signUp(t, s, testConfigLegacy(t, s.URL), "alice@example.com")
-	s.credit("alice@example.com", "100")
+	s, _, _ := aliceAndBob(t, true)
 	p := newFaultProxy(t, s.URL)
 	cfg := testConfigLegacy(t, p.URL())
 	if mod != nil {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -113,23 +114,34 @@ func TestSecretsStayInTheKeyring(t *testing.T) {
 	assertNoSecretUnder(t, cfg.DataDir, secrets)
 }
 
-func assertNoSecretUnder(t *testing.T, dir string, secrets []string) {
+// assertNoSecretUnder fails t for each file under root that holds one of secrets (empty ones are
+// passed over). Given skip (for $HOME) it does not enter the directories skip names directly
+// under root, and reads only regular files up to 1 MiB: the keyring's own files are encrypted,
+// and larger ones are not the wallet's.
+func assertNoSecretUnder(t *testing.T, root string, secrets []string, skip ...string) {
 	t.Helper()
-	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return nil
+		case d.IsDir() && filepath.Dir(path) == root && slices.Contains(skip, d.Name()):
+			return filepath.SkipDir
+		case d.IsDir() || skip != nil && !regularUpTo(d, 1<<20):
 			return nil
 		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil
-		}
-		for _, s := range secrets {
-			if s != "" && bytes.Contains(b, []byte(s)) {
-				t.Errorf("%s holds a secret", path)
-			}
+		if b, err := os.ReadFile(path); err == nil && slices.ContainsFunc(secrets, func(s string) bool {
+			return s != "" && bytes.Contains(b, []byte(s))
+		}) {
+			t.Errorf("%s holds a secret", path)
 		}
 		return nil
 	})
+}
+
+// regularUpTo reports whether d is a regular file of at most size bytes.
+func regularUpTo(d fs.DirEntry, size int64) bool {
+	info, err := d.Info()
+	return err == nil && info.Mode().IsRegular() && info.Size() <= size
 }
 
 // With no keyring (no Secret Service, no kernel keyring) the client keeps the session in memory
@@ -223,7 +235,8 @@ func TestRealKeyring(t *testing.T) {
 	secrets := []string{refresh, testPassword}
 	assertNoSecretUnder(t, cfg.DataDir, secrets)
 	if home != "" {
-		assertNoSecretUnderHome(t, home, secrets)
+		// Toolchains and caches (gigabytes on these machines), which the wallet never writes to.
+		assertNoSecretUnder(t, home, secrets, "go", ".cache", ".rustup", ".cargo", ".npm", ".pyenv")
 	}
 	// A new client resumes from the keyring alone.
 	again, err := New(cfg, WithTokenStore(store), WithLogger(slog.New(slog.DiscardHandler)))
@@ -234,36 +247,4 @@ func TestRealKeyring(t *testing.T) {
 	if _, err := again.Resume(ctx, ""); err != nil {
 		t.Fatalf("resume from the keyring: %v", err)
 	}
-}
-
-// assertNoSecretUnderHome walks $HOME but skips Go's caches and the
-// keyring's own (encrypted) files, and files too large to be ours.
-func assertNoSecretUnderHome(t *testing.T, home string, secrets []string) {
-	t.Helper()
-	// Toolchains and caches (gigabytes on these machines), which the wallet never writes to.
-	skip := map[string]bool{"go": true, ".cache": true, ".rustup": true, ".cargo": true, ".npm": true, ".pyenv": true}
-	filepath.WalkDir(home, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return nil
-		}
-		if d.IsDir() {
-			if filepath.Dir(path) == home && skip[d.Name()] {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if info, err := d.Info(); err != nil || info.Size() > 1<<20 || !info.Mode().IsRegular() {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil
-		}
-		for _, s := range secrets {
-			if bytes.Contains(b, []byte(s)) {
-				t.Errorf("%s holds a secret", path)
-			}
-		}
-		return nil
-	})
 }

@@ -263,14 +263,20 @@ func usesSecretService(goos string) bool {
 
 // KeyringStore keeps secrets in the OS keyring (Secret Service, macOS
 // Keychain, Windows Credential Manager) under the service KeyringService, one
-// entry per server and email, user "email@server".
+// entry per server and email, user "email@server". Make one with
+// NewKeyringStore; its TokenStore and LastAccountStore methods are entryStore's.
 type KeyringStore struct {
+	entryStore
 	mu sync.Mutex // serialises keyring calls; not every backend is safe for concurrent use
 }
 
 // NewKeyringStore returns a store backed by the OS keyring. It does not check
 // that the keyring is reachable; NewTokenStore does.
-func NewKeyringStore() *KeyringStore { return &KeyringStore{} }
+func NewKeyringStore() *KeyringStore {
+	k := &KeyringStore{}
+	k.entryStore = entryStore{entries: k, what: "keyring"}
+	return k
+}
 
 var (
 	_ TokenStore       = (*KeyringStore)(nil)
@@ -278,30 +284,6 @@ var (
 	_ TokenStore       = (*MemoryStore)(nil)
 	_ LastAccountStore = (*MemoryStore)(nil)
 )
-
-// Load implements TokenStore.
-func (k *KeyringStore) Load(server, email string) (Secret, error) {
-	return loadSecret(k, "keyring", server, email)
-}
-
-// Save implements TokenStore.
-func (k *KeyringStore) Save(server, email string, s Secret) error {
-	return saveSecret(k, server, email, s)
-}
-
-// Delete implements TokenStore.
-func (k *KeyringStore) Delete(server, email string) error { return deleteSecret(k, server, email) }
-
-// Persistent implements TokenStore: keyring entries outlive the process.
-func (k *KeyringStore) Persistent() bool { return true }
-
-// LastAccount implements LastAccountStore, reading the entry "last@server".
-func (k *KeyringStore) LastAccount(server string) (string, error) { return lastAccount(k, server) }
-
-// SetLastAccount implements LastAccountStore.
-func (k *KeyringStore) SetLastAccount(server, email string) error {
-	return setLastAccount(k, server, email)
-}
 
 func (k *KeyringStore) get(user string) ([]byte, error) {
 	k.mu.Lock()
@@ -378,34 +360,43 @@ func (k *KeyringStore) probe(timeout time.Duration) error {
 }
 
 // entries is a keyring that holds one value under each entry name ("email@server" for a
-// secret, "last@server" for the last account): all that KeyringStore and KernelStore do
-// differently. get returns ErrNotFound when there is no such entry; no method puts a value in
-// an error. The functions below keep secrets and last accounts in such entries, one way for both.
+// secret, "last@server" for the last account): all that KeyringStore, KernelStore and
+// MemoryStore do differently. get returns ErrNotFound when there is no such entry; no method
+// puts a value in an error.
 type entries interface {
 	get(user string) ([]byte, error)
 	set(user string, value []byte) error
 	delete(user string) error
 }
 
-// loadSecret reads the secret of server and email; what names the keyring in an error.
-func loadSecret(e entries, what, server, email string) (Secret, error) {
+// entryStore keeps secrets and last accounts in entries, one way for every store: KeyringStore
+// and KernelStore embed it as their TokenStore and LastAccountStore (their entries outlive the
+// process, and in the kernel keyring the login session), MemoryStore makes one for each call.
+type entryStore struct {
+	entries entries
+	what    string // names the store in an error: "keyring", "kernel keyring", "memory"
+}
+
+// Load implements TokenStore.
+func (e entryStore) Load(server, email string) (Secret, error) {
 	user, err := entryName(server, email)
 	if err != nil {
 		return Secret{}, err
 	}
-	v, err := e.get(user)
+	v, err := e.entries.get(user)
 	if err != nil {
 		return Secret{}, err
 	}
 	var s Secret
 	if err := json.Unmarshal(v, &s); err != nil || s.IsZero() {
 		// The JSON error could quote the entry; never pass it on.
-		return Secret{}, fmt.Errorf("client: %s entry %s is not a syftwallet secret", what, user)
+		return Secret{}, fmt.Errorf("client: %s entry %s is not a syftwallet secret", e.what, user)
 	}
 	return s, nil
 }
 
-func saveSecret(e entries, server, email string, s Secret) error {
+// Save implements TokenStore.
+func (e entryStore) Save(server, email string, s Secret) error {
 	user, err := entryName(server, email)
 	if err != nil {
 		return err
@@ -417,30 +408,36 @@ func saveSecret(e entries, server, email string, s Secret) error {
 	if err != nil {
 		return errors.New("client: cannot encode secret")
 	}
-	return e.set(user, b)
+	return e.entries.set(user, b)
 }
 
-func deleteSecret(e entries, server, email string) error {
+// Delete implements TokenStore.
+func (e entryStore) Delete(server, email string) error {
 	user, err := entryName(server, email)
 	if err != nil {
 		return err
 	}
-	return e.delete(user)
+	return e.entries.delete(user)
 }
 
-func lastAccount(e entries, server string) (string, error) {
+// Persistent implements TokenStore: entries outlive the process.
+func (entryStore) Persistent() bool { return true }
+
+// LastAccount implements LastAccountStore, reading the entry "last@server".
+func (e entryStore) LastAccount(server string) (string, error) {
 	user, err := lastEntryName(server)
 	if err != nil {
 		return "", err
 	}
-	v, err := e.get(user)
+	v, err := e.entries.get(user)
 	if err != nil {
 		return "", err
 	}
 	return string(v), nil
 }
 
-func setLastAccount(e entries, server, email string) error {
+// SetLastAccount implements LastAccountStore.
+func (e entryStore) SetLastAccount(server, email string) error {
 	user, err := lastEntryName(server)
 	if err != nil {
 		return err
@@ -448,65 +445,35 @@ func setLastAccount(e entries, server, email string) error {
 	if email, err = normalizeEmail(email); err != nil {
 		return err
 	}
-	return e.set(user, []byte(email))
+	return e.entries.set(user, []byte(email))
 }
 
 // MemoryStore keeps secrets in process memory only: for the SSH host, a
 // headless box, or when the keyring is turned off. The zero value is ready
-// to use.
+// to use. It keeps its entries as the keyrings do, through an entryStore made
+// for each call (one it embedded would need a constructor).
 type MemoryStore struct {
-	mu      sync.Mutex
-	secrets map[string]Secret
-	last    map[string]string
+	mu     sync.Mutex
+	values map[string][]byte
 }
 
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore { return &MemoryStore{} }
 
+func (m *MemoryStore) store() entryStore { return entryStore{entries: m, what: "memory"} }
+
 // Load implements TokenStore.
 func (m *MemoryStore) Load(server, email string) (Secret, error) {
-	key, err := entryName(server, email)
-	if err != nil {
-		return Secret{}, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s, ok := m.secrets[key]
-	if !ok {
-		return Secret{}, ErrNotFound
-	}
-	return s, nil
+	return m.store().Load(server, email)
 }
 
 // Save implements TokenStore.
 func (m *MemoryStore) Save(server, email string, s Secret) error {
-	key, err := entryName(server, email)
-	if err != nil {
-		return err
-	}
-	if s.IsZero() {
-		return errors.New("client: refusing to store an empty secret")
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.secrets == nil {
-		m.secrets = map[string]Secret{}
-	}
-	m.secrets[key] = s
-	return nil
+	return m.store().Save(server, email, s)
 }
 
 // Delete implements TokenStore.
-func (m *MemoryStore) Delete(server, email string) error {
-	key, err := entryName(server, email)
-	if err != nil {
-		return err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.secrets, key)
-	return nil
-}
+func (m *MemoryStore) Delete(server, email string) error { return m.store().Delete(server, email) }
 
 // Persistent implements TokenStore: a MemoryStore forgets everything when the
 // process ends.
@@ -514,34 +481,38 @@ func (m *MemoryStore) Persistent() bool { return false }
 
 // LastAccount implements LastAccountStore.
 func (m *MemoryStore) LastAccount(server string) (string, error) {
-	key, err := lastEntryName(server)
-	if err != nil {
-		return "", err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	email, ok := m.last[key]
-	if !ok {
-		return "", ErrNotFound
-	}
-	return email, nil
+	return m.store().LastAccount(server)
 }
 
 // SetLastAccount implements LastAccountStore.
 func (m *MemoryStore) SetLastAccount(server, email string) error {
-	key, err := lastEntryName(server)
-	if err != nil {
-		return err
-	}
-	if email, err = normalizeEmail(email); err != nil {
-		return err
-	}
+	return m.store().SetLastAccount(server, email)
+}
+
+func (m *MemoryStore) get(user string) ([]byte, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.last == nil {
-		m.last = map[string]string{}
+	v, ok := m.values[user]
+	if !ok {
+		return nil, ErrNotFound
 	}
-	m.last[key] = email
+	return v, nil
+}
+
+func (m *MemoryStore) set(user string, value []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.values == nil {
+		m.values = map[string][]byte{}
+	}
+	m.values[user] = value
+	return nil
+}
+
+func (m *MemoryStore) delete(user string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.values, user)
 	return nil
 }
 

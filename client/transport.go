@@ -86,6 +86,11 @@ type call struct {
 	needed    money.Micros
 }
 
+// idPath is the path of an endpoint with an id inside it: prefix, the id escaped as one segment
+// (an id holding "/" or "?" stays one id of that endpoint), then suffix. Every id a call puts in
+// its path goes through it.
+func idPath(prefix, id, suffix string) string { return prefix + url.PathEscape(id) + suffix }
+
 // do runs a call and decodes a 2xx body into out (nil: discard). On 401 with
 // a bearer token it refreshes once and tries once more.
 func (c *Client) do(ctx context.Context, cl *call, out any) error {

@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -109,7 +108,7 @@ func (c *Client) RevokeToken(ctx context.Context, id string) (api.TokenInfo, err
 		return api.TokenInfo{}, &UnsupportedError{Feature: "revoking transaction tokens"}
 	}
 	var out api.TokenInfoBody
-	err := c.do(ctx, &call{method: http.MethodPost, path: "/transactions/tokens/" + url.PathEscape(id) + "/revoke",
+	err := c.do(ctx, &call{method: http.MethodPost, path: idPath("/transactions/tokens/", id, "/revoke"),
 		auth: authUser}, &out)
 	return out.Token, err
 }

@@ -19,6 +19,7 @@ import (
 // testEnv is a hermetic environment: HOME and XDG_CONFIG_HOME point into a
 // temporary directory, so no test reads the real user's config.
 type testEnv struct {
+	t    *testing.T
 	home string
 	vars map[string]string
 }
@@ -29,7 +30,7 @@ func newTestEnv(t *testing.T) *testEnv {
 		t.Skip("the tests spell out Unix directory layouts")
 	}
 	home := t.TempDir()
-	return &testEnv{home: home, vars: map[string]string{
+	return &testEnv{t: t, home: home, vars: map[string]string{
 		"HOME":            home,
 		"XDG_CONFIG_HOME": filepath.Join(home, "cfg"),
 	}}
@@ -38,6 +39,17 @@ func newTestEnv(t *testing.T) *testEnv {
 func (e *testEnv) getenv(name string) (string, bool) {
 	v, ok := e.vars[name]
 	return v, ok
+}
+
+// load is Load with opts in the test's environment; an error fails the test.
+func (e *testEnv) load(opts LoadOptions) Config {
+	e.t.Helper()
+	opts.Getenv = e.getenv
+	c, err := Load(opts)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
 }
 
 // writeConfig writes a config file and returns its path.
@@ -66,10 +78,7 @@ func parsedFlags(t *testing.T, args ...string) *pflag.FlagSet {
 
 func TestLoadDefaults(t *testing.T) {
 	env := newTestEnv(t)
-	got, err := Load(LoadOptions{Getenv: env.getenv})
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := env.load(LoadOptions{})
 	want := Default()
 	want.Client.DataDir = filepath.Join(env.home, ".local", "share", "syftwallet")
 	if !reflect.DeepEqual(got, want) {
@@ -89,20 +98,14 @@ func TestLoadDefaults(t *testing.T) {
 func TestLoadDataDirFromXDG(t *testing.T) {
 	env := newTestEnv(t)
 	env.vars["XDG_DATA_HOME"] = filepath.Join(env.home, "data")
-	got, err := Load(LoadOptions{Getenv: env.getenv})
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := env.load(LoadOptions{})
 	if want := filepath.Join(env.home, "data", "syftwallet"); got.Client.DataDir != want {
 		t.Errorf("DataDir = %q, want %q", got.Client.DataDir, want)
 	}
 
 	// A relative XDG_DATA_HOME is ignored, as the XDG spec says.
 	env.vars["XDG_DATA_HOME"] = "relative"
-	got, err = Load(LoadOptions{Getenv: env.getenv})
-	if err != nil {
-		t.Fatal(err)
-	}
+	got = env.load(LoadOptions{})
 	if want := filepath.Join(env.home, ".local", "share", "syftwallet"); got.Client.DataDir != want {
 		t.Errorf("DataDir = %q, want %q", got.Client.DataDir, want)
 	}
@@ -137,10 +140,7 @@ keys:
 func TestLoadFile(t *testing.T) {
 	env := newTestEnv(t)
 	path := writeConfig(t, filepath.Join(env.home, "elsewhere"), fullYAML)
-	got, err := Load(LoadOptions{ConfigPath: path, Getenv: env.getenv})
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := env.load(LoadOptions{ConfigPath: path})
 	want := Config{
 		Client: client.Config{
 			ServiceURL:         "https://accounting.example.org",
@@ -170,10 +170,7 @@ func TestLoadFile(t *testing.T) {
 func TestLoadDefaultFile(t *testing.T) {
 	env := newTestEnv(t)
 	writeConfig(t, filepath.Join(env.home, "cfg", "syftwallet"), "syftbox:\n  accounting:\n    max_retries: 5\n")
-	got, err := Load(LoadOptions{Getenv: env.getenv})
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := env.load(LoadOptions{})
 	if got.Client.MaxRetries != 5 {
 		t.Errorf("MaxRetries = %d, want 5 from the default config file", got.Client.MaxRetries)
 	}
@@ -223,10 +220,7 @@ func TestLoadEnvironment(t *testing.T) {
 	env.vars["CONNECTION_POOLING"] = "0"
 	env.vars["CACHING_ENABLED"] = "FALSE"
 	env.vars["WEBSOCKET_EVENTS"] = "false"
-	got, err := Load(LoadOptions{Getenv: env.getenv})
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := env.load(LoadOptions{})
 	want := Default()
 	want.Client.ServiceURL = "http://127.0.0.1:8080"
 	want.Client.Timeout = 2500 * time.Millisecond
@@ -270,10 +264,7 @@ func TestLoadFlags(t *testing.T) {
 		"--no-keyring",
 		"--theme", "mono",
 	)
-	got, err := Load(LoadOptions{Getenv: env.getenv, Flags: fs})
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := env.load(LoadOptions{Flags: fs})
 	want := Default()
 	want.Client.ServiceURL = "https://pay.example.org"
 	want.Client.Timeout = 90 * time.Second
@@ -306,10 +297,7 @@ wallet: {theme: mono}
 	env.vars["SYFTBOX_TIMEOUT"] = "20"
 	env.vars["SYFTBOX_MAX_RETRIES"] = "2"
 	fs := parsedFlags(t, "--config", path, "--max-retries", "4")
-	got, err := Load(LoadOptions{Getenv: env.getenv, Flags: fs})
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := env.load(LoadOptions{Flags: fs})
 	checks := []struct {
 		name      string
 		got, want any
@@ -329,7 +317,7 @@ wallet: {theme: mono}
 
 	// --no-keyring=false turns the keyring back on over the file.
 	fs = parsedFlags(t, "--config", path, "--no-keyring=false")
-	got, err = Load(LoadOptions{Getenv: env.getenv, Flags: fs})
+	got, err := Load(LoadOptions{Getenv: env.getenv, Flags: fs})
 	if err != nil || !got.Client.Keyring {
 		t.Errorf("--no-keyring=false: Keyring = %v, err %v", got.Client.Keyring, err)
 	}

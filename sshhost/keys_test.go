@@ -13,6 +13,8 @@ import (
 
 	"charm.land/ssh"
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 func TestHostKeyCreatedOnceWithMode0600(t *testing.T) {
@@ -21,13 +23,7 @@ func TestHostKeyCreatedOnceWithMode0600(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi.Mode().Perm() != 0o600 {
-		t.Errorf("mode %04o, want 0600", fi.Mode().Perm())
-	}
+	testkit.WantMode(t, path, 0o600)
 	signer, err := gossh.ParsePrivateKey(first)
 	if err != nil {
 		t.Fatal(err)

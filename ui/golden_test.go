@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bytes"
-	"image/color"
 	"strings"
 	"testing"
 	"time"
@@ -78,19 +77,13 @@ func runScene(t *testing.T, sc scene, dark bool) {
 	if sc.w != 0 {
 		w, h = sc.w, sc.h
 	}
-	fc := newFake()
+	fc := viewstest.Standard()
 	seed(fc)
 	if sc.setup != nil {
 		sc.setup(fc)
 	}
 	m := &probed{Model: newModel(t, fc), frames: make(chan string, 1)}
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h),
-		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ANSI256)))
-	bg := color.Color(color.White)
-	if dark {
-		bg = color.Black
-	}
-	tm.Send(tea.BackgroundColorMsg{Color: bg})
+	tm := viewstest.Program(t, m, w, h, dark)
 	if sc.drive != nil {
 		sc.drive(t, tm)
 	}
@@ -243,7 +236,7 @@ func TestGoldenLarge(t *testing.T) {
 }
 
 func TestGoldenTooSmall(t *testing.T) {
-	m := newModel(t, newFake())
+	m := newModel(t, viewstest.Standard())
 	m.Update(tea.WindowSizeMsg{Width: 56, Height: 18})
 	golden.RequireEqual(t, frame(m))
 }

@@ -2,13 +2,16 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/events"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/views"
@@ -16,8 +19,6 @@ import (
 )
 
 func TestMain(m *testing.M) { viewstest.Main(m) }
-
-func newFake() *viewstest.Client { return viewstest.Standard() }
 
 func newModel(t testing.TB, fc *viewstest.Client, mod ...func(*Options)) *Model {
 	t.Helper()
@@ -38,21 +39,14 @@ func newModel(t testing.TB, fc *viewstest.Client, mod ...func(*Options)) *Model 
 // not waited for (the fake stream answers only when fed).
 func settle(m *Model, cmd tea.Cmd) []tea.Msg {
 	var all []tea.Msg
-	queue := []tea.Cmd{cmd}
-	for i := 0; len(queue) > 0 && i < 200; i++ {
-		c := queue[0]
-		queue = queue[1:]
-		for _, msg := range exec(c) {
-			all = append(all, msg)
-			if _, ok := msg.(tea.QuitMsg); ok {
-				continue
-			}
-			_, next := m.Update(msg)
-			if next != nil {
-				queue = append(queue, next)
-			}
+	viewstest.Settle(cmd, 200, exec, func(msg tea.Msg) tea.Cmd {
+		all = append(all, msg)
+		if _, ok := msg.(tea.QuitMsg); ok {
+			return nil
 		}
-	}
+		_, next := m.Update(msg)
+		return next
+	})
 	return all
 }
 
@@ -85,10 +79,47 @@ func signIn(t testing.TB, m *Model, fc *viewstest.Client) {
 // signedInModel is a model at 100×30 over the standard fake, signed in.
 func signedInModel(t testing.TB) (*Model, *viewstest.Client) {
 	t.Helper()
-	fc := newFake()
+	fc := viewstest.Standard()
 	m := newModel(t, fc)
 	signIn(t, m, fc)
 	return m, fc
+}
+
+// liveModel is a signed-in model at 100×30 whose live stream the test feeds.
+func liveModel(t *testing.T) (*Model, *viewstest.Client, *fakeStream) {
+	fc := viewstest.Standard()
+	fc.Events = true
+	var fs *fakeStream
+	m := newModel(t, fc, func(o *Options) {
+		o.NewStream = func(events.Options) LiveStream { fs = newFakeStream(); return fs }
+	})
+	signIn(t, m, fc)
+	if fs == nil {
+		t.Fatal("no stream started")
+	}
+	return m, fc, fs
+}
+
+// feed hands the model one stream item through the adapter, as the program would.
+func feed(m *Model, it events.Item) {
+	settle(m, func() tea.Msg { return liveItemMsg{gen: m.live.gen, item: it} })
+}
+
+// liveEvent feeds the model's live stream one event of type typ at the epoch, with data as its
+// JSON.
+func liveEvent(m *Model, seq int64, typ string, data any) {
+	b, err := json.Marshal(data)
+	if err != nil {
+		panic(err)
+	}
+	at := api.At(viewstest.Epoch)
+	feed(m, events.Item{Kind: events.KindEvent, Event: api.Event{Seq: seq, Type: typ, At: &at, Data: b}})
+}
+
+// receive feeds the model's live stream a completed payment of amount from ada to me.
+func receive(m *Model, seq int64, id string, amount money.Micros) {
+	liveEvent(m, seq, api.EventPaymentReceived, api.Transaction{ID: id, SenderEmail: "ada@example.com",
+		RecipientEmail: "me@example.com", Amount: amount, Status: api.StatusCompleted, CreatedAt: api.At(viewstest.Epoch)})
 }
 
 // fakeStream is a LiveStream fed by the test.
@@ -97,9 +128,8 @@ type fakeStream struct {
 	done    chan struct{}
 	ended   chan struct{} // closed when Run returns
 	once    sync.Once
-	mu      sync.Mutex
-	started bool
-	retries int
+	started atomic.Bool
+	retries atomic.Int32
 }
 
 func newFakeStream() *fakeStream {
@@ -107,9 +137,7 @@ func newFakeStream() *fakeStream {
 }
 
 func (s *fakeStream) Run(ctx context.Context) error {
-	s.mu.Lock()
-	s.started = true
-	s.mu.Unlock()
+	s.started.Store(true)
 	defer close(s.ended)
 	select {
 	case <-ctx.Done():
@@ -130,26 +158,15 @@ func (s *fakeStream) Next(ctx context.Context) (events.Item, error) {
 }
 
 // Retry counts the times the root asked to reconnect now.
-func (s *fakeStream) Retry() {
-	s.mu.Lock()
-	s.retries++
-	s.mu.Unlock()
-}
+func (s *fakeStream) Retry() { s.retries.Add(1) }
 
-func (s *fakeStream) Retries() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.retries
-}
+func (s *fakeStream) Retries() int { return int(s.retries.Load()) }
 
 // Close ends the stream and, like events.Stream, waits for Run when it was started. (A
 // WaitGroup here raced: Run's Add could meet Close's Wait at zero.)
 func (s *fakeStream) Close() error {
 	s.once.Do(func() { close(s.done) })
-	s.mu.Lock()
-	started := s.started
-	s.mu.Unlock()
-	if started {
+	if s.started.Load() {
 		<-s.ended
 	}
 	return nil

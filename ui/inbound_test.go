@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"iter"
 	"reflect"
@@ -185,7 +184,7 @@ func checkFrame(t *testing.T, step, frame string) {
 // is hostile and checks each frame: nothing from the data reaches the terminal as a control,
 // C1 or bidi character; the escapes are visible instead.
 func TestEveryScreenEscapesTheServicesText(t *testing.T) {
-	fc := newFake()
+	fc := viewstest.Standard()
 	fc.Events = true
 	at := viewstest.Epoch
 	fc.AddTx("ada@example.com", "me@example.com", 12*money.Scale, api.StatusCompleted, "lunch", at.Add(-3600e9))
@@ -230,14 +229,11 @@ func TestEveryScreenEscapesTheServicesText(t *testing.T) {
 	tx := api.Transaction{ID: "tx-live" + evil, SenderEmail: "ada@example.com" + evil, RecipientEmail: "me@example.com",
 		Amount: 1_250_000, Status: api.StatusCompleted, CreatedAt: api.At(at), Memo: ptr("live " + evil),
 		AppName: ptr(evil), Currency: "USD" + evil}
-	data, _ := json.Marshal(tx)
-	ev := api.At(at)
-	feed(m, events.Item{Kind: events.KindEvent, Event: api.Event{Seq: 1, Type: api.EventPaymentReceived, At: &ev, Data: data}})
+	liveEvent(m, 1, api.EventPaymentReceived, tx)
 	pending := tx
 	pending.ID, pending.Status, pending.CreatedBy = "tx-pend", api.StatusPending, api.PartyRecipient
 	pending.SenderEmail, pending.RecipientEmail = "me@example.com", "app@example.com"+evil
-	data, _ = json.Marshal(pending)
-	feed(m, events.Item{Kind: events.KindEvent, Event: api.Event{Seq: 2, Type: api.EventTransactionPending, At: &ev, Data: data}})
+	liveEvent(m, 2, api.EventTransactionPending, pending)
 	seen("live toasts and dashboard")
 	feed(m, events.Item{Kind: events.KindState, State: events.State{Phase: events.Reconnecting, Attempt: 2,
 		NextTry: at.Add(5e9), Err: errors.New("closed: " + evil)}})

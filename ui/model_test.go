@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,11 +9,9 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-	"go.uber.org/goleak"
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/client"
-	"github.com/syftbox/syftwallet/events"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/views"
 	"github.com/syftbox/syftwallet/views/viewstest"
@@ -30,7 +27,7 @@ func isQuit(msgs []tea.Msg) bool {
 }
 
 func TestSignInThenNumbersSwitchScreens(t *testing.T) {
-	fc := newFake()
+	fc := viewstest.Standard()
 	m := newModel(t, fc)
 	typeText(m, "me@example.com")
 	press(m, "tab")
@@ -57,7 +54,7 @@ func TestSignInThenNumbersSwitchScreens(t *testing.T) {
 }
 
 func TestKeysGoToTheFocusedField(t *testing.T) {
-	m := newModel(t, newFake())
+	m := newModel(t, viewstest.Standard())
 	out := press(m, "q")
 	if isQuit(out) {
 		t.Fatal("q quit while typing an email")
@@ -84,7 +81,7 @@ func TestKeysGoToTheFocusedField(t *testing.T) {
 }
 
 func TestCtrlCAlwaysQuits(t *testing.T) {
-	m := newModel(t, newFake())
+	m := newModel(t, viewstest.Standard())
 	if !isQuit(press(m, "ctrl+c")) {
 		t.Fatal("ctrl+c did not quit from a focused field")
 	}
@@ -156,7 +153,7 @@ func TestPrivacyAndSignOut(t *testing.T) {
 }
 
 func TestResumeOpensSignedInAndDropsStaleAnswers(t *testing.T) {
-	fc := newFake()
+	fc := viewstest.Standard()
 	fc.Stored = "me@example.com"
 	m := newModel(t, fc, func(o *Options) { o.Resume = true })
 	// A stale answer (another request id) is dropped.
@@ -171,7 +168,7 @@ func TestResumeOpensSignedInAndDropsStaleAnswers(t *testing.T) {
 }
 
 func TestKeyOverrides(t *testing.T) {
-	fc := newFake()
+	fc := viewstest.Standard()
 	m := newModel(t, fc, func(o *Options) { o.Keys = map[string][]string{"quit": {"x"}, "history": {"H"}} })
 	signIn(t, m, fc)
 	press(m, "H")
@@ -194,7 +191,7 @@ func TestKeyOverrides(t *testing.T) {
 }
 
 func TestBreakerShown(t *testing.T) {
-	fc := newFake()
+	fc := viewstest.Standard()
 	m := newModel(t, fc)
 	fc.Breaker = client.BreakerOpen
 	if !strings.Contains(screen(m), "breaker open") {
@@ -206,134 +203,22 @@ func TestBreakerShown(t *testing.T) {
 	}
 }
 
-func liveModel(t *testing.T) (*Model, *viewstest.Client, *fakeStream) {
-	fc := newFake()
-	fc.Events = true
-	var fs *fakeStream
-	m := newModel(t, fc, func(o *Options) {
-		o.NewStream = func(events.Options) LiveStream { fs = newFakeStream(); return fs }
-	})
-	signIn(t, m, fc)
-	if fs == nil {
-		t.Fatal("no stream started")
-	}
-	return m, fc, fs
-}
-
-// feed hands the model one stream item through the adapter, as the program would.
-func feed(m *Model, it events.Item) {
-	settle(m, func() tea.Msg { return liveItemMsg{gen: m.live.gen, item: it} })
-}
-
-func TestLivePaymentShowsToastFeedAndBalance(t *testing.T) {
-	m, fc, _ := liveModel(t)
-	feed(m, events.Item{Kind: events.KindState, State: events.State{Phase: events.Live}})
-	if !strings.Contains(screen(m), "● live") {
-		t.Fatalf("status does not say live:\n%s", screen(m))
-	}
-	calls := len(fc.Calls())
-	tx := api.Transaction{ID: "tx-live", SenderEmail: "ada@example.com", RecipientEmail: "me@example.com",
-		Amount: 1_250_000, Status: api.StatusCompleted, CreatedAt: api.At(viewstest.Epoch)}
-	data, _ := json.Marshal(tx)
-	at := api.At(viewstest.Epoch)
-	feed(m, events.Item{Kind: events.KindEvent, Event: api.Event{Seq: 1, Type: api.EventPaymentReceived, At: &at, Data: data}})
-	bal, _ := json.Marshal(api.Balance{Balance: 251_250_000, AvailableBalance: 251_250_000})
-	feed(m, events.Item{Kind: events.KindEvent, Event: api.Event{Seq: 2, Type: api.EventBalanceUpdated, At: &at, Data: bal}})
-	s := screen(m)
-	if !strings.Contains(s, "↓ +1.25 from ada@example.com") {
-		t.Fatalf("no toast:\n%s", s)
-	}
-	if !strings.Contains(s, "Available 251.25") {
-		t.Fatalf("balance not updated:\n%s", s)
-	}
-	if got := len(fc.Calls()); got != calls {
-		t.Fatalf("live events caused %d calls: %v", got-calls, fc.Calls()[calls:])
-	}
-	// The toast fades and goes.
-	later := viewstest.Epoch.Add(toastLife + time.Second)
-	m.opts.Now = func() time.Time { return later }
-	m.Update(tickMsg{})
-	if strings.Contains(screen(m), "↓ +1.25") {
-		t.Fatal("the toast did not go")
-	}
-}
-
-func TestLiveReconnectingStatus(t *testing.T) {
-	m, _, _ := liveModel(t)
-	feed(m, events.Item{Kind: events.KindState, State: events.State{Phase: events.Reconnecting,
-		NextTry: viewstest.Epoch.Add(4 * time.Second), Attempt: 2}})
-	if !strings.Contains(screen(m), "reconnecting in 4s (attempt 2)") {
-		t.Fatalf("no reconnecting state:\n%s", screen(m))
-	}
-}
-
-func TestLiveResyncReloads(t *testing.T) {
-	m, fc, _ := liveModel(t)
-	before := fc.CountCalls("Account")
-	feed(m, events.Item{Kind: events.KindResync})
-	if fc.CountCalls("Account") <= before {
-		t.Fatal("a resync did not reload the account")
-	}
-}
-
-func TestLiveRevokedSignsOut(t *testing.T) {
-	m, _, _ := liveModel(t)
-	settle(m, func() tea.Msg { return liveEndedMsg{gen: m.live.gen, err: events.ErrSessionRevoked} })
-	if m.session.SignedIn || !strings.Contains(screen(m), "session was ended") {
-		t.Fatalf("a revoked session stays signed in:\n%s", screen(m))
-	}
-}
-
-func TestLiveStreamLeavesNoGoroutine(t *testing.T) {
-	// Timers the screens started (the dashboard's 30 s redraw) are not the stream's.
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(), goleak.IgnoreAnyFunction("charm.land/bubbletea/v2.Tick.func1"),
-		goleak.IgnoreAnyFunction("github.com/syftbox/syftwallet/views/viewstest.Exec.func2"))
-	fc := newFake()
-	fc.Events = true
-	var fs *fakeStream
-	m := newModel(t, fc, func(o *Options) {
-		o.NewStream = func(events.Options) LiveStream { fs = newFakeStream(); return fs }
-	})
-	// Run the adapter's commands for real, in goroutines, as the program does.
-	fc.SignIn("me@example.com")
-	_, cmd := m.Update(views.SignedInMsg{Session: fc.Session()})
-	done := make(chan struct{})
-	go func() { exec(cmd); close(done) }()
-	fs.items <- events.Item{Kind: events.KindState, State: events.State{Phase: events.Live}}
-	time.Sleep(50 * time.Millisecond)
-	_, stop := m.Update(views.SignedOutMsg{Reason: "bye"})
-	exec(stop)
-	m.Shutdown()
-	<-done
-}
-
-func TestPollingTurnsChangesIntoToasts(t *testing.T) {
-	fc := newFake()
-	m := newModel(t, fc)
-	signIn(t, m, fc) // the first poll primes
-	if !strings.Contains(screen(m), "polling") {
-		t.Fatalf("no polling state:\n%s", screen(m))
-	}
-	fc.AddTx("grace@example.com", "me@example.com", 4*money.Scale, api.StatusCompleted, "tea", viewstest.Epoch)
-	_, cmd := m.Update(pollTickMsg{gen: m.gen})
-	settle(m, cmd)
-	s := screen(m)
-	if !strings.Contains(s, "↓ +4.00 from grace@example.com") {
-		t.Fatalf("no toast from polling:\n%s", s)
-	}
-	if !strings.Contains(s, "Available 254.00") {
-		t.Fatalf("balance not updated from polling:\n%s", s)
-	}
-}
-
-func TestQuitAsksWhileAPaymentIsInFlight(t *testing.T) {
+// payingModel is a signed-in model whose payment of 5 to ada is in flight (the fake holds it until
+// the test ends).
+func payingModel(t *testing.T) *Model {
+	t.Helper()
 	m, fc := signedInModel(t)
 	toReview(t, m, "p", "ada@example.com", "5")
 	block := make(chan struct{})
 	fc.Block["Pay"] = block
-	defer close(block)
+	t.Cleanup(func() { close(block) })
 	_, sendCmd := m.Update(keyMsg("y"))
 	_ = sendCmd // left running: the payment is in flight
+	return m
+}
+
+func TestQuitAsksWhileAPaymentIsInFlight(t *testing.T) {
+	m := payingModel(t)
 	if isQuit(press(m, "q")) {
 		t.Fatal("q quit at once while a payment was in flight")
 	}
@@ -350,28 +235,10 @@ func TestQuitAsksWhileAPaymentIsInFlight(t *testing.T) {
 	}
 }
 
-// Privacy mode hides every amount at once: a toast shown before h was pressed must not keep
-// showing its amount for the rest of its life.
-func TestPrivacyHidesAmountsInToastsAlreadyShown(t *testing.T) {
-	m, _, _ := liveModel(t)
-	tx := api.Transaction{ID: "tx-live", SenderEmail: "ada@example.com", RecipientEmail: "me@example.com",
-		Amount: 1_250_000, Status: api.StatusCompleted, CreatedAt: api.At(viewstest.Epoch)}
-	data, _ := json.Marshal(tx)
-	at := api.At(viewstest.Epoch)
-	feed(m, events.Item{Kind: events.KindEvent, Event: api.Event{Seq: 1, Type: api.EventPaymentReceived, At: &at, Data: data}})
-	if !strings.Contains(screen(m), "+1.25 from ada@example.com") {
-		t.Fatalf("no toast:\n%s", screen(m))
-	}
-	press(m, "h")
-	if s := screen(m); strings.Contains(s, "1.25") {
-		t.Fatalf("privacy mode still shows an amount in a toast:\n%s", s)
-	}
-}
-
 // The help line names each key once: on the two-factor screen with the code field focused, esc
 // is the root's "leave field", not also the screen's.
 func TestMFAHelpLineNamesEscOnce(t *testing.T) {
-	m := newModel(t, newFake())
+	m := newModel(t, viewstest.Standard())
 	settle(m, func() tea.Msg {
 		return views.MFANeededMsg{Challenge: &client.MFAChallenge{ID: "ch-1", Email: "me@example.com",
 			ExpiresAt: viewstest.Epoch.Add(5 * time.Minute)}}
@@ -457,36 +324,10 @@ func TestPrivacyMarkerAndHelpAt80(t *testing.T) {
 	}
 }
 
-// Turning two-factor on from the Security screen reports it there; the event it causes does
-// not also raise a toast. A change made elsewhere still does.
-func TestOwnMFAChangeRaisesNoToast(t *testing.T) {
-	m, _, _ := liveModel(t)
-	at := api.At(viewstest.Epoch)
-	mfa := func(seq int64) {
-		feed(m, events.Item{Kind: events.KindEvent, Event: api.Event{Seq: seq, Type: api.EventSecurityMFAChanged,
-			At: &at, Data: json.RawMessage(`{"enabled":true}`)}})
-	}
-	const toastText = "Two-factor authentication was changed"
-	mfa(1)
-	if !strings.Contains(screen(m), toastText) {
-		t.Fatalf("a change made elsewhere raised no toast:\n%s", screen(m))
-	}
-	m.toasts = nil
-	press(m, "5", "m")
-	typeText(m, "123456")
-	if !strings.Contains(screen(m), "recovery codes") && !strings.Contains(screen(m), "Recovery codes") {
-		t.Fatalf("two-factor not turned on:\n%s", screen(m))
-	}
-	mfa(2)
-	if s := screen(m); strings.Contains(s, toastText) {
-		t.Fatalf("the person's own change raised a toast:\n%s", s)
-	}
-}
-
 // At 80 columns the help line leaves out the screen's last keys rather than the global ones:
 // "? help" (which shows everything) and the way out are always on it, and nothing is cut.
 func TestHelpLineKeepsTheGlobalKeysAt80(t *testing.T) {
-	fc := newFake()
+	fc := viewstest.Standard()
 	m := newModel(t, fc)
 	resize(m, 80, 24)
 	lines := strings.Split(screen(m), "\n")
@@ -529,7 +370,7 @@ func TestFormScreensFocusFromEveryWayIn(t *testing.T) {
 		{name: "link", to: views.TokensScreen, link: &views.SwitchMsg{To: views.TokensScreen}},
 	}
 	for _, w := range ways {
-		fc := newFake()
+		fc := viewstest.Standard()
 		m := newModel(t, fc)
 		signIn(t, m, fc)
 		if w.from != "" {
@@ -595,13 +436,7 @@ func TestTooSmallDropsEveryKeyButQuit(t *testing.T) {
 // q while a payment is in flight and the window too small: the question is drawn on the
 // too-small notice, and only its answers act.
 func TestTooSmallQuitAsksWhileAPaymentIsInFlight(t *testing.T) {
-	m, fc := signedInModel(t)
-	toReview(t, m, "p", "ada@example.com", "5")
-	block := make(chan struct{})
-	fc.Block["Pay"] = block
-	defer close(block)
-	_, sendCmd := m.Update(keyMsg("y"))
-	_ = sendCmd // left running: the payment is in flight
+	m := payingModel(t)
 	resize(m, 60, 16)
 	if !strings.Contains(screen(m), "A payment is being sent.") {
 		t.Fatalf("the too-small notice does not say a payment is on its way:\n%s", screen(m))

@@ -6,12 +6,13 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/syftbox/syftwallet/views"
+	"github.com/syftbox/syftwallet/views/viewstest"
 )
 
 // With the mouse on, the wheel scrolls History's rows and a click on a tab in the header switches
 // to it; off (the default), the wallet asks the terminal for no mouse, so selecting text copies.
 func TestMouseWheelAndTabClick(t *testing.T) {
-	fc := newFake()
+	fc := viewstest.Standard()
 	seed(fc)
 	m := newModel(t, fc, func(o *Options) { o.Mouse = true })
 	signIn(t, m, fc)
@@ -38,7 +39,7 @@ func TestMouseWheelAndTabClick(t *testing.T) {
 		t.Fatalf("after two turns down and one up the cursor is on row %d, want 1", h.Cursor())
 	}
 
-	off := newModel(t, newFake())
+	off := newModel(t, viewstest.Standard())
 	if got := off.View().MouseMode; got != tea.MouseModeNone {
 		t.Fatalf("mouse mode %v by default", got)
 	}

@@ -1,12 +1,10 @@
 package ui
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/events"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/views"
@@ -37,7 +35,7 @@ func helpLine(m *Model) string {
 // threshold the amount field is focused and esc goes back to the form, so the line must not
 // also say "esc leave field"; the same holds on every screen and state walked here.
 func TestHelpLineNamesEachKeyOnce(t *testing.T) {
-	fc := newFake()
+	fc := viewstest.Standard()
 	fc.AddAccount("me@example.com", 5000*money.Scale)
 	m := newModel(t, fc)
 	signIn(t, m, fc)
@@ -113,15 +111,6 @@ func TestAltNumberIsEscThenNumber(t *testing.T) {
 	}
 }
 
-// receive feeds a completed payment from ada to the model's live stream.
-func receive(m *Model, seq int64, id string) {
-	tx := api.Transaction{ID: id, SenderEmail: "ada@example.com", RecipientEmail: "me@example.com",
-		Amount: 1_250_000, Status: api.StatusCompleted, CreatedAt: api.At(viewstest.Epoch)}
-	data, _ := json.Marshal(tx)
-	at := api.At(viewstest.Epoch)
-	feed(m, events.Item{Kind: events.KindEvent, Event: api.Event{Seq: seq, Type: api.EventPaymentReceived, At: &at, Data: data}})
-}
-
 // Where a person checks what they pay or were paid (the review, the Paid screen, History
 // details), no toast is drawn over it: a toast that arrives meanwhile waits, with its whole
 // life still ahead, and shows once the person has left.
@@ -141,7 +130,7 @@ func TestToastsWaitWhileThePersonChecks(t *testing.T) {
 		t.Fatalf("no review:\n%s", review)
 	}
 	for i := range 3 {
-		receive(m, int64(i+1), "tx-live-"+itoa(i))
+		receive(m, int64(i+1), "tx-live-"+itoa(i), 1_250_000)
 	}
 	if s := screen(m); s != review || strings.Contains(s, "from ada@example.com") {
 		t.Fatalf("toasts drawn over the review:\n%s", s)
@@ -160,7 +149,7 @@ func TestToastsWaitWhileThePersonChecks(t *testing.T) {
 	if !strings.Contains(screen(m), "esc closes") {
 		t.Fatalf("no details:\n%s", screen(m))
 	}
-	receive(m, 9, "tx-live-9")
+	receive(m, 9, "tx-live-9", 1_250_000)
 	if strings.Contains(screen(m), "↓ +1.25") {
 		t.Fatalf("a toast drawn over History details:\n%s", screen(m))
 	}

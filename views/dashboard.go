@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/syftbox/syftwallet/api"
@@ -206,13 +205,13 @@ func (d *Dashboard) series() ([]int64, []bool) {
 
 // Update handles answers, live changes and keys.
 func (d *Dashboard) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	if cmd, ok := d.spin.Update(msg, d.loading()); ok {
+		return d, cmd
+	}
 	k := d.c.Keys
 	switch msg := msg.(type) {
 	case StyleMsg:
 		d.spin.Restyle(d.c.Theme)
-	case spinner.TickMsg:
-		cmd, _ := d.spin.Update(msg, d.loading())
-		return d, cmd
 	case Answer[[]api.Transaction]:
 		if !msg.For(d.req, &d.recentReq) {
 			return d, nil

@@ -53,13 +53,11 @@ func TestDashboardLiveUpdatesWithoutRefetch(t *testing.T) {
 	before := fc.CountCalls("Account") + fc.CountCalls("History")
 	tx := api.Transaction{ID: "live1", SenderEmail: "ada@example.com", RecipientEmail: "me@example.com",
 		Amount: 3 * money.Scale, Status: api.StatusCompleted, Direction: api.DirectionIn, CreatedAt: api.At(viewstest.Epoch)}
-	s, cmd := s.Update(LiveMsg{Type: api.EventPaymentReceived, Tx: &tx, At: api.At(viewstest.Epoch)})
-	s, _ = settle(s, cmd)
+	s, _ = deliver(s, LiveMsg{Type: api.EventPaymentReceived, Tx: &tx, At: api.At(viewstest.Epoch)})
 	// The root applies a balance change to the shared account, then tells the screens.
 	b := api.Balance{Balance: 234_250_000, AvailableBalance: 227_250_000}
 	d.c.Account.Apply(b, viewstest.Epoch)
-	s, cmd = s.Update(LiveMsg{Type: api.EventBalanceUpdated, Balance: &b})
-	s, _ = settle(s, cmd)
+	s, _ = deliver(s, LiveMsg{Type: api.EventBalanceUpdated, Balance: &b})
 	if after := fc.CountCalls("Account") + fc.CountCalls("History"); after != before {
 		t.Fatalf("a live event made %d calls", after-before)
 	}

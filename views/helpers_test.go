@@ -10,6 +10,7 @@ import (
 
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/theme"
+	"github.com/syftbox/syftwallet/views/components"
 	"github.com/syftbox/syftwallet/views/viewstest"
 )
 
@@ -41,34 +42,31 @@ func loadAccount(c *Common) {
 // messages meant for the root (navigation, toasts, clipboard).
 func settle(s Screen, cmd tea.Cmd) (Screen, []tea.Msg) {
 	var out []tea.Msg
-	queue := []tea.Cmd{cmd}
-	for i := 0; len(queue) > 0 && i < 100; i++ {
-		c := queue[0]
-		queue = queue[1:]
-		for _, msg := range exec(c) {
-			switch msg.(type) {
-			case SwitchMsg, SignedInMsg, SignedOutMsg, MFANeededMsg, ToastMsg, ThemeToggleMsg, RefreshAccountMsg:
-				out = append(out, msg)
-				continue
-			}
-			var next tea.Cmd
-			s, next = s.Update(msg)
-			if next != nil {
-				queue = append(queue, next)
-			}
+	viewstest.Settle(cmd, 100, exec, func(msg tea.Msg) tea.Cmd {
+		switch msg.(type) {
+		case SwitchMsg, SignedInMsg, SignedOutMsg, MFANeededMsg, ToastMsg, ThemeToggleMsg, RefreshAccountMsg:
+			out = append(out, msg)
+			return nil
 		}
-	}
+		var next tea.Cmd
+		s, next = s.Update(msg)
+		return next
+	})
 	return s, out
+}
+
+// deliver hands the screen one message, as the root would, and settles what it starts.
+func deliver(s Screen, msg tea.Msg) (Screen, []tea.Msg) {
+	s, cmd := s.Update(msg)
+	return settle(s, cmd)
 }
 
 // press sends keys one by one, settling after each.
 func press(s Screen, keys ...string) (Screen, []tea.Msg) {
 	var out []tea.Msg
 	for _, k := range keys {
-		var cmd tea.Cmd
-		s, cmd = s.Update(keyMsg(k))
 		var o []tea.Msg
-		s, o = settle(s, cmd)
+		s, o = deliver(s, keyMsg(k))
 		out = append(out, o...)
 	}
 	return s, out
@@ -77,10 +75,7 @@ func press(s Screen, keys ...string) (Screen, []tea.Msg) {
 // typeText types text, one key per character.
 func typeText(s Screen, text string) Screen {
 	for _, r := range text {
-		k := tea.KeyPressMsg{Code: r, Text: string(r)}
-		var cmd tea.Cmd
-		s, cmd = s.Update(k)
-		s, _ = settle(s, cmd)
+		s, _ = deliver(s, tea.KeyPressMsg{Code: r, Text: string(r)})
 	}
 	return s
 }
@@ -133,7 +128,8 @@ func exec(cmd tea.Cmd) []tea.Msg { return viewstest.Exec(cmd, viewstest.Bound) }
 func TestExecWaitsForASlowAnswer(t *testing.T) {
 	release := make(chan struct{})
 	time.AfterFunc(400*time.Millisecond, func() { close(release) })
-	msgs := exec(tea.Batch(NewSpinner(newCommon(t, newFake()).Theme).Tick, func() tea.Msg { <-release; return ReloadMsg{} }))
+	spin := components.NewSpinner(newCommon(t, newFake()).Theme)
+	msgs := exec(tea.Batch(spin.Tick(), func() tea.Msg { <-release; return ReloadMsg{} }))
 	if _, ok := hasMsg[ReloadMsg](msgs); !ok || len(msgs) != 1 {
 		t.Fatalf("want the slow answer (and no spinner tick), got %v", msgs)
 	}

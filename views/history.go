@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
@@ -252,23 +251,17 @@ func (h *History) replace(tx api.Transaction) bool {
 
 // Update handles keys, pages, answers and live payments.
 func (h *History) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	if cmd, ok := h.spin.Update(msg, h.loadReq != 0 || h.exportReq != 0 || h.ask.Working()); ok {
+		return h, cmd
+	}
 	switch msg := msg.(type) {
 	case StyleMsg:
 		h.input.SetStyles(InputStyles(h.c.Theme))
 		h.spin.Restyle(h.c.Theme)
-	case spinner.TickMsg:
-		cmd, _ := h.spin.Update(msg, h.loadReq != 0 || h.exportReq != 0 || h.ask.Working())
-		return h, cmd
 	case Answer[histPage]:
-		if !msg.For(h.asks, &h.loadReq) {
-			return h, nil
-		}
-		return h, h.pageArrived(msg)
+		return h, msg.Then(h.asks, &h.loadReq, h.pageArrived)
 	case Answer[api.Transaction]:
-		if !msg.For(h.asks, &h.actReq) {
-			return h, nil
-		}
-		return h, h.resolved(msg)
+		return h, msg.Then(h.asks, &h.actReq, h.resolved)
 	case Answer[exported]:
 		if !msg.For(h.asks, &h.exportReq) {
 			return h, nil

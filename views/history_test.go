@@ -220,10 +220,17 @@ func seedSmall(fc *viewstest.Client) {
 	fc.AddTx("grace@example.com", "me@example.com", 2*money.Scale, api.StatusCompleted, "lunch split", at.Add(-2*time.Minute))
 }
 
-func TestHistoryFilterAppliesAndBadFilterKeepsText(t *testing.T) {
+// smallHistory is History over seedSmall's four transactions.
+func smallHistory(t testing.TB) (*History, *viewstest.Client) {
+	t.Helper()
 	fc := newFake()
 	seedSmall(fc)
 	h, _ := newHistory(t, fc)
+	return h, fc
+}
+
+func TestHistoryFilterAppliesAndBadFilterKeepsText(t *testing.T) {
+	h, _ := smallHistory(t)
 	if h.Loaded() != 4 {
 		t.Fatalf("loaded %d rows, want 4", h.Loaded())
 	}
@@ -270,9 +277,7 @@ func TestHistoryFilterAppliesAndBadFilterKeepsText(t *testing.T) {
 }
 
 func TestHistoryConfirmAndCancel(t *testing.T) {
-	fc := newFake()
-	seedSmall(fc)
-	h, _ := newHistory(t, fc)
+	h, fc := smallHistory(t)
 	var s Screen = h
 	// Row 0 is completed: c explains, and asks nothing.
 	s, _ = press(s, "c")
@@ -321,9 +326,7 @@ func TestHistoryConfirmAndCancel(t *testing.T) {
 }
 
 func TestHistoryDetail(t *testing.T) {
-	fc := newFake()
-	seedSmall(fc)
-	h, _ := newHistory(t, fc)
+	h, _ := smallHistory(t)
 	var s Screen = h
 	s, _ = press(s, "j", "enter")
 	out := plain(s)
@@ -402,9 +405,7 @@ func TestHistoryExportCSV(t *testing.T) {
 }
 
 func TestHistoryLive(t *testing.T) {
-	fc := newFake()
-	seedSmall(fc)
-	h, _ := newHistory(t, fc)
+	h, fc := smallHistory(t)
 	var s Screen = h
 	s, _ = press(s, "j") // select the second row
 	sel, _ := h.selected()

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
@@ -132,6 +131,9 @@ func (l *Login) createAccount(email, password string) tea.Cmd {
 
 // Update handles keys and answers.
 func (l *Login) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	if cmd, ok := l.spin.Update(msg, l.waiting != 0 || l.busyText != ""); ok {
+		return l, cmd
+	}
 	k := l.c.Keys
 	switch msg := msg.(type) {
 	case StyleMsg:
@@ -139,19 +141,10 @@ func (l *Login) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		l.register.Restyle(l.c)
 		l.spin.Restyle(l.c.Theme)
 		return l, nil
-	case spinner.TickMsg:
-		cmd, _ := l.spin.Update(msg, l.waiting != 0 || l.busyText != "")
-		return l, cmd
 	case Answer[client.Session]:
-		if !msg.For(l.asks, &l.waiting) {
-			return l, nil
-		}
-		return l, l.loginDone(msg)
+		return l, msg.Then(l.asks, &l.waiting, l.loginDone)
 	case Answer[registered]:
-		if !msg.For(l.asks, &l.waiting) {
-			return l, nil
-		}
-		return l, l.registerDone(msg)
+		return l, msg.Then(l.asks, &l.waiting, l.registerDone)
 	case tea.PasteMsg:
 		return l, l.form().Update(msg)
 	case tea.KeyPressMsg:
@@ -339,7 +332,7 @@ func (l *Login) View() string {
 	if l.notice != "" {
 		top = t.Warning.Render(wrap(l.notice, pw)) + "\n\n"
 	}
-	return lipgloss.Place(l.width, l.height, lipgloss.Center, lipgloss.Center, top+panel)
+	return components.Centre(l.width, l.height, top+panel)
 }
 
 func (l *Login) hint() string {

@@ -8,9 +8,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/syftbox/syftwallet/client"
 	"github.com/syftbox/syftwallet/views/components"
@@ -74,6 +72,9 @@ func (m *MFA) remaining() time.Duration { return m.ch.ExpiresAt.Sub(m.now) }
 
 // Update handles keys, the countdown and answers.
 func (m *MFA) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	if cmd, ok := m.spin.Update(msg, m.waiting != 0); ok {
+		return m, cmd
+	}
 	k := m.c.Keys
 	switch msg := msg.(type) {
 	case StyleMsg:
@@ -90,9 +91,6 @@ func (m *MFA) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			return m, nil
 		}
 		return m, mfaTick()
-	case spinner.TickMsg:
-		cmd, _ := m.spin.Update(msg, m.waiting != 0)
-		return m, cmd
 	case Answer[client.Session]:
 		if !msg.For(m.asks, &m.waiting) {
 			return m, nil
@@ -198,7 +196,7 @@ func (m *MFA) View() string {
 		b.WriteString("\n\n" + t.Error.Render(wrap("✗ "+m.banner, inner)))
 	}
 	panel := t.PanelFocused.Width(pw).Render(b.String())
-	return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, panel)
+	return components.Centre(m.width, m.height, panel)
 }
 
 // ShortHelp is the screen's keys.

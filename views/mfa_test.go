@@ -59,13 +59,19 @@ func TestMFAWrongCodeCountsDown(t *testing.T) {
 	}
 }
 
-func TestMFARecoveryCodeWithEnter(t *testing.T) {
-	m, fc := newMFAScreen(t)
-	var s Screen = m
-	s = submit(s, "abcdef-ghijkl")
+// sendRecovery offers a recovery code with enter and checks that it was sent.
+func sendRecovery(t *testing.T, s Screen, fc *viewstest.Client, code string) Screen {
+	t.Helper()
+	s = submit(s, code)
 	if fc.CountCalls("VerifyMFA") != 1 {
 		t.Fatal("enter did not send the recovery code")
 	}
+	return s
+}
+
+func TestMFARecoveryCodeWithEnter(t *testing.T) {
+	m, fc := newMFAScreen(t)
+	s := sendRecovery(t, m, fc, "abcdef-ghijkl")
 	if !strings.Contains(plain(s), "4 attempts left") {
 		t.Fatalf("wrong recovery code not counted:\n%s", plain(s))
 	}
@@ -104,12 +110,7 @@ func TestMFASuccess(t *testing.T) {
 // A recovery code offered again says it was used already, and still takes an attempt.
 func TestMFASpentRecoveryCodeSaysAlreadyUsed(t *testing.T) {
 	m, fc := newMFAScreen(t)
-	var s Screen = m
-	s = typeText(s, viewstest.SpentRecoveryCode)
-	s, _ = press(s, "enter")
-	if fc.CountCalls("VerifyMFA") != 1 {
-		t.Fatal("enter did not send the recovery code")
-	}
+	s := sendRecovery(t, m, fc, viewstest.SpentRecoveryCode)
 	v := plain(s)
 	if !strings.Contains(v, "Recovery code already used; 4 attempts left.") || !strings.Contains(v, "4 of 5 attempts left") {
 		t.Fatalf("a spent recovery code:\n%s", v)

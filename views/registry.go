@@ -3,7 +3,8 @@ package views
 import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
+
+	"github.com/syftbox/syftwallet/views/components"
 )
 
 // New builds a signed-in screen. A screen not written yet shows a placeholder.
@@ -36,6 +37,5 @@ func (p *placeholder) SetSize(w, h int)                 { p.w, p.h = w, h }
 func (p *placeholder) ShortHelp() []key.Binding         { return nil }
 func (p *placeholder) FullHelp() [][]key.Binding        { return nil }
 func (p *placeholder) View() string {
-	return lipgloss.Place(p.w, p.h, lipgloss.Center, lipgloss.Center,
-		p.c.Theme.Muted.Render(p.id.Title()+" is not available yet."))
+	return components.Centre(p.w, p.h, p.c.Theme.Muted.Render(p.id.Title()+" is not available yet."))
 }

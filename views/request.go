@@ -41,6 +41,15 @@ func (a Answer[T]) For(r *Requests, pending *int) bool {
 	return true
 }
 
+// Then hands a to f when it is the answer to the request *pending of r (see For) and returns
+// f's command; a stale answer does nothing.
+func (a Answer[T]) Then(r *Requests, pending *int, f func(Answer[T]) tea.Cmd) tea.Cmd {
+	if !a.For(r, pending) {
+		return nil
+	}
+	return f(a)
+}
+
 // Requests hands out one screen's request ids. A screen holds one (NewRequests) and remembers,
 // per kind of request, the id it waits for.
 type Requests struct {

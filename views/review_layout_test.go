@@ -33,10 +33,7 @@ func TestTallestReviewScrollsAndKeepsTheAmountInView(t *testing.T) {
 	seedHistory(fc)
 	fc.AddTx("ada@example.com", "me@example.com", 2000*money.Scale, api.StatusCompleted, "", viewstest.Epoch.Add(-40*24*time.Hour))
 	fc.SignIn("me@example.com")
-	p := NewPay(newCommon(t, fc))
-	p.SetSize(78, 21) // the content area of an 80×24 terminal
-	s, _ := settle(p, p.Init())
-	s, _ = settle(s, s.(*Pay).Activate(SwitchMsg{To: PayScreen}))
+	s := openPay(newCommon(t, fc), 78, 21) // the content area of an 80×24 terminal
 	s = fillPay(s, addr, "1000", string(memo))
 	s, _ = press(s, "enter")
 	if !strings.Contains(plain(s), "Review payment") {

@@ -5,9 +5,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/theme"
@@ -40,7 +38,7 @@ type Security struct {
 // size, what the account says of two-factor, the open flow and the menu's news.
 type secBase struct {
 	c    *Common
-	spin spinner.Model
+	spin components.Spinner
 	asks *Requests
 
 	mfaOn    bool
@@ -72,7 +70,7 @@ type secFlow interface {
 
 // NewSecurity returns the security screen; Init reads the account.
 func NewSecurity(c *Common) *Security {
-	b := &secBase{c: c, spin: NewSpinner(c.Theme), asks: NewRequests(SecurityScreen)}
+	b := &secBase{c: c, spin: components.NewSpinner(c.Theme), asks: NewRequests(SecurityScreen)}
 	return &Security{secBase: b, mfa: newSecMFA(b), rec: newSecRecovery(b), pass: newSecPassword(b), out: newSecSignOut(b),
 		keys: newSecAPIKeys(b)}
 }
@@ -87,7 +85,7 @@ func (b *secBase) show(f secFlow) { b.open, b.note = f, "" }
 
 // secAsk issues one request of the screen with the spinner turning (see Ask).
 func secAsk[T any](b *secBase, pending *int, do func(ctx context.Context) (T, error)) tea.Cmd {
-	return tea.Batch(b.spin.Tick, Ask(b.c, b.asks, pending, do))
+	return tea.Batch(b.spin.Tick(), Ask(b.c, b.asks, pending, do))
 }
 
 // secDo is secAsk for a call that answers only with an error.
@@ -101,7 +99,7 @@ func (b *secBase) panelWidth() int { return components.PanelWidth(b.width, 76) }
 func (b *secBase) inner() int { return b.panelWidth() - 4 }
 
 func (b *secBase) place(block string) string {
-	return lipgloss.Place(b.width, b.height, lipgloss.Center, lipgloss.Center, block)
+	return components.Centre(b.width, b.height, block)
 }
 
 // boxed centres a panel with a title and a body.
@@ -117,7 +115,7 @@ func (b *secBase) danger(body string) string {
 
 // working is the spinner line while a request runs.
 func (b *secBase) working(what string) string {
-	return b.spin.View() + " " + b.c.Theme.Muted.Render(what)
+	return b.spin.Line(b.c.Theme.Muted, what)
 }
 
 // refused is the refusal of the service under a form (nothing when banner is "").
@@ -207,19 +205,15 @@ func (s *Security) loadAccount() tea.Cmd {
 
 // Update handles keys and answers.
 func (s *Security) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	if cmd, ok := s.spin.Update(msg, s.busy()); ok {
+		return s, cmd
+	}
 	switch msg := msg.(type) {
 	case StyleMsg:
 		for _, f := range s.flows() {
 			f.restyle()
 		}
-		s.spin.Style = s.c.Theme.Accent
-		return s, nil
-	case spinner.TickMsg:
-		if s.busy() {
-			var cmd tea.Cmd
-			s.spin, cmd = s.spin.Update(msg)
-			return s, cmd
-		}
+		s.spin.Restyle(s.c.Theme)
 		return s, nil
 	case Answer[api.User]:
 		if msg.For(s.asks, &s.acctReq) && msg.Err == nil {

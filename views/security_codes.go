@@ -1,7 +1,6 @@
 package views
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -9,8 +8,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
-
-	"github.com/syftbox/syftwallet/client"
 )
 
 // What the two-factor flows of the Security screen share: recovery codes shown once, the
@@ -154,22 +151,4 @@ func codeFormKey(b *secBase, form *Form, msg tea.KeyPressMsg, auto bool, submit 
 		return tea.Batch(cmd, submit()) // six digits: no need to press enter
 	}
 	return cmd
-}
-
-// wrongCode reports whether the service refused the code itself (wrong, replayed, or a recovery
-// code where only the app's code is taken), as opposed to anything else going wrong.
-func wrongCode(err error) bool {
-	var val *client.ValidationError
-	var unauth *client.UnauthenticatedError
-	return (errors.As(err, &val) && (val.Field == "code" || val.Field == "")) || errors.As(err, &unauth)
-}
-
-// ownEventWindow is how long after its own change to two-factor succeeded the screen still
-// expects the event it causes (the live feed may bring it after the answer).
-const ownEventWindow = 15 * time.Second
-
-// ownChange reports whether a security.mfa_changed event is the outcome of a change this screen
-// asked for: its request (req) is out, or it succeeded (done) a moment ago.
-func ownChange(c *Common, req int, done time.Time) bool {
-	return req != 0 || (!done.IsZero() && c.now().Sub(done) < ownEventWindow)
 }

@@ -278,3 +278,21 @@ func secFormBody(b *secBase, introStyle lipgloss.Style, intro string, form *Form
 	sb.WriteString(b.refused(banner))
 	return sb.String()
 }
+
+// wrongCode reports whether the service refused the code itself (wrong, replayed, or a recovery
+// code where only the app's code is taken), as opposed to anything else going wrong.
+func wrongCode(err error) bool {
+	var val *client.ValidationError
+	var unauth *client.UnauthenticatedError
+	return (errors.As(err, &val) && (val.Field == "code" || val.Field == "")) || errors.As(err, &unauth)
+}
+
+// ownEventWindow is how long after its own change to two-factor succeeded the screen still
+// expects the event it causes (the live feed may bring it after the answer).
+const ownEventWindow = 15 * time.Second
+
+// ownChange reports whether a security.mfa_changed event is the outcome of a change this screen
+// asked for: its request (req) is out, or it succeeded (done) a moment ago.
+func ownChange(c *Common, req int, done time.Time) bool {
+	return req != 0 || (!done.IsZero() && c.now().Sub(done) < ownEventWindow)
+}

@@ -2,7 +2,6 @@ package views
 
 import (
 	"charm.land/bubbles/v2/help"
-	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 
 	"github.com/syftbox/syftwallet/theme"
@@ -18,9 +17,4 @@ func HelpStyles(t *theme.Theme) help.Styles {
 		Ellipsis: t.HelpSep, ShortKey: t.HelpKey, ShortDesc: t.HelpDesc, ShortSeparator: t.HelpSep,
 		FullKey: t.HelpKey, FullDesc: t.HelpDesc, FullSeparator: t.HelpSep,
 	}
-}
-
-// NewSpinner returns the spinner every screen uses while it waits.
-func NewSpinner(t *theme.Theme) spinner.Model {
-	return spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(t.Accent))
 }

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/syftbox/syftwallet/api"
@@ -21,7 +20,7 @@ import (
 type Tokens struct {
 	c    *Common
 	form *Form // recipient, uses, limit, expires
-	spin spinner.Model
+	spin components.Spinner
 	asks *Requests
 
 	waiting int                  // the create in flight
@@ -60,7 +59,7 @@ func NewTokens(c *Common) *Tokens {
 	limit.Input.CharLimit = 24
 	exp := NewField(c, "Expires", "blank: the longest (24h), e.g. 30m, 2h")
 	exp.Input.CharLimit = 8
-	t := &Tokens{c: c, asks: NewRequests(TokensScreen), form: NewForm(rcpt, uses, limit, exp), spin: NewSpinner(c.Theme)}
+	t := &Tokens{c: c, asks: NewRequests(TokensScreen), form: NewForm(rcpt, uses, limit, exp), spin: components.NewSpinner(c.Theme)}
 	t.form.Blur()
 	return t
 }
@@ -96,7 +95,7 @@ type tokenMade struct {
 
 func (t *Tokens) create(r client.TokenRequest) tea.Cmd {
 	c := t.c
-	return tea.Batch(t.spin.Tick, Ask(c, t.asks, &t.waiting, func(ctx context.Context) (tokenMade, error) {
+	return tea.Batch(t.spin.Tick(), Ask(c, t.asks, &t.waiting, func(ctx context.Context) (tokenMade, error) {
 		made, err := c.Client.CreateToken(ctx, r)
 		return tokenMade{recipient: r.Recipient, made: made}, err
 	}))
@@ -120,16 +119,13 @@ func (t *Tokens) revoke(tok api.TokenInfo) tea.Cmd {
 
 // Update handles keys and answers.
 func (t *Tokens) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	if cmd, ok := t.spin.Update(msg, t.waiting != 0); ok {
+		return t, cmd
+	}
 	switch msg := msg.(type) {
 	case StyleMsg:
 		t.form.Restyle(t.c)
-		t.spin.Style = t.c.Theme.Accent
-	case spinner.TickMsg:
-		if t.waiting != 0 {
-			var cmd tea.Cmd
-			t.spin, cmd = t.spin.Update(msg)
-			return t, cmd
-		}
+		t.spin.Restyle(t.c.Theme)
 	case Answer[tokenMade]:
 		if msg.For(t.asks, &t.waiting) {
 			return t, t.made1(msg.Val, msg.Err)

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
-
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/client"
 	"github.com/syftbox/syftwallet/money"
@@ -157,7 +155,7 @@ func TestTokensListAndRevoke(t *testing.T) {
 	}
 	// A live token event reloads it too.
 	before := fc.CountCalls("Tokens")
-	s, _ = settle(s, func() tea.Msg { return LiveMsg{Type: api.EventTokenUsed} })
+	s, _ = deliver(s, LiveMsg{Type: api.EventTokenUsed})
 	if fc.CountCalls("Tokens") != before+1 {
 		t.Fatal("token.used did not reload the list")
 	}

@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/views/components"
 )
 
 // Drawing the Tokens screen: the form or the token just made, then the tokens that may still be
@@ -29,7 +29,7 @@ func (t *Tokens) View() string {
 	} else {
 		b.WriteString(t.form.View(t.c, 11) + "\n\n")
 		if t.waiting != 0 {
-			b.WriteString(t.spin.View() + " " + th.Muted.Render("Creating the token…"))
+			b.WriteString(t.spin.Line(th.Muted, "Creating the token…"))
 		} else {
 			desc := " create token"
 			if !t.form.Focused() {
@@ -63,7 +63,7 @@ func (t *Tokens) View() string {
 		}
 	}
 	panel := th.PanelFocused.Width(pw).Render(head + intro + content)
-	return lipgloss.Place(t.width, t.height, lipgloss.Center, lipgloss.Center, panel)
+	return components.Centre(t.width, t.height, panel)
 }
 
 // madeView is the token just made, whole (hard-wrapped: it has no spaces), and what it allows.

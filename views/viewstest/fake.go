@@ -5,12 +5,10 @@ package viewstest
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"iter"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -384,121 +382,6 @@ func (c *Client) Cancel(ctx context.Context, id string) (api.Transaction, error)
 	return c.resolve(ctx, "Cancel", id, api.StatusCancelled)
 }
 
-// FakeToken is the token the fake makes for recipient: shaped like the service's (a JWT of about
-// 300 characters), deterministic for golden frames.
-func FakeToken(recipient string) string {
-	payload := base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf(
-		`{"id":"tok_fake-%s","senderEmail":"me@example.com","recipientEmail":%q,"iat":1796036064,"exp":1796122464}`,
-		recipient, recipient)))
-	return "eyJhbGciOiJFZERTQSIsImtpZCI6ImZqbFBTZ0RpY0c4IiwidHlwIjoidHhuK2p3dCJ9." + payload + "." +
-		strings.Repeat("c2lnbmF0dXJl", 7)
-}
-
-// CreateToken implements views.TokenClient: it records the token, as the service does.
-func (c *Client) CreateToken(ctx context.Context, r client.TokenRequest) (client.CreatedToken, error) {
-	return locked(c, ctx, "CreateToken", func() (client.CreatedToken, error) {
-		c.seq++
-		life := r.ExpiresIn
-		if life == 0 {
-			life = 24 * time.Hour
-		}
-		info := api.TokenInfo{ID: fmt.Sprintf("tok_%d", c.seq), SenderEmail: c.me, RecipientEmail: r.Recipient,
-			State: api.TokenActive, CreatedAt: api.At(c.Now()), ExpiresAt: api.At(c.Now().Add(life)), Currency: "USD"}
-		if r.MaxAmount != 0 {
-			m := r.MaxAmount
-			info.MaxAmount = &m
-		}
-		if r.MaxUses != 0 {
-			n := r.MaxUses
-			info.MaxUses = &n
-		}
-		c.tokens = append([]api.TokenInfo{info}, c.tokens...)
-		out := info
-		return client.CreatedToken{Token: FakeToken(r.Recipient), Info: &out}, nil
-	})
-}
-
-// AddToken lists a token as if it had been made and used (golden frames, list tests).
-func (c *Client) AddToken(t api.TokenInfo) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.tokens = append(c.tokens, t)
-}
-
-// Tokens implements views.TokenClient.
-func (c *Client) Tokens(ctx context.Context) ([]api.TokenInfo, error) {
-	return locked(c, ctx, "Tokens", func() ([]api.TokenInfo, error) {
-		return slices.Clone(c.tokens), nil
-	})
-}
-
-// RevokeToken implements views.TokenClient.
-func (c *Client) RevokeToken(ctx context.Context, id string) (api.TokenInfo, error) {
-	return locked(c, ctx, "RevokeToken", func() (api.TokenInfo, error) {
-		for i := range c.tokens {
-			if c.tokens[i].ID == id {
-				at := api.At(c.Now())
-				c.tokens[i].State, c.tokens[i].RevokedAt = api.TokenRevoked, &at
-				return c.tokens[i], nil
-			}
-		}
-		return api.TokenInfo{}, &client.NotFoundError{}
-	})
-}
-
-// EnrollMFA implements views.SecurityClient.
-func (c *Client) EnrollMFA(ctx context.Context) (api.MFAEnrollment, error) {
-	if err := c.enter(ctx, "EnrollMFA"); err != nil {
-		return api.MFAEnrollment{}, err
-	}
-	return c.Enrollment, nil
-}
-
-// EnableMFA implements views.SecurityClient: "123456" is the right code.
-func (c *Client) EnableMFA(ctx context.Context, code string) ([]string, error) {
-	if err := c.codeCall(ctx, "EnableMFA", code); err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.accounts[c.me].mfa, c.accounts[c.me].user.MFAEnabled = true, true
-	c.RecoveryLeft = 10
-	return codes("abcdef-ghijk%d-mnopqr-stuvw%d"), nil
-}
-
-// DisableMFA implements views.SecurityClient.
-func (c *Client) DisableMFA(ctx context.Context, code string) error {
-	if err := c.codeCall(ctx, "DisableMFA", code); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.accounts[c.me].mfa, c.accounts[c.me].user.MFAEnabled = false, false
-	return nil
-}
-
-// ChangePassword implements views.SecurityClient.
-func (c *Client) ChangePassword(ctx context.Context, oldPassword, newPassword string) error {
-	return c.do(ctx, "ChangePassword", func() error {
-		if c.accounts[c.me].password != oldPassword {
-			return &client.UnauthenticatedError{BadCredentials: true}
-		}
-		if len(newPassword) < 8 {
-			return &client.ValidationError{Field: "newPassword", Message: "A password needs at least 8 characters."}
-		}
-		c.accounts[c.me].password = newPassword
-		return nil
-	})
-}
-
-// LogoutAll implements views.SecurityClient.
-func (c *Client) LogoutAll(ctx context.Context) error {
-	return c.do(ctx, "LogoutAll", func() error {
-		c.me = ""
-		return nil
-	})
-}
-
 // Resume implements views.SessionClient.
 func (c *Client) Resume(ctx context.Context, _ string) (client.Session, error) {
 	return locked(c, ctx, "Resume", func() (client.Session, error) {
@@ -549,57 +432,6 @@ func (c *Client) Refresh(context.Context) (string, error) { return "access", nil
 
 // BaseURL implements views.SessionClient.
 func (c *Client) BaseURL() string { return "http://127.0.0.1:1" }
-
-// ListAPIKeys implements views.APIKeyClient.
-func (c *Client) ListAPIKeys(ctx context.Context) ([]api.APIKey, error) {
-	return locked(c, ctx, "ListAPIKeys", func() ([]api.APIKey, error) {
-		return slices.Clone(c.APIKeys), nil
-	})
-}
-
-// CreateAPIKey implements views.APIKeyClient: with two-factor on, "123456" is the right code.
-// The key is "swk_" and the key's id repeated.
-func (c *Client) CreateAPIKey(ctx context.Context, r client.APIKeyRequest) (api.NewAPIKey, error) {
-	return locked(c, ctx, "CreateAPIKey", func() (api.NewAPIKey, error) {
-		if c.accounts[c.me] != nil && c.accounts[c.me].mfa && r.Code != "123456" {
-			return api.NewAPIKey{}, &client.ValidationError{Field: "code", Message: "That code is not valid; try again."}
-		}
-		c.seq++
-		now := c.Now()
-		exp := r.ExpiresAt
-		if exp.IsZero() {
-			exp = now.Add(api.MaxAPIKeyLifetime)
-		}
-		k := api.APIKey{ID: fmt.Sprintf("key-%d", c.seq), Name: r.Name, Scopes: slices.Clone(r.Scopes),
-			SpendLimit: r.SpendLimit, ExpiresAt: api.At(exp), CreatedAt: api.At(now)}
-		c.APIKeys = append([]api.APIKey{k}, c.APIKeys...)
-		return api.NewAPIKey{APIKey: k, Key: "swk_" + strings.Repeat(k.ID, 8)}, nil
-	})
-}
-
-// RevokeAPIKey implements views.APIKeyClient.
-func (c *Client) RevokeAPIKey(ctx context.Context, id string) error {
-	return c.do(ctx, "RevokeAPIKey", func() error {
-		for i, k := range c.APIKeys {
-			if k.ID == id {
-				c.APIKeys = slices.Delete(c.APIKeys, i, i+1)
-				return nil
-			}
-		}
-		return &client.NotFoundError{}
-	})
-}
-
-// SetTxAPIKey marks the transaction id as made with the API key keyID.
-func (c *Client) SetTxAPIKey(id, keyID string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for i := range c.txs {
-		if c.txs[i].ID == id {
-			c.txs[i].APIKeyID = &keyID
-		}
-	}
-}
 
 // BalanceHistory implements views.ChartClient as the service does: the balance at the end of
 // each of the last days days in loc, worked back from the balance now. With NoChart set it

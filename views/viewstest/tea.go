@@ -124,6 +124,22 @@ func Exec(cmd tea.Cmd, bound time.Duration, parked ...string) []tea.Msg {
 	}
 }
 
+// Settle is how a test lets a model go quiet: it runs cmd with exec, hands each message to
+// deliver, and runs the commands deliver returns in turn, until none is left or, when rounds is
+// above zero, rounds commands have run (a model that keeps asking, such as a poll, stops there).
+func Settle(cmd tea.Cmd, rounds int, exec func(tea.Cmd) []tea.Msg, deliver func(tea.Msg) tea.Cmd) {
+	queue := []tea.Cmd{cmd}
+	for i := 0; len(queue) > 0 && (rounds <= 0 || i < rounds); i++ {
+		c := queue[0]
+		queue = queue[1:]
+		for _, msg := range exec(c) {
+			if next := deliver(msg); next != nil {
+				queue = append(queue, next)
+			}
+		}
+	}
+}
+
 func collected(mu *sync.Mutex, out []tea.Msg) []tea.Msg {
 	mu.Lock()
 	defer mu.Unlock()

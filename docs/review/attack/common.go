@@ -166,6 +166,15 @@ func pair(src, tag, pw, na, nb string) (a, b string) {
 	return a, b
 }
 
+// fundedPair is the set-up of a test that writes as an account: a and b as pair registers them,
+// a credited 100, and a's Basic and Bearer headers.
+func fundedPair(src, tag, pw, na, nb string) (a, b string, basicA, bearerA map[string]string) {
+	a, b = pair(src, tag, pw, na, nb)
+	r := fund(src, a, "100")
+	must(r.Status == 200, "add-balance %d %s", r.Status, r.Body)
+	return a, b, basicHdr(a, pw), bearer(token(src, a, pw))
+}
+
 // fund credits email with amount (a decimal string) through the admin key.
 func fund(src, email, amount string) resp {
 	return do(src, "POST", "/user/add-balance", map[string]any{"recipientEmail": email, "amount": amount}, admin())

@@ -7,11 +7,7 @@ func t10s() {
 	tag := runTag()
 	src := "127.0.12.1"
 	pw := "control-pw-1"
-	a, b := pair(src, tag, pw, "ctla", "ctlb")
-	fund(src, a, "100")
-	ba := basicHdr(a, pw)
-	la := login(src, a, pw)
-	bearerA := bearer(la.str("accessToken"))
+	a, b, ba, bearerA := fundedPair(src, tag, pw, "ctla", "ctlb")
 	bad := []string{"\x1b]52;c;aGk=\x07", "\x1b[2J", "x\u009by", "\u202eevil", "a\u2066b", "line\nbreak", "tab\tx", "del\x7f", "mark\u200e", "sep\u2028", "nul\x00", "\rcr", "a\u061cb", "\u0085nel"}
 	refused, total := 0, 0
 	var leaks []string

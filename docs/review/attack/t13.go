@@ -12,11 +12,7 @@ func t13() {
 	tag := runTag()
 	src := "127.0.26.1"
 	pw := "fuzz-password-1"
-	a, b := pair(src, tag, pw, "fz", "fy")
-	fund(src, a, "100")
-	ba := basicHdr(a, pw)
-	tok := token(src, a, pw)
-	bt := bearer(tok)
+	a, b, ba, bt := fundedPair(src, tag, pw, "fz", "fy")
 	deep := strings.Repeat("[", 100000) + strings.Repeat("]", 100000)
 	bodies := []string{"null", "[]", `"x"`, "1", "{}", `{"amount":1e400}`, `{"amount":"-0"}`, `{"amount":"0.0000001"}`, `{"amount":[1]}`,
 		`{"amount":-1}`, `{"amount":"NaN"}`, `{"amount":"Infinity"}`, `{"amount":"1e12"}`, `{"amount":"1e13"}`, `{"amount":1000000000000.000001}`,
