@@ -5,11 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,7 +21,6 @@ import (
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/events"
 	"github.com/syftbox/syftwallet/ledger"
-	"github.com/syftbox/syftwallet/ledger/sqlite"
 	"github.com/syftbox/syftwallet/server/hub"
 	"github.com/syftbox/syftwallet/server/hub/hubtest"
 	"github.com/syftbox/syftwallet/testkit"
@@ -43,56 +41,58 @@ func start(t testing.TB, s *events.Stream) <-chan error {
 	return res
 }
 
-// nextEvent returns the next event (or resync), skipping state changes.
-func nextEvent(t testing.TB, s *events.Stream, wait time.Duration) events.Item {
+// runResult is what Run returned (start's channel), failing the test when Run has not returned
+// within 5 s: a stream that was to end by itself is still running.
+func runResult(t testing.TB, res <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-res:
+		return err
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run is still running")
+		return nil
+	}
+}
+
+// nextWhere returns the next item that take accepts, skipping the others; it fails the test,
+// saying what it was waiting for, when Next fails (the wait has run out, the stream ended).
+func nextWhere(t testing.TB, s *events.Stream, wait time.Duration, what string, take func(events.Item) bool) events.Item {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 	for {
 		it, err := s.Next(ctx)
 		if err != nil {
-			t.Fatalf("next: %v", err)
+			t.Fatalf("%s: %v", what, err)
 		}
-		if it.Kind != events.KindState {
+		if take(it) {
 			return it
 		}
 	}
 }
 
+// nextEvent returns the next event (or resync), skipping state changes.
+func nextEvent(t testing.TB, s *events.Stream, wait time.Duration) events.Item {
+	t.Helper()
+	return nextWhere(t, s, wait, "next", func(it events.Item) bool { return it.Kind != events.KindState })
+}
+
 // nextState returns the next state in phase p, skipping the others and failing on an event.
 func nextState(t testing.TB, s *events.Stream, p events.Phase, wait time.Duration) events.State {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	for {
-		it, err := s.Next(ctx)
-		if err != nil {
-			t.Fatalf("waiting for %v: %v", p, err)
-		}
+	what := fmt.Sprintf("waiting for %v", p)
+	return nextWhere(t, s, wait, what, func(it events.Item) bool {
 		if it.Kind != events.KindState {
-			t.Fatalf("waiting for %v: got %+v", p, it)
+			t.Fatalf("%s: got %+v", what, it)
 		}
-		if it.State.Phase == p {
-			return it.State
-		}
-	}
+		return it.State.Phase == p
+	}).State
 }
 
 // payerAndPayee makes ada, with credit micro-units, who pays bob, who starts with nothing.
 func payerAndPayee(t testing.TB, env *hubtest.Env, credit int64) (ada, bob ledger.Account) {
 	t.Helper()
 	return env.Account(t, "ada@example.com", credit), env.Account(t, "bob@example.com", 0)
-}
-
-// payTimes makes n payments of one micro-unit from one account to another, failing the test on
-// the first error.
-func payTimes(t testing.TB, env *hubtest.Env, from ledger.Account, to string, n int) {
-	t.Helper()
-	for range n {
-		if err := env.Pay(from, to, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 // TestChaosExactlyOnceInOrder: 10,000 events for one account while every connection is cut at
@@ -201,25 +201,18 @@ func TestChaosExactlyOnceInOrder(t *testing.T) {
 }
 
 func TestResyncNoticeThenLive(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	env := hubtest.New(t, hubtest.Options{Ledger: sqlite.Options{EventTTL: time.Hour, Now: clock}})
+	env, clock := hubtest.NewRetention(t)
 	ada, bob := payerAndPayee(t, env, 1000)
-	payTimes(t, env, ada, bob.Email, 3)
-	mu.Lock()
-	now = now.Add(2 * time.Hour)
-	mu.Unlock()
-	if err := env.Ledger.Prune(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	env.PayTimes(t, ada, bob.Email, 3)
+	clock.Add(2 * time.Hour)
+	env.Prune(t)
 	s := events.NewStream(events.Options{URL: env.URL, Token: fixedToken(hubtest.Token(bob.ID, "s")), Since: events.FromSeq(2)})
 	start(t, s)
 	it := nextEvent(t, s, 5*time.Second)
 	if it.Kind != events.KindResync || it.Event.Seq != 6 {
 		t.Fatalf("want resync at 6: %+v", it)
 	}
-	payTimes(t, env, ada, bob.Email, 1)
+	env.PayTimes(t, ada, bob.Email, 1)
 	if it := nextEvent(t, s, 5*time.Second); it.Kind != events.KindEvent || it.Event.Seq != 7 || it.Event.Type != api.EventPaymentReceived {
 		t.Fatalf("after resync: %+v", it)
 	}
@@ -340,7 +333,7 @@ func TestSessionRevokedEndsRun(t *testing.T) {
 	if !errors.Is(st.Err, events.ErrSessionRevoked) {
 		t.Fatalf("offline: %+v", st)
 	}
-	if err := <-res; !errors.Is(err, events.ErrSessionRevoked) {
+	if err := runResult(t, res); !errors.Is(err, events.ErrSessionRevoked) {
 		t.Fatalf("Run: %v", err)
 	}
 }
@@ -472,17 +465,10 @@ func TestSlowStateReaderNeverBlocks(t *testing.T) {
 func TestTooSlowOwnerLosesNothing(t *testing.T) {
 	var logs testkit.Buffer
 	env := hubtest.New(t, hubtest.Options{SendBufferBytes: 4096, Hub: hub.Options{SendBuffer: 4,
-		Logger: slog.New(slog.NewTextHandler(&logs, nil))}})
+		Logger: logs.Logger()}})
 	ada, bob := payerAndPayee(t, env, 1000)
-	d := &websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-		if tc, ok := c.(*net.TCPConn); ok {
-			_ = tc.SetReadBuffer(4096)
-		}
-		return c, err
-	}}
 	s := events.NewStream(events.Options{URL: env.URL, Token: fixedToken(hubtest.Token(bob.ID, "s")),
-		Dialer: d, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
+		Dialer: hubtest.SmallReadDialer(), MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
 	start(t, s)
 	nextState(t, s, events.Live, 5*time.Second)
 	const payments = 300
@@ -538,4 +524,143 @@ func TestRetryReconnectsNow(t *testing.T) {
 	if next.Attempt != first.Attempt+1 {
 		t.Fatalf("after Retry: attempt %d, want %d", next.Attempt, first.Attempt+1)
 	}
+}
+
+// TestSinceZeroReplaysFromTheStart: Since FromSeq(0) sends since=0 and gets every event kept,
+// from seq 1 (issue 11, item 10); no Since follows new events only.
+func TestSinceZeroReplaysFromTheStart(t *testing.T) {
+	env := hubtest.New(t, hubtest.Options{})
+	ada, bob := payerAndPayee(t, env, 100)
+	env.PayTimes(t, ada, bob.Email, 3) // bob: seqs 1 to 6
+	s := events.NewStream(events.Options{URL: env.URL, Token: fixedToken(hubtest.Token(bob.ID, "s")), Since: events.FromSeq(0)})
+	start(t, s)
+	for want := int64(1); want <= 6; want++ {
+		if it := nextEvent(t, s, 5*time.Second); it.Kind != events.KindEvent || it.Event.Seq != want {
+			t.Fatalf("want seq %d, got %+v", want, it)
+		}
+	}
+	s.Close()
+
+	live := events.NewStream(events.Options{URL: env.URL, Token: fixedToken(hubtest.Token(bob.ID, "s"))})
+	start(t, live)
+	nextState(t, live, events.Live, 5*time.Second)
+	env.PayTimes(t, ada, bob.Email, 1)
+	if it := nextEvent(t, live, 5*time.Second); it.Event.Seq != 7 {
+		t.Fatalf("without since: %+v, want the new seq 7 only", it)
+	}
+}
+
+// TestReplacedStopsTheStream: a stream closed with 4008 (the account opened more connections than
+// the service keeps) ends with ErrReplaced and does not reconnect, which would only close the next
+// oldest in turn.
+func TestReplacedStopsTheStream(t *testing.T) {
+	env := hubtest.New(t, hubtest.Options{Hub: hub.Options{MaxPerAccount: 1}})
+	bob := env.Account(t, "bob@example.com", 0)
+	s := events.NewStream(events.Options{URL: env.URL, Token: fixedToken(hubtest.Token(bob.ID, "old")),
+		MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond})
+	runErr := start(t, s)
+	nextState(t, s, events.Live, 5*time.Second)
+
+	ws, _, err := hubtest.Dialer().Dial(hubtest.EventsURL(env.URL, ""), http.Header{"Authorization": {"Bearer " + hubtest.Token(bob.ID, "new")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if err := runResult(t, runErr); !errors.Is(err, events.ErrReplaced) {
+		t.Fatalf("Run: %v, want ErrReplaced", err)
+	}
+	// The newer connection was not closed in turn.
+	_ = ws.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	for {
+		_, b, err := ws.ReadMessage()
+		if err != nil {
+			if websocket.IsCloseError(err, api.CloseReplaced) {
+				t.Fatal("the stream reconnected and closed the newer connection")
+			}
+			break
+		}
+		_ = b
+	}
+	if n := env.Hub.Connections(); n != 1 {
+		t.Fatalf("%d connections, want the newer one only", n)
+	}
+}
+
+// BenchmarkCommitToClient measures, over loopback, the latency from a payment's commit (the
+// moment the ledger's writer hands the committed events to OnCommit) to the payment.received event
+// coming out of the recipient's events.Stream, one payment at a time. Next to it, the latency a
+// client polling every second would see: the wait for the next poll (uniform over the period, as
+// payments come at random times) plus one outbox read, measured here for every payment.
+//
+//	go test -run '^$' -bench CommitToClient -benchtime 1000x ./events/
+func BenchmarkCommitToClient(b *testing.B) {
+	env := hubtest.New(b, hubtest.Options{})
+	ada, bob := payerAndPayee(b, env, 1_000_000)
+	var mu sync.Mutex
+	committed := map[int64]time.Time{}
+	env.OnCommit = func(evs []ledger.Event) {
+		now := time.Now()
+		mu.Lock()
+		for _, e := range evs {
+			if e.AccountID == bob.ID {
+				committed[e.Seq] = now
+			}
+		}
+		mu.Unlock()
+	}
+	s := events.NewStream(events.Options{URL: env.URL, Token: fixedToken(hubtest.Token(bob.ID, "s"))})
+	start(b, s)
+	nextState(b, s, events.Live, 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+
+	push := make([]time.Duration, 0, b.N)
+	poll := make([]time.Duration, 0, b.N)
+	const period = time.Second
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := env.Pay(ada, bob.Email, 1); err != nil {
+			b.Fatal(err)
+		}
+		for {
+			it, err := s.Next(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if it.Kind != events.KindEvent || it.Event.Type != api.EventPaymentReceived {
+				continue
+			}
+			arrived := time.Now()
+			mu.Lock()
+			at, ok := committed[it.Event.Seq]
+			mu.Unlock()
+			if !ok {
+				b.Fatalf("no commit time for seq %d", it.Event.Seq)
+			}
+			push = append(push, arrived.Sub(at))
+			// A poller would have read the outbox from the previous seq at its next tick.
+			t0 := time.Now()
+			if _, err := env.Ledger.EventsAfter(ctx, bob.ID, it.Event.Seq-1, 100); err != nil {
+				b.Fatal(err)
+			}
+			read := time.Since(t0)
+			poll = append(poll, time.Duration(rand.Int64N(int64(period)))+read)
+			break
+		}
+	}
+	b.StopTimer()
+	report(b, "push", push)
+	report(b, "poll1s", poll)
+}
+
+func report(b *testing.B, name string, d []time.Duration) {
+	slices.Sort(d)
+	var sum time.Duration
+	for _, x := range d {
+		sum += x
+	}
+	q := func(p float64) float64 { return float64(d[int(p*float64(len(d)-1))].Microseconds()) }
+	b.ReportMetric(q(0.50), name+"-p50-µs")
+	b.ReportMetric(q(0.99), name+"-p99-µs")
+	b.ReportMetric(float64((sum / time.Duration(len(d))).Microseconds()), name+"-mean-µs")
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/syftbox/syftwallet/api"
+	"github.com/syftbox/syftwallet/server/hub/hubtest"
 )
 
 const contractAdminKey = "admin-key-for-contract-tests"
@@ -175,11 +176,7 @@ func waitUntil(t *testing.T, d time.Duration, what string, ok func() bool) {
 // dialEvents opens GET /events with p's token; query may be "".
 func dialEvents(t *testing.T, svc *Service, p person, query string) (*websocket.Conn, *http.Response, error) {
 	t.Helper()
-	u := "ws" + strings.TrimPrefix(svc.URL, "http") + "/events"
-	if query != "" {
-		u += "?" + query
-	}
-	ws, resp, err := (&websocket.Dialer{HandshakeTimeout: 5 * time.Second}).Dial(u, http.Header{"Authorization": {"Bearer " + p.token}})
+	ws, resp, err := hubtest.Dialer().Dial(hubtest.EventsURL(svc.URL, query), http.Header{"Authorization": {"Bearer " + p.token}})
 	if ws != nil {
 		t.Cleanup(func() { ws.Close() })
 	}

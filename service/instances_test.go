@@ -20,9 +20,11 @@ import (
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/ledger/ledgertest"
 	"github.com/syftbox/syftwallet/ledger/postgres"
 	"github.com/syftbox/syftwallet/ledger/postgres/pgtest"
 	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/server/hub/hubtest"
 )
 
 // startInstances starts n instances of the service on one PostgreSQL database with one keys
@@ -120,8 +122,7 @@ type listener struct {
 
 func listen(t *testing.T, svc *Service, w *wallet) *listener {
 	t.Helper()
-	u := "ws" + strings.TrimPrefix(svc.URL, "http") + "/events?since=0"
-	ws, resp, err := (&websocket.Dialer{HandshakeTimeout: 10 * time.Second}).Dial(u, http.Header{"Authorization": {"Bearer " + w.token}})
+	ws, resp, err := hubtest.Dialer().Dial(hubtest.EventsURL(svc.URL, "since=0"), http.Header{"Authorization": {"Bearer " + w.token}})
 	if err != nil {
 		t.Fatalf("dial events: %v (%v)", err, resp)
 	}
@@ -131,12 +132,7 @@ func listen(t *testing.T, svc *Service, w *wallet) *listener {
 		for {
 			var e api.Event
 			if err := ws.ReadJSON(&e); err != nil {
-				code := -1
-				var ce *websocket.CloseError
-				if errors.As(err, &ce) {
-					code = ce.Code
-				}
-				l.closed <- code
+				l.closed <- hubtest.CloseCode(err)
 				return
 			}
 			if e.Type == api.EventHello {
@@ -193,14 +189,7 @@ func TestThreeInstancesOneLedger(t *testing.T) {
 			svc := svcs[p%3]
 			<-start
 			for i := 0; i < perPayer; i++ {
-				from := rng.IntN(nAcct)
-				to := 0 // the hot account
-				if rng.IntN(3) > 0 {
-					to = rng.IntN(nAcct)
-				}
-				if to == from {
-					to = (from + 1) % nAcct
-				}
+				from, to := ledgertest.HotPair(rng, nAcct)
 				key := fmt.Sprintf("k%d-%d", to, rng.IntN(40)) // shared by payers on every instance
 				amount := fmt.Sprintf("%d.%02d", rng.IntN(30), rng.IntN(100))
 				st, body, err := call(hc, "POST", svc.URL+"/payments", "Bearer "+ws[from].token,

@@ -111,11 +111,7 @@ func TestMetricsAndReadiness(t *testing.T) {
 
 // Without --metrics-addr there is no metrics listener.
 func TestMetricsOffByDefault(t *testing.T) {
-	svc, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", DBPath: filepath.Join(t.TempDir(), "ledger.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer svc.Stop()
+	svc := startForTest(t, "")
 	if u := svc.MetricsURL(); u != "" {
 		t.Errorf("MetricsURL %q without MetricsAddr", u)
 	}
@@ -124,11 +120,7 @@ func TestMetricsOffByDefault(t *testing.T) {
 // A ledger that does not answer makes the instance unready: 503 with the error shape, naming
 // the ledger, and no error text.
 func TestReadyzWithoutTheLedger(t *testing.T) {
-	svc, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", DBPath: filepath.Join(t.TempDir(), "ledger.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer svc.Stop()
+	svc := startForTest(t, "")
 	if st, doc := jsonCall(t, "GET", svc.URL+"/readyz", nil, nil); st != http.StatusOK {
 		t.Fatalf("readyz: %d %v", st, doc)
 	}
@@ -149,12 +141,7 @@ func TestReadyzWithoutTheLedger(t *testing.T) {
 // Request limits: per client address for every request but the health checks, and per
 // credential (here a session) once authenticated; beyond them 429 rate_limited with Retry-After.
 func TestRequestLimits(t *testing.T) {
-	svc, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", DBPath: filepath.Join(t.TempDir(), "ledger.db"),
-		RequestsPerKey: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer svc.Stop()
+	svc := startForTest(t, "", func(o *Options) { o.RequestsPerKey = 3 })
 	register(t, svc.URL, "ada@example.com", rightPassword)
 	var tokens []string
 	for range 2 {
@@ -194,12 +181,7 @@ func TestRequestLimits(t *testing.T) {
 		t.Fatalf("fourth request with the API key: %d %s, want 429", st, brief(doc))
 	}
 
-	byAddr, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", DBPath: filepath.Join(t.TempDir(), "ledger.db"),
-		RequestsPerAddress: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer byAddr.Stop()
+	byAddr := startForTest(t, "", func(o *Options) { o.RequestsPerAddress = 4 })
 	statuses := []int{}
 	for range 6 {
 		st, _ := jsonCall(t, "GET", byAddr.URL+"/auth/jwks", nil, nil)

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/syftbox/syftwallet/api"
-	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/ledger/ledgertest"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/server/auth"
@@ -127,18 +126,10 @@ func BenchmarkPaymentsHTTP(b *testing.B) {
 	})
 
 	b.Run("store", func(b *testing.B) {
-		keep := func(txs []ledger.Transaction, err error) []byte {
-			if err != nil {
-				return []byte(`{}`)
-			}
-			return []byte(`{"transaction":{"id":"` + txs[0].ID + `"}}`)
-		}
 		ctx := context.Background()
 		r := drive(b, d, func(c, n int) (bool, error) {
 			to := (c + 1 + n%(benchClients-1)) % benchClients
-			_, err := svc.Ledger.Pay(ctx, ledger.Payment{SenderID: people[c].id, RecipientEmail: people[to].email,
-				Amount: benchAmount, Idem: &ledger.Idempotency{Key: fmt.Sprintf("store-%d-%d", c, n),
-					Fingerprint: []byte("f"), Keep: keep}})
+			err := ledgertest.BenchPay(ctx, svc.Ledger, people[c].id, people[to].email, benchAmount, fmt.Sprintf("store-%d-%d", c, n))
 			return err == nil, err
 		})
 		r.report(b, "payments/s")
@@ -167,13 +158,7 @@ func benchPeople(b *testing.B, svc *Service) []benchPerson {
 	slots := make(chan struct{}, 4)
 	for i := range people {
 		email := fmt.Sprintf("payer%02d@example.com", i)
-		a, err := svc.Ledger.CreateAccount(ctx, ledger.NewAccount{Email: email, PasswordHash: hash})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, _, err := svc.Ledger.Credit(ctx, ledger.Credit{RecipientEmail: email, Amount: 1_000_000 * money.Scale}); err != nil {
-			b.Fatal(err)
-		}
+		a := ledgertest.MkUser(b, svc.Ledger, email, hash, ledgertest.Units(1_000_000))
 		people[i] = benchPerson{email: email, id: a.ID}
 		wg.Add(1)
 		go func(i int) {

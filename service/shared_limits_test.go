@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -40,7 +39,7 @@ func startCluster(t *testing.T, redisURL string, useRedis, requestLimits bool) *
 		buf := &testkit.Buffer{}
 		// RedisTimeout: a loaded machine may answer slowly; only the proxy's cut is to fall back.
 		o := Options{Addr: "127.0.0.1:0", DBPath: db, RedisURL: purl, RedisTimeout: 20 * time.Second,
-			WelcomeCredit: 100 * money.Scale, Logger: slog.New(slog.NewTextHandler(buf, nil)),
+			WelcomeCredit: 100 * money.Scale, Logger: buf.Logger(),
 			// An account's budget of 10 refills one failure a minute (not every 12 s), so that
 			// ten slow hashes on a loaded machine still spend it before it refills.
 			Limits: server.Limits{Account: server.Rate{PerMinute: 1, Burst: 10}}}

@@ -1,14 +1,16 @@
 // Package testkit is what the tests of several packages share and is not the business of any one
-// of them: a buffer that a goroutine writes while the test reads it, and a TCP proxy in front of a
-// real server (the events service, PostgreSQL, Redis) that a test can cut, so that "the network
-// failed" is a real broken connection, not a mock. It is for tests only: production code must not
-// import it. It knows nothing of the wallet.
+// of them: a buffer that a goroutine (a logger) writes while the test reads it, a TCP proxy in
+// front of a real server (the events service, PostgreSQL, Redis) that a test can cut, so that "the
+// network failed" is a real broken connection, not a mock, and checks of files (their permissions;
+// which of them hold a secret). It is for tests only: production code must not import it. It
+// knows nothing of the wallet.
 package testkit
 
 import (
 	"bytes"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"sync"
 	"testing"
@@ -31,6 +33,10 @@ func (b *Buffer) String() string {
 	defer b.mu.Unlock()
 	return b.b.String()
 }
+
+// Logger is a logger that writes its records to b as text lines, at Info and above (as the
+// service logs by default), for the test to read what was logged.
+func (b *Buffer) Logger() *slog.Logger { return slog.New(slog.NewTextHandler(b, nil)) }
 
 // Proxy forwards TCP connections from a loopback port to a target address. Cut closes every
 // connection through it (as a network failure would); Stop does too and refuses new ones until

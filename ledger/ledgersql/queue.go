@@ -39,6 +39,20 @@ func (q *Queue[O]) Put(ctx context.Context, o O) error {
 	}
 }
 
+// Gather appends to group the calls waiting in C now, without waiting for more, until group
+// holds max: what a writer commits together with the call it woke up for.
+func (q *Queue[O]) Gather(group []O, max int) []O {
+	for len(group) < max {
+		select {
+		case o := <-q.C:
+			group = append(group, o)
+		default:
+			return group
+		}
+	}
+	return group
+}
+
 // Close refuses further calls (once the calls being queued now are in), stops the writers and
 // waits until they have ended.
 func (q *Queue[O]) Close() {

@@ -3,6 +3,7 @@ package ledgersql
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/syftbox/syftwallet/ledger"
@@ -57,5 +58,22 @@ func TestQueuePutGivesUpWithItsContext(t *testing.T) {
 	cancel()
 	if err := q.Put(ctx, 2); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Put on a full queue with an ended context: %v", err)
+	}
+}
+
+// Gather adds the calls waiting to a group until it holds max, and returns without waiting once
+// none are left.
+func TestQueueGatherTakesWhatWaits(t *testing.T) {
+	q := NewQueue[int](8)
+	for i := 1; i <= 5; i++ {
+		if err := q.Put(context.Background(), i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if g := q.Gather([]int{0}, 4); !slices.Equal(g, []int{0, 1, 2, 3}) {
+		t.Fatalf("first group %v, want 0 1 2 3", g)
+	}
+	if g := q.Gather(nil, 4); !slices.Equal(g, []int{4, 5}) {
+		t.Fatalf("second group %v, want 4 5", g)
 	}
 }

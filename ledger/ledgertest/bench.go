@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/money"
 )
 
 // BenchPayments measures durable payments per second with payers concurrent payers spread over
@@ -24,10 +25,16 @@ func BenchPayments(b *testing.B, payers int, stores ...Store) {
 		accts[i] = MkAccount(b, stores[0], fmt.Sprintf("p%d@example.com", i), Units(1_000_000))
 	}
 	PayStorm(b, payers, nAcct, func(p, i, from, to int) error {
-		_, err := stores[p%len(stores)].Pay(ctx, ledger.Payment{SenderID: accts[from].ID, RecipientEmail: accts[to].Email,
-			Amount: 1000, Idem: &ledger.Idempotency{Key: fmt.Sprintf("k%d", i), Fingerprint: []byte("f"), Keep: BenchKeep}})
-		return err
+		return BenchPay(ctx, stores[p%len(stores)], accts[from].ID, accts[to].Email, 1000, fmt.Sprintf("k%d", i))
 	})
+}
+
+// BenchPay is the payment of the payments benchmarks: amount from one account to another's
+// email with an idempotency key, keeping what BenchKeep keeps, as POST /payments does.
+func BenchPay(ctx context.Context, l ledger.Ledger, fromID, toEmail string, amount money.Micros, key string) error {
+	_, err := l.Pay(ctx, ledger.Payment{SenderID: fromID, RecipientEmail: toEmail, Amount: amount,
+		Idem: &ledger.Idempotency{Key: key, Fingerprint: []byte("f"), Keep: BenchKeep}})
+	return err
 }
 
 // BenchKeep is what a benchmark keeps for an idempotency key: about the size of the response

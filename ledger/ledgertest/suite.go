@@ -406,6 +406,20 @@ func testConcurrentTransfers(t *testing.T, open Opener) {
 	ConcurrentTransfers(t, open(t, Options{}))
 }
 
+// HotPair picks the sender and the recipient of a random movement among n accounts: the
+// recipient is the hot account 0 one time in three, and never the sender.
+func HotPair(rng *rand.Rand, n int) (from, to int) {
+	from = rng.IntN(n)
+	to = 0 // the hot account
+	if rng.IntN(3) > 0 {
+		to = rng.IntN(n)
+	}
+	if to == from {
+		to = (from + 1) % n
+	}
+	return from, to
+}
+
 // ConcurrentTransfers is the property test over one or several stores sharing one database
 // (instances of the service): the payers are spread over them.
 func ConcurrentTransfers(t *testing.T, stores ...Store) {
@@ -431,14 +445,7 @@ func ConcurrentTransfers(t *testing.T, stores ...Store) {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(w), 7))
 			for i := 0; i < perWorker; i++ {
-				from := rng.IntN(nAcct)
-				to := 0 // the hot account
-				if rng.IntN(3) > 0 {
-					to = rng.IntN(nAcct)
-				}
-				if to == from {
-					to = (from + 1) % nAcct
-				}
+				from, to := HotPair(rng, nAcct)
 				key := fmt.Sprintf("k%d", rng.IntN(200)) // shared across workers: duplicates
 				amt := money.Micros(rng.Int64N(int64(Units(20))) + 1)
 				fp := []byte(fmt.Sprintf("%d>%d:%d", from, to, amt))
@@ -973,10 +980,17 @@ func testSignedTokensDependOnTheirKey(t *testing.T, open Opener) {
 // Units is n whole units in micro-units.
 func Units(n int64) money.Micros { return money.Micros(n * money.Scale) }
 
-// MkAccount creates an account with credit from the system account.
-func MkAccount(t testing.TB, s Store, email string, credit money.Micros) ledger.Account {
+// MkAccount creates an account with credit from the system account (a password hash that no
+// password matches: it is for tests that do not sign in).
+func MkAccount(t testing.TB, s ledger.Ledger, email string, credit money.Micros) ledger.Account {
 	t.Helper()
-	a, err := s.CreateAccount(context.Background(), ledger.NewAccount{Email: email, PasswordHash: "h"})
+	return MkUser(t, s, email, "h", credit)
+}
+
+// MkUser is MkAccount for an account that signs in: passwordHash is its password's hash.
+func MkUser(t testing.TB, s ledger.Ledger, email, passwordHash string, credit money.Micros) ledger.Account {
+	t.Helper()
+	a, err := s.CreateAccount(context.Background(), ledger.NewAccount{Email: email, PasswordHash: passwordHash})
 	if err != nil {
 		t.Fatal(err)
 	}

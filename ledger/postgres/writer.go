@@ -110,15 +110,7 @@ func (s *Store) writer() {
 			// Calls that met another instance's locks: give that instance a moment.
 			time.Sleep(time.Duration(rand.Int64N(int64(time.Millisecond))))
 		}
-	gather:
-		for len(group) < s.opts.MaxGroup {
-			select {
-			case o := <-s.calls.C:
-				group = append(group, o)
-			default:
-				break gather
-			}
-		}
+		group = s.calls.Gather(group, s.opts.MaxGroup)
 		if stopping {
 			// Drain what was submitted before Close (submit refuses new calls by now).
 			for len(group) < s.opts.MaxGroup && len(s.calls.C) > 0 {

@@ -49,10 +49,10 @@ func benchPaymentsWith(b *testing.B, group, payers int, keyed bool) {
 	accts := make([]ledger.Account, nAcct)
 	keys := make([]string, nAcct)
 	for i := range accts {
-		accts[i] = mkAccount(b, s, fmt.Sprintf("p%d@example.com", i), units(1_000_000))
+		accts[i] = ledgertest.MkAccount(b, s, fmt.Sprintf("p%d@example.com", i), ledgertest.Units(1_000_000))
 		if keyed {
 			k, err := s.CreateAPIKey(ctx, ledger.NewAPIKey{AccountID: accts[i].ID, Name: "bench", Scopes: []string{"pay"},
-				Hash: []byte(fmt.Sprintf("hash-%d", i)), Limit: units(1_000_000), Period: "month",
+				Hash: []byte(fmt.Sprintf("hash-%d", i)), Limit: ledgertest.Units(1_000_000), Period: "month",
 				ExpiresAt: time.Now().Add(time.Hour)})
 			if err != nil {
 				b.Fatal(err)

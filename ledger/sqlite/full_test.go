@@ -11,6 +11,7 @@ import (
 
 	"github.com/syftbox/syftwallet/ledger"
 	"github.com/syftbox/syftwallet/ledger/ledgersql"
+	"github.com/syftbox/syftwallet/ledger/ledgertest"
 )
 
 // setMaxPages runs PRAGMA max_page_count on the writer's connection (0: as many pages as the
@@ -42,11 +43,11 @@ func TestStorageFullIsADomainErrorAndTheWriterRecovers(t *testing.T) {
 	var mu sync.Mutex
 	published := 0
 	s := open(t, Options{OnCommit: func(evs []ledger.Event) { mu.Lock(); published += len(evs); mu.Unlock() }})
-	ada := mkAccount(t, s, "ada@example.com", units(1_000_000))
-	bob := mkAccount(t, s, "bob@example.com", 0)
+	ada := ledgertest.MkAccount(t, s, "ada@example.com", ledgertest.Units(1_000_000))
+	bob := ledgertest.MkAccount(t, s, "bob@example.com", 0)
 	memo := strings.Repeat("m", 280)
 	pay := func() error {
-		_, err := s.Pay(ctx, ledger.Payment{SenderID: ada.ID, RecipientEmail: bob.Email, Amount: units(1), Memo: &memo})
+		_, err := s.Pay(ctx, ledger.Payment{SenderID: ada.ID, RecipientEmail: bob.Email, Amount: ledgertest.Units(1), Memo: &memo})
 		return err
 	}
 
@@ -76,10 +77,10 @@ func TestStorageFullIsADomainErrorAndTheWriterRecovers(t *testing.T) {
 			t.Fatalf("burst while full: %v", err)
 		}
 	}
-	inv := mustCheck(t, s)
+	inv := ledgertest.MustCheck(t, s)
 	a, _ := s.AccountByID(ctx, ada.ID)
 	b, _ := s.AccountByID(ctx, bob.ID)
-	if b.Balance != units(int64(paid)) || a.Balance != units(1_000_000-int64(paid)) {
+	if b.Balance != ledgertest.Units(int64(paid)) || a.Balance != ledgertest.Units(1_000_000-int64(paid)) {
 		t.Fatalf("after %d payments: ada %v, bob %v", paid, a.Balance, b.Balance)
 	}
 	mu.Lock()
@@ -91,7 +92,7 @@ func TestStorageFullIsADomainErrorAndTheWriterRecovers(t *testing.T) {
 	if err := pay(); err != nil {
 		t.Fatalf("after room was made: %v", err)
 	}
-	after := mustCheck(t, s)
+	after := ledgertest.MustCheck(t, s)
 	if after.Transactions != inv.Transactions+1 {
 		t.Fatalf("transactions %d then %d", inv.Transactions, after.Transactions)
 	}
@@ -120,8 +121,8 @@ func TestStorageErrorClassification(t *testing.T) {
 func TestFullDiskMidGroupFailsTheWholeGroup(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, Options{})
-	ada := mkAccount(t, s, "ada@example.com", units(100))
-	bob := mkAccount(t, s, "bob@example.com", 0)
+	ada := ledgertest.MkAccount(t, s, "ada@example.com", ledgertest.Units(100))
+	bob := ledgertest.MkAccount(t, s, "bob@example.com", 0)
 	payOne := func(w *wtx) (any, error) { // a payment's writes, without its events
 		from, err := w.AccountByID(ada.ID)
 		if err != nil {
@@ -131,7 +132,7 @@ func TestFullDiskMidGroupFailsTheWholeGroup(t *testing.T) {
 		if err != nil {
 			return nil, err
 		}
-		amt := int64(units(1))
+		amt := int64(ledgertest.Units(1))
 		if err := w.Insert(ledgersql.TxRow{ID: ledgersql.NewID(), Sender: from.N, Recipient: to.N, Amount: amt,
 			Status: "COMPLETED", CreatedBy: "SENDER", CreatedAt: w.now.UnixMilli()}); err != nil {
 			return nil, err
@@ -184,12 +185,12 @@ func TestFullDiskMidGroupFailsTheWholeGroup(t *testing.T) {
 			t.Errorf("call %d: %v, want ErrStorageFull", i, o.err)
 		}
 	}
-	mustCheck(t, s)
+	ledgertest.MustCheck(t, s)
 	b, err := s.AccountByID(ctx, bob.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.Balance != units(int64(moved)) {
+	if b.Balance != ledgertest.Units(int64(moved)) {
 		t.Fatalf("%d calls reported success, bob holds %v", moved, b.Balance)
 	}
 }

@@ -2,12 +2,11 @@ package sqlite
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/syftbox/syftwallet/ledger"
-	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/ledger/ledgertest"
+	"github.com/syftbox/syftwallet/testkit"
 )
 
 // The conformance suite (ledger/ledgertest) runs against this store from the table of stores in
@@ -30,34 +29,6 @@ func submit[T any](s *Store, ctx context.Context, fn func(w *wtx) (T, error)) (T
 	return v, err
 }
 
-func units(n int64) money.Micros { return money.Micros(n * money.Scale) }
-
-func mkAccount(t testing.TB, s *Store, email string, credit money.Micros) ledger.Account {
-	t.Helper()
-	a, err := s.CreateAccount(context.Background(), ledger.NewAccount{Email: email, PasswordHash: "h"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if credit > 0 {
-		if a, _, err = s.Credit(context.Background(), ledger.Credit{RecipientEmail: email, Amount: credit}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return a
-}
-
-func mustCheck(t testing.TB, s *Store) ledger.Invariants {
-	t.Helper()
-	inv, err := s.Check(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !inv.OK() {
-		t.Fatalf("invariants broken: %+v", inv)
-	}
-	return inv
-}
-
 // TestLedgerFilesArePrivate: the database and its WAL and shared-memory files hold password
 // hashes and are readable by the owner only.
 func TestLedgerFilesArePrivate(t *testing.T) {
@@ -68,14 +39,8 @@ func TestLedgerFilesArePrivate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	mkAccount(t, s, "ada@example.com", 1)
+	ledgertest.MkAccount(t, s, "ada@example.com", 1)
 	for _, p := range []string{path, path + "-wal", path + "-shm"} {
-		st, err := os.Stat(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.Mode().Perm() != 0o600 {
-			t.Errorf("%s has mode %v", filepath.Base(p), st.Mode().Perm())
-		}
+		testkit.WantMode(t, p, 0o600)
 	}
 }

@@ -65,15 +65,7 @@ func (s *Store) writer() {
 				}
 			}
 		}
-	gather:
-		for len(group) < s.opts.MaxGroup {
-			select {
-			case o := <-s.calls.C:
-				group = append(group, o)
-			default:
-				break gather
-			}
-		}
+		group = s.calls.Gather(group, s.opts.MaxGroup)
 		s.runGroup(group)
 	}
 }

@@ -39,28 +39,13 @@ func BenchmarkIdleConnectionMemory(b *testing.B) {
 	}
 	for i := 0; i < b.N; i++ {
 		before := memory()
-		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperIdleClients$")
-		cmd.Env = append(os.Environ(), "HUBBENCH_URL="+env.URL, "HUBBENCH_N="+strconv.Itoa(conns),
-			"HUBBENCH_ACCOUNTS="+strings.Join(tokens, ","))
-		stdin, _ := cmd.StdinPipe()
-		stdout, _ := cmd.StdoutPipe()
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		line, err := bufio.NewReader(stdout).ReadString('\n')
-		if err != nil || !strings.HasPrefix(line, "ready") {
-			b.Fatalf("clients: %q %v", line, err)
-		}
+		release := idleClients(b, env.URL, conns, tokens...)
 		for env.Hub.Connections() < conns {
 			time.Sleep(10 * time.Millisecond)
 		}
 		time.Sleep(200 * time.Millisecond) // every writer has sent hello and gone idle
 		after := memory()
-		stdin.Close()
-		if err := cmd.Wait(); err != nil {
-			b.Fatal(err)
-		}
+		release()
 		per := func(x, y uint64) float64 { return float64(int64(y)-int64(x)) / conns }
 		b.ReportMetric(per(before.heap, after.heap), "heap-B/conn")
 		b.ReportMetric(per(before.stack, after.stack), "stack-B/conn")
@@ -68,6 +53,32 @@ func BenchmarkIdleConnectionMemory(b *testing.B) {
 		b.ReportMetric(float64(after.goroutines-before.goroutines)/conns, "goroutines/conn")
 		for env.Hub.Connections() > 0 {
 			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+// idleClients starts TestHelperIdleClients in a child process (this test binary, re-run) with n
+// connections to url spread over the accounts, and waits until they are open; release closes them
+// and waits for the process to end.
+func idleClients(b *testing.B, url string, n int, accounts ...string) (release func()) {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperIdleClients$")
+	cmd.Env = append(os.Environ(), "HUBBENCH_URL="+url, "HUBBENCH_N="+strconv.Itoa(n),
+		"HUBBENCH_ACCOUNTS="+strings.Join(accounts, ","))
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "ready") {
+		b.Fatalf("clients: %q %v", line, err)
+	}
+	return func() {
+		stdin.Close()
+		if err := cmd.Wait(); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
@@ -125,7 +136,7 @@ func TestHelperIdleClients(t *testing.T) {
 			defer wg.Done()
 			defer func() { <-sem }()
 			tok := hubtest.Token(accounts[i%len(accounts)], fmt.Sprint("s", i))
-			ws, _, err := d.Dial(wsURL(url, ""), http.Header{"Authorization": {"Bearer " + tok}})
+			ws, _, err := d.Dial(hubtest.EventsURL(url, ""), http.Header{"Authorization": {"Bearer " + tok}})
 			if err != nil {
 				errs <- err
 				return
@@ -174,29 +185,14 @@ func BenchmarkOneAccountFlood(b *testing.B) {
 			}
 			for i := 0; i < b.N; i++ {
 				before := memory()
-				cmd := exec.Command(os.Args[0], "-test.run=^TestHelperIdleClients$")
-				cmd.Env = append(os.Environ(), "HUBBENCH_URL="+env.URL, "HUBBENCH_N="+strconv.Itoa(conns),
-					"HUBBENCH_ACCOUNTS="+acct.ID)
-				stdin, _ := cmd.StdinPipe()
-				stdout, _ := cmd.StdoutPipe()
-				cmd.Stderr = os.Stderr
-				if err := cmd.Start(); err != nil {
-					b.Fatal(err)
-				}
-				line, err := bufio.NewReader(stdout).ReadString('\n')
-				if err != nil || !strings.HasPrefix(line, "ready") {
-					b.Fatalf("clients: %q %v", line, err)
-				}
+				release := idleClients(b, env.URL, conns, acct.ID)
 				for env.Hub.Connections() != want {
 					time.Sleep(10 * time.Millisecond)
 				}
 				time.Sleep(time.Second) // the replaced connections' close grace has passed
 				after := memory()
 				open := env.Hub.Connections()
-				stdin.Close()
-				if err := cmd.Wait(); err != nil {
-					b.Fatal(err)
-				}
+				release()
 				mib := func(x, y uint64) float64 { return float64(int64(y)-int64(x)) / (1 << 20) }
 				b.ReportMetric(float64(open), "open")
 				b.ReportMetric(mib(before.heap+before.stack, after.heap+after.stack), "server-MiB")

@@ -17,7 +17,6 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/syftbox/syftwallet/api"
-	"github.com/syftbox/syftwallet/ledger/sqlite"
 	"github.com/syftbox/syftwallet/server/hub"
 	"github.com/syftbox/syftwallet/server/hub/hubtest"
 )
@@ -105,11 +104,7 @@ func TestStoppedReaderGets1013(t *testing.T) {
 	slow.next()
 
 	valve.Shut() // the client stops reading
-	for i := 0; i < 20; i++ {
-		if err := env.Pay(ada, bob.Email, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	env.PayTimes(t, ada, bob.Email, 20)
 	// A write stalled for longer than WriteWait is not a reason to cut the connection.
 	time.Sleep(wait + wait/2)
 	select {
@@ -130,11 +125,7 @@ func TestStoppedReaderGets1013(t *testing.T) {
 		}
 		valve.Open() // the client reads again
 	}()
-	for i := 0; i < 150; i++ {
-		if err := env.Pay(ada, bob.Email, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	env.PayTimes(t, ada, bob.Email, 150)
 	<-opened
 	got := int64(0)
 	_ = slow.ws.SetReadDeadline(time.Now().Add(time.Minute))
@@ -172,11 +163,7 @@ func TestSlowReaderThatNeverReadsIsCut(t *testing.T) {
 	c := dial(t, env.URL, hubtest.Token(bob.ID, "s"), "")
 	c.next()
 	valve.Shut()
-	for i := 0; i < 20; i++ {
-		if err := env.Pay(ada, bob.Email, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	env.PayTimes(t, ada, bob.Email, 20)
 	waitFor(t, 10*time.Second, func() bool { return env.Hub.Connections() == 0 })
 	if _, err := c.read(5 * time.Second); err == nil || websocket.IsCloseError(err, api.CloseTryAgainLater) {
 		t.Fatalf("a client that read nothing got %v", err)
@@ -206,9 +193,7 @@ func TestAccountCapClosesTheOldest(t *testing.T) {
 		t.Fatalf("oldest: %v, want close 4008 with a reason", err)
 	}
 	waitFor(t, 5*time.Second, func() bool { return env.Hub.Connections() == hub.DefaultMaxPerAccount })
-	if err := env.Pay(ada, bob.Email, 1); err != nil {
-		t.Fatal(err)
-	}
+	env.PayTimes(t, ada, bob.Email, 1)
 	for _, c := range append(cs[1:], newest) {
 		c.seqs(0, 2) // still live
 	}
@@ -256,7 +241,7 @@ func TestAddressCapRefusesBeforeUpgrade(t *testing.T) {
 	for i := 0; i < burst; i++ {
 		go func(id string) {
 			<-start
-			ws, resp, err := dialer().Dial(wsURL(env.URL, ""), http.Header{"Authorization": {"Bearer " + hubtest.Token(id, "s")}})
+			ws, resp, err := hubtest.Dialer().Dial(hubtest.EventsURL(env.URL, ""), http.Header{"Authorization": {"Bearer " + hubtest.Token(id, "s")}})
 			o := outcome{ws: ws}
 			if err != nil && resp != nil {
 				o.status, o.retry = resp.StatusCode, resp.Header.Get(api.HeaderRetryAfter)
@@ -293,7 +278,7 @@ func TestAddressCapRefusesBeforeUpgrade(t *testing.T) {
 	waitFor(t, 5*time.Second, func() bool { return env.Hub.Connections() == max-1 })
 	c := dial(t, env.URL, hubtest.Token(accounts[0], "again"), "")
 	c.next()
-	if _, resp, err := dialer().Dial(wsURL(env.URL, ""), http.Header{"Authorization": {"Bearer " + hubtest.Token(accounts[1], "x")}}); err == nil || resp.StatusCode != http.StatusTooManyRequests {
+	if _, resp, err := hubtest.Dialer().Dial(hubtest.EventsURL(env.URL, ""), http.Header{"Authorization": {"Bearer " + hubtest.Token(accounts[1], "x")}}); err == nil || resp.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("beyond the cap again: %v %v", resp, err)
 	}
 }
@@ -301,32 +286,19 @@ func TestAddressCapRefusesBeforeUpgrade(t *testing.T) {
 // TestSinceZeroIsTheStart: since=0 replays every event kept, from seq 1; once the oldest kept is
 // no longer seq 1 (pruned), since=0 is too old and gets resync, as any since that is.
 func TestSinceZeroIsTheStart(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	env := hubtest.New(t, hubtest.Options{Ledger: sqlite.Options{EventTTL: time.Hour, Now: clock}})
+	env, clock := hubtest.NewRetention(t)
 	ada := env.Account(t, "ada@example.com", 1000)
 	bob := env.Account(t, "bob@example.com", 0)
-	for i := 0; i < 3; i++ { // seqs 1..6
-		if err := env.Pay(ada, bob.Email, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	env.PayTimes(t, ada, bob.Email, 3) // seqs 1..6
 	c := dial(t, env.URL, hubtest.Token(bob.ID, "s"), "since=0")
 	if h := c.next(); h.Type != api.EventHello || h.Seq != 6 {
 		t.Fatalf("hello: %+v", h)
 	}
 	c.seqs(0, 6)
 
-	mu.Lock()
-	now = now.Add(2 * time.Hour)
-	mu.Unlock()
-	if err := env.Pay(ada, bob.Email, 1); err != nil { // seqs 7, 8
-		t.Fatal(err)
-	}
-	if err := env.Ledger.Prune(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	clock.Add(2 * time.Hour)
+	env.PayTimes(t, ada, bob.Email, 1) // seqs 7, 8
+	env.Prune(t)
 	c2 := dial(t, env.URL, hubtest.Token(bob.ID, "s"), "since=0")
 	c2.next()
 	if r := c2.next(); r.Type != api.EventResync || r.Seq != 8 {

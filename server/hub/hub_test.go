@@ -3,10 +3,8 @@ package hub_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -19,7 +17,6 @@ import (
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/ledger"
-	"github.com/syftbox/syftwallet/ledger/sqlite"
 	"github.com/syftbox/syftwallet/server/hub"
 	"github.com/syftbox/syftwallet/server/hub/hubtest"
 )
@@ -32,45 +29,33 @@ type client struct {
 	ws *websocket.Conn
 }
 
-func wsURL(base, query string) string {
-	u := "ws" + strings.TrimPrefix(base, "http") + "/events"
-	if query != "" {
-		u += "?" + query
-	}
-	return u
-}
-
-func dialer() *websocket.Dialer {
-	return &websocket.Dialer{HandshakeTimeout: 5 * time.Second}
-}
-
-// smallReadDialer dials with a 4 KiB receive buffer, so a client that stops reading stalls the
-// server's writes soon.
-func smallReadDialer() *websocket.Dialer {
-	d := dialer()
-	d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-		if tc, ok := c.(*net.TCPConn); ok {
-			_ = tc.SetReadBuffer(4096)
-		}
-		return c, err
-	}
-	return d
-}
-
 func dial(t testing.TB, base, token, query string) *client {
 	t.Helper()
-	return dialWith(t, dialer(), base, token, query)
+	return dialWith(t, hubtest.Dialer(), base, token, query)
 }
 
 func dialWith(t testing.TB, d *websocket.Dialer, base, token, query string) *client {
 	t.Helper()
-	ws, resp, err := d.Dial(wsURL(base, query), http.Header{"Authorization": {"Bearer " + token}})
+	ws, resp, err := d.Dial(hubtest.EventsURL(base, query), http.Header{"Authorization": {"Bearer " + token}})
 	if err != nil {
 		t.Fatalf("dial: %v (%v)", err, resp)
 	}
 	t.Cleanup(func() { ws.Close() })
 	return &client{t: t, ws: ws}
+}
+
+// greeted dials one connection for each token and reads its hello, failing the test on any other
+// first frame.
+func greeted(t testing.TB, base string, tokens ...string) []*client {
+	t.Helper()
+	cs := make([]*client, len(tokens))
+	for i, tok := range tokens {
+		cs[i] = dial(t, base, tok, "")
+		if h := cs[i].next(); h.Type != api.EventHello {
+			t.Fatalf("hello: %+v", h)
+		}
+	}
+	return cs
 }
 
 // next reads one frame, failing the test after 5 s.
@@ -106,12 +91,11 @@ func (c *client) closeCode(wait time.Duration) int {
 		if err == nil {
 			continue
 		}
-		var ce *websocket.CloseError
-		if errors.As(err, &ce) {
-			return ce.Code
+		code := hubtest.CloseCode(err)
+		if code < 0 {
+			c.t.Logf("ended without close frame: %v", err)
 		}
-		c.t.Logf("ended without close frame: %v", err)
-		return -1
+		return code
 	}
 }
 
@@ -193,7 +177,7 @@ func TestRejectsBeforeUpgrade(t *testing.T) {
 		if tc.token != "" {
 			h.Set("Authorization", "Bearer "+tc.token)
 		}
-		_, resp, err := dialer().Dial(wsURL(env.URL, tc.query), h)
+		_, resp, err := hubtest.Dialer().Dial(hubtest.EventsURL(env.URL, tc.query), h)
 		if err == nil || resp == nil || resp.StatusCode != tc.status {
 			t.Fatalf("%+v: %v %v", tc, resp, err)
 		}
@@ -245,19 +229,9 @@ func TestFanOutPerAccount(t *testing.T) {
 	ada := env.Account(t, "ada@example.com", 1000)
 	bob := env.Account(t, "bob@example.com", 0)
 	cy := env.Account(t, "cy@example.com", 0)
-	b1 := dial(t, env.URL, hubtest.Token(bob.ID, "laptop"), "")
-	b2 := dial(t, env.URL, hubtest.Token(bob.ID, "phone"), "")
-	c1 := dial(t, env.URL, hubtest.Token(cy.ID, "c"), "")
-	for _, c := range []*client{b1, b2, c1} {
-		if h := c.next(); h.Type != api.EventHello {
-			t.Fatalf("hello: %+v", h)
-		}
-	}
-	for i := 0; i < 50; i++ {
-		if err := env.Pay(ada, bob.Email, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	cs := greeted(t, env.URL, hubtest.Token(bob.ID, "laptop"), hubtest.Token(bob.ID, "phone"), hubtest.Token(cy.ID, "c"))
+	b1, b2, c1 := cs[0], cs[1], cs[2]
+	env.PayTimes(t, ada, bob.Email, 50)
 	b1.seqs(0, 100)
 	b2.seqs(0, 100)
 	if e, err := c1.read(200 * time.Millisecond); err == nil {
@@ -266,9 +240,7 @@ func TestFanOutPerAccount(t *testing.T) {
 	// cy's connection was not disturbed by the timeout above only if we use a fresh one.
 	c2 := dial(t, env.URL, hubtest.Token(cy.ID, "c"), "")
 	c2.next()
-	if err := env.Pay(ada, cy.Email, 1); err != nil {
-		t.Fatal(err)
-	}
+	env.PayTimes(t, ada, cy.Email, 1)
 	if e := c2.next(); e.Seq != 1 || e.Type != api.EventPaymentReceived {
 		t.Fatalf("cy: %+v", e)
 	}
@@ -286,7 +258,7 @@ func TestSlowConsumerCutFastKeepsUp(t *testing.T) {
 		Hub: hub.Options{SendBuffer: 256, WriteWait: time.Minute, CloseGrace: time.Minute}})
 	ada := env.Account(t, "ada@example.com", 1_000_000)
 	bob := env.Account(t, "bob@example.com", 0)
-	slow := dialWith(t, smallReadDialer(), env.URL, hubtest.Token(bob.ID, "slow"), "")
+	slow := dialWith(t, hubtest.SmallReadDialer(), env.URL, hubtest.Token(bob.ID, "slow"), "")
 	fast := dial(t, env.URL, hubtest.Token(bob.ID, "fast"), "")
 	slow.next()
 	fast.next()
@@ -304,11 +276,7 @@ func TestSlowConsumerCutFastKeepsUp(t *testing.T) {
 			}
 		}
 	}()
-	for i := 0; i < payments; i++ {
-		if err := env.Pay(ada, bob.Email, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	env.PayTimes(t, ada, bob.Email, payments)
 	// The slow client now reads what got through, then the close frame.
 	code := slow.closeCode(time.Minute)
 	<-done
@@ -324,12 +292,8 @@ func TestRevokeSession(t *testing.T) {
 	env := hubtest.New(t, hubtest.Options{})
 	ada := env.Account(t, "ada@example.com", 1000)
 	bob := env.Account(t, "bob@example.com", 0)
-	gone := dial(t, env.URL, hubtest.Token(bob.ID, "stolen"), "")
-	gone2 := dial(t, env.URL, hubtest.Token(bob.ID, "stolen"), "")
-	kept := dial(t, env.URL, hubtest.Token(bob.ID, "mine"), "")
-	for _, c := range []*client{gone, gone2, kept} {
-		c.next()
-	}
+	cs := greeted(t, env.URL, hubtest.Token(bob.ID, "stolen"), hubtest.Token(bob.ID, "stolen"), hubtest.Token(bob.ID, "mine"))
+	gone, gone2, kept := cs[0], cs[1], cs[2]
 	start := time.Now()
 	env.Hub.RevokeSession("stolen")
 	for _, c := range []*client{gone, gone2} {
@@ -345,9 +309,7 @@ func TestRevokeSession(t *testing.T) {
 	if code := again.closeCode(time.Second); code != api.CloseSessionRevoked {
 		t.Fatalf("revoked session reconnected: %d", code)
 	}
-	if err := env.Pay(ada, bob.Email, 1); err != nil {
-		t.Fatal(err)
-	}
+	env.PayTimes(t, ada, bob.Email, 1)
 	kept.seqs(0, 2)
 }
 
@@ -357,13 +319,9 @@ func TestRevokeStuckWriter(t *testing.T) {
 	env := hubtest.New(t, hubtest.Options{SendBufferBytes: 4096, Hub: hub.Options{SendBuffer: 100_000}})
 	ada := env.Account(t, "ada@example.com", 1_000_000)
 	bob := env.Account(t, "bob@example.com", 0)
-	c := dialWith(t, smallReadDialer(), env.URL, hubtest.Token(bob.ID, "s"), "")
+	c := dialWith(t, hubtest.SmallReadDialer(), env.URL, hubtest.Token(bob.ID, "s"), "")
 	c.next()
-	for i := 0; i < 300; i++ { // far more than the sockets hold
-		if err := env.Pay(ada, bob.Email, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	env.PayTimes(t, ada, bob.Email, 300) // far more than the sockets hold
 	start := time.Now()
 	env.Hub.RevokeSession("s")
 	for env.Hub.Connections() > 0 {
@@ -376,26 +334,13 @@ func TestRevokeStuckWriter(t *testing.T) {
 }
 
 func TestResyncWhenOlderThanRetention(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	env := hubtest.New(t, hubtest.Options{Ledger: sqlite.Options{EventTTL: time.Hour, Now: clock}})
+	env, clock := hubtest.NewRetention(t)
 	ada := env.Account(t, "ada@example.com", 1000)
 	bob := env.Account(t, "bob@example.com", 0)
-	for i := 0; i < 3; i++ {
-		if err := env.Pay(ada, bob.Email, 1); err != nil { // seqs 1..6
-			t.Fatal(err)
-		}
-	}
-	mu.Lock()
-	now = now.Add(2 * time.Hour)
-	mu.Unlock()
-	if err := env.Pay(ada, bob.Email, 1); err != nil { // seqs 7, 8
-		t.Fatal(err)
-	}
-	if err := env.Ledger.Prune(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	env.PayTimes(t, ada, bob.Email, 3) // seqs 1..6
+	clock.Add(2 * time.Hour)
+	env.PayTimes(t, ada, bob.Email, 1) // seqs 7, 8
+	env.Prune(t)
 	c := dial(t, env.URL, hubtest.Token(bob.ID, "s"), "since=2")
 	if h := c.next(); h.Type != api.EventHello || h.Seq != 8 {
 		t.Fatalf("hello: %+v", h)
@@ -403,9 +348,7 @@ func TestResyncWhenOlderThanRetention(t *testing.T) {
 	if r := c.next(); r.Type != api.EventResync || r.Seq != 8 {
 		t.Fatalf("want resync at 8: %+v", r)
 	}
-	if err := env.Pay(ada, bob.Email, 1); err != nil {
-		t.Fatal(err)
-	}
+	env.PayTimes(t, ada, bob.Email, 1)
 	c.seqs(8, 10) // live from the latest seq
 
 	// Within retention: a plain replay.
@@ -432,11 +375,7 @@ func TestGapInFeedFilledFromOutbox(t *testing.T) {
 	bob := env.Account(t, "bob@example.com", 0)
 	c := dial(t, env.URL, hubtest.Token(bob.ID, "s"), "")
 	c.next()
-	for i := 0; i < 5; i++ {
-		if err := env.Pay(ada, bob.Email, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	env.PayTimes(t, ada, bob.Email, 5)
 	mu.Lock()
 	var lastOfBob ledger.Event
 	for _, e := range committed {
@@ -448,9 +387,7 @@ func TestGapInFeedFilledFromOutbox(t *testing.T) {
 	env.Hub.Publish([]ledger.Event{lastOfBob}) // seq 10 only
 	c.seqs(0, 10)
 	env.Hub.Publish(committed) // all of it again, late: nothing is repeated
-	if err := env.Pay(ada, bob.Email, 1); err != nil {
-		t.Fatal(err)
-	}
+	env.PayTimes(t, ada, bob.Email, 1)
 	mu.Lock()
 	env.Hub.Publish(committed[len(committed)-2:])
 	mu.Unlock()
@@ -535,7 +472,7 @@ func TestShutdownClosesEveryConnectionAndLeavesNoGoroutine(t *testing.T) {
 		c.ws.Close()
 	}
 	// New connections are refused.
-	_, resp, err := dialer().Dial(wsURL(env.URL, ""), http.Header{"Authorization": {"Bearer " + hubtest.Token(bob.ID, "x")}})
+	_, resp, err := hubtest.Dialer().Dial(hubtest.EventsURL(env.URL, ""), http.Header{"Authorization": {"Bearer " + hubtest.Token(bob.ID, "x")}})
 	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("after shutdown: %v %v", resp, err)
 	}

@@ -1,16 +1,16 @@
 // Package hubtest runs a real events service for tests: a SQLite ledger in a temporary directory
 // whose commits feed a hub, served by an httptest server with a toy bearer authenticator, and a TCP
-// proxy that can cut every connection through it. It is for tests of the hub, of package events
-// and of the end-to-end journeys; production code must not import it.
+// proxy that can cut every connection through it; beside it, the client side that the tests of
+// the hub, of package events and of the service share (dial.go), and the listeners that make the
+// server's writes stall (valve.go). It is for tests of the hub, of package events and of the
+// end-to-end journeys; production code must not import it.
 package hubtest
 
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,6 +19,7 @@ import (
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/ledger"
+	"github.com/syftbox/syftwallet/ledger/ledgertest"
 	"github.com/syftbox/syftwallet/ledger/sqlite"
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/server/hub"
@@ -134,17 +135,7 @@ func (e *Env) Close() {
 // Account creates an account holding credit whole units.
 func (e *Env) Account(t testing.TB, email string, credit int64) ledger.Account {
 	t.Helper()
-	a, err := e.Ledger.CreateAccount(context.Background(), ledger.NewAccount{Email: email, PasswordHash: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if credit > 0 {
-		if a, _, err = e.Ledger.Credit(context.Background(), ledger.Credit{RecipientEmail: email,
-			Amount: money.Micros(credit * money.Scale)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return a
+	return ledgertest.MkAccount(t, e.Ledger, email, ledgertest.Units(credit))
 }
 
 // Pay pays micros from one account to another's email.
@@ -154,132 +145,36 @@ func (e *Env) Pay(from ledger.Account, to string, micros int64) error {
 	return err
 }
 
+// PayTimes makes n payments of one micro-unit from one account to another's email, failing the
+// test on the first error.
+func (e *Env) PayTimes(t testing.TB, from ledger.Account, to string, n int) {
+	t.Helper()
+	for range n {
+		if err := e.Pay(from, to, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// NewRetention starts an Env whose ledger keeps events for an hour by a clock the test moves by
+// hand (from 2026-01-01 UTC); Prune then drops what the clock has put out of retention.
+func NewRetention(t testing.TB) (*Env, *ledgertest.Clock) {
+	t.Helper()
+	clock := ledgertest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	return New(t, Options{Ledger: sqlite.Options{EventTTL: time.Hour, Now: clock.Now}}), clock
+}
+
+// Prune drops the events and idempotency keys past retention now, failing the test on an error.
+func (e *Env) Prune(t testing.TB) {
+	t.Helper()
+	if err := e.Ledger.Prune(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Proxy is a TCP proxy in front of an address (testkit.Proxy); Cut closes every connection
 // through it.
 type Proxy = testkit.Proxy
 
 // NewProxy listens on loopback and forwards to target (host:port); t.Cleanup closes it.
 func NewProxy(t testing.TB, target string) *Proxy { return testkit.NewProxy(t, target) }
-
-type sndbufListener struct {
-	net.Listener
-	bytes int
-}
-
-func (l sndbufListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if tc, ok := c.(*net.TCPConn); ok {
-		_ = tc.SetWriteBuffer(l.bytes)
-	}
-	return c, err
-}
-
-// Valve holds back the server's writes while it is shut. The zero value is open.
-type Valve struct {
-	mu     sync.Mutex
-	shut   bool
-	opened chan struct{} // closed when the valve opens; replaced when it shuts
-}
-
-// Shut makes the server's writes block (until Open, their deadline, or Close).
-func (v *Valve) Shut() {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if !v.shut {
-		v.shut, v.opened = true, make(chan struct{})
-	}
-}
-
-// Open lets the writes through again.
-func (v *Valve) Open() {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.shut {
-		v.shut = false
-		close(v.opened)
-	}
-}
-
-func (v *Valve) wait() <-chan struct{} {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if !v.shut {
-		return nil
-	}
-	return v.opened
-}
-
-type valveListener struct {
-	net.Listener
-	v *Valve
-}
-
-func (l valveListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return c, err
-	}
-	return &valveConn{Conn: c, v: l.v, closed: make(chan struct{})}, nil
-}
-
-// valveConn is a server connection whose writes wait while its valve is shut. A waiting write
-// honours the write deadline (a timeout error, nothing written) and Close, as a socket does.
-type valveConn struct {
-	net.Conn
-	v         *Valve
-	mu        sync.Mutex
-	deadline  time.Time
-	closeOnce sync.Once
-	closed    chan struct{}
-}
-
-func (c *valveConn) SetWriteDeadline(t time.Time) error {
-	c.mu.Lock()
-	c.deadline = t
-	c.mu.Unlock()
-	return c.Conn.SetWriteDeadline(t)
-}
-
-func (c *valveConn) SetDeadline(t time.Time) error {
-	c.mu.Lock()
-	c.deadline = t
-	c.mu.Unlock()
-	return c.Conn.SetDeadline(t)
-}
-
-func (c *valveConn) Write(b []byte) (int, error) {
-	for {
-		opened := c.v.wait()
-		if opened == nil {
-			return c.Conn.Write(b)
-		}
-		c.mu.Lock()
-		d := c.deadline
-		c.mu.Unlock()
-		if err := c.await(opened, d); err != nil {
-			return 0, err
-		}
-	}
-}
-
-func (c *valveConn) await(opened <-chan struct{}, deadline time.Time) error {
-	var expired <-chan time.Time
-	if !deadline.IsZero() {
-		t := time.NewTimer(time.Until(deadline))
-		defer t.Stop()
-		expired = t.C
-	}
-	select {
-	case <-opened:
-		return nil
-	case <-c.closed:
-		return net.ErrClosed
-	case <-expired:
-		return os.ErrDeadlineExceeded
-	}
-}
-
-func (c *valveConn) Close() error {
-	c.closeOnce.Do(func() { close(c.closed) })
-	return c.Conn.Close()
-}
