@@ -168,18 +168,6 @@ func (e *env) serveLoopback(ctx context.Context) (addr string, served <-chan err
 	return ln.Addr().String(), ch
 }
 
-// returned is what Serve sent on served, waiting at most 5 seconds for it (else the test fails).
-func returned(t testing.TB, served <-chan error) error {
-	t.Helper()
-	select {
-	case err := <-served:
-		return err
-	case <-time.After(5 * time.Second):
-		t.Fatal("Serve did not return within 5 seconds")
-		return nil
-	}
-}
-
 type env struct {
 	t     testing.TB
 	s     *Server
