@@ -1,9 +1,9 @@
 // Package testkit is what the tests of several packages share and is not the business of any one
 // of them: a buffer that a goroutine (a logger) writes while the test reads it, a TCP proxy in
 // front of a real server (the events service, PostgreSQL, Redis) that a test can cut, so that "the
-// network failed" is a real broken connection, not a mock, and checks of files (their permissions;
-// which of them hold a secret). It is for tests only: production code must not import it. It
-// knows nothing of the wallet.
+// network failed" is a real broken connection, not a mock, checks of files (their permissions;
+// which of them hold a secret), and a start barrier (Together) that fires a burst at once. It is
+// for tests only: production code must not import it. It knows nothing of the wallet.
 package testkit
 
 import (
