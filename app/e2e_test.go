@@ -16,7 +16,7 @@ import (
 	"github.com/syftbox/syftwallet/money"
 	"github.com/syftbox/syftwallet/service"
 	"github.com/syftbox/syftwallet/ui"
-	"github.com/syftbox/syftwallet/views/viewstest"
+	"github.com/syftbox/syftwallet/ui/uitest"
 )
 
 // End to end: the real service in this process (a ledger in a temporary directory), the real
@@ -102,7 +102,7 @@ func openWalletAt(t *testing.T, c *client.Client, width, height int) *wallet {
 		Ctx: ctx, Client: c, Theme: "default", Server: "embedded", Embedded: true,
 		ExportDir: t.TempDir(), PayThreshold: 1000 * money.Scale, PollEvery: time.Second, Dark: true,
 	})
-	tm := viewstest.Program(t, probe{m}, width, height, true)
+	tm := uitest.Program(t, probe{m}, width, height, true)
 	w := &wallet{tm: tm, m: m, cancel: cancel}
 	t.Cleanup(func() {
 		_ = tm.Quit()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/syftbox/syftwallet/api"
 	"github.com/syftbox/syftwallet/money"
+	"github.com/syftbox/syftwallet/ui/uitest"
 	"github.com/syftbox/syftwallet/views/viewstest"
 )
 
@@ -83,7 +84,7 @@ func runScene(t *testing.T, sc scene, dark bool) {
 		sc.setup(fc)
 	}
 	m := &probed{Model: newModel(t, fc), frames: make(chan string, 1)}
-	tm := viewstest.Program(t, m, w, h, dark)
+	tm := uitest.Program(t, m, w, h, dark)
 	if sc.drive != nil {
 		sc.drive(t, tm)
 	}

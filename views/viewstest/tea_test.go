@@ -1,6 +1,7 @@
 package viewstest
 
 import (
+	"flag"
 	"strings"
 	"testing"
 	"time"
@@ -43,4 +44,19 @@ func TestExecSaysWhenACommandIsStuck(t *testing.T) {
 		}
 	}()
 	Exec(func() tea.Msg { <-stuck; return nil }, 50*time.Millisecond)
+}
+
+// viewstest is imported by the tests of views, ui, app and cli, and cli's tests have their own
+// -update flag: a package viewstest imports that registers a flag (teatest does, through
+// x/exp/golden) makes each such test binary panic before a test runs ("flag redefined: update").
+func TestRegistersNoFlags(t *testing.T) {
+	var names []string
+	flag.VisitAll(func(f *flag.Flag) {
+		if !strings.HasPrefix(f.Name, "test.") {
+			names = append(names, f.Name)
+		}
+	})
+	if len(names) > 0 {
+		t.Errorf("viewstest's imports register the flags %v; keep what needs them (teatest) in ui/uitest", names)
+	}
 }

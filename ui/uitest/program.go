@@ -1,4 +1,9 @@
-package viewstest
+// Package uitest starts the whole wallet's model in a teatest program, as the ui golden frames and
+// the app's end-to-end tests see it. It is apart from views/viewstest because teatest (through
+// x/exp/golden) registers a global -update flag: a helper package that many test packages import
+// must not, or each of them that has its own -update flag panics at start. Tests only; it knows
+// nothing of the screens.
+package uitest
 
 import (
 	"image/color"
