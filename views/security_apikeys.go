@@ -40,6 +40,7 @@ type secAPIKeys struct {
 	sel     int
 	form    *Form
 	created api.NewAPIKey // the new key, kept only while shown
+	shown   shownOnce
 	copied  bool
 	revoke  api.APIKey // the key being asked about
 	ask     components.Confirm
@@ -120,7 +121,7 @@ func (k *secAPIKeys) take(msg tea.Msg) (tea.Cmd, bool) {
 		if msg.Err != nil {
 			return k.createFailed(msg.Err), true
 		}
-		k.created, k.copied = msg.Val, false
+		k.created, k.copied, k.shown = msg.Val, false, shownOnce{k.c.now()}
 		k.form.Blur()
 		for _, f := range k.form.Fields {
 			f.Input.SetValue("")
@@ -166,6 +167,9 @@ func (k *secAPIKeys) update(msg tea.Msg) tea.Cmd {
 			k.copied = true
 			return CopyCmd("API key", k.created.Key)
 		case key.Matches(km, sk.Open), key.Matches(km, sk.Back):
+			if !k.shown.settled(k.c.now()) {
+				return nil
+			}
 			// Shown once: gone from memory too.
 			return k.start(fmt.Sprintf("✓ Created the API key %q.", termsafe.String(k.created.Name)), false)
 		}

@@ -87,6 +87,7 @@ func TestSecurityAPIKeyCreate(t *testing.T) {
 	if s.State() != "keyshown" || fc.CountCalls("CreateAPIKey") != 1 {
 		t.Fatalf("enter: state %s, calls %v, errs %q", s.State(), fc.Calls(), s.keys.form.Fields[3].Err)
 	}
+	sc = shownStaysForAMoment(t, s, sc)
 	k := fc.APIKeys[0]
 	if k.Name != "ci" || !slices.Equal(k.Scopes, []string{"read", "pay"}) || k.SpendLimit == nil ||
 		*k.SpendLimit.Amount != 50*money.Scale || k.SpendLimit.Period != "day" ||

@@ -13,18 +13,25 @@ import (
 // What the two-factor flows of the Security screen share: recovery codes shown once, the
 // refusal of a code, and the live event of the person's own change.
 
+// shownOnce is when a secret that is shown only once (recovery codes, a new API key) appeared.
+// For shownSettle after that, a key that dismisses it is not taken: the code that asks for
+// recovery codes is sent at its sixth digit, and an API key's form at an Enter that a slow answer
+// invites to repeat, so an Enter typed out of habit would otherwise close the secret unseen.
+type shownOnce struct{ since time.Time }
+
+// shownSettle is how long a secret shown once stays whatever is typed.
+const shownSettle = time.Second
+
+// settled reports whether a key may dismiss the secret now.
+func (s shownOnce) settled(now time.Time) bool { return now.Sub(s.since) >= shownSettle }
+
 // shownCodes is a set of recovery codes shown once (turning two-factor on, or new codes), with
 // the keys to copy them and to say they are stored.
 type shownCodes struct {
 	codes  []string
 	copied bool
-	since  time.Time // when they were first shown
+	shown  shownOnce
 }
-
-// codesSettle is how long after the codes appear a key that dismisses them is not taken: the code
-// that asked for them is sent at its sixth digit, so an Enter typed out of habit after it would
-// otherwise close, unseen, codes that are shown only once.
-const codesSettle = time.Second
 
 // key handles a key press; done is true once the person says the codes are stored (they are
 // gone from memory then).
@@ -35,7 +42,7 @@ func (s *shownCodes) key(b *secBase, msg tea.KeyPressMsg) (cmd tea.Cmd, done boo
 		s.copied = true
 		return CopyCmd("Codes", strings.Join(s.codes, "\n")), false
 	case key.Matches(msg, k.Security.Open), key.Matches(msg, k.Security.Back):
-		if b.c.now().Sub(s.since) < codesSettle {
+		if !s.shown.settled(b.c.now()) {
 			return nil, false
 		}
 		s.codes = nil // shown once: gone from memory too

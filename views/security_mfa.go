@@ -134,7 +134,7 @@ func (m *secMFA) take(msg tea.Msg) (tea.Cmd, bool) {
 			return m.codeFailed(msg.Err), true
 		}
 		m.done = m.c.now()
-		m.mfaOn, m.shown = true, shownCodes{codes: msg.Val, since: m.c.now()}
+		m.mfaOn, m.shown = true, shownCodes{codes: msg.Val, shown: shownOnce{m.c.now()}}
 		m.left, m.haveLeft = len(msg.Val), true // the menu counts the new codes at once
 		m.enroll, m.qr = api.MFAEnrollment{}, nil
 		m.phase = mfaCodes

@@ -126,7 +126,7 @@ func (r *secRecovery) take(msg tea.Msg) (tea.Cmd, bool) {
 		}
 		r.done = r.c.now()
 		r.left, r.haveLeft = len(msg.Val), true
-		r.shown = shownCodes{codes: msg.Val, since: r.c.now()}
+		r.shown = shownCodes{codes: msg.Val, shown: shownOnce{r.c.now()}}
 		r.phase = recCodes
 		r.code.Blur()
 		return nil, true

@@ -48,7 +48,7 @@ func TestSecurityNewRecoveryCodes(t *testing.T) {
 			t.Fatalf("code %d (%s) not shown whole:\n%s", i+1, c, v)
 		}
 	}
-	sc = codesStayForAMoment(t, s, sc)
+	sc = shownStaysForAMoment(t, s, sc)
 	sc, _ = press(sc, "enter")
 	v = plain(sc)
 	if s.State() != "menu" || s.rec.shown.codes != nil || !strings.Contains(v, "old ones no longer work") ||

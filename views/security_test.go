@@ -89,7 +89,7 @@ func TestSecurityEnableMFA(t *testing.T) {
 	if !ok || !strings.Contains(txt, "abcdef-ghijk0-mnopqr-stuvw0") {
 		t.Fatalf("c should copy the codes: %v", msgs)
 	}
-	sc = codesStayForAMoment(t, s, sc)
+	sc = shownStaysForAMoment(t, s, sc)
 	sc, _ = press(sc, "enter")
 	if s.State() != "menu" || !s.mfaOn || s.mfa.shown.codes != nil || !strings.Contains(plain(sc), "✓ on") {
 		t.Fatalf("after the codes: state %s on=%v\n%s", s.State(), s.mfaOn, plain(sc))
@@ -353,19 +353,19 @@ func TestSecurityMenuFitsAt80x24(t *testing.T) {
 	}
 }
 
-// codesStayForAMoment checks that an Enter or Esc straight after recovery codes appear (typed out
-// of habit after the code, which was sent at its sixth digit) leaves the codes shown, then moves
-// the screen's clock past the moment.
-func codesStayForAMoment(t *testing.T, s *Security, sc Screen) Screen {
+// shownStaysForAMoment checks that an Enter or Esc straight after a secret shown once appears
+// (recovery codes after the code sent at its sixth digit, an API key after its form's Enter)
+// leaves it shown, then moves the screen's clock past the moment.
+func shownStaysForAMoment(t *testing.T, s *Security, sc Screen) Screen {
 	t.Helper()
 	before := s.State()
 	for _, k := range []string{"enter", "esc"} {
 		sc, _ = press(sc, k)
 		if s.State() != before {
-			t.Fatalf("%s at once closed the codes shown once: %s", k, s.State())
+			t.Fatalf("%s at once closed the secret shown once: %s", k, s.State())
 		}
 	}
 	now := s.c.now()
-	s.c.Now = func() time.Time { return now.Add(codesSettle) }
+	s.c.Now = func() time.Time { return now.Add(shownSettle) }
 	return sc
 }
