@@ -464,8 +464,8 @@ func TestAPIKeyCommands(t *testing.T) {
 
 	// The keys are in no file: not the commands' config, data or home directories, not the
 	// service's ledger, not the audit log. (Every directory of this test is under one root.)
-	for _, path := range testkit.FilesHolding(filepath.Dir(e.vars["HOME"]), readKey, payKey) {
-		t.Errorf("%s holds an API key", path)
+	for _, h := range testkit.FilesHolding(t, filepath.Dir(e.vars["HOME"]), readKey, payKey) {
+		t.Errorf("%s holds the API key starting %s", h.Path, h.Prefix())
 	}
 }
 

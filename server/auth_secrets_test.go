@@ -179,8 +179,8 @@ func TestChallengeIDIsNotStoredInClear(t *testing.T) {
 func scanForSecrets(t *testing.T, dir string, secrets []string) []string {
 	t.Helper()
 	var leaks []string
-	for _, path := range testkit.FilesHolding(dir, secrets...) {
-		name := filepath.Base(path)
+	for _, h := range testkit.FilesHolding(t, dir, secrets...) {
+		name := filepath.Base(h.Path)
 		where := "a file other than the database"
 		switch {
 		case name == "keys.json":
@@ -188,7 +188,7 @@ func scanForSecrets(t *testing.T, dir string, secrets []string) []string {
 		case strings.HasPrefix(name, "ledger.db"):
 			where = "the database, in the clear"
 		}
-		leaks = append(leaks, name+" ("+where+") holds a secret")
+		leaks = append(leaks, name+" ("+where+") holds a secret starting "+h.Prefix())
 	}
 	return leaks
 }

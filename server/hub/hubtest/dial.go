@@ -23,9 +23,9 @@ func EventsURL(base, query string) string {
 	return u
 }
 
-// Dialer is a WebSocket dialer for tests: a handshake that takes over 5 s fails.
+// Dialer is a WebSocket dialer for tests: a handshake that takes over 10 s fails.
 func Dialer() *websocket.Dialer {
-	return &websocket.Dialer{HandshakeTimeout: 5 * time.Second}
+	return &websocket.Dialer{HandshakeTimeout: 10 * time.Second}
 }
 
 // SmallReadDialer is Dialer with a 4 KiB receive buffer, so a client that stops reading stalls
