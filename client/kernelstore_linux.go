@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -98,8 +99,8 @@ func describeKernel(s TokenStore, r *StoreReport) {
 	}
 	r.KernelRing = "persistent"
 	if b, err := os.ReadFile(expiryFile); err == nil {
-		if d, err := time.ParseDuration(strings.TrimSpace(string(b)) + "s"); err == nil && d > 0 {
-			r.Expiry = d
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n > 0 {
+			r.Expiry = time.Duration(n) * time.Second
 		}
 	}
 }

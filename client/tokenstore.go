@@ -263,19 +263,43 @@ func usesSecretService(goos string) bool {
 
 // KeyringStore keeps secrets in the OS keyring (Secret Service, macOS
 // Keychain, Windows Credential Manager) under the service KeyringService, one
-// entry per server and email, user "email@server". Make one with
-// NewKeyringStore; its TokenStore and LastAccountStore methods are entryStore's.
+// entry per server and email, user "email@server". Its zero value is ready to
+// use, like MemoryStore's: it keeps its entries through an entryStore made for
+// each call.
 type KeyringStore struct {
-	entryStore
 	mu sync.Mutex // serialises keyring calls; not every backend is safe for concurrent use
 }
 
 // NewKeyringStore returns a store backed by the OS keyring. It does not check
 // that the keyring is reachable; NewTokenStore does.
-func NewKeyringStore() *KeyringStore {
-	k := &KeyringStore{}
-	k.entryStore = entryStore{entries: k, what: "keyring"}
-	return k
+func NewKeyringStore() *KeyringStore { return &KeyringStore{} }
+
+func (k *KeyringStore) store() entryStore { return entryStore{entries: k, what: "keyring"} }
+
+// Load implements TokenStore.
+func (k *KeyringStore) Load(server, email string) (Secret, error) {
+	return k.store().Load(server, email)
+}
+
+// Save implements TokenStore.
+func (k *KeyringStore) Save(server, email string, s Secret) error {
+	return k.store().Save(server, email, s)
+}
+
+// Delete implements TokenStore.
+func (k *KeyringStore) Delete(server, email string) error { return k.store().Delete(server, email) }
+
+// Persistent implements TokenStore: the OS keyring outlives the process.
+func (k *KeyringStore) Persistent() bool { return true }
+
+// LastAccount implements LastAccountStore.
+func (k *KeyringStore) LastAccount(server string) (string, error) {
+	return k.store().LastAccount(server)
+}
+
+// SetLastAccount implements LastAccountStore.
+func (k *KeyringStore) SetLastAccount(server, email string) error {
+	return k.store().SetLastAccount(server, email)
 }
 
 var (

@@ -116,6 +116,12 @@ func TestKeyringStore(t *testing.T) {
 	}
 }
 
+// A KeyringStore made without NewKeyringStore works, as it always has: its zero value is ready.
+func TestKeyringStoreZeroValue(t *testing.T) {
+	keyring.MockInit()
+	storeContract(t, &KeyringStore{})
+}
+
 func TestKeyringStoreCorruptEntry(t *testing.T) {
 	keyring.MockInit()
 	if err := keyring.Set(KeyringService, "dave@example.org@"+testServer, "not json: hunter2"); err != nil {
